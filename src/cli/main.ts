@@ -1,0 +1,48 @@
+/**
+ * `verdict <command>`: serve, migrate, keys. Each command lives in its own file; this one only dispatches.
+ */
+import { ConfigError } from '../server/config.ts';
+import { keysCommand } from './keys.ts';
+import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
+
+const USAGE = `Usage: verdict <command>
+
+Commands:
+  serve                      Start the HTTP server (runs migrations first)
+  migrate                    Apply pending database migrations and exit
+  keys create --kind admin|app [--name N] [--scopes a,b] [--app-id ID]
+  keys list
+  keys revoke <keyId>
+
+Configuration comes from the environment (see README: DATABASE_URL, PORT, ...).`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  keys: keysCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    console.error(USAGE);
+    return name === undefined || name === 'help' || name === '--help' ? 0 : 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || process.argv[2] !== 'serve') process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+    } else {
+      console.error(err instanceof Error ? `verdict: ${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : err);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,6 @@
+/** The Verdict contract: wire schemas, inferred types, error codes and event envelopes shared by every part. */
+export * from './errors.ts';
+export * from './events.ts';
+export * from './review.ts';
+export * from './summaries.ts';
+export * from './auth.ts';

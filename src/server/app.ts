@@ -1,0 +1,40 @@
+/**
+ * Wires one application instance over an open database: site cache, authenticator, job worker and the HTTP
+ * server. Used by `verdict serve` and by the tests, so both run the same assembly.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createAuthenticator } from './auth/authenticate.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import type { Clock } from './deps.ts';
+import type { AppDeps } from './http/app-deps.ts';
+import { buildServer, type ServerOptions } from './http/build-server.ts';
+import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
+import { createSiteCache } from './sites/site-cache.ts';
+
+export interface AppContext {
+  app: FastifyInstance;
+  deps: AppDeps;
+  worker: JobWorker;
+}
+
+export async function createApp(
+  database: Db,
+  config: Config,
+  opts: ServerOptions & { clock?: Clock } = {},
+): Promise<AppContext> {
+  const clock = opts.clock ?? (() => new Date());
+  const base = { db: database.db, dialect: database.dialect, clock };
+  const sites = createSiteCache(database.db);
+  let worker: JobWorker | undefined;
+  const deps: AppDeps = {
+    ...base,
+    sites,
+    auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
+    wakeWorker: () => worker?.wake(),
+    config,
+  };
+  const app = await buildServer(deps, opts);
+  worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
+  return { app, deps, worker };
+}

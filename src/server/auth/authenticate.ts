@@ -1,0 +1,140 @@
+/**
+ * Turns the `Authorization` header (raw, as the official SDK sends it, or `Bearer …`) and `wix-site-id` into a
+ * Principal. API keys are looked up by hash; visitor and member tokens are JWTs signed (HS256) with the site's
+ * secret, so any instance sharing the database can verify them.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { SCOPES, type Scope, type TokenResponse } from '../../contract/index.ts';
+import type { SiteRow } from '../db/schema.ts';
+import type { DbDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
+import { sitesRepo } from '../sites/sites.repo.ts';
+import { hashKey } from '../sites/sites.service.ts';
+import type { Principal } from './principal.ts';
+
+const ISSUER = 'verdict';
+const REFRESH_TTL_SECONDS = 30 * 86_400;
+
+type TokenType = 'visitor' | 'member' | 'refresh';
+
+const unauthenticated = (message = 'Missing or invalid credentials') =>
+  new AppError('unauthenticated', 'UNAUTHENTICATED', message);
+
+export interface Authenticator {
+  authenticate(authorization: string | undefined, siteIdHeader: string | undefined): Promise<Principal>;
+  issueVisitorTokens(clientId: string): Promise<TokenResponse>;
+  refreshVisitorTokens(clientId: string, refreshToken: string): Promise<TokenResponse>;
+  mintMemberToken(siteId: string, contactId: string, ttlSeconds: number): Promise<string>;
+}
+
+export function createAuthenticator(
+  deps: DbDeps & { visitorTokenTtlSeconds: number; sites: SiteCache },
+): Authenticator {
+  const site = (id: string) => deps.sites.get(id);
+
+  const secretOf = (s: SiteRow) => new TextEncoder().encode(s.token_secret);
+
+  async function sign(s: SiteRow, typ: TokenType, sub: string, ttlSeconds: number): Promise<string> {
+    const nowSec = Math.floor(deps.clock().getTime() / 1000);
+    return new SignJWT({ sid: s.id, typ })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setSubject(sub)
+      .setIssuedAt(nowSec)
+      .setExpirationTime(nowSec + ttlSeconds)
+      .sign(secretOf(s));
+  }
+
+  async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string }> {
+    let sid: unknown;
+    try {
+      sid = decodeJwt(token).sid;
+    } catch {
+      throw unauthenticated();
+    }
+    if (typeof sid !== 'string') throw unauthenticated();
+    const s = await site(sid);
+    if (!s) throw unauthenticated();
+    try {
+      const { payload } = await jwtVerify(token, secretOf(s), {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+        currentDate: deps.clock(),
+      });
+      const typ = payload.typ;
+      if ((typ !== 'visitor' && typ !== 'member' && typ !== 'refresh') || typeof payload.sub !== 'string') {
+        throw unauthenticated();
+      }
+      return { site: s, typ, sub: payload.sub };
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');
+      throw unauthenticated();
+    }
+  }
+
+  async function tokensFor(s: SiteRow, visitorId: string): Promise<TokenResponse> {
+    return {
+      access_token: await sign(s, 'visitor', visitorId, deps.visitorTokenTtlSeconds),
+      refresh_token: await sign(s, 'refresh', visitorId, REFRESH_TTL_SECONDS),
+      token_type: 'Bearer',
+      expires_in: deps.visitorTokenTtlSeconds,
+    };
+  }
+
+  async function siteByClientId(clientId: string): Promise<SiteRow> {
+    const s = await sitesRepo.byClientId(deps.db, clientId);
+    if (!s) throw unauthenticated('Unknown clientId');
+    return s;
+  }
+
+  return {
+    async authenticate(authorization, siteIdHeader) {
+      const raw = (authorization ?? '').trim();
+      const token = raw.toLowerCase().startsWith('bearer ') ? raw.slice(7).trim() : raw;
+      if (!token) throw unauthenticated();
+      let principal: Principal;
+      if (token.startsWith('vdt_')) {
+        const key = await sitesRepo.keyByHash(deps.db, hashKey(token));
+        if (!key || key.revoked_at !== null) throw unauthenticated('Invalid API key');
+        if (key.kind === 'admin') {
+          principal = { kind: 'ADMIN', siteId: key.site_id, keyId: key.id };
+        } else {
+          const scopes = (JSON.parse(key.scopes_json) as string[]).filter((s): s is Scope =>
+            (SCOPES as readonly string[]).includes(s),
+          );
+          principal = { kind: 'APP', siteId: key.site_id, keyId: key.id, appId: key.app_id, scopes };
+        }
+      } else {
+        const { site: s, typ, sub } = await verify(token);
+        if (typ === 'refresh') throw unauthenticated('A refresh token cannot be used as an access token');
+        principal =
+          typ === 'member'
+            ? { kind: 'MEMBER', siteId: s.id, contactId: sub }
+            : { kind: 'VISITOR', siteId: s.id, visitorId: sub, contactId: sub };
+      }
+      if (siteIdHeader && siteIdHeader !== principal.siteId) {
+        throw new AppError('forbidden', 'PERMISSION_DENIED', 'These credentials do not belong to the requested site');
+      }
+      return principal;
+    },
+
+    async issueVisitorTokens(clientId) {
+      return tokensFor(await siteByClientId(clientId), randomUUID());
+    },
+
+    async refreshVisitorTokens(clientId, refreshToken) {
+      const s = await siteByClientId(clientId);
+      const v = await verify(refreshToken);
+      if (v.typ !== 'refresh' || v.site.id !== s.id) throw unauthenticated('Invalid refresh token');
+      return tokensFor(s, v.sub);
+    },
+
+    async mintMemberToken(siteId, contactId, ttlSeconds) {
+      const s = await site(siteId);
+      if (!s) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
+      return sign(s, 'member', contactId, ttlSeconds);
+    },
+  };
+}

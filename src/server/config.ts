@@ -1,0 +1,94 @@
+/**
+ * The only reader of the environment. One table of keys, each with a default and a description; `loadConfig`
+ * returns every problem at once so start-up can list them all and exit 1.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+  bulkBodyLimitBytes: number;
+  trashRetentionDays: number;
+  visitorTokenTtlSeconds: number;
+  jobPollIntervalMs: number;
+  publicBaseUrl: string | undefined;
+}
+
+interface KeySpec {
+  env: string;
+  default: string;
+  description: string;
+}
+
+/** Every configuration key Verdict reads; README's table is written from this. */
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  { env: 'PORT', default: '8080', description: 'TCP port of the HTTP server.' },
+  { env: 'HOST', default: '0.0.0.0', description: 'Address the HTTP server binds to.' },
+  {
+    env: 'DATABASE_URL',
+    default: 'sqlite:./data/verdict.db',
+    description: 'sqlite:<path> (embedded, default) or postgres://user@host:port/db.',
+  },
+  { env: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
+  { env: 'BODY_LIMIT_BYTES', default: '262144', description: 'Largest request body accepted on single-item routes.' },
+  { env: 'BULK_BODY_LIMIT_BYTES', default: '4194304', description: 'Largest request body accepted on bulk routes.' },
+  { env: 'TRASH_RETENTION_DAYS', default: '30', description: 'Days a deleted review stays restorable.' },
+  { env: 'VISITOR_TOKEN_TTL_SECONDS', default: '14400', description: 'Lifetime of anonymous visitor access tokens.' },
+  { env: 'JOB_POLL_INTERVAL_MS', default: '1000', description: 'How often the job worker looks for pending jobs.' },
+  { env: 'PUBLIC_BASE_URL', default: '', description: 'Externally visible base URL, used in printed examples.' },
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads configuration from `env` (defaults to process.env); throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const get = (key: string): string => {
+    const spec = CONFIG_KEYS.find((k) => k.env === key);
+    const value = env[key];
+    return value === undefined || value === '' ? (spec?.default ?? '') : value;
+  };
+  const int = (key: string, min: number, max: number): number => {
+    const raw = get(key);
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return min;
+    }
+    return n;
+  };
+
+  const databaseUrl = get('DATABASE_URL');
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got "${databaseUrl}")`);
+  }
+  const logLevel = get('LOG_LEVEL');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const publicBaseUrl = get('PUBLIC_BASE_URL');
+  if (publicBaseUrl && !/^https?:\/\//.test(publicBaseUrl)) {
+    problems.push(`PUBLIC_BASE_URL must be an http(s) URL (got "${publicBaseUrl}")`);
+  }
+  const config: Config = {
+    port: int('PORT', 0, 65535),
+    host: get('HOST'),
+    databaseUrl,
+    logLevel: logLevel as Config['logLevel'],
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+    bulkBodyLimitBytes: int('BULK_BODY_LIMIT_BYTES', 1024, 256 * 1024 * 1024),
+    trashRetentionDays: int('TRASH_RETENTION_DAYS', 0, 3650),
+    visitorTokenTtlSeconds: int('VISITOR_TOKEN_TTL_SECONDS', 60, 30 * 86_400),
+    jobPollIntervalMs: int('JOB_POLL_INTERVAL_MS', 10, 3_600_000),
+    publicBaseUrl: publicBaseUrl || undefined,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

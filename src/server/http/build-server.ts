@@ -1,0 +1,203 @@
+/**
+ * Builds the Fastify server: the whole route table in one place, the single authorization point (an onRequest
+ * hook reading each route's operation), Wix-shaped errors, request ids in `X-Wix-Request-Id`, strict UTF-8 JSON,
+ * Idempotency-Key handling, OpenAPI at `/openapi.json` and a reference page at `/docs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { ErrorBody, TokenRequest, TokenResponse } from '../../contract/index.ts';
+import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
+import { type Principal, principalKey } from '../auth/principal.ts';
+import { AppError, forbidden } from '../errors.ts';
+import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
+import { reviewRoutes } from '../reviews/reviews.routes.ts';
+import type { AppDeps } from './app-deps.ts';
+import { errorHandler } from './error-handler.ts';
+import type { RouteDef } from './route.ts';
+import { verdictRoutes } from './verdict.routes.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operation a route performs; the auth hook checks it against the permission matrix. */
+    operation?: Operation;
+    /** Routes anyone may call without credentials (health, docs, token exchange). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    idempotency: { siteId: string; principal: string; key: string } | null;
+  }
+}
+
+/**
+ * Prefixes the Wix API is served under: the www.wixapis.com paths, the paths the official SDK uses on a custom
+ * host (`/_api/...`), and the `/reviews/api/v1` alias from the REST reference. Only the first is documented.
+ */
+export const REVIEW_PREFIXES = ['/reviews/v1', '/_api/reviews/v1', '/reviews/api/v1', '/_api/reviews/api/v1'] as const;
+
+export interface ServerOptions {
+  logger?: boolean | { level: string };
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: deps.config.logLevel },
+    genReqId: () => randomUUID(),
+    bodyLimit: deps.config.bodyLimitBytes,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, verbose: true, useDefaults: true } },
+  });
+  app.decorateRequest('principal', null);
+  app.decorateRequest('idempotency', null);
+  app.setErrorHandler(errorHandler);
+
+  // JSON bodies must be valid UTF-8: a lossy decode would store U+FFFD where the client sent something else.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    if (!isUtf8(body)) {
+      done(
+        new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+          violations: [{ field: 'body', description: 'is not valid UTF-8', violatedRule: 'INVALID_ENCODING' }],
+        }),
+        undefined,
+      );
+      return;
+    }
+    jsonParser(req, body.toString('utf8'), done);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(new AppError('not_found', 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toBody());
+  });
+
+  // The one authorization point: every route either is public or names an operation of the permission matrix.
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('X-Wix-Request-Id', req.id);
+    const config = req.routeOptions.config;
+    const url = req.routeOptions.url;
+    // No route: the not-found handler answers. The /docs plugin serves only static reference pages.
+    if (config.public || url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
+    if (!config.operation) throw forbidden('This route is not open to any caller');
+    const principal = await deps.auth.authenticate(header(req, 'authorization'), header(req, 'wix-site-id'));
+    if (!isAllowed(principal, config.operation)) {
+      throw forbidden(`${principal.kind} callers may not ${config.operation}`);
+    }
+    req.principal = principal;
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    const key = header(req, 'idempotency-key');
+    if (req.method !== 'POST' || key === undefined || !req.principal) return;
+    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+      throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+        violations: [{ field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters', violatedRule: 'FORMAT' }],
+      });
+    }
+    const who = principalKey(req.principal);
+    const claim = await claimKey(deps, req.principal.siteId, who, key, requestHash(req.method, req.routeOptions.url ?? '', req.body));
+    if (claim.kind === 'replay') {
+      void reply.code(claim.statusCode).header('Idempotent-Replayed', 'true').type('application/json').send(claim.body);
+      return reply;
+    }
+    req.idempotency = { siteId: req.principal.siteId, principal: who, key };
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const claim = req.idempotency;
+    if (claim) {
+      req.idempotency = null;
+      await completeKey(deps, claim.siteId, claim.principal, claim.key, reply.statusCode, String(payload));
+    }
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Verdict — Wix Reviews API',
+        version: '1.0.0',
+        description:
+          'Self-hosted implementation of the Wix Reviews API (wix.reviews.v1). Success is always HTTP 200; errors carry the Wix body and X-Wix-Request-Id.',
+      },
+      components: {
+        securitySchemes: {
+          authorization: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'An API key (vdt_admin_…, vdt_app_…) or a visitor/member token, raw or as Bearer.',
+          },
+        },
+      },
+      security: [{ authorization: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  const mount = (defs: readonly RouteDef[], prefixes: readonly string[], tag: string) => {
+    for (const [i, prefix] of prefixes.entries()) {
+      for (const def of defs) {
+        app.route({
+          method: def.method,
+          url: `${prefix}${def.path}`,
+          bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
+          config: { operation: def.operation },
+          schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: i === 0 ? def.operation : undefined, hide: i > 0 },
+          handler: async (req) =>
+            def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
+        });
+      }
+    }
+  };
+  mount(reviewRoutes, REVIEW_PREFIXES, 'reviews');
+  mount(verdictRoutes, ['/verdict/v1'], 'verdict');
+
+  app.post(
+    '/oauth2/token',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Exchange a site client id for anonymous visitor tokens (or refresh them)',
+        tags: ['auth'],
+        body: TokenRequest,
+        response: { 200: TokenResponse, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
+    async (req) => {
+      const body = req.body as { grantType: 'anonymous' | 'refresh_token'; clientId: string; refresh_token?: string };
+      if (body.grantType === 'refresh_token') {
+        if (!body.refresh_token) {
+          throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+            violations: [{ field: 'refresh_token', description: 'is required for grantType refresh_token', violatedRule: 'REQUIRED_FIELD' }],
+          });
+        }
+        return deps.auth.refreshVisitorTokens(body.clientId, body.refresh_token);
+      }
+      return deps.auth.issueVisitorTokens(body.clientId);
+    },
+  );
+
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      return { status: 'ready' };
+    } catch (err) {
+      app.log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send(new AppError('internal', 'INTERNAL_ERROR', 'Database unreachable').toBody());
+    }
+  });
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}

@@ -1,0 +1,114 @@
+/**
+ * `Idempotency-Key` on POST: the first request with a key claims it; its response (any status below 500) is
+ * stored and replayed to every retry with the same key and body; a different body with the same key is refused;
+ * a retry while the first is still running is told to wait. Keys live 24 hours.
+ *
+ * The claim and the stored response are separate writes from the operation itself: a crash between the
+ * operation's commit and the response record lets one retry run the operation again, where uniqueness rules
+ * (one review per author, client ids) turn it into a 409 rather than a duplicate.
+ */
+import { createHash } from 'node:crypto';
+import type { DbDeps } from '../deps.ts';
+import { iso } from '../deps.ts';
+import { AppError, isUniqueViolation } from '../errors.ts';
+
+const LOCK_MS = 60_000;
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; statusCode: number; body: string };
+
+export const requestHash = (method: string, route: string, body: unknown): string =>
+  createHash('sha256').update(`${method} ${route}\n${JSON.stringify(body ?? null)}`).digest('hex');
+
+export async function claimKey(
+  deps: DbDeps,
+  siteId: string,
+  principal: string,
+  key: string,
+  hash: string,
+): Promise<Claim> {
+  const now = deps.clock();
+  const lockedUntil = iso(new Date(now.getTime() + LOCK_MS));
+  try {
+    await deps.db
+      .insertInto('idempotency_keys')
+      .values({
+        site_id: siteId,
+        principal,
+        idem_key: key,
+        request_hash: hash,
+        status_code: null,
+        response_json: null,
+        locked_until: lockedUntil,
+        created_at: iso(now),
+      })
+      .execute();
+    return { kind: 'claimed' };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+  const row = await deps.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('site_id', '=', siteId)
+    .where('principal', '=', principal)
+    .where('idem_key', '=', key)
+    .executeTakeFirst();
+  if (!row) return claimKey(deps, siteId, principal, key, hash);
+  if (row.request_hash !== hash) {
+    throw new AppError('conflict', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+  }
+  if (row.status_code !== null && row.response_json !== null) {
+    return { kind: 'replay', statusCode: row.status_code, body: row.response_json };
+  }
+  if (row.locked_until > iso(now)) {
+    throw new AppError('conflict', 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running');
+  }
+  // The first attempt died without an answer: take the key over.
+  const r = await deps.db
+    .updateTable('idempotency_keys')
+    .set({ locked_until: lockedUntil })
+    .where('site_id', '=', siteId)
+    .where('principal', '=', principal)
+    .where('idem_key', '=', key)
+    .where('locked_until', '=', row.locked_until)
+    .where('status_code', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) {
+    throw new AppError('conflict', 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running');
+  }
+  return { kind: 'claimed' };
+}
+
+/** Stores the answer for replay, or releases the key when the request failed on the server side. */
+export async function completeKey(
+  deps: DbDeps,
+  siteId: string,
+  principal: string,
+  key: string,
+  statusCode: number,
+  body: string,
+): Promise<void> {
+  const q = deps.db
+    .updateTable('idempotency_keys')
+    .where('site_id', '=', siteId)
+    .where('principal', '=', principal)
+    .where('idem_key', '=', key);
+  if (statusCode >= 500) {
+    await deps.db
+      .deleteFrom('idempotency_keys')
+      .where('site_id', '=', siteId)
+      .where('principal', '=', principal)
+      .where('idem_key', '=', key)
+      .execute();
+    return;
+  }
+  await q.set({ status_code: statusCode, response_json: body }).execute();
+}
+
+export async function purgeExpiredKeys(deps: DbDeps): Promise<void> {
+  const before = iso(new Date(deps.clock().getTime() - IDEMPOTENCY_TTL_MS));
+  await deps.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+}

@@ -1,0 +1,48 @@
+/** Queries on `jobs`, including the lease-based claim that keeps two instances off the same job. */
+import { sql } from 'kysely';
+import type { Dialect } from '../db/database.ts';
+import type { JobRow } from '../db/schema.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+
+export const jobsRepo = {
+  insert: async (db: Executor, row: JobRow): Promise<void> => {
+    await db.insertInto('jobs').values(row).execute();
+  },
+
+  get: (db: Executor, siteId: string, id: string): Promise<JobRow | undefined> =>
+    db.selectFrom('jobs').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst(),
+
+  /**
+   * Claims the oldest runnable job (pending, or running with an expired lease) for `worker` until `leaseUntil`.
+   * PostgreSQL skips rows another instance is claiming; SQLite serializes writers anyway.
+   */
+  async claim(db: Executor, dialect: Dialect, worker: string, now: string, leaseUntil: string): Promise<JobRow | undefined> {
+    const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<JobRow>`
+      update jobs set status = 'RUNNING', locked_by = ${worker}, locked_until = ${leaseUntil}, updated_at = ${now}
+      where (site_id, id) in (
+        select site_id, id from jobs
+        where status = 'PENDING' or (status = 'RUNNING' and locked_until < ${now})
+        order by created_at limit 1 ${lock}
+      )
+      returning *`.execute(db);
+    return result.rows[0];
+  },
+
+  /** Records progress while the lease is still ours; false when the lease was lost. */
+  async progress(
+    db: Executor,
+    job: Pick<JobRow, 'site_id' | 'id'>,
+    worker: string,
+    patch: Partial<Pick<JobRow, 'cursor' | 'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'locked_until' | 'updated_at'>>,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('jobs')
+      .set(patch)
+      .where('site_id', '=', job.site_id)
+      .where('id', '=', job.id)
+      .where('locked_by', '=', worker)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+};

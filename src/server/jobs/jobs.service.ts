@@ -1,0 +1,72 @@
+/**
+ * Durable bulk jobs (bulkDeleteReviews, bulkUpdateModerationStatus): the request stores a job row and returns its
+ * id; the worker runs it in batches, recording a keyset cursor so a crash resumes where it stopped.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Job, JobStatus } from '../../contract/index.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { JobRow } from '../db/schema.ts';
+import { type DbDeps, iso } from '../deps.ts';
+import { invalid, notFound } from '../errors.ts';
+import { parseFilter } from '../query/filter.ts';
+import { jobsRepo } from './jobs.repo.ts';
+
+export type JobKind = 'BULK_DELETE_REVIEWS' | 'BULK_MODERATE_REVIEWS';
+
+export interface JobParams {
+  filter: unknown;
+  status?: 'APPROVED' | 'REJECTED';
+}
+
+export interface JobsDeps extends DbDeps {
+  /** Wakes the in-process worker so a new job starts at once rather than at the next poll. */
+  wakeWorker: () => void;
+}
+
+/** Validates the filter and stores a pending job; nothing is changed until the worker runs it. */
+export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind, params: JobParams): Promise<string> {
+  const parsed = parseFilter(params.filter, 'filter');
+  if (parsed.violations.length > 0) throw invalid(parsed.violations);
+  const now = iso(deps.clock());
+  const row: JobRow = {
+    site_id: p.siteId,
+    id: randomUUID(),
+    kind,
+    status: 'PENDING',
+    params_json: JSON.stringify(params),
+    cursor: null,
+    processed: 0,
+    succeeded: 0,
+    failed: 0,
+    error: null,
+    locked_by: null,
+    locked_until: null,
+    created_at: now,
+    updated_at: now,
+    completed_at: null,
+  };
+  await jobsRepo.insert(deps.db, row);
+  deps.wakeWorker();
+  return row.id;
+}
+
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status as JobStatus,
+    processed: row.processed,
+    succeeded: row.succeeded,
+    failed: row.failed,
+    ...(row.error ? { error: row.error } : {}),
+    createdDate: row.created_at,
+    updatedDate: row.updated_at,
+    ...(row.completed_at ? { completedDate: row.completed_at } : {}),
+  };
+}
+
+export async function getJob(deps: Pick<DbDeps, 'db'>, p: Principal, id: string): Promise<Job> {
+  const row = await jobsRepo.get(deps.db, p.siteId, id);
+  if (!row) throw notFound('Job');
+  return toJob(row);
+}

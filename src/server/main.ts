@@ -1,0 +1,59 @@
+/**
+ * Composition root of `verdict serve`: config → database → migrations → default site → HTTP server and job worker,
+ * with graceful shutdown (stop accepting, finish in-flight requests, stop the worker, close the database).
+ */
+import { type AppContext, createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
+import { ensureDefaultSite } from './sites/sites.service.ts';
+
+export interface RunningServer {
+  ctx: AppContext;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(database.db);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const ctx = await createApp(database, config);
+  const { site, adminKey } = await ensureDefaultSite(ctx.deps);
+  if (adminKey) {
+    out(
+      [
+        '',
+        'Verdict created the default site.',
+        `  site id:    ${site.id}`,
+        `  client id:  ${site.client_id}   (public; visitors exchange it at POST /oauth2/token)`,
+        `  admin key:  ${adminKey}`,
+        'The admin key is shown only this once. Store it now; create more with `verdict keys create`.',
+        '',
+      ].join('\n'),
+    );
+  }
+  const address = await ctx.app.listen({ port: config.port, host: config.host });
+  ctx.worker.start();
+  const purge = setInterval(() => {
+    purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
+  }, 10 * 60_000);
+  purge.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(purge);
+      await ctx.app.close();
+      await ctx.worker.stop();
+      await database.close();
+    })();
+    return closing;
+  };
+  return { ctx, url: address, close };
+}

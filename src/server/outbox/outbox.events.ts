@@ -1,0 +1,46 @@
+/** Builds Wix domain-event envelopes (fact sheet §8) for one review change. Pure apart from id generation. */
+import { randomUUID } from 'node:crypto';
+import { ENTITY_FQDN, type EnvelopeBase, type ModerationStatus, type Review, type ReviewDomainEvent } from '../../contract/index.ts';
+
+export type EventSpec =
+  | { slug: 'created' }
+  | { slug: 'updated' }
+  | { slug: 'deleted' }
+  | { slug: 'moderation_status_changed'; previous: ModerationStatus }
+  | { slug: 'review_published' };
+
+/** Envelopes for `specs`, numbered from `firstSequence` (the per-review entityEventSequence). */
+export function buildEvents(
+  review: Review,
+  specs: readonly EventSpec[],
+  firstSequence: number,
+  at: string,
+  opts: { anonymize?: boolean } = {},
+): ReviewDomainEvent[] {
+  return specs.map((spec, i) => {
+    const base: EnvelopeBase = {
+      id: randomUUID(),
+      entityFqdn: ENTITY_FQDN,
+      entityId: review.id,
+      eventTime: at,
+      entityEventSequence: String(firstSequence + i),
+      ...(opts.anonymize ? { triggeredByAnonymizeRequest: true } : {}),
+    };
+    switch (spec.slug) {
+      case 'created':
+        return { ...base, slug: 'created', createdEvent: { entity: review } };
+      case 'updated':
+        return { ...base, slug: 'updated', updatedEvent: { currentEntity: review } };
+      case 'deleted':
+        return { ...base, slug: 'deleted', deletedEvent: { deletedEntity: review } };
+      case 'moderation_status_changed':
+        return {
+          ...base,
+          slug: 'moderation_status_changed',
+          actionEvent: { body: { review, previousModerationStatus: spec.previous } },
+        };
+      case 'review_published':
+        return { ...base, slug: 'review_published', actionEvent: { body: { review } } };
+    }
+  });
+}

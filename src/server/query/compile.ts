@@ -1,0 +1,74 @@
+/**
+ * Compiles a validated filter AST and sort list into Kysely expressions over `reviews`, including the keyset
+ * condition that continues after (or before) a cursor position. Every value is bound as a parameter.
+ */
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { FilterNode, Scalar } from './filter.ts';
+import { FIELDS } from './query.fields.ts';
+
+type EB = ExpressionBuilder<Database, 'reviews'>;
+
+export interface SortKey {
+  field: string;
+  column: 'rating' | 'created_at' | 'helpfulness' | 'relevance_score' | 'verified' | 'origin_type' | 'id';
+  order: 'ASC' | 'DESC';
+}
+
+const COMPARATORS = { $eq: '=', $ne: '<>', $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' } as const;
+
+export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
+  switch (node.op) {
+    case 'and':
+      return eb.and(node.nodes.map((n) => compileFilter(eb, n)));
+    case 'or':
+      return eb.or(node.nodes.map((n) => compileFilter(eb, n)));
+    case 'not':
+      return eb.not(compileFilter(eb, node.node));
+    case 'isEmpty': {
+      const col = eb.ref('media_json');
+      return node.value ? eb(col, '=', '[]') : eb(col, '<>', '[]');
+    }
+    case 'in': {
+      const spec = FIELDS[node.field];
+      if (!spec) throw new Error(`unknown field ${node.field}`);
+      const col = eb.ref(spec.column);
+      const present = node.values.filter((v): v is Exclude<Scalar, null> => v !== null);
+      const parts: Expression<SqlBool>[] = [];
+      if (present.length > 0) parts.push(eb(col, 'in', present));
+      if (present.length !== node.values.length) parts.push(eb(col, 'is', null));
+      return parts.length === 1 && parts[0] ? parts[0] : eb.or(parts);
+    }
+    case 'cmp': {
+      const spec = FIELDS[node.field];
+      if (!spec) throw new Error(`unknown field ${node.field}`);
+      const col = eb.ref(spec.column);
+      if (node.value === null) return node.cmp === '$eq' ? eb(col, 'is', null) : eb(col, 'is not', null);
+      const cmp = eb(col, COMPARATORS[node.cmp], node.value);
+      // Wix semantics: "not equal" also matches a missing value.
+      if (node.cmp === '$ne' && spec.nullable) return eb.or([eb(col, 'is', null), cmp]);
+      return cmp;
+    }
+  }
+}
+
+/**
+ * Rows strictly after `values` in the order `keys` (direction 'next'), or strictly before it ('prev'):
+ * (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … with each comparison flipped for DESC keys.
+ */
+export function keysetCondition(
+  eb: EB,
+  keys: readonly SortKey[],
+  values: readonly (string | number)[],
+  direction: 'next' | 'prev',
+): Expression<SqlBool> {
+  const branches: Expression<SqlBool>[] = [];
+  keys.forEach((key, i) => {
+    const ascending = (key.order === 'ASC') === (direction === 'next');
+    const v = values[i];
+    if (v === undefined) throw new Error('cursor position is shorter than the sort');
+    const eqs = keys.slice(0, i).map((k, j) => eb(eb.ref(k.column), '=', values[j] as string | number));
+    branches.push(eb.and([...eqs, eb(eb.ref(key.column), ascending ? '>' : '<', v)]));
+  });
+  return eb.or(branches);
+}

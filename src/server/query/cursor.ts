@@ -1,0 +1,46 @@
+/**
+ * Opaque, self-contained, tamper-evident query cursors. A cursor carries the site, filter, sort, visibility
+ * request and keyset position (the SDK sends only the cursor for the next page), and an HMAC-SHA256 over all of it
+ * keyed by a per-site secret, so it cannot be forged to widen a filter or to read another site.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface CursorState {
+  siteId: string;
+  filter: unknown;
+  sort: { fieldName: string; order: 'ASC' | 'DESC' }[];
+  includePrivate: boolean;
+  position: (string | number)[];
+  direction: 'next' | 'prev';
+}
+
+const mac = (key: Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+
+export function encodeCursor(state: CursorState, key: Buffer): string {
+  const payload = Buffer.from(
+    JSON.stringify([1, state.siteId, state.filter ?? null, state.sort, state.includePrivate ? 1 : 0, state.position, state.direction === 'next' ? 'n' : 'p']),
+  ).toString('base64url');
+  return `${payload}.${mac(key, payload).toString('base64url')}`;
+}
+
+/** Returns the state, or null when the cursor is malformed, forged, or from another site. */
+export function decodeCursor(cursor: string, key: Buffer, siteId: string): CursorState | null {
+  const dot = cursor.indexOf('.');
+  if (dot <= 0) return null;
+  const payload = cursor.slice(0, dot);
+  const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
+  const expected = mac(key, payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed[0] !== 1 || parsed[1] !== siteId) return null;
+    const [, site, filter, sort, priv, position, dir] = parsed as [number, string, unknown, CursorState['sort'], number, CursorState['position'], string];
+    if (!Array.isArray(sort) || !Array.isArray(position)) return null;
+    return { siteId: site, filter, sort, includePrivate: priv === 1, position, direction: dir === 'p' ? 'prev' : 'next' };
+  } catch {
+    return null;
+  }
+}
+
+/** The per-site cursor key, derived from the site secret. */
+export const cursorKey = (siteSecret: string): Buffer => mac(Buffer.from(siteSecret), 'verdict-cursor-v1');

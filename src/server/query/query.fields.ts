@@ -1,0 +1,56 @@
+/**
+ * The Wix Reviews query-language field matrix (fact sheet §7.2): which operators each field allows, whether it
+ * sorts, and the column and value type behind it.
+ */
+export type Operator = '$eq' | '$ne' | '$in' | '$lt' | '$lte' | '$gt' | '$gte' | '$isEmpty';
+export type ValueType = 'string' | 'guid' | 'int' | 'number' | 'date' | 'bool' | 'status' | 'origin' | 'media';
+export type Column =
+  | 'id'
+  | 'namespace'
+  | 'entity_id'
+  | 'contact_id'
+  | 'moderation_status'
+  | 'rating'
+  | 'created_at'
+  | 'helpfulness'
+  | 'relevance_score'
+  | 'verified'
+  | 'origin_type'
+  | 'media_json';
+
+export interface FieldSpec {
+  column: Column;
+  type: ValueType;
+  operators: readonly Operator[];
+  sortable: boolean;
+  nullable: boolean;
+}
+
+const EQ: readonly Operator[] = ['$eq', '$ne', '$in'];
+const RANGE: readonly Operator[] = ['$eq', '$ne', '$in', '$lt', '$lte', '$gt', '$gte'];
+
+export const FIELDS: Record<string, FieldSpec> = {
+  id: { column: 'id', type: 'string', operators: EQ, sortable: false, nullable: false },
+  namespace: { column: 'namespace', type: 'string', operators: EQ, sortable: false, nullable: false },
+  entityId: { column: 'entity_id', type: 'string', operators: EQ, sortable: false, nullable: false },
+  'author.contactId': { column: 'contact_id', type: 'string', operators: EQ, sortable: false, nullable: true },
+  'moderation.moderationStatus': {
+    column: 'moderation_status',
+    type: 'status',
+    operators: EQ,
+    sortable: false,
+    nullable: false,
+  },
+  'content.rating': { column: 'rating', type: 'int', operators: RANGE, sortable: true, nullable: false },
+  createdDate: { column: 'created_at', type: 'date', operators: RANGE, sortable: true, nullable: false },
+  helpfulness: { column: 'helpfulness', type: 'int', operators: RANGE, sortable: true, nullable: false },
+  relevanceScore: { column: 'relevance_score', type: 'number', operators: RANGE, sortable: true, nullable: false },
+  verified: { column: 'verified', type: 'bool', operators: ['$eq', '$ne'], sortable: true, nullable: false },
+  'origin.type': { column: 'origin_type', type: 'origin', operators: ['$eq', '$ne'], sortable: true, nullable: false },
+  'content.media': { column: 'media_json', type: 'media', operators: ['$isEmpty'], sortable: false, nullable: false },
+};
+
+/** Velo/SDK names the SDK may send unrenamed. */
+export const ALIASES: Record<string, string> = { _id: 'id', _createdDate: 'createdDate' };
+
+export const resolveField = (name: string): string => ALIASES[name] ?? name;

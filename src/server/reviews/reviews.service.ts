@@ -1,0 +1,567 @@
+/**
+ * Review operations, named after the Wix operations. Every change runs in one transaction that writes the
+ * review, adjusts the entity summary and appends the domain events to the outbox (PRODUCT.md §3–5, §7).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type BulkCreateReviewResponse,
+  type BulkReviewCreateInput,
+  type CreateReviewAndContactRequest,
+  type FieldViolation,
+  type Media,
+  type ModerationStatus,
+  type Review,
+  type ReviewContentInput,
+  type ReviewCreateInput,
+  type ReviewUpdateInput,
+} from '../../contract/index.ts';
+import { ownContactId, type Principal } from '../auth/principal.ts';
+import { privateReadScope } from '../auth/permissions.rules.ts';
+import { findOrCreateContactByEmail } from '../contacts/contacts.service.ts';
+import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import { type DbDeps, iso } from '../deps.ts';
+import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
+import { decideStatus } from '../moderation/moderation.rules.ts';
+import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
+import { outboxRepo } from '../outbox/outbox.repo.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
+import { parseSettings } from '../sites/sites.service.ts';
+import { summariesRepo } from '../summaries/summaries.repo.ts';
+import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { reviewsRepo } from './reviews.repo.ts';
+import { toReview } from './reviews.mapper.ts';
+import {
+  applyContent,
+  applyUpdate,
+  CONTENT_MASK,
+  contentFingerprint,
+  type Editable,
+  maskViolations,
+  mediaViolations,
+  normalizeMask,
+  relevanceScore,
+  UPDATE_MASK,
+} from './reviews.rules.ts';
+
+export interface ReviewsDeps extends DbDeps {
+  sites: SiteCache;
+}
+
+/** A review about to be inserted, already authorized and validated. */
+interface Draft {
+  id: string | undefined;
+  namespace: string;
+  entityId: string;
+  contactId: string | null;
+  authorName: string | null;
+  title: string | null;
+  body: string | null;
+  media: Media[];
+  rating: number;
+  reviewDate: string | undefined;
+}
+
+const alreadyExists = (reviewId: string | undefined) =>
+  new AppError('conflict', 'REVIEW_ALREADY_EXISTS', 'A review by this author for this entity already exists', {
+    ...(reviewId ? { data: { reviewId } } : {}),
+  });
+
+const revisionMismatch = (current: number) =>
+  new AppError('conflict', 'REVISION_MISMATCH', 'The entity has already changed since the requested revision', {
+    data: { currentRevision: String(current) },
+  });
+
+function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
+  return relevanceScore({
+    helpful: row.found_helpful,
+    unhelpful: row.found_unhelpful,
+    textLength: (row.title?.length ?? 0) + (row.body?.length ?? 0),
+    mediaCount: media.length,
+    verified: row.verified === 1,
+    reviewDate: new Date(row.review_date),
+    now,
+  });
+}
+
+function originOf(p: Principal): { type: 'ORGANIC' | 'APP'; appId: string | null } {
+  if (p.kind === 'APP') return { type: 'APP', appId: p.appId };
+  if (p.kind === 'ADMIN') return { type: 'APP', appId: null };
+  return { type: 'ORGANIC', appId: null };
+}
+
+/**
+ * The author a caller may write as: visitors and members only as themselves; keys as any contact.
+ * Throws PERMISSION_DENIED when a visitor or member names someone else.
+ */
+function authorContact(p: Principal, requested: string | null | undefined): string | null {
+  const own = ownContactId(p);
+  if (own === undefined) return requested ?? null;
+  if (requested && requested !== own) {
+    throw new AppError('forbidden', 'PERMISSION_DENIED', 'Visitors and members can only write reviews as themselves');
+  }
+  return own;
+}
+
+function dateViolation(value: string | undefined, field: string): FieldViolation[] {
+  return value !== undefined && Number.isNaN(Date.parse(value))
+    ? [{ field, description: 'must be an ISO-8601 date-time', violatedRule: 'FORMAT' }]
+    : [];
+}
+
+/** Inserts one review with its summary change and events; honours a client-supplied id idempotently. */
+async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Promise<Review> {
+  const site = await deps.sites.get(p.siteId);
+  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
+  const nowDate = deps.clock();
+  const now = iso(nowDate);
+  const hash = contentFingerprint({
+    namespace: draft.namespace,
+    entityId: draft.entityId,
+    contactId: draft.contactId,
+    title: draft.title,
+    body: draft.body,
+    media: draft.media,
+    rating: draft.rating,
+  });
+
+  if (draft.id !== undefined) {
+    const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
+    if (existing) return replayOrConflict(existing, hash);
+  }
+
+  const status = decideStatus(parseSettings(site), { rating: draft.rating });
+  const origin = originOf(p);
+  const specs: EventSpec[] = [{ slug: 'created' }, { slug: 'moderation_status_changed', previous: 'SUBMITTED' }];
+  if (status === 'APPROVED') specs.push({ slug: 'review_published' });
+  const row: NewReviewRow & ReviewRow = {
+    site_id: p.siteId,
+    id: draft.id ?? randomUUID(),
+    namespace: draft.namespace,
+    entity_id: draft.entityId,
+    contact_id: draft.contactId,
+    author_name: draft.authorName,
+    title: draft.title,
+    body: draft.body,
+    media_json: JSON.stringify(draft.media),
+    rating: draft.rating,
+    reply_message: null,
+    reply_created_at: null,
+    reply_updated_at: null,
+    found_helpful: 0,
+    found_unhelpful: 0,
+    helpfulness: 0,
+    moderation_status: status,
+    manually_changed: 0,
+    revision: 1,
+    verified: 0,
+    origin_type: origin.type,
+    origin_app_id: origin.appId,
+    review_date: draft.reviewDate ? new Date(draft.reviewDate).toISOString() : now,
+    relevance_score: 0,
+    publish_count: status === 'APPROVED' ? 1 : 0,
+    event_sequence: specs.length,
+    content_hash: hash,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  row.relevance_score = score(row, nowDate, draft.media);
+  const review = toReview(row);
+
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await reviewsRepo.insert(trx, row);
+      for (const d of summaryDeltas(null, contribution(row))) await summariesRepo.apply(trx, p.siteId, d, now);
+      await outboxRepo.append(trx, p.siteId, buildEvents(review, specs, 1, now));
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    // Lost a race: either the same client id (replay) or the author's uniqueness slot.
+    if (draft.id !== undefined) {
+      const same = await reviewsRepo.any(deps.db, p.siteId, draft.id);
+      if (same) return replayOrConflict(same, hash);
+    }
+    const holder = draft.contactId
+      ? await reviewsRepo.liveByAuthor(deps.db, p.siteId, draft.namespace, draft.entityId, draft.contactId)
+      : undefined;
+    throw alreadyExists(holder?.id);
+  }
+  return review;
+}
+
+function replayOrConflict(existing: ReviewRow, hash: string): Review {
+  if (existing.deleted_at === null && existing.content_hash === hash) return toReview(existing);
+  throw new AppError('conflict', 'REVIEW_ALREADY_EXISTS', 'A different review with this id already exists', {
+    data: { reviewId: existing.id },
+  });
+}
+
+function contentDraft(content: ReviewContentInput & { rating: number }) {
+  return {
+    title: content.title ?? null,
+    body: content.body ?? null,
+    media: content.media ?? [],
+    rating: content.rating,
+  };
+}
+
+/** createReview: visitors and members write as themselves; the site's moderation setting decides the status. */
+export async function createReview(deps: ReviewsDeps, p: Principal, input: ReviewCreateInput): Promise<Review> {
+  const violations = [
+    ...mediaViolations(input.content.media, 'review.content.media'),
+    ...dateViolation(input.reviewDate, 'review.reviewDate'),
+  ];
+  if (violations.length > 0) throw invalid(violations);
+  return insertReview(deps, p, {
+    id: input.id,
+    namespace: input.namespace,
+    entityId: input.entityId,
+    contactId: authorContact(p, input.author?.contactId),
+    authorName: input.author?.authorName ?? null,
+    ...contentDraft(input.content),
+    reviewDate: input.reviewDate,
+  });
+}
+
+/**
+ * createReviewAndContact (legacy): the author is the contact with `email` (created from name + email when new);
+ * a member without an email writes as its own contact. Without a contact, nothing is created.
+ */
+export async function createReviewAndContact(
+  deps: ReviewsDeps,
+  p: Principal,
+  input: CreateReviewAndContactRequest,
+): Promise<Review> {
+  const violations = mediaViolations(input.content.media, 'content.media');
+  if (violations.length > 0) throw invalid(violations);
+  let contactId: string;
+  let authorName: string | null = input.name ?? null;
+  if (input.email !== undefined) {
+    const found = await findOrCreateContactByEmail(deps, p.siteId, input.email, input.name);
+    if (!found.contact) {
+      throw invalid([{ field: 'name', description: 'is required to create a new contact', violatedRule: 'REQUIRED_FIELD' }]);
+    }
+    contactId = found.contact.id;
+    authorName = input.name ?? found.contact.name;
+  } else if (p.kind === 'MEMBER') {
+    contactId = p.contactId;
+  } else {
+    throw invalid([
+      ...(input.name === undefined
+        ? [{ field: 'name', description: 'is required when the author is not a contact', violatedRule: 'REQUIRED_FIELD' }]
+        : []),
+      { field: 'email', description: 'is required when the author is not a contact', violatedRule: 'REQUIRED_FIELD' },
+    ]);
+  }
+  return insertReview(deps, p, {
+    id: undefined,
+    namespace: input.namespace,
+    entityId: input.entityId,
+    contactId,
+    authorName,
+    ...contentDraft(input.content),
+    reviewDate: undefined,
+  });
+}
+
+/** bulkCreateReview: each item succeeds or fails on its own; HTTP 200 with per-item results. */
+export async function bulkCreateReview(
+  deps: ReviewsDeps,
+  p: Principal,
+  items: readonly BulkReviewCreateInput[],
+  returnEntity: boolean,
+): Promise<BulkCreateReviewResponse> {
+  const results: BulkCreateReviewResponse['results'] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      const violations = [
+        ...(item.content.rating === undefined
+          ? [{ field: `reviews[${index}].content.rating`, description: 'is required', violatedRule: 'REQUIRED_FIELD' }]
+          : []),
+        ...mediaViolations(item.content.media, `reviews[${index}].content.media`),
+        ...dateViolation(item.reviewDate, `reviews[${index}].reviewDate`),
+      ];
+      if (violations.length > 0) throw invalid(violations, violations.map((v) => `${v.field} ${v.description}`).join('; '));
+      const review = await insertReview(deps, p, {
+        id: item.id,
+        namespace: item.namespace,
+        entityId: item.entityId,
+        contactId: item.author.contactId,
+        authorName: item.author.authorName ?? null,
+        ...contentDraft({ ...item.content, rating: item.content.rating ?? 0 }),
+        reviewDate: item.reviewDate,
+      });
+      results.push({
+        itemMetadata: { id: review.id, originalIndex: index, success: true },
+        ...(returnEntity ? { review } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      const body = err.toBody().details;
+      const data =
+        'applicationError' in body
+          ? body.applicationError.data
+          : { fieldViolations: body.validationError.fieldViolations };
+      results.push({
+        itemMetadata: {
+          ...(item.id ? { id: item.id } : {}),
+          originalIndex: index,
+          success: false,
+          error: { code: err.code, description: err.publicMessage, ...(data ? { data } : {}) },
+        },
+      });
+    }
+  }
+  const totalSuccesses = results.filter((r) => r.itemMetadata.success).length;
+  return {
+    results,
+    bulkActionMetadata: { totalSuccesses, totalFailures: results.length - totalSuccesses, undetailedFailures: 0 },
+  };
+}
+
+/** getReview: unpublished reviews only with returnPrivateReviews and the right to see them; else 404. */
+export async function getReview(
+  deps: Pick<DbDeps, 'db'>,
+  p: Principal,
+  id: string,
+  returnPrivate: boolean,
+): Promise<Review> {
+  const row = await reviewsRepo.live(deps.db, p.siteId, id);
+  if (!row || !canSee(p, row, returnPrivate)) throw notFound();
+  return toReview(row);
+}
+
+function canSee(p: Principal, row: ReviewRow, returnPrivate: boolean): boolean {
+  if (row.moderation_status === 'APPROVED') return true;
+  if (!returnPrivate) return false;
+  const scope = privateReadScope(p);
+  return scope === 'all' || (scope === 'own' && row.contact_id !== null && row.contact_id === ownContactId(p));
+}
+
+/** What one change does to a review: columns to write, whether it is an edit (revision + 1), events to emit. */
+interface Mutation {
+  patch: ReviewRowPatch;
+  bumpRevision: boolean;
+  events: EventSpec[];
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Reads a live review, lets `change` decide, and writes it only if nobody changed the row meanwhile, with the
+ * summary delta and the events in the same transaction. With `expectedRevision`, a stale caller gets 409
+ * REVISION_MISMATCH; without it, a lost race is retried.
+ */
+export async function mutateReview(
+  deps: ReviewsDeps,
+  siteId: string,
+  id: string,
+  expectedRevision: string | undefined,
+  change: (row: ReviewRow, now: string) => Mutation,
+): Promise<Review> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const nowDate = deps.clock();
+    const now = iso(nowDate);
+    let result: Review | null;
+    try {
+      result = await deps.db.transaction().execute(async (trx) => {
+        const row = await reviewsRepo.live(trx, siteId, id);
+        if (!row) throw notFound();
+        if (expectedRevision !== undefined && String(row.revision) !== expectedRevision) {
+          throw revisionMismatch(row.revision);
+        }
+        const m = change(row, now);
+        const next: ReviewRow = {
+          ...row,
+          ...(m.patch as Partial<ReviewRow>),
+          revision: row.revision + (m.bumpRevision ? 1 : 0),
+          event_sequence: row.event_sequence + m.events.length,
+        };
+        next.relevance_score = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
+        const ok = await reviewsRepo.updateIfUnchanged(trx, siteId, id, row, {
+          ...m.patch,
+          revision: next.revision,
+          event_sequence: next.event_sequence,
+          relevance_score: next.relevance_score,
+        });
+        if (!ok) return null;
+        for (const d of summaryDeltas(contribution(row), contribution(next))) {
+          await summariesRepo.apply(trx, siteId, d, now);
+        }
+        const review = toReview(next);
+        await outboxRepo.append(trx, siteId, buildEvents(review, m.events, row.event_sequence + 1, now));
+        return review;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw alreadyExists(undefined);
+      throw err;
+    }
+    if (result) return result;
+    if (expectedRevision !== undefined) {
+      const current = await reviewsRepo.live(deps.db, siteId, id);
+      if (!current) throw notFound();
+      throw revisionMismatch(current.revision);
+    }
+  }
+  throw new AppError('conflict', 'REVISION_MISMATCH', 'The review is changing too fast; try again');
+}
+
+function editable(row: ReviewRow): Editable {
+  return {
+    namespace: row.namespace,
+    entityId: row.entity_id,
+    authorName: row.author_name,
+    title: row.title,
+    body: row.body,
+    media: JSON.parse(row.media_json) as Media[],
+    rating: row.rating,
+    reviewDate: row.review_date,
+  };
+}
+
+/**
+ * The patch and events for an edit. Editing the content of a published review re-runs the moderation setting;
+ * if it now holds the review, the review returns to IN_MODERATION.
+ */
+function editMutation(row: ReviewRow, next: Editable, now: string, settingsHold: (rating: number) => boolean): Mutation {
+  const patch: ReviewRowPatch = {
+    namespace: next.namespace,
+    entity_id: next.entityId,
+    author_name: next.authorName,
+    title: next.title,
+    body: next.body,
+    media_json: JSON.stringify(next.media),
+    rating: next.rating,
+    review_date: next.reviewDate,
+    updated_at: now,
+  };
+  const events: EventSpec[] = [{ slug: 'updated' }];
+  const contentChanged =
+    next.title !== row.title ||
+    next.body !== row.body ||
+    next.rating !== row.rating ||
+    JSON.stringify(next.media) !== row.media_json;
+  if (contentChanged && row.moderation_status === 'APPROVED' && settingsHold(next.rating)) {
+    patch.moderation_status = 'IN_MODERATION';
+    patch.manually_changed = 0;
+    events.push({ slug: 'moderation_status_changed', previous: 'APPROVED' });
+  }
+  return { patch, bumpRevision: true, events };
+}
+
+async function holdRule(deps: ReviewsDeps, siteId: string): Promise<(rating: number) => boolean> {
+  const site = await deps.sites.get(siteId);
+  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
+  const settings = parseSettings(site);
+  return (rating) => decideStatus(settings, { rating }) === 'IN_MODERATION';
+}
+
+/** updateReview: PATCH semantics with an optional field mask; `revision` must be current. */
+export async function updateReview(
+  deps: ReviewsDeps,
+  p: Principal,
+  id: string,
+  input: ReviewUpdateInput,
+  rawMask: unknown,
+): Promise<Review> {
+  const mask = normalizeMask(rawMask);
+  const violations = [
+    ...maskViolations(mask, UPDATE_MASK, 'fieldMask'),
+    ...mediaViolations(input.content?.media, 'review.content.media'),
+    ...dateViolation(input.reviewDate, 'review.reviewDate'),
+  ];
+  if (input.id !== undefined && input.id !== id) {
+    violations.push({ field: 'review.id', description: 'must match the id in the path', violatedRule: 'INVALID_ARGUMENT' });
+  }
+  if (violations.length > 0) throw invalid(violations);
+  const hold = await holdRule(deps, p.siteId);
+  return mutateReview(deps, p.siteId, id, input.revision, (row, now) => {
+    const requested = input.author?.contactId;
+    if (requested !== undefined && requested !== row.contact_id) {
+      throw invalid([{ field: 'review.author.contactId', description: 'is immutable', violatedRule: 'IMMUTABLE' }]);
+    }
+    return editMutation(row, applyUpdate(editable(row), input, mask), now, hold);
+  });
+}
+
+/** updateReviewContent (legacy PUT): replaces content fields, limited by an optional mask. No revision check. */
+export async function updateReviewContent(
+  deps: ReviewsDeps,
+  p: Principal,
+  id: string,
+  content: ReviewContentInput,
+  rawMask: unknown,
+): Promise<Review> {
+  const mask = normalizeMask(rawMask);
+  const violations = [
+    ...maskViolations(mask, CONTENT_MASK, 'fieldMask'),
+    ...mediaViolations(content.media, 'content.media'),
+  ];
+  if (violations.length > 0) throw invalid(violations);
+  const hold = await holdRule(deps, p.siteId);
+  const allowed = (path: string) =>
+    mask === undefined || mask.includes(path) || mask.some((m) => path.startsWith(`${m}.`));
+  return mutateReview(deps, p.siteId, id, undefined, (row, now) => {
+    const current = editable(row);
+    return editMutation(row, { ...current, ...applyContent(current, content, allowed) }, now, hold);
+  });
+}
+
+/** deleteReview: soft delete; the review leaves every read path and frees its uniqueness slot. */
+export async function deleteReview(deps: ReviewsDeps, p: Principal, id: string): Promise<Review> {
+  return mutateReview(deps, p.siteId, id, undefined, (_row, now) => ({
+    patch: { deleted_at: now },
+    bumpRevision: false,
+    events: [{ slug: 'deleted' }],
+  }));
+}
+
+/** setReply: one reply per review; a second call overwrites it (keeping its creation date). */
+export async function setReply(deps: ReviewsDeps, p: Principal, id: string, message: string): Promise<Review> {
+  return mutateReview(deps, p.siteId, id, undefined, (row, now) => ({
+    patch: {
+      reply_message: message,
+      reply_created_at: row.reply_created_at ?? now,
+      reply_updated_at: now,
+      updated_at: now,
+    },
+    bumpRevision: true,
+    events: [{ slug: 'updated' }],
+  }));
+}
+
+export async function removeReply(deps: ReviewsDeps, p: Principal, id: string): Promise<Review> {
+  return mutateReview(deps, p.siteId, id, undefined, (_row, now) => ({
+    patch: { reply_message: null, reply_created_at: null, reply_updated_at: null, updated_at: now },
+    bumpRevision: true,
+    events: [{ slug: 'updated' }],
+  }));
+}
+
+/** The mutation that sets a moderation status by hand; shared by the single and bulk operations. */
+export function moderationMutation(row: ReviewRow, status: 'APPROVED' | 'REJECTED', now: string): Mutation {
+  const previous = row.moderation_status as ModerationStatus;
+  const events: EventSpec[] = [{ slug: 'updated' }];
+  if (previous !== status) events.push({ slug: 'moderation_status_changed', previous });
+  const entersApproved = status === 'APPROVED' && previous !== 'APPROVED';
+  if (entersApproved) events.push({ slug: 'review_published' });
+  return {
+    patch: {
+      moderation_status: status,
+      manually_changed: 1,
+      publish_count: row.publish_count + (entersApproved ? 1 : 0),
+      updated_at: now,
+    },
+    bumpRevision: true,
+    events,
+  };
+}
+
+export async function updateModerationStatus(
+  deps: ReviewsDeps,
+  p: Principal,
+  id: string,
+  status: 'APPROVED' | 'REJECTED',
+): Promise<Review> {
+  return mutateReview(deps, p.siteId, id, undefined, (row, now) => moderationMutation(row, status, now));
+}

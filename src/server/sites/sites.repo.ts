@@ -1,0 +1,37 @@
+/** Queries on sites and api_keys. No business rules here. */
+import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeyRow, Database, SiteRow } from '../db/schema.ts';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export const sitesRepo = {
+  byId: (db: Executor, id: string): Promise<SiteRow | undefined> =>
+    db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst(),
+  byClientId: (db: Executor, clientId: string): Promise<SiteRow | undefined> =>
+    db.selectFrom('sites').selectAll().where('client_id', '=', clientId).executeTakeFirst(),
+  byName: (db: Executor, name: string): Promise<SiteRow | undefined> =>
+    db.selectFrom('sites').selectAll().where('name', '=', name).orderBy('created_at').executeTakeFirst(),
+  insert: async (db: Executor, row: SiteRow): Promise<void> => {
+    await db.insertInto('sites').values(row).execute();
+  },
+  updateSettings: async (db: Executor, id: string, settingsJson: string): Promise<void> => {
+    await db.updateTable('sites').set({ settings_json: settingsJson }).where('id', '=', id).execute();
+  },
+  keyByHash: (db: Executor, hash: string): Promise<ApiKeyRow | undefined> =>
+    db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst(),
+  insertKey: async (db: Executor, row: ApiKeyRow): Promise<void> => {
+    await db.insertInto('api_keys').values(row).execute();
+  },
+  listKeys: (db: Executor, siteId: string): Promise<ApiKeyRow[]> =>
+    db.selectFrom('api_keys').selectAll().where('site_id', '=', siteId).orderBy('created_at').execute(),
+  revokeKey: async (db: Executor, siteId: string, keyId: string, at: string): Promise<boolean> => {
+    const r = await db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('site_id', '=', siteId)
+      .where('id', '=', keyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Sites (tenants), their settings and their API keys. Keys are random, shown once, stored as SHA-256 hashes,
+ * and carry a prefix that tells their kind (`vdt_admin_…`, `vdt_app_…`).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_SITE_SETTINGS, type Scope, type SiteSettings } from '../../contract/index.ts';
+import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
+import { type DbDeps, iso } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { sitesRepo } from './sites.repo.ts';
+
+export const DEFAULT_SITE_NAME = 'default';
+
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+export interface CreatedKey {
+  key: string;
+  row: ApiKeyRow;
+}
+
+/** Creates an API key; the plaintext is returned once and never stored. */
+export async function createApiKey(
+  deps: DbDeps,
+  siteId: string,
+  opts: { kind: 'admin' | 'app'; name: string; scopes?: Scope[]; appId?: string | null },
+): Promise<CreatedKey> {
+  const key = `vdt_${opts.kind}_${randomBytes(32).toString('base64url')}`;
+  const row: ApiKeyRow = {
+    site_id: siteId,
+    id: randomUUID(),
+    kind: opts.kind,
+    name: opts.name,
+    display_prefix: key.slice(0, opts.kind === 'admin' ? 16 : 14),
+    key_hash: hashKey(key),
+    scopes_json: JSON.stringify(opts.kind === 'admin' ? [] : (opts.scopes ?? [])),
+    app_id: opts.kind === 'app' ? (opts.appId ?? randomUUID()) : null,
+    created_at: iso(deps.clock()),
+    revoked_at: null,
+  };
+  await sitesRepo.insertKey(deps.db, row);
+  return { key, row };
+}
+
+/** Creates a site with default settings and its first admin key. */
+export async function createSite(deps: DbDeps, name: string): Promise<{ site: SiteRow; adminKey: string }> {
+  const site: SiteRow = {
+    id: randomUUID(),
+    name,
+    client_id: randomUUID(),
+    token_secret: randomBytes(32).toString('base64url'),
+    settings_json: JSON.stringify(DEFAULT_SITE_SETTINGS),
+    created_at: iso(deps.clock()),
+  };
+  await sitesRepo.insert(deps.db, site);
+  const { key } = await createApiKey(deps, site.id, { kind: 'admin', name: 'initial admin key' });
+  return { site, adminKey: key };
+}
+
+/** Returns the default site, creating it (and a one-time admin key) on first start. */
+export async function ensureDefaultSite(deps: DbDeps): Promise<{ site: SiteRow; adminKey?: string }> {
+  const existing = await sitesRepo.byName(deps.db, DEFAULT_SITE_NAME);
+  if (existing) return { site: existing };
+  return createSite(deps, DEFAULT_SITE_NAME);
+}
+
+export function parseSettings(site: SiteRow): SiteSettings {
+  return JSON.parse(site.settings_json) as SiteSettings;
+}
+
+export async function getSiteSettings(deps: DbDeps, siteId: string): Promise<SiteSettings> {
+  const site = await sitesRepo.byId(deps.db, siteId);
+  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
+  return parseSettings(site);
+}
+
+/** Replaces the site's settings (validated by the route schema). */
+export async function updateSiteSettings(deps: DbDeps, siteId: string, settings: SiteSettings): Promise<SiteSettings> {
+  const normalized: SiteSettings = {
+    moderation: { mode: settings.moderation.mode, heldRatings: [...settings.moderation.heldRatings].sort() },
+  };
+  await sitesRepo.updateSettings(deps.db, siteId, JSON.stringify(normalized));
+  return normalized;
+}
+
+export const listApiKeys = (deps: DbDeps, siteId: string): Promise<ApiKeyRow[]> => sitesRepo.listKeys(deps.db, siteId);
+
+export const revokeApiKey = (deps: DbDeps, siteId: string, keyId: string): Promise<boolean> =>
+  sitesRepo.revokeKey(deps.db, siteId, keyId, iso(deps.clock()));

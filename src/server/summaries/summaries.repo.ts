@@ -1,0 +1,57 @@
+/** Reads and atomically adjusts entity_summaries rows. */
+import type { Executor } from '../sites/sites.repo.ts';
+import type { EntitySummaryRow } from '../db/schema.ts';
+import type { SummaryDelta } from './summaries.rules.ts';
+
+export const summariesRepo = {
+  /** Adds a delta with one upsert; concurrent writers cannot lose an increment. */
+  async apply(db: Executor, siteId: string, d: SummaryDelta, at: string): Promise<void> {
+    const [s1, s2, s3, s4, s5] = d.stars;
+    await db
+      .insertInto('entity_summaries')
+      .values({
+        site_id: siteId,
+        namespace: d.namespace,
+        entity_id: d.entityId,
+        review_count: d.count,
+        rating_sum: d.sum,
+        r1: s1,
+        r2: s2,
+        r3: s3,
+        r4: s4,
+        r5: s5,
+        updated_at: at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['site_id', 'namespace', 'entity_id']).doUpdateSet((eb) => ({
+          review_count: eb('entity_summaries.review_count', '+', eb.ref('excluded.review_count')),
+          rating_sum: eb('entity_summaries.rating_sum', '+', eb.ref('excluded.rating_sum')),
+          r1: eb('entity_summaries.r1', '+', eb.ref('excluded.r1')),
+          r2: eb('entity_summaries.r2', '+', eb.ref('excluded.r2')),
+          r3: eb('entity_summaries.r3', '+', eb.ref('excluded.r3')),
+          r4: eb('entity_summaries.r4', '+', eb.ref('excluded.r4')),
+          r5: eb('entity_summaries.r5', '+', eb.ref('excluded.r5')),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  },
+
+  get: (db: Executor, siteId: string, namespace: string, entityId: string): Promise<EntitySummaryRow | undefined> =>
+    db
+      .selectFrom('entity_summaries')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', namespace)
+      .where('entity_id', '=', entityId)
+      .executeTakeFirst(),
+
+  many: (db: Executor, siteId: string, namespace: string, entityIds: readonly string[]): Promise<EntitySummaryRow[]> =>
+    db
+      .selectFrom('entity_summaries')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', namespace)
+      .where('entity_id', 'in', entityIds)
+      .execute(),
+};

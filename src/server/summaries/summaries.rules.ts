@@ -1,0 +1,77 @@
+/**
+ * What a review contributes to its entity's summary: only live, APPROVED reviews count. The difference between
+ * a review's contribution before and after a change is applied in the same transaction as the change. Pure.
+ */
+import type { RatingSummary } from '../../contract/index.ts';
+import type { EntitySummaryRow } from '../db/schema.ts';
+
+export interface Contribution {
+  namespace: string;
+  entityId: string;
+  rating: number;
+}
+
+export function contribution(r: {
+  namespace: string;
+  entity_id: string;
+  rating: number;
+  moderation_status: string;
+  deleted_at: string | null;
+}): Contribution | null {
+  return r.deleted_at === null && r.moderation_status === 'APPROVED'
+    ? { namespace: r.namespace, entityId: r.entity_id, rating: r.rating }
+    : null;
+}
+
+export interface SummaryDelta {
+  namespace: string;
+  entityId: string;
+  count: number;
+  sum: number;
+  /** index 0 = one star … 4 = five stars */
+  stars: [number, number, number, number, number];
+}
+
+/** The deltas (zero, one or two entities) that turn `before` into `after`. */
+export function summaryDeltas(before: Contribution | null, after: Contribution | null): SummaryDelta[] {
+  if (
+    before &&
+    after &&
+    before.namespace === after.namespace &&
+    before.entityId === after.entityId &&
+    before.rating === after.rating
+  ) {
+    return [];
+  }
+  const out: SummaryDelta[] = [];
+  const add = (c: Contribution, sign: 1 | -1) => {
+    let d = out.find((x) => x.namespace === c.namespace && x.entityId === c.entityId);
+    if (!d) {
+      d = { namespace: c.namespace, entityId: c.entityId, count: 0, sum: 0, stars: [0, 0, 0, 0, 0] };
+      out.push(d);
+    }
+    d.count += sign;
+    d.sum += sign * c.rating;
+    d.stars[c.rating - 1] = (d.stars[c.rating - 1] ?? 0) + sign;
+  };
+  if (before) add(before, -1);
+  if (after) add(after, 1);
+  return out.filter((d) => d.count !== 0 || d.sum !== 0 || d.stars.some((s) => s !== 0));
+}
+
+export function toSummary(namespace: string, entityId: string, row: EntitySummaryRow | undefined): RatingSummary {
+  const count = row?.review_count ?? 0;
+  return {
+    namespace,
+    entityId,
+    count,
+    average: count > 0 && row ? Math.round((row.rating_sum / count) * 100) / 100 : 0,
+    histogram: {
+      '1': row?.r1 ?? 0,
+      '2': row?.r2 ?? 0,
+      '3': row?.r3 ?? 0,
+      '4': row?.r4 ?? 0,
+      '5': row?.r5 ?? 0,
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * A real Verdict app over a test database, driven with `inject` (no socket) or listening on port 0, plus
+ * builders: each test makes its own site and credentials, so tests share no rows.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { type AppContext, createApp } from '../../src/server/app.ts';
+import { type Config, loadConfig } from '../../src/server/config.ts';
+import type { Scope } from '../../src/contract/index.ts';
+import { createApiKey, createSite, updateSiteSettings } from '../../src/server/sites/sites.service.ts';
+import type { SiteSettings } from '../../src/contract/index.ts';
+import type { TestDb } from './databases.ts';
+
+export interface TestApp extends AppContext {
+  db: TestDb;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50' }), ...overrides };
+  const ctx = await createApp(db, config, { logger: false });
+  await ctx.app.ready();
+  ctx.worker.start();
+  return {
+    ...ctx,
+    db,
+    async close() {
+      await ctx.app.close();
+      await ctx.worker.stop();
+    },
+  };
+}
+
+export interface TestSite {
+  siteId: string;
+  clientId: string;
+  adminKey: string;
+  /** An app key with the given scopes. */
+  appKey(scopes: Scope[]): Promise<string>;
+  visitorToken(): Promise<string>;
+  memberToken(contactId: string): Promise<string>;
+  setModeration(settings: SiteSettings['moderation']): Promise<void>;
+}
+
+export async function buildSite(t: TestApp): Promise<TestSite> {
+  const { site, adminKey } = await createSite(t.deps, `site-${Math.random().toString(36).slice(2)}`);
+  return {
+    siteId: site.id,
+    clientId: site.client_id,
+    adminKey,
+    async appKey(scopes) {
+      return (await createApiKey(t.deps, site.id, { kind: 'app', name: 'test app', scopes })).key;
+    },
+    async visitorToken() {
+      return (await t.deps.auth.issueVisitorTokens(site.client_id)).access_token;
+    },
+    async memberToken(contactId) {
+      return t.deps.auth.mintMemberToken(site.id, contactId, 3600);
+    },
+    async setModeration(moderation) {
+      await updateSiteSettings(t.deps, site.id, { moderation });
+      t.deps.sites.invalidate(site.id);
+    },
+  };
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** A JSON request through `inject`; returns status, parsed body and headers. */
+export async function call(
+  app: FastifyInstance,
+  method: Method,
+  url: string,
+  opts: { auth?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string | Buffer } = {},
+): Promise<{ status: number; body: any; headers: LightMyRequestResponse['headers'] }> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.auth !== undefined) headers.authorization = opts.auth;
+  let payload: string | Buffer | undefined;
+  if (opts.rawBody !== undefined) {
+    payload = opts.rawBody;
+    headers['content-type'] ??= 'application/json';
+  } else if (opts.body !== undefined) {
+    payload = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await app.inject({ method, url, headers, payload });
+  let body: unknown;
+  try {
+    body = res.body ? JSON.parse(res.body) : undefined;
+  } catch {
+    body = res.body;
+  }
+  return { status: res.statusCode, body, headers: res.headers };
+}
+
+let counter = 0;
+/** A fresh contact id (GUID). */
+export const contactId = (): string => crypto.randomUUID();
+/** A fresh entity id. */
+export const entityId = (): string => `p-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A valid createReview body, with overrides merged into `review`. */
+export function reviewBody(over: Record<string, unknown> = {}): { review: Record<string, unknown> } {
+  const { content, ...rest } = over as { content?: Record<string, unknown> };
+  return {
+    review: {
+      namespace: 'stores',
+      entityId: entityId(),
+      author: { contactId: contactId(), authorName: 'Ann' },
+      ...rest,
+      content: { rating: 4, title: 'Good', body: 'Works well', ...(content ?? {}) },
+    },
+  };
+}
+
+/** Polls `check` until it returns a value, failing with `what` after `ms`. Never sleeps blindly. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

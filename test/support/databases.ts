@@ -1,0 +1,65 @@
+/**
+ * The dialect loop: every integration and HTTP test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is
+ * set. Each opened database is private to its caller: a temp SQLite file, or a fresh PostgreSQL schema.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { type Db, openPostgres, openSqlite } from '../../src/server/db/database.ts';
+import { migrateToLatest } from '../../src/server/db/migrate.ts';
+
+export interface TestDb extends Db {
+  /** Drops what the test created (temp file or schema). */
+  dispose(): Promise<void>;
+  /** A URL another process or connection can open to reach the same data. */
+  url: string;
+}
+
+export interface DialectCase {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<TestDb>;
+}
+
+async function openSqliteTemp(): Promise<TestDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'verdict-test-'));
+  const path = join(dir, 'verdict.db');
+  const db = openSqlite(path);
+  await migrateToLatest(db.db);
+  return {
+    ...db,
+    url: `sqlite:${path}`,
+    async dispose() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openPostgresSchema(base: string): Promise<TestDb> {
+  const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = openPostgres(base, 1);
+  await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+  await admin.close();
+  const url = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const db = openPostgres(url, 10);
+  await migrateToLatest(db.db);
+  return {
+    ...db,
+    url,
+    async dispose() {
+      await db.close();
+      const cleanup = openPostgres(base, 1);
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
+      await cleanup.close();
+    },
+  };
+}
+
+export function dialects(): DialectCase[] {
+  const cases: DialectCase[] = [{ name: 'sqlite', open: openSqliteTemp }];
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  if (pgUrl) cases.push({ name: 'postgres', open: () => openPostgresSchema(pgUrl) });
+  return cases;
+}
