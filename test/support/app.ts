@@ -24,8 +24,8 @@ export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}):
     ...ctx,
     db,
     async close() {
-      await ctx.app.close();
-      await ctx.worker.stop();
+      await this.app.close();
+      await this.worker.stop();
     },
   };
 }

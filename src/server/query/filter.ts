@@ -32,9 +32,11 @@ function normalizeValue(spec: FieldSpec, value: unknown): { ok: true; value: Sca
   switch (spec.type) {
     case 'string':
     case 'guid':
-      return typeof value === 'string' && value.length <= 200
-        ? { ok: true, value }
-        : { ok: false, why: 'must be a string of at most 200 characters' };
+      if (typeof value !== 'string' || value.length > 200) {
+        return { ok: false, why: 'must be a string of at most 200 characters' };
+      }
+      // PostgreSQL refuses NUL in a text parameter; refuse it as bad input on both dialects rather than fail with a 500.
+      return value.includes('\u0000') ? { ok: false, why: 'must not contain a NUL character' } : { ok: true, value };
     case 'status':
       return typeof value === 'string' && STATUSES.includes(value)
         ? { ok: true, value }

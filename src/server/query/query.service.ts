@@ -17,7 +17,7 @@ import { FIELDS, resolveField } from './query.fields.ts';
 
 type ReviewsQuery = SelectQueryBuilder<Database, 'reviews', ReviewRow>;
 
-/** Parses a sort list; always ends with the id tie-break so the order is total. */
+/** Parses a sort list (default createdDate ASC); always ends with the id tie-break so the order is total. */
 export function parseSort(
   sort: readonly { fieldName: string; order?: 'ASC' | 'DESC' | undefined }[] | undefined,
   path: string,
@@ -43,7 +43,8 @@ export function parseSort(
     keys.push({ field: name, column: spec.column as SortKey['column'], order: s.order ?? 'ASC' });
   });
   if (keys.length === 0) keys.push({ field: 'createdDate', column: 'created_at', order: 'ASC' });
-  keys.push({ field: 'id', column: 'id', order: 'ASC' });
+  // The tie-break follows the last key's direction, so an index on (…, key, id) serves the order in one scan.
+  keys.push({ field: 'id', column: 'id', order: keys[keys.length - 1]?.order ?? 'ASC' });
   return { keys, violations };
 }
 

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { applyUpdate, mediaViolations, normalizeMask, relevanceScore, wilsonLowerBound } from './reviews.rules.ts';
+
+const now = new Date('2026-06-01T00:00:00.000Z');
+const base = { helpful: 0, unhelpful: 0, textLength: 100, mediaCount: 0, verified: false, reviewDate: now, now };
+
+describe('relevanceScore', () => {
+  it('rises with helpful votes and falls with unhelpful ones', () => {
+    expect(relevanceScore({ ...base, helpful: 10 })).toBeGreaterThan(relevanceScore(base));
+    expect(relevanceScore({ ...base, helpful: 10, unhelpful: 10 })).toBeLessThan(relevanceScore({ ...base, helpful: 10 }));
+  });
+
+  it('rises with text length, media and verified purchase', () => {
+    expect(relevanceScore({ ...base, textLength: 400 })).toBeGreaterThan(relevanceScore(base));
+    expect(relevanceScore({ ...base, mediaCount: 2 })).toBeGreaterThan(relevanceScore(base));
+    expect(relevanceScore({ ...base, verified: true })).toBeGreaterThan(relevanceScore(base));
+  });
+
+  it('decays with age and stays within [0, 1]', () => {
+    const old = new Date('2024-06-01T00:00:00.000Z');
+    expect(relevanceScore({ ...base, reviewDate: old })).toBeLessThan(relevanceScore(base));
+    const max = relevanceScore({ ...base, helpful: 1e6, textLength: 1e6, mediaCount: 10, verified: true });
+    expect(max).toBeLessThanOrEqual(1);
+    expect(relevanceScore({ ...base, textLength: 0 })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('uses the Wilson lower bound, which trusts many votes more than few', () => {
+    expect(wilsonLowerBound(0, 0)).toBe(0);
+    expect(wilsonLowerBound(100, 0)).toBeGreaterThan(wilsonLowerBound(3, 0));
+  });
+});
+
+describe('mediaViolations', () => {
+  it('requires exactly one of image/video with an id or an http(s)/wix URL', () => {
+    expect(
+      mediaViolations(
+        [{}, { image: {}, video: {} }, { image: {} }, { video: { url: 'javascript:alert(1)' } }, { image: { url: 'https://x/y.png' } }],
+        'm',
+      ).map((v) => v.field),
+    ).toEqual(['m[0]', 'm[1]', 'm[2].image', 'm[3].video.url']);
+  });
+});
+
+describe('applyUpdate', () => {
+  const current = {
+    namespace: 'stores',
+    entityId: 'p1',
+    authorName: 'Ann',
+    title: 'T',
+    body: 'B',
+    media: [],
+    rating: 3,
+    reviewDate: '2026-01-01T00:00:00.000Z',
+  };
+
+  it('changes only the fields present (PATCH)', () => {
+    expect(applyUpdate(current, { revision: '1', content: { rating: 5 } }, undefined)).toEqual({ ...current, rating: 5 });
+  });
+
+  it('limits the change to the field mask, a parent path covering its children', () => {
+    const input = { revision: '1', content: { rating: 5, title: 'New' }, author: { authorName: 'Bo' } };
+    expect(applyUpdate(current, input, ['content.title'])).toEqual({ ...current, title: 'New' });
+    expect(applyUpdate(current, input, ['content'])).toEqual({ ...current, title: 'New', rating: 5 });
+  });
+
+  it('reads masks given as an array, {paths} or a comma-separated string', () => {
+    expect(normalizeMask(['a', 'b'])).toEqual(['a', 'b']);
+    expect(normalizeMask({ paths: ['a'] })).toEqual(['a']);
+    expect(normalizeMask('a, b')).toEqual(['a', 'b']);
+    expect(normalizeMask(undefined)).toBeUndefined();
+  });
+});

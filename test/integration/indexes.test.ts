@@ -1,0 +1,165 @@
+/**
+ * Every read path of the core API is served by an index, on both dialects: the query plans of the exact queries the
+ * services build are checked for the expected index and for the absence of a full scan or an extra sort.
+ */
+import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/server/auth/principal.ts';
+import type { Database, ReviewRow } from '../../src/server/db/schema.ts';
+import { compileFilter } from '../../src/server/query/compile.ts';
+import { parseFilter } from '../../src/server/query/filter.ts';
+import { parseSort, visibleReviews } from '../../src/server/query/query.service.ts';
+import { reviewsRepo } from '../../src/server/reviews/reviews.repo.ts';
+import { summariesRepo } from '../../src/server/summaries/summaries.repo.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+const SITE = 'a0000000-0000-4000-8000-000000000001';
+const admin: Principal = { kind: 'ADMIN', siteId: SITE, keyId: 'k' };
+const visitor: Principal = { kind: 'VISITOR', siteId: SITE, visitorId: 'v', contactId: 'v' };
+
+async function seed(db: Kysely<Database>) {
+  const rows = [];
+  const statuses = ['APPROVED', 'APPROVED', 'APPROVED', 'IN_MODERATION', 'REJECTED'];
+  for (let i = 0; i < 3000; i++) {
+    const t = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+    rows.push({
+      site_id: i % 10 === 0 ? SITE : `b0000000-0000-4000-8000-00000000000${i % 7}`,
+      id: crypto.randomUUID(),
+      namespace: 'stores',
+      entity_id: `e${i % 150}`,
+      contact_id: crypto.randomUUID(),
+      author_name: null,
+      title: 't',
+      body: 'b',
+      media_json: '[]',
+      rating: (i % 5) + 1,
+      reply_message: null,
+      reply_created_at: null,
+      reply_updated_at: null,
+      found_helpful: 0,
+      found_unhelpful: 0,
+      helpfulness: 0,
+      moderation_status: statuses[i % 5] as string,
+      manually_changed: 0,
+      revision: 1,
+      verified: 0,
+      origin_type: 'APP',
+      origin_app_id: null,
+      review_date: t,
+      relevance_score: 0,
+      publish_count: 1,
+      event_sequence: 1,
+      content_hash: 'h',
+      created_at: t,
+      updated_at: t,
+      deleted_at: i % 97 === 0 ? t : null,
+    });
+  }
+  for (let i = 0; i < rows.length; i += 200) await db.insertInto('reviews').values(rows.slice(i, i + 200)).execute();
+}
+
+type Plan = { text: string };
+
+async function explain(t: TestDb, q: { compile(): CompiledQuery }): Promise<Plan> {
+  const c = q.compile();
+  if (t.dialect === 'sqlite') {
+    const r = await t.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
+    return { text: r.rows.map((x) => x.detail).join('\n') };
+  }
+  // PostgreSQL: small test tables make a sequential scan cheapest, so forbid it to see which index the planner can use.
+  return t.db.transaction().execute(async (trx) => {
+    await sql`set local enable_seqscan = off`.execute(trx);
+    await sql`set local enable_bitmapscan = off`.execute(trx);
+    const r = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
+    return { text: r.rows.map((x) => x['QUERY PLAN']).join('\n') };
+  });
+}
+
+function expectIndex(plan: Plan, index: string, dialect: string, opts: { sorted?: boolean } = {}) {
+  expect(plan.text).toContain(index);
+  if (dialect === 'sqlite') {
+    expect(plan.text).not.toMatch(/SCAN reviews(?! USING)/);
+    if (opts.sorted) expect(plan.text).not.toContain('TEMP B-TREE');
+  } else {
+    expect(plan.text).not.toContain('Seq Scan');
+    if (opts.sorted) expect(plan.text).not.toMatch(/^\s*(->\s*)?Sort\b/m);
+  }
+}
+
+function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
+  const parsed = parseFilter(filter, 'filter');
+  const node = parsed.node;
+  let q: SelectQueryBuilder<Database, 'reviews', ReviewRow> = visibleReviews(t.db.selectFrom('reviews').selectAll(), p, priv);
+  if (node) q = q.where((eb) => compileFilter(eb, node));
+  for (const k of parseSort(sort, 'sort').keys) q = q.orderBy(k.column, k.order === 'ASC' ? 'asc' : 'desc');
+  return q.limit(51);
+}
+
+describe.each(dialects())('index use on $name', (dialect) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await dialect.open();
+    await seed(t.db);
+    await sql`analyze`.execute(t.db);
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it('serves a public product page (entity + APPROVED, by createdDate either way) from the entity/status index', async () => {
+    for (const order of ['ASC', 'DESC'] as const) {
+      const plan = await explain(t, page(t, visitor, { namespace: 'stores', entityId: 'e10' }, [{ fieldName: 'createdDate', order }], false));
+      expectIndex(plan, 'reviews_entity_status_created_idx', t.dialect, { sorted: true });
+    }
+  });
+
+  it("serves an owner's view of one entity across statuses from the entity index", async () => {
+    const plan = await explain(t, page(t, admin, { namespace: 'stores', entityId: 'e10' }, [], true));
+    expectIndex(plan, 'reviews_entity_created_idx', t.dialect, { sorted: true });
+  });
+
+  it('serves the moderation queue (status, oldest first) from the status index', async () => {
+    const plan = await explain(t, page(t, admin, { 'moderation.moderationStatus': 'IN_MODERATION' }, [], true));
+    expectIndex(plan, 'reviews_status_created_idx', t.dialect, { sorted: true });
+  });
+
+  it("serves an author's reviews from the contact index", async () => {
+    const plan = await explain(t, page(t, admin, { 'author.contactId': crypto.randomUUID() }, [], true));
+    expectIndex(plan, 'reviews_contact_idx', t.dialect, { sorted: true });
+  });
+
+  it('serves a count of one entity from an index', async () => {
+    const q = page(t, visitor, { namespace: 'stores', entityId: 'e10' }, [], false)
+      .clearSelect()
+      .clearOrderBy()
+      .clearLimit()
+      .select((eb) => eb.fn.countAll().as('n'));
+    const plan = await explain(t, q);
+    expect(plan.text).toMatch(/reviews_entity_(status_)?created_idx/);
+  });
+
+  it('reads a review by id through the primary key and the uniqueness slot through its unique index', async () => {
+    const byId = await explain(t, t.db.selectFrom('reviews').selectAll().where('site_id', '=', SITE).where('id', '=', 'x').where('deleted_at', 'is', null));
+    expect(byId.text).toMatch(t.dialect === 'sqlite' ? /sqlite_autoindex_reviews_1|PRIMARY KEY|reviews_pk/ : /reviews_pk/);
+    const slot = await explain(t, {
+      compile: () =>
+        t.db
+          .selectFrom('reviews')
+          .select('id')
+          .where('site_id', '=', SITE)
+          .where('namespace', '=', 'stores')
+          .where('entity_id', '=', 'e1')
+          .where('contact_id', '=', 'c')
+          .where('deleted_at', 'is', null)
+          .compile(),
+    });
+    expect(slot.text).toMatch(/reviews_live_author_uq|reviews_entity|reviews_contact_idx/);
+    expect(typeof reviewsRepo.liveByAuthor).toBe('function');
+  });
+
+  it('reads a rating summary with one primary-key lookup', async () => {
+    const plan = await explain(t, t.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', SITE).where('namespace', '=', 'stores').where('entity_id', '=', 'e1'));
+    expect(plan.text).toMatch(t.dialect === 'sqlite' ? /sqlite_autoindex_entity_summaries_1|PRIMARY KEY/ : /entity_summaries_pk/);
+    expect(typeof summariesRepo.get).toBe('function');
+  });
+});
