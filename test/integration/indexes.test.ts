@@ -106,10 +106,12 @@ describe.each(dialects())('index use on $name', (dialect) => {
     await t.dispose();
   });
 
-  it('serves a public product page (entity + APPROVED, by createdDate either way) from the entity/status index', async () => {
+  it('serves a public product page (entity, with or without namespace, + APPROVED, by createdDate either way) from the entity/status index', async () => {
     for (const order of ['ASC', 'DESC'] as const) {
-      const plan = await explain(t, page(t, visitor, { namespace: 'stores', entityId: 'e10' }, [{ fieldName: 'createdDate', order }], false));
-      expectIndex(plan, 'reviews_entity_status_created_idx', t.dialect, { sorted: true });
+      for (const filter of [{ namespace: 'stores', entityId: 'e10' }, { entityId: 'e10' }]) {
+        const plan = await explain(t, page(t, visitor, filter, [{ fieldName: 'createdDate', order }], false));
+        expectIndex(plan, 'reviews_entity_status_created_idx', t.dialect, { sorted: true });
+      }
     }
   });
 

@@ -20,14 +20,16 @@ export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}):
   const ctx = await createApp(db, config, { logger: false });
   await ctx.app.ready();
   ctx.worker.start();
-  return {
+  const t: TestApp = {
     ...ctx,
     db,
     async close() {
-      await this.app.close();
-      await this.worker.stop();
+      // `worker` may have been replaced by a test; stop whichever runs now.
+      await t.app.close();
+      await t.worker.stop();
     },
   };
+  return t;
 }
 
 export interface TestSite {

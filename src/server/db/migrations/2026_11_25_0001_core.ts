@@ -98,18 +98,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .unique()
     .where(sql<boolean>`deleted_at is null and contact_id is not null`)
     .execute();
-  // Shop pages: one entity's reviews in one status, newest/oldest first.
+  // Shop pages: one entity's reviews in one status, newest/oldest first. The namespace is left out of the key:
+  // callers often filter by entityId alone, and an entity id rarely repeats across namespaces, so a namespace
+  // filter is checked on the few rows of the entity instead.
   await db.schema
     .createIndex('reviews_entity_status_created_idx')
     .on('reviews')
-    .columns(['site_id', 'namespace', 'entity_id', 'moderation_status', 'created_at', 'id'])
+    .columns(['site_id', 'entity_id', 'moderation_status', 'created_at', 'id'])
     .where(live)
     .execute();
   // Owner views of one entity across statuses.
   await db.schema
     .createIndex('reviews_entity_created_idx')
     .on('reviews')
-    .columns(['site_id', 'namespace', 'entity_id', 'created_at', 'id'])
+    .columns(['site_id', 'entity_id', 'created_at', 'id'])
     .where(live)
     .execute();
   // Moderation queue: every review in a status, oldest first.
