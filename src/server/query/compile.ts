@@ -53,8 +53,10 @@ export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
 }
 
 /**
- * Rows strictly after `values` in the order `keys` (direction 'next'), or strictly before it ('prev'):
- * (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … with each comparison flipped for DESC keys.
+ * Rows strictly after `values` in the order `keys` (direction 'next'), or strictly before it ('prev').
+ * When every key runs the same way this is one row-value comparison, `(k1, k2, id) > (v1, v2, v3)`, which both
+ * dialects turn into an index range. With mixed directions it is the expansion
+ * (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, led by the implied bound k1 >= v1 so the scan still starts at the cursor.
  */
 export function keysetCondition(
   eb: EB,
@@ -62,13 +64,21 @@ export function keysetCondition(
   values: readonly (string | number)[],
   direction: 'next' | 'prev',
 ): Expression<SqlBool> {
-  const branches: Expression<SqlBool>[] = [];
-  keys.forEach((key, i) => {
-    const ascending = (key.order === 'ASC') === (direction === 'next');
-    const v = values[i];
-    if (v === undefined) throw new Error('cursor position is shorter than the sort');
-    const eqs = keys.slice(0, i).map((k, j) => eb(eb.ref(k.column), '=', values[j] as string | number));
-    branches.push(eb.and([...eqs, eb(eb.ref(key.column), ascending ? '>' : '<', v)]));
+  if (values.length !== keys.length) throw new Error('cursor position does not match the sort');
+  const ascending = (k: SortKey) => (k.order === 'ASC') === (direction === 'next');
+  const value = (i: number) => values[i] as string | number;
+  const first = keys[0];
+  if (!first) throw new Error('empty sort');
+  if (keys.every((k) => ascending(k) === ascending(first))) {
+    return eb(
+      eb.refTuple(...(keys.map((k) => k.column) as [SortKey['column'], SortKey['column']])),
+      ascending(first) ? '>' : '<',
+      eb.tuple(...(values as [string | number, string | number])),
+    );
+  }
+  const branches: Expression<SqlBool>[] = keys.map((key, i) => {
+    const eqs = keys.slice(0, i).map((k, j) => eb(eb.ref(k.column), '=', value(j)));
+    return eb.and([...eqs, eb(eb.ref(key.column), ascending(key) ? '>' : '<', value(i))]);
   });
-  return eb.or(branches);
+  return eb.and([eb(eb.ref(first.column), ascending(first) ? '>=' : '<=', value(0)), eb.or(branches)]);
 }
