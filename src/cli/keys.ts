@@ -24,7 +24,10 @@ export async function keysCommand(args: string[]): Promise<number> {
     await migrateToLatest(database.db);
     const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
     const { site, adminKey } = await ensureDefaultSite(deps);
-    if (adminKey) console.log(`Created the default site; its initial admin key: ${adminKey}`);
+    if (adminKey) {
+      console.log(`Created the default site; its initial admin key: ${adminKey}`);
+      console.log(`Its public client id (for POST /oauth2/token): ${site.client_id}`);
+    }
     switch (sub) {
       case 'create': {
         const kind = values.kind;
@@ -50,9 +53,13 @@ export async function keysCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
+        // The client id is public (visitors send it to POST /oauth2/token); listing it lets an operator find it again.
+        console.log(`site ${site.id}  client id ${site.client_id}`);
         for (const k of await listApiKeys(deps, site.id)) {
           const scopes = (JSON.parse(k.scopes_json) as string[]).join(',') || '-';
-          console.log(`${k.id}  ${k.kind.padEnd(5)}  ${k.display_prefix}…  ${scopes}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.name}`);
+          console.log(
+            `${k.id}  ${k.kind.padEnd(5)}  ${k.display_prefix}…  ${scopes}  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.name}`,
+          );
         }
         return 0;
       }

@@ -2,9 +2,6 @@
  * `verdict <command>`: serve, migrate, keys. Each command lives in its own file; this one only dispatches.
  */
 import { ConfigError } from '../server/config.ts';
-import { keysCommand } from './keys.ts';
-import { migrateCommand } from './migrate.ts';
-import { serveCommand } from './serve.ts';
 
 const USAGE = `Usage: verdict <command>
 
@@ -17,10 +14,11 @@ Commands:
 
 Configuration comes from the environment (see README: DATABASE_URL, PORT, ...).`;
 
+// Loaded on demand: `keys` and `migrate` should not pay for importing the HTTP server.
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  keys: keysCommand,
+  serve: async (args) => (await import('./serve.ts')).serveCommand(args),
+  migrate: async (args) => (await import('./migrate.ts')).migrateCommand(args),
+  keys: async (args) => (await import('./keys.ts')).keysCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -41,7 +39,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       console.error(err.message);
     } else {
-      console.error(err instanceof Error ? `verdict: ${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}` : err);
+      console.error(
+        err instanceof Error
+          ? `verdict: ${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
+          : err,
+      );
     }
     process.exit(1);
   },

@@ -8,8 +8,12 @@ export type Scope = (typeof SCOPES)[number];
 export const TokenRequest = Type.Object({
   grantType: Type.Union([Type.Literal('anonymous'), Type.Literal('refresh_token')]),
   clientId: Type.String({ minLength: 1, maxLength: 100, description: "The site's public client id." }),
-  refresh_token: Type.Optional(Type.String({ maxLength: 4000 })),
+  refreshToken: Type.Optional(
+    Type.String({ maxLength: 4000, description: 'For grantType refresh_token (the official SDK sends this name).' }),
+  ),
+  refresh_token: Type.Optional(Type.String({ maxLength: 4000, description: 'Alias of refreshToken.' })),
 });
+export type TokenRequest = Static<typeof TokenRequest>;
 export const TokenResponse = Type.Object({
   access_token: Type.String(),
   refresh_token: Type.String(),

@@ -26,6 +26,10 @@ export async function startServer(config: Config, out: (line: string) => void = 
   const ctx = await createApp(database, config);
   const { site, adminKey } = await ensureDefaultSite(ctx.deps);
   if (adminKey) {
+    // PUBLIC_BASE_URL when set (the address clients use behind a proxy), else this server on localhost; with
+    // PORT=0 the port is not known until listening, so the example is left out.
+    const base =
+      config.publicBaseUrl?.replace(/\/+$/, '') ?? (config.port === 0 ? undefined : `http://localhost:${config.port}`);
     out(
       [
         '',
@@ -34,6 +38,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
         `  client id:  ${site.client_id}   (public; visitors exchange it at POST /oauth2/token)`,
         `  admin key:  ${adminKey}`,
         'The admin key is shown only this once. Store it now; create more with `verdict keys create`.',
+        ...(base ? [`Try it:  curl -H "Authorization: ${adminKey}" ${base}/verdict/v1/site/settings`] : []),
         '',
       ].join('\n'),
     );

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { ErrorBody, TokenRequest, TokenResponse } from '../../contract/index.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import { AppError, forbidden } from '../errors.ts';
+import { AppError, forbidden, invalid } from '../errors.ts';
+import type { FieldViolation } from '../../contract/index.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import type { AppDeps } from './app-deps.ts';
@@ -48,6 +49,23 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Field violations for every string (value or key) containing U+0000, with its dotted path. */
+export function nulViolations(value: unknown, path: string, out: FieldViolation[] = [], depth = 0): FieldViolation[] {
+  if (depth > 64 || out.length >= 20) return out;
+  const at = (k: string) => (/^\d+$/.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push({ field: path || 'body', description: 'must not contain NUL characters', violatedRule: 'INVALID_CHARACTER' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => nulViolations(v, at(String(i)), out, depth + 1));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) out.push({ field: path || 'body', description: 'must not contain NUL characters in keys', violatedRule: 'INVALID_CHARACTER' });
+      else nulViolations(v, at(k), out, depth + 1);
+    }
+  }
+  return out;
+}
+
 export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: deps.config.logLevel },
@@ -55,14 +73,24 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: true, coerceTypes: false, verbose: true, useDefaults: true } },
+    // Errors Fastify raises before routing (a malformed percent-escape in the path) get the Wix body too.
+    frameworkErrors: (err, req, res) => {
+      const reply = res as unknown as FastifyReply;
+      void reply
+        .code(400)
+        .header('X-Wix-Request-Id', req.id)
+        .send(invalid([{ field: 'path', description: 'is not a valid URL path', violatedRule: 'INVALID_ARGUMENT' }]).toBody());
+      req.log.info({ err }, 'rejected before routing');
+    },
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', null);
   app.setErrorHandler(errorHandler);
 
   // JSON bodies must be valid UTF-8: a lossy decode would store U+FFFD where the client sent something else.
+  // JSON is the only body type: Fastify's default text/plain parser is removed so such a body gets 415, not 400.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     if (!isUtf8(body)) {
       done(
@@ -93,6 +121,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       throw forbidden(`${principal.kind} callers may not ${config.operation}`);
     }
     req.principal = principal;
+  });
+
+  // Text must not contain NUL: PostgreSQL cannot store it and SQLite would, so it is refused everywhere alike.
+  // (Path ids need no check: an id that is not a GUID names no review and is answered 404.)
+  app.addHook('preValidation', async (req) => {
+    const violations = [
+      ...nulViolations(req.body, ''),
+      ...nulViolations(req.query, 'query'),
+    ];
+    if (violations.length > 0) throw invalid(violations);
   });
 
   app.addHook('preHandler', async (req, reply) => {
@@ -174,14 +212,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       },
     },
     async (req) => {
-      const body = req.body as { grantType: 'anonymous' | 'refresh_token'; clientId: string; refresh_token?: string };
+      const body = req.body as TokenRequest;
       if (body.grantType === 'refresh_token') {
-        if (!body.refresh_token) {
+        // The official SDK (OAuthStrategy.renewToken) sends `refreshToken`; `refresh_token` is accepted too.
+        const refreshToken = body.refreshToken ?? body.refresh_token;
+        if (!refreshToken) {
           throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
-            violations: [{ field: 'refresh_token', description: 'is required for grantType refresh_token', violatedRule: 'REQUIRED_FIELD' }],
+            violations: [{ field: 'refreshToken', description: 'is required for grantType refresh_token', violatedRule: 'REQUIRED_FIELD' }],
           });
         }
-        return deps.auth.refreshVisitorTokens(body.clientId, body.refresh_token);
+        return deps.auth.refreshVisitorTokens(body.clientId, refreshToken);
       }
       return deps.auth.issueVisitorTokens(body.clientId);
     },

@@ -8,6 +8,7 @@ import {
   type BulkReviewCreateInput,
   type CreateReviewAndContactRequest,
   type FieldViolation,
+  GUID_PATTERN,
   type Media,
   type ModerationStatus,
   type Review,
@@ -60,6 +61,14 @@ interface Draft {
   rating: number;
   reviewDate: string | undefined;
 }
+
+/**
+ * Review ids are always GUIDs (generated, or client-supplied and checked on create). Anything else cannot name a
+ * review, so it is answered as not found before it reaches the database (PostgreSQL refuses a NUL byte in text
+ * with an error that would otherwise become a 500).
+ */
+const REVIEW_ID = new RegExp(GUID_PATTERN);
+const isReviewId = (id: string): boolean => REVIEW_ID.test(id);
 
 const alreadyExists = (reviewId: string | undefined) =>
   new AppError('conflict', 'REVIEW_ALREADY_EXISTS', 'A review by this author for this entity already exists', {
@@ -326,6 +335,7 @@ export async function getReview(
   id: string,
   returnPrivate: boolean,
 ): Promise<Review> {
+  if (!isReviewId(id)) throw notFound();
   const row = await reviewsRepo.live(deps.db, p.siteId, id);
   if (!row || !canSee(p, row, returnPrivate)) throw notFound();
   return toReview(row);
@@ -359,10 +369,13 @@ export async function mutateReview(
   expectedRevision: string | undefined,
   change: (row: ReviewRow, now: string) => Mutation,
 ): Promise<Review> {
+  if (!isReviewId(id)) throw notFound();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const nowDate = deps.clock();
     const now = iso(nowDate);
     let result: Review | null;
+    // The state being written, so a uniqueness conflict can name the review that holds the slot.
+    let attempted: ReviewRow | undefined;
     try {
       result = await deps.db.transaction().execute(async (trx) => {
         const row = await reviewsRepo.live(trx, siteId, id);
@@ -378,6 +391,7 @@ export async function mutateReview(
           event_sequence: row.event_sequence + m.events.length,
         };
         next.relevance_score = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
+        attempted = next;
         const ok = await reviewsRepo.updateIfUnchanged(trx, siteId, id, row, {
           ...m.patch,
           revision: next.revision,
@@ -393,8 +407,12 @@ export async function mutateReview(
         return review;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw alreadyExists(undefined);
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      const slot = attempted;
+      const holder = slot?.contact_id
+        ? await reviewsRepo.liveByAuthor(deps.db, siteId, slot.namespace, slot.entity_id, slot.contact_id)
+        : undefined;
+      throw alreadyExists(holder?.id);
     }
     if (result) return result;
     if (expectedRevision !== undefined) {

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REVIEW_PREFIXES } from '../../src/server/http/build-server.ts';
+import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+/** `/reviews/:reviewId` → `/reviews/{reviewId}`, as OpenAPI spells path parameters. */
+const openApiPath = (path: string): string => path.replace(/:([A-Za-z]+)/g, '{$1}');
+
+/** Property names of a TypeBox object schema (or of the JSON schema in the OpenAPI document). */
+const propertyNames = (schema: unknown): string[] =>
+  Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).sort();
+
+describe.each(dialects())('operations endpoints on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  let site: TestSite;
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+    site = await buildSite(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.dispose();
+  });
+
+  it('answers /healthz with 200 and no credentials', async () => {
+    const res = await call(t.app, 'GET', '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz with 200 while the database is reachable', async () => {
+    const res = await call(t.app, 'GET', '/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready' });
+  });
+
+  describe('/openapi.json', () => {
+    let doc: any;
+    beforeAll(async () => {
+      const res = await call(t.app, 'GET', '/openapi.json');
+      expect(res.status).toBe(200);
+      doc = res.body;
+    });
+
+    it('is an OpenAPI 3 document with a title and an Authorization security scheme', () => {
+      expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+      expect(doc.info.title).toBeTypeOf('string');
+      expect(doc.components.securitySchemes.authorization).toMatchObject({
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+      });
+    });
+
+    it.each(reviewRoutes.map((r) => [r.operation, r] as const))(
+      'documents %s under /reviews/v1 with its request and 200-response schemas',
+      (operationId, def) => {
+        const path = `/reviews/v1${openApiPath(def.path)}`;
+        const op = doc.paths[path]?.[def.method.toLowerCase()];
+        expect(op, `${def.method} ${path}`).toBeDefined();
+        expect(op.operationId).toBe(operationId);
+
+        if (def.schema.body) {
+          const schema = op.requestBody?.content?.['application/json']?.schema;
+          expect(schema?.type).toBe('object');
+          expect(propertyNames(schema)).toEqual(propertyNames(def.schema.body));
+          expect(propertyNames(schema).length).toBeGreaterThan(0);
+        }
+        const params: { in: string; name: string; required?: boolean }[] = op.parameters ?? [];
+        for (const name of propertyNames(def.schema.params)) {
+          expect(params).toContainEqual(expect.objectContaining({ in: 'path', name, required: true }));
+        }
+        for (const name of propertyNames(def.schema.querystring)) {
+          expect(params).toContainEqual(expect.objectContaining({ in: 'query', name }));
+        }
+        expect(def.schema.body !== undefined || params.length > 0).toBe(true);
+
+        const ok = op.responses?.['200']?.content?.['application/json']?.schema;
+        expect(ok?.type).toBe('object');
+        expect(propertyNames(ok)).toEqual(propertyNames(def.schema.response[200]));
+        expect(propertyNames(ok).length).toBeGreaterThan(0);
+      },
+    );
+
+    it('never gives two documented operations the same operationId', () => {
+      const ids = Object.values(doc.paths)
+        .flatMap((ops: any) => Object.values(ops).map((op: any) => op.operationId))
+        .filter((id) => id !== undefined);
+      expect(ids.length).toBeGreaterThanOrEqual(reviewRoutes.length);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('documents only the /reviews/v1 prefix and hides the /_api and /reviews/api aliases', () => {
+      const paths = Object.keys(doc.paths);
+      const aliases = REVIEW_PREFIXES.filter((p) => p !== '/reviews/v1');
+      expect(aliases.length).toBeGreaterThan(0);
+      for (const alias of aliases) {
+        expect(paths.filter((p) => p.startsWith(`${alias}/`))).toEqual([]);
+      }
+      const reviewPaths = paths.filter((p) => p.includes('/reviews'));
+      expect(reviewPaths.length).toBe(new Set(reviewRoutes.map((r) => r.path)).size);
+      expect(reviewPaths.every((p) => p.startsWith('/reviews/v1/'))).toBe(true);
+      // The health, readiness and document routes themselves are not API operations.
+      for (const hidden of ['/healthz', '/readyz', '/openapi.json']) expect(paths).not.toContain(hidden);
+    });
+  });
+
+  it('serves the /docs reference page as HTML', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toMatch(/<html/i);
+  });
+
+  it('sets a distinct X-Wix-Request-Id on successes and on every kind of error', async () => {
+    const responses = [
+      await call(t.app, 'GET', '/healthz'),
+      await call(t.app, 'GET', '/healthz'),
+      await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() }),
+      await call(t.app, 'GET', '/no/such/route'),
+      await call(t.app, 'GET', `/reviews/v1/reviews/${crypto.randomUUID()}`),
+      await call(t.app, 'GET', `/reviews/v1/reviews/${crypto.randomUUID()}`, { auth: site.adminKey }),
+      await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: site.adminKey,
+        body: reviewBody({ content: { rating: 9 } }),
+      }),
+      await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, rawBody: '{not json' }),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 404, 401, 404, 400, 400]);
+    expect(responses[3]?.body.details.applicationError.code).toBe('ROUTE_NOT_FOUND');
+    expect(responses[4]?.body.details.applicationError.code).toBe('UNAUTHENTICATED');
+    expect(responses[5]?.body.details.applicationError.code).toBe('REVIEW_NOT_FOUND');
+    expect(responses[6]?.body.details.validationError.fieldViolations).toContainEqual(
+      expect.objectContaining({ field: 'review.content.rating' }),
+    );
+    const ids = responses.map((r) => r.headers['x-wix-request-id']);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+// Its own database and app, so closing the database cannot disturb the other tests.
+describe.each(dialects())('readiness after losing the database on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.dispose();
+  });
+
+  it('answers /readyz with 503 and a Wix INTERNAL_ERROR body once the database is closed', async () => {
+    expect((await call(t.app, 'GET', '/readyz')).status).toBe(200);
+    await db.close();
+    const res = await call(t.app, 'GET', '/readyz');
+    expect(res.status).toBe(503);
+    expect(res.headers['x-wix-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body).toEqual({
+      message: 'Database unreachable',
+      details: { applicationError: { code: 'INTERNAL_ERROR', description: 'Database unreachable' } },
+    });
+    // Liveness does not depend on the database: the process is alive, only not ready.
+    expect((await call(t.app, 'GET', '/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,458 @@
+/**
+ * The permission matrix of PRODUCT.md §2, one test per cell: every operation × every kind of caller. Allowed callers
+ * get 200; refused callers get 403 PERMISSION_DENIED in the Wix body and the site's data is left exactly as it was.
+ * The expected matrix is written out here from the spec, not read from `permissions.rules.ts`, so a change to the
+ * rules that breaks the spec fails a test. Then the row-level rules: private reviews are the caller's own for
+ * visitors and members, and none for an app that may only read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scope } from '../../src/contract/index.ts';
+import { type Operation, PERMISSIONS } from '../../src/server/auth/permissions.rules.ts';
+import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
+import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
+import {
+  buildSite,
+  call,
+  contactId,
+  entityId,
+  reviewBody,
+  startTestApp,
+  type TestApp,
+  type TestSite,
+} from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+interface Req {
+  method: Method;
+  url: string;
+  body?: unknown;
+}
+
+/** What each cell starts from: a fresh site with one approved review that has an owner reply (revision "2"). */
+interface Fixture {
+  app: TestApp['app'];
+  site: TestSite;
+  review: { id: string; revision: string; entityId: string };
+}
+
+type Caller =
+  | 'VISITOR'
+  | 'MEMBER'
+  | 'APP[reviews.read]'
+  | 'APP[reviews.read_private]'
+  | 'APP[reviews.manage]'
+  | 'APP[reviews.moderate]'
+  | 'APP[no scope]'
+  | 'ADMIN';
+
+const CALLERS: readonly Caller[] = [
+  'VISITOR',
+  'MEMBER',
+  'APP[reviews.read]',
+  'APP[reviews.read_private]',
+  'APP[reviews.manage]',
+  'APP[reviews.moderate]',
+  'APP[no scope]',
+  'ADMIN',
+];
+
+const APP_SCOPES: Partial<Record<Caller, Scope[]>> = {
+  'APP[reviews.read]': ['reviews.read'],
+  'APP[reviews.read_private]': ['reviews.read_private'],
+  'APP[reviews.manage]': ['reviews.manage'],
+  'APP[reviews.moderate]': ['reviews.moderate'],
+  'APP[no scope]': [],
+};
+
+// Who may call what, from PRODUCT.md §2. Reading (and rating summaries) is open to every caller and to an app with
+// any reviews scope; visitors and members write only as themselves; restricted operations need reviews.manage,
+// moderation also reviews.moderate; owner-only operations need the admin key.
+const ALL_APPS: Caller[] = [
+  'APP[reviews.read]',
+  'APP[reviews.read_private]',
+  'APP[reviews.manage]',
+  'APP[reviews.moderate]',
+];
+const READERS: Caller[] = ['VISITOR', 'MEMBER', ...ALL_APPS, 'ADMIN'];
+const AUTHORS: Caller[] = ['VISITOR', 'MEMBER', 'APP[reviews.manage]', 'ADMIN'];
+const MANAGERS: Caller[] = ['APP[reviews.manage]', 'ADMIN'];
+const MODERATORS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
+const JOB_READERS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
+const OWNER: Caller[] = ['ADMIN'];
+
+const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review.id}${suffix}`;
+
+/** One row per operation: the request a caller would send, and who may send it. */
+const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (fx: Fixture) => Promise<Req> | Req }[] =
+  [
+    { operation: 'getReview', allowed: READERS, request: (fx) => ({ method: 'GET', url: reviewUrl(fx) }) },
+    {
+      operation: 'queryReviews',
+      allowed: READERS,
+      request: (fx) => ({
+        method: 'POST',
+        url: '/reviews/v1/reviews/query',
+        body: { query: { filter: { entityId: fx.review.entityId } } },
+      }),
+    },
+    {
+      operation: 'countReviews',
+      allowed: READERS,
+      request: (fx) => ({
+        method: 'POST',
+        url: '/reviews/v1/reviews/count',
+        body: { filter: { entityId: fx.review.entityId } },
+      }),
+    },
+    {
+      operation: 'createReview',
+      allowed: AUTHORS,
+      // No contactId: visitors and members may only write as themselves, keys may leave the author empty.
+      request: () => ({
+        method: 'POST',
+        url: '/reviews/v1/reviews',
+        body: reviewBody({ author: { authorName: 'Ann' } }),
+      }),
+    },
+    {
+      operation: 'createReviewAndContact',
+      allowed: AUTHORS,
+      request: () => ({
+        method: 'POST',
+        url: '/reviews/v1/reviews/contact',
+        body: {
+          namespace: 'stores',
+          entityId: entityId(),
+          name: 'Ann Example',
+          email: `ann-${crypto.randomUUID()}@example.com`,
+          content: { rating: 5, title: 'Nice' },
+        },
+      }),
+    },
+    {
+      operation: 'bulkCreateReview',
+      allowed: MANAGERS,
+      request: () => ({
+        method: 'POST',
+        url: '/reviews/v1/bulk/reviews/create',
+        body: { reviews: [reviewBody().review, reviewBody().review] },
+      }),
+    },
+    {
+      operation: 'updateReview',
+      allowed: MANAGERS,
+      request: (fx) => ({
+        method: 'PATCH',
+        url: reviewUrl(fx),
+        body: { review: { revision: fx.review.revision, content: { title: 'Edited' } } },
+      }),
+    },
+    {
+      operation: 'updateReviewContent',
+      allowed: MANAGERS,
+      request: (fx) => ({
+        method: 'PUT',
+        url: `/reviews/v1/reviews/content/${fx.review.id}`,
+        body: { content: { title: 'Edited', rating: 1 } },
+      }),
+    },
+    { operation: 'deleteReview', allowed: MANAGERS, request: (fx) => ({ method: 'DELETE', url: reviewUrl(fx) }) },
+    {
+      operation: 'setReply',
+      allowed: MANAGERS,
+      request: (fx) => ({ method: 'PATCH', url: reviewUrl(fx, '/reply'), body: { message: 'Another reply' } }),
+    },
+    {
+      operation: 'removeReply',
+      allowed: MANAGERS,
+      request: (fx) => ({ method: 'DELETE', url: reviewUrl(fx, '/reply') }),
+    },
+    {
+      operation: 'updateModerationStatus',
+      allowed: MODERATORS,
+      request: (fx) => ({ method: 'PATCH', url: reviewUrl(fx, '/moderate'), body: { status: 'REJECTED' } }),
+    },
+    {
+      operation: 'bulkDeleteReviews',
+      allowed: MANAGERS,
+      request: (fx) => ({
+        method: 'POST',
+        url: '/reviews/v1/bulk/reviews/delete',
+        body: { filter: { entityId: fx.review.entityId } },
+      }),
+    },
+    {
+      operation: 'bulkUpdateModerationStatus',
+      allowed: MODERATORS,
+      request: (fx) => ({
+        method: 'POST',
+        url: '/reviews/v1/bulk/reviews/moderate',
+        body: { filter: { entityId: fx.review.entityId }, status: 'REJECTED' },
+      }),
+    },
+    {
+      operation: 'getJob',
+      allowed: JOB_READERS,
+      request: async (fx) => {
+        // The job is made by the owner before the snapshot; only reading it is under test.
+        const job = await call(fx.app, 'POST', '/reviews/v1/bulk/reviews/delete', {
+          auth: fx.site.adminKey,
+          body: { filter: { entityId: 'matches-nothing' } },
+        });
+        expect(job.status).toBe(200);
+        return { method: 'GET', url: `/verdict/v1/jobs/${job.body.jobId}` };
+      },
+    },
+    {
+      operation: 'getRatingSummary',
+      allowed: READERS,
+      request: (fx) => ({
+        method: 'GET',
+        url: `/verdict/v1/ratings/summary?namespace=stores&entityId=${encodeURIComponent(fx.review.entityId)}`,
+      }),
+    },
+    {
+      operation: 'batchRatingSummaries',
+      allowed: READERS,
+      request: (fx) => ({
+        method: 'POST',
+        url: '/verdict/v1/ratings/summaries',
+        body: { namespace: 'stores', entityIds: [fx.review.entityId, 'other'] },
+      }),
+    },
+    {
+      operation: 'createMemberToken',
+      allowed: OWNER,
+      request: () => ({ method: 'POST', url: '/verdict/v1/members/tokens', body: { contactId: contactId() } }),
+    },
+    {
+      operation: 'getSiteSettings',
+      allowed: OWNER,
+      request: () => ({ method: 'GET', url: '/verdict/v1/site/settings' }),
+    },
+    {
+      operation: 'updateSiteSettings',
+      allowed: OWNER,
+      request: () => ({
+        method: 'PUT',
+        url: '/verdict/v1/site/settings',
+        body: { settings: { moderation: { mode: 'HOLD_RATINGS', heldRatings: [1] } } },
+      }),
+    },
+  ];
+
+describe('the permission test table', () => {
+  it('has one row for every operation of the permission matrix and of the route table', () => {
+    const inTable = OPERATIONS.map((o) => o.operation).sort();
+    expect(inTable).toEqual(Object.keys(PERMISSIONS).sort());
+    const routed = new Set([...reviewRoutes, ...verdictRoutes].map((r) => r.operation));
+    expect([...routed].sort()).toEqual(inTable);
+  });
+});
+
+describe.each(dialects())('permission matrix on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.dispose();
+  });
+
+  async function credential(site: TestSite, caller: Caller): Promise<string> {
+    const scopes = APP_SCOPES[caller];
+    if (scopes) return site.appKey(scopes);
+    if (caller === 'VISITOR') return site.visitorToken();
+    if (caller === 'MEMBER') return site.memberToken(contactId());
+    return site.adminKey;
+  }
+
+  async function fixture(): Promise<Fixture> {
+    const site = await buildSite(t);
+    const created = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    expect(created.status).toBe(200);
+    const id = created.body.review.id as string;
+    const replied = await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/reply`, {
+      auth: site.adminKey,
+      body: { message: 'Thank you' },
+    });
+    expect(replied.status).toBe(200);
+    return {
+      app: t.app,
+      site,
+      review: { id, revision: replied.body.review.revision, entityId: created.body.review.entityId },
+    };
+  }
+
+  /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
+  async function snapshot(siteId: string) {
+    const [reviews, contacts, summaries, events, jobs, site] = await Promise.all([
+      t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
+      t.deps.db.selectFrom('outbox_events').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db.selectFrom('jobs').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db.selectFrom('sites').select('settings_json').where('id', '=', siteId).executeTakeFirstOrThrow(),
+    ]);
+    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json };
+  }
+
+  for (const { operation, allowed, request } of OPERATIONS) {
+    for (const caller of CALLERS) {
+      const may = allowed.includes(caller);
+      const name = may ? `${caller} may ${operation} (200)` : `${caller} may not ${operation} (403 PERMISSION_DENIED)`;
+      it(name, async () => {
+        const fx = await fixture();
+        const auth = await credential(fx.site, caller);
+        const req = await request(fx);
+        const before = await snapshot(fx.site.siteId);
+        const res = await call(t.app, req.method, req.url, {
+          auth,
+          ...(req.body === undefined ? {} : { body: req.body }),
+        });
+        if (may) {
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+          return;
+        }
+        expect(res.status).toBe(403);
+        expect(res.headers['x-wix-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(res.body).toEqual({
+          message: expect.any(String),
+          details: { applicationError: { code: 'PERMISSION_DENIED', description: expect.any(String) } },
+        });
+        expect(await snapshot(fx.site.siteId)).toEqual(before);
+      });
+    }
+  }
+
+  describe('private reviews', () => {
+    /**
+     * A site that holds every review, with one published review and held reviews by a visitor, a member and a
+     * third contact, all on one entity.
+     */
+    async function heldReviews() {
+      const site = await buildSite(t);
+      const entity = entityId();
+      const published = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: site.adminKey,
+        body: reviewBody({ entityId: entity }),
+      });
+      await site.setModeration({ mode: 'HOLD_ALL', heldRatings: [] });
+      const visitor = await site.visitorToken();
+      const memberContact = contactId();
+      const member = await site.memberToken(memberContact);
+      const create = async (auth: string, body: ReturnType<typeof reviewBody>) => {
+        const res = await call(t.app, 'POST', '/reviews/v1/reviews', { auth, body });
+        expect(res.status).toBe(200);
+        expect(res.body.review.moderation.moderationStatus).toBe('IN_MODERATION');
+        return res.body.review.id as string;
+      };
+      const ids = {
+        published: published.body.review.id as string,
+        visitor: await create(visitor, reviewBody({ entityId: entity, author: { authorName: 'V' } })),
+        member: await create(member, reviewBody({ entityId: entity, author: { authorName: 'M' } })),
+        other: await create(site.adminKey, reviewBody({ entityId: entity })),
+      };
+      return { site, entity, visitor, member, ids };
+    }
+
+    async function queried(auth: string, entity: string, returnPrivateReviews: boolean): Promise<string[]> {
+      const res = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+        auth,
+        body: { query: { filter: { entityId: entity } }, returnPrivateReviews },
+      });
+      expect(res.status).toBe(200);
+      return (res.body.reviews as { id: string }[]).map((r) => r.id).sort();
+    }
+
+    async function counted(auth: string, entity: string, includePrivateReviews: boolean): Promise<number> {
+      const res = await call(t.app, 'POST', '/reviews/v1/reviews/count', {
+        auth,
+        body: { filter: { entityId: entity }, includePrivateReviews },
+      });
+      expect(res.status).toBe(200);
+      return res.body.count;
+    }
+
+    async function got(auth: string, id: string, returnPrivate: boolean): Promise<number> {
+      const res = await call(
+        t.app,
+        'GET',
+        `/reviews/v1/reviews/${id}${returnPrivate ? '?returnPrivateReviews=true' : ''}`,
+        {
+          auth,
+        },
+      );
+      if (res.status === 404) expect(res.body.details.applicationError.code).toBe('REVIEW_NOT_FOUND');
+      return res.status;
+    }
+
+    it("shows a visitor its own held review with returnPrivateReviews, and never anyone else's", async () => {
+      const s = await heldReviews();
+      expect(await got(s.visitor, s.ids.visitor, true)).toBe(200);
+      expect(await got(s.visitor, s.ids.visitor, false)).toBe(404);
+      expect(await got(s.visitor, s.ids.member, true)).toBe(404);
+      expect(await got(s.visitor, s.ids.other, true)).toBe(404);
+      expect(await queried(s.visitor, s.entity, true)).toEqual([s.ids.published, s.ids.visitor].sort());
+      expect(await queried(s.visitor, s.entity, false)).toEqual([s.ids.published]);
+      expect(await counted(s.visitor, s.entity, true)).toBe(2);
+      expect(await counted(s.visitor, s.entity, false)).toBe(1);
+    });
+
+    it("shows a member its own held review with returnPrivateReviews, and never anyone else's", async () => {
+      const s = await heldReviews();
+      expect(await got(s.member, s.ids.member, true)).toBe(200);
+      expect(await got(s.member, s.ids.member, false)).toBe(404);
+      expect(await got(s.member, s.ids.visitor, true)).toBe(404);
+      expect(await got(s.member, s.ids.other, true)).toBe(404);
+      expect(await queried(s.member, s.entity, true)).toEqual([s.ids.published, s.ids.member].sort());
+      expect(await counted(s.member, s.entity, true)).toBe(2);
+    });
+
+    it('gives an app with only reviews.read no private reviews, even when it asks for them', async () => {
+      const s = await heldReviews();
+      const app = await s.site.appKey(['reviews.read']);
+      for (const id of [s.ids.visitor, s.ids.member, s.ids.other]) expect(await got(app, id, true)).toBe(404);
+      expect(await got(app, s.ids.published, true)).toBe(200);
+      expect(await queried(app, s.entity, true)).toEqual([s.ids.published]);
+      expect(await counted(app, s.entity, true)).toBe(1);
+    });
+
+    it('gives an app with reviews.read_private and the owner every held review when asked', async () => {
+      const s = await heldReviews();
+      const all = Object.values(s.ids).sort();
+      for (const auth of [await s.site.appKey(['reviews.read_private']), s.site.adminKey]) {
+        expect(await got(auth, s.ids.other, true)).toBe(200);
+        expect(await got(auth, s.ids.other, false)).toBe(404);
+        expect(await queried(auth, s.entity, true)).toEqual(all);
+        expect(await queried(auth, s.entity, false)).toEqual([s.ids.published]);
+        expect(await counted(auth, s.entity, true)).toBe(4);
+      }
+    });
+
+    it('keeps a next-page cursor to what its caller may see', async () => {
+      const s = await heldReviews();
+      const first = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+        auth: s.visitor,
+        body: { query: { filter: { entityId: s.entity }, cursorPaging: { limit: 1 } }, returnPrivateReviews: true },
+      });
+      expect(first.status).toBe(200);
+      const seen = (first.body.reviews as { id: string }[]).map((r) => r.id);
+      let cursor: string | null = first.body.metadata.cursors.next;
+      while (cursor) {
+        const page = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+          auth: s.visitor,
+          body: { query: { cursorPaging: { limit: 1, cursor } } },
+        });
+        expect(page.status).toBe(200);
+        seen.push(...(page.body.reviews as { id: string }[]).map((r) => r.id));
+        cursor = page.body.metadata.cursors.next;
+      }
+      expect(seen.sort()).toEqual([s.ids.published, s.ids.visitor].sort());
+    });
+  });
+});

@@ -1,0 +1,366 @@
+/**
+ * The real `verdict` CLI as an operator runs it: `node bin/verdict.mjs …` in a child process, configured only by
+ * the environment. Covers migrate, keys, configuration errors, the first-start banner, graceful shutdown on SIGTERM,
+ * and a CLI write beside a live server on the same SQLite file.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reviewBody, waitFor } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'verdict.mjs');
+const EXIT_DEADLINE_MS = 10_000;
+/** Each CLI run is a fresh Node process that loads TypeScript through tsx: seconds, not milliseconds, on a busy machine. */
+const SLOW = { timeout: 120_000 };
+
+/** The child's environment: the parent's, minus every Verdict key, plus `env`. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  for (const key of ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'PUBLIC_BASE_URL', 'JOB_POLL_INTERVAL_MS'])
+    delete base[key];
+  return { ...base, ...env };
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI command to completion. */
+function verdict(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: childEnv(env), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+}
+
+const running: ChildProcess[] = [];
+
+/** Starts `verdict serve` on a free port and resolves once its pino log line names the listening address. */
+async function serve(env: Record<string, string>): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    cwd: ROOT,
+    env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let out = '';
+  let err = '';
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  const url = await waitFor(
+    'verdict serve to log "Server listening at"',
+    async () => {
+      if (exited) throw new Error(`verdict serve exited early (${JSON.stringify(exited)}):\n${out}\n${err}`);
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg?: string };
+        const m = /^Server listening at (http:\/\/\S+)$/.exec(entry.msg ?? '');
+        if (m) return m[1];
+      }
+      return undefined;
+    },
+    30_000,
+  );
+  return { child, url, stdout: () => out, stderr: () => err, exit: () => exited };
+}
+
+/** Sends SIGTERM and waits (polling, with a deadline) for the process to exit; returns how it exited. */
+async function terminate(s: Served): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  s.child.kill('SIGTERM');
+  return waitFor('verdict serve to exit after SIGTERM', async () => s.exit(), EXIT_DEADLINE_MS);
+}
+
+afterEach(() => {
+  // A failed assertion must not leave a server behind.
+  for (const child of running.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+describe('verdict CLI on SQLite', SLOW, () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'verdict-cli-'));
+    env = { DATABASE_URL: `sqlite:${join(dir, 'v.db')}` };
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints usage and exits 2 for an unknown command, 0 for help', async () => {
+    const bad = await verdict(['frobnicate'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Usage: verdict <command>');
+    const help = await verdict(['help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stderr).toContain('keys create --kind admin|app');
+  });
+
+  it('migrate applies the core migration once, then reports the database up to date', async () => {
+    const first = await verdict(['migrate'], env);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout.trim()).toBe('Applied: 2026_11_25_0001_core');
+    const second = await verdict(['migrate'], env);
+    expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date.\n' });
+  });
+
+  describe('keys', () => {
+    let created: { id: string; key: string };
+
+    it('keys create --kind app --scopes reviews.read prints a vdt_app_ key once, with its id and scopes', async () => {
+      const res = await verdict(
+        ['keys', 'create', '--kind', 'app', '--scopes', 'reviews.read', '--name', 'storefront'],
+        env,
+      );
+      expect(res.code).toBe(0);
+      // First use of the file: the default site is created and its admin key shown.
+      expect(res.stdout).toMatch(/initial admin key: vdt_admin_[A-Za-z0-9_-]{43}\n/);
+      expect(res.stdout).toMatch(/public client id \(for POST \/oauth2\/token\): [0-9a-f-]{36}\n/);
+      const id = /^id: +(\S+)$/m.exec(res.stdout)?.[1];
+      const key = /^key: +(vdt_app_[A-Za-z0-9_-]{43})$/m.exec(res.stdout)?.[1];
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(key).toBeDefined();
+      expect(res.stdout).toMatch(/^kind: +app$/m);
+      expect(res.stdout).toMatch(/^scopes: +reviews\.read$/m);
+      created = { id: id as string, key: key as string };
+
+      const again = await verdict(['keys', 'create', '--kind', 'app', '--scopes', 'reviews.read'], env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).not.toContain('initial admin key');
+      expect(again.stdout).not.toContain('vdt_admin_');
+    });
+
+    it('keys list shows the key as active by id and prefix, never its plaintext', async () => {
+      const res = await verdict(['keys', 'list'], env);
+      expect(res.code).toBe(0);
+      // The site and its public client id come first, so an operator can find the client id again.
+      expect(res.stdout.split('\n')[0]).toMatch(/^site [0-9a-f-]{36} {2}client id [0-9a-f-]{36}$/);
+      const line = res.stdout.split('\n').find((l) => l.startsWith(created.id));
+      expect(line).toBeDefined();
+      expect(line).toMatch(/ app +vdt_app_\S+… +reviews\.read +active +storefront$/);
+      expect(res.stdout).not.toContain(created.key);
+      expect(res.stdout).toMatch(/ admin +vdt_admin_\S+… +- +active +initial admin key/);
+      expect(res.stdout).not.toMatch(/vdt_(admin|app)_[A-Za-z0-9_-]{43}/);
+    });
+
+    it('keys revoke <id> revokes the key, list shows it revoked, and a second revoke exits 1', async () => {
+      const res = await verdict(['keys', 'revoke', created.id], env);
+      expect(res).toMatchObject({ code: 0, stdout: `Revoked ${created.id}.\n` });
+      const list = await verdict(['keys', 'list'], env);
+      const line = list.stdout.split('\n').find((l) => l.startsWith(created.id));
+      expect(line).toMatch(/ revoked \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z +storefront$/);
+      const again = await verdict(['keys', 'revoke', created.id], env);
+      expect(again).toMatchObject({ code: 1, stdout: `No active key ${created.id}.\n` });
+    });
+
+    it('refuses an unknown scope with exit 2, naming it, and creates no key', async () => {
+      const before = (await verdict(['keys', 'list'], env)).stdout;
+      const res = await verdict(
+        ['keys', 'create', '--kind', 'app', '--scopes', 'reviews.read,reviews.everything'],
+        env,
+      );
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('unknown scopes reviews.everything');
+      expect(res.stdout).not.toContain('vdt_app_');
+      expect((await verdict(['keys', 'list'], env)).stdout).toBe(before);
+    });
+
+    it('refuses a missing or unknown --kind with exit 2', async () => {
+      expect((await verdict(['keys', 'create'], env)).code).toBe(2);
+      const res = await verdict(['keys', 'create', '--kind', 'root'], env);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('--kind must be admin or app');
+    });
+  });
+
+  it('serve with PORT=abc LOG_LEVEL=loud exits 1, lists both problems, and touches no database', async () => {
+    const badDir = mkdtempSync(join(tmpdir(), 'verdict-cli-bad-'));
+    try {
+      const dbPath = join(badDir, 'data', 'v.db');
+      const res = await verdict(['serve'], { DATABASE_URL: `sqlite:${dbPath}`, PORT: 'abc', LOG_LEVEL: 'loud' });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('Invalid configuration:');
+      expect(res.stderr).toContain('PORT must be an integer from 0 to 65535 (got "abc")');
+      expect(res.stderr).toContain(
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      );
+      expect(existsSync(dbPath)).toBe(false);
+    } finally {
+      rmSync(badDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('verdict serve on SQLite', SLOW, () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'verdict-serve-'));
+    env = { DATABASE_URL: `sqlite:${join(dir, 'v.db')}` };
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the one-time admin key banner on the first start only, and exits 0 on SIGTERM after serving', async () => {
+    const first = await serve({ ...env, PUBLIC_BASE_URL: 'https://reviews.example.com/' });
+    const banner = first.stdout();
+    expect(banner).toContain('Verdict created the default site.');
+    const adminKey = /admin key: +(vdt_admin_[A-Za-z0-9_-]{43})/.exec(banner)?.[1];
+    const clientId = /client id: +([0-9a-f-]{36})/.exec(banner)?.[1];
+    expect(adminKey).toBeDefined();
+    expect(clientId).toBeDefined();
+    // The printed example uses PUBLIC_BASE_URL, the address clients reach the server at.
+    expect(banner).toContain(
+      `curl -H "Authorization: ${adminKey}" https://reviews.example.com/verdict/v1/site/settings`,
+    );
+
+    // The printed credentials work against the running server.
+    const settings = await fetch(`${first.url}/verdict/v1/site/settings`, {
+      headers: { authorization: `${adminKey}` },
+    });
+    expect(settings.status).toBe(200);
+    expect(settings.headers.get('x-wix-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const token = await fetch(`${first.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grantType: 'anonymous', clientId }),
+    });
+    expect(token.status).toBe(200);
+
+    expect(await terminate(first)).toEqual({ code: 0, signal: null });
+    expect(first.stdout()).toMatch(/"signal":"SIGTERM","msg":"shutting down"/);
+
+    const second = await serve(env);
+    try {
+      expect(second.stdout()).not.toContain('Verdict created the default site.');
+      expect(second.stdout()).not.toContain('vdt_admin_');
+      const ready = await fetch(`${second.url}/readyz`);
+      expect(ready.status).toBe(200);
+      // The key printed by the first start still works after a restart.
+      const again = await fetch(`${second.url}/verdict/v1/site/settings`, {
+        headers: { authorization: `${adminKey}` },
+      });
+      expect(again.status).toBe(200);
+    } finally {
+      expect(await terminate(second)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('lets the CLI create and revoke keys on the same SQLite file while the server is writing to it', async () => {
+    const server = await serve(env);
+    try {
+      const admin = await verdict(['keys', 'create', '--kind', 'admin', '--name', 'writer'], env);
+      expect(admin.code).toBe(0);
+      const adminKey = /^key: +(vdt_admin_\S+)$/m.exec(admin.stdout)?.[1] as string;
+
+      // Keep the server writing while the CLI writes: every write on both sides must succeed.
+      let writing = true;
+      const statuses: number[] = [];
+      const writer = (async () => {
+        while (writing) {
+          const res = await fetch(`${server.url}/reviews/v1/reviews`, {
+            method: 'POST',
+            headers: { authorization: adminKey, 'content-type': 'application/json' },
+            body: JSON.stringify(reviewBody()),
+          });
+          statuses.push(res.status);
+          await res.arrayBuffer();
+        }
+      })();
+      let created: Run;
+      let revoked: Run;
+      try {
+        await waitFor('the server to accept a first write', async () => (statuses.length > 0 ? true : undefined));
+        created = await verdict(['keys', 'create', '--kind', 'app', '--scopes', 'reviews.read'], env);
+        const id = /^id: +(\S+)$/m.exec(created.stdout)?.[1] as string;
+        revoked = await verdict(['keys', 'revoke', id], env);
+      } finally {
+        writing = false;
+        await writer;
+      }
+      expect(created.stderr).not.toMatch(/locked|busy/i);
+      expect(created.code).toBe(0);
+      expect(revoked.stderr).not.toMatch(/locked|busy/i);
+      expect(revoked.code).toBe(0);
+      expect(statuses.length).toBeGreaterThan(1);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+
+      // The running server sees the CLI's writes at once: the revoked key is refused.
+      const key = /^key: +(vdt_app_\S+)$/m.exec(created.stdout)?.[1] as string;
+      const refused = await fetch(`${server.url}/reviews/v1/reviews/count`, {
+        method: 'POST',
+        headers: { authorization: key, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as any).details.applicationError.code).toBe('UNAUTHENTICATED');
+    } finally {
+      expect(await terminate(server)).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
+const postgres = dialects().find((d) => d.name === 'postgres');
+
+describe.skipIf(!postgres)('verdict serve on PostgreSQL', SLOW, () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await (postgres as NonNullable<typeof postgres>).open();
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('starts on DATABASE_URL=postgres://…, serves a key made by the CLI, and exits 0 on SIGTERM', async () => {
+    const env = { DATABASE_URL: db.url };
+    expect(await verdict(['migrate'], env)).toMatchObject({ code: 0, stdout: 'Database is up to date.\n' });
+    const server = await serve(env);
+    try {
+      expect(server.stdout()).toContain('Verdict created the default site.');
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      const created = await verdict(['keys', 'create', '--kind', 'app', '--scopes', 'reviews.manage'], env);
+      expect(created.code).toBe(0);
+      const key = /^key: +(vdt_app_\S+)$/m.exec(created.stdout)?.[1] as string;
+      const res = await fetch(`${server.url}/reviews/v1/reviews`, {
+        method: 'POST',
+        headers: { authorization: key, 'content-type': 'application/json' },
+        body: JSON.stringify(reviewBody()),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      expect(await terminate(server)).toEqual({ code: 0, signal: null });
+    }
+  });
+});

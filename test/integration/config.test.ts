@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/server/config.ts';
+
+/** Runs `fn`, returning the ConfigError it throws (failing the test when it throws nothing or something else). */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('returns the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/verdict.db',
+      logLevel: 'info',
+      bodyLimitBytes: 262_144,
+      bulkBodyLimitBytes: 4_194_304,
+      trashRetentionDays: 30,
+      visitorTokenTtlSeconds: 14_400,
+      jobPollIntervalMs: 1000,
+      publicBaseUrl: undefined,
+    });
+  });
+
+  it('treats an empty variable as unset, so its default applies', () => {
+    const empty = Object.fromEntries(CONFIG_KEYS.map((k) => [k.env, '']));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
+  });
+
+  it('describes every key it reads with a default that is itself valid', () => {
+    const names = CONFIG_KEYS.map((k) => k.env);
+    expect(new Set(names).size).toBe(names.length);
+    for (const k of CONFIG_KEYS) expect(k.description.length, k.env).toBeGreaterThan(10);
+    const defaults = Object.fromEntries(CONFIG_KEYS.map((k) => [k.env, k.default]));
+    expect(loadConfig(defaults)).toEqual(loadConfig({}));
+  });
+
+  it('reads only the environment it is given, not process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).port).toBe(8080);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  it('accepts port 0 (any free port), PostgreSQL URLs in both spellings and an http(s) public base URL', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/verdict' }).databaseUrl).toBe(
+      'postgres://u@db:5432/verdict',
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db/verdict' }).databaseUrl).toBe('postgresql://u@db/verdict');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://reviews.example.com' }).publicBaseUrl).toBe(
+      'https://reviews.example.com',
+    );
+    expect(loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50' })).toMatchObject({
+      logLevel: 'silent',
+      jobPollIntervalMs: 50,
+    });
+  });
+
+  it('lists a bad PORT, DATABASE_URL and LOG_LEVEL together in one ConfigError', () => {
+    const err = configError(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://db/verdict', LOG_LEVEL: 'loud' }));
+    expect(err.problems).toHaveLength(3);
+    expect(err.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT .*"abc"/),
+        expect.stringMatching(/^DATABASE_URL .*"mysql:\/\/db\/verdict"/),
+        expect.stringMatching(/^LOG_LEVEL .*"loud"/),
+      ]),
+    );
+    for (const problem of err.problems) expect(err.message).toContain(problem);
+  });
+
+  it.each([
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['VISITOR_TOKEN_TTL_SECONDS', '1'],
+    ['JOB_POLL_INTERVAL_MS', '1e3'],
+    ['PUBLIC_BASE_URL', 'reviews.example.com'],
+  ])('rejects %s=%s with a problem naming the key', (key, value) => {
+    const err = configError(() => loadConfig({ [key]: value }));
+    expect(err.problems).toEqual([expect.stringMatching(new RegExp(`^${key} .*"${value.replace('.', '\\.')}"`))]);
+  });
+});
