@@ -80,6 +80,8 @@ const MANAGERS: Caller[] = ['APP[reviews.manage]', 'ADMIN'];
 const MODERATORS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
 const JOB_READERS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
 const OWNER: Caller[] = ['ADMIN'];
+// Events carry unpublished reviews, so reading the feed needs the right to read private reviews.
+const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN'];
 
 const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review.id}${suffix}`;
 
@@ -190,6 +192,11 @@ const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (
         url: '/reviews/v1/bulk/reviews/moderate',
         body: { filter: { entityId: fx.review.entityId }, status: 'REJECTED' },
       }),
+    },
+    {
+      operation: 'readEvents',
+      allowed: EVENT_READERS,
+      request: () => ({ method: 'GET', url: '/verdict/v1/events?limit=5' }),
     },
     {
       operation: 'getJob',

@@ -4,6 +4,7 @@
  * and a CLI write beside a live server on the same SQLite file.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -276,6 +277,50 @@ describe('verdict serve on SQLite', SLOW, () => {
     } finally {
       expect(await terminate(second)).toEqual({ code: 0, signal: null });
     }
+  });
+
+  it('answers a request already in flight when SIGTERM arrives, then exits 0', async () => {
+    const admin = await verdict(['keys', 'create', '--kind', 'admin', '--name', 'shutdown'], env);
+    const adminKey = /^key: +(vdt_admin_\S+)$/m.exec(admin.stdout)?.[1] as string;
+    const server = await serve(env);
+    const body = JSON.stringify(reviewBody());
+    const half = Math.floor(body.length / 2);
+    // The body is sent in two halves: between them the request has reached the server but cannot have finished.
+    let answer: { status: number; text: string } | undefined;
+    const req = request(`${server.url}/reviews/v1/reviews`, {
+      method: 'POST',
+      headers: {
+        authorization: adminKey,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      res.on('end', () => {
+        answer = { status: res.statusCode ?? 0, text };
+      });
+    });
+    req.write(body.slice(0, half));
+    await waitFor('the request to reach the server', async () =>
+      /"msg":"incoming request"/.test(server.stdout()) ? true : undefined,
+    );
+    server.child.kill('SIGTERM');
+    await waitFor('the server to start shutting down', async () =>
+      /"msg":"shutting down"/.test(server.stdout()) ? true : undefined,
+    );
+    expect(server.exit()).toBeUndefined();
+    req.end(body.slice(half));
+    const res = await waitFor('the in-flight request to be answered', async () => answer);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).review.revision).toBe('1');
+    expect(await waitFor('verdict serve to exit', async () => server.exit(), EXIT_DEADLINE_MS)).toEqual({
+      code: 0,
+      signal: null,
+    });
   });
 
   it('lets the CLI create and revoke keys on the same SQLite file while the server is writing to it', async () => {

@@ -21,6 +21,7 @@ export type Operation =
   | 'bulkDeleteReviews'
   | 'bulkUpdateModerationStatus'
   | 'getJob'
+  | 'readEvents'
   | 'getRatingSummary'
   | 'batchRatingSummaries'
   | 'createMemberToken'
@@ -59,6 +60,8 @@ export const PERMISSIONS: Record<Operation, Rule> = {
   bulkDeleteReviews: MANAGE,
   bulkUpdateModerationStatus: MODERATE,
   getJob: { visitor: false, member: false, appScopes: ['reviews.manage', 'reviews.moderate'] },
+  // Events carry unpublished reviews too (Wix: REVIEWS.READ_PRIVATE_REVIEWS).
+  readEvents: { visitor: false, member: false, appScopes: ['reviews.read_private', 'reviews.manage'] },
   getRatingSummary: READ,
   batchRatingSummaries: READ,
   createMemberToken: ADMIN_ONLY,

@@ -4,6 +4,8 @@
  */
 import { Type } from 'typebox';
 import {
+  EventFeedQuery,
+  EventFeedResponse,
   BatchRatingSummariesRequest,
   BatchRatingSummariesResponse,
   EntityId,
@@ -17,6 +19,7 @@ import {
   SiteSettingsResponse,
 } from '../../contract/index.ts';
 import { getJob } from '../jobs/jobs.service.ts';
+import { readEvents } from '../outbox/events-feed.service.ts';
 import { getSiteSettings, updateSiteSettings } from '../sites/sites.service.ts';
 import { batchRatingSummaries, getRatingSummary } from '../summaries/summaries.service.ts';
 import { type RouteDef, route } from './route.ts';
@@ -24,6 +27,19 @@ import { type RouteDef, route } from './route.ts';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 export const verdictRoutes: RouteDef[] = [
+  route({
+    operation: 'readEvents',
+    method: 'GET',
+    path: '/events',
+    summary: 'Domain events after a position (replay, backfill, SDK event handlers); optional long-poll',
+    schema: { querystring: EventFeedQuery, response: { 200: EventFeedResponse, ...errors } },
+    handler: (deps, req) =>
+      readEvents(deps, req.principal.siteId, {
+        after: req.query.after,
+        limit: req.query.limit ? Number(req.query.limit) : undefined,
+        waitSeconds: req.query.waitSeconds ? Number(req.query.waitSeconds) : undefined,
+      }),
+  }),
   route({
     operation: 'getJob',
     method: 'GET',

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+describe.each(dialects())('event feed on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  let site: TestSite;
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+    site = await buildSite(t);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.dispose();
+  });
+
+  const feed = (query: string, auth = site.adminKey) => call(t.app, 'GET', `/verdict/v1/events${query}`, { auth });
+
+  it('returns every event of the site in order, in pages, continuing from the returned position', async () => {
+    const start = (await feed('')).body.position as string;
+    const a = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    await call(t.app, 'PATCH', `/reviews/v1/reviews/${a.body.review.id}/reply`, { auth: site.adminKey, body: { message: 'Thanks' } });
+    const first = await feed(`?after=${start}&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.events.map((e: { eventType: string }) => e.eventType)).toEqual([
+      'wix.reviews.v1.review_created',
+      'wix.reviews.v1.review_moderation_status_changed',
+    ]);
+    expect(first.body.events[0].event.createdEvent.entity.id).toBe(a.body.review.id);
+    const rest = await feed(`?after=${first.body.position}`);
+    expect(rest.body.events.map((e: { eventType: string }) => e.eventType)).toEqual([
+      'wix.reviews.v1.review_review_published',
+      'wix.reviews.v1.review_updated',
+    ]);
+    const none = await feed(`?after=${rest.body.position}`);
+    expect(none.body).toEqual({ events: [], position: rest.body.position });
+  });
+
+  it("never shows another site's events", async () => {
+    const other = await buildSite(t);
+    await call(t.app, 'POST', '/reviews/v1/reviews', { auth: other.adminKey, body: reviewBody() });
+    const mine = await feed('');
+    const ids = new Set(mine.body.events.map((e: { event: { entityId: string } }) => e.event.entityId));
+    const theirs = await feed('', other.adminKey);
+    for (const e of theirs.body.events) expect(ids.has(e.event.entityId)).toBe(false);
+    expect(theirs.body.events.length).toBe(3);
+  });
+
+  it('long-polls: a waiting call returns as soon as an event is written', async () => {
+    const start = (await feed('')).body.position as string;
+    const waiting = feed(`?after=${start}&waitSeconds=10`);
+    await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    const res = await waiting;
+    expect(res.body.events.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a forged position, a limit over 100 and a wait over 25 s, naming each', async () => {
+    const res = await feed('?after=12345&limit=101&waitSeconds=60');
+    expect(res.status).toBe(400);
+    expect(res.body.details.validationError.fieldViolations.map((v: { field: string }) => v.field).sort()).toEqual([
+      'query.limit',
+      'query.waitSeconds',
+    ]);
+    const bad = await feed('?after=zzz');
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.validationError.fieldViolations[0].field).toBe('query.after');
+  });
+});
