@@ -271,10 +271,17 @@ export const SortItem = Type.Object({
   order: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC')])),
 });
 
+const Search = Type.String({
+  maxLength: 200,
+  description: 'Verdict extension: full-text search over title and body; every word must match, the last as a prefix.',
+  examples: ['warm comfortable'],
+});
+
 export const QueryReviewsRequest = Type.Object({
   query: Type.Optional(
     Type.Object({
       filter: Type.Optional(Filter),
+      search: Type.Optional(Search),
       sort: Type.Optional(Type.Array(SortItem, { maxItems: 5 })),
       cursorPaging: Type.Optional(
         Type.Object({
@@ -290,6 +297,7 @@ export type QueryReviewsRequest = Static<typeof QueryReviewsRequest>;
 
 export const CountReviewsRequest = Type.Object({
   filter: Type.Optional(Filter),
+  search: Type.Optional(Search),
   includePrivateReviews: Type.Optional(Type.Boolean()),
 });
 

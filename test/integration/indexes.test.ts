@@ -2,13 +2,13 @@
  * Every read path of the core API is served by an index, on both dialects: the query plans of the exact queries the
  * services build are checked for the expected index and for the absence of a full scan or an extra sort.
  */
-import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/server/auth/principal.ts';
-import type { Database, ReviewRow } from '../../src/server/db/schema.ts';
-import { compileFilter, keysetCondition } from '../../src/server/query/compile.ts';
+import type { Database } from '../../src/server/db/schema.ts';
+import { keysetCondition } from '../../src/server/query/compile.ts';
 import { parseFilter } from '../../src/server/query/filter.ts';
-import { parseSort, visibleReviews } from '../../src/server/query/query.service.ts';
+import { pageOf, parseSort, selectReviews } from '../../src/server/query/query.service.ts';
 import { reviewsRepo } from '../../src/server/reviews/reviews.repo.ts';
 import { summariesRepo } from '../../src/server/summaries/summaries.repo.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -86,13 +86,11 @@ function expectIndex(plan: Plan, index: string, dialect: string, opts: { sorted?
   }
 }
 
+/** The exact page query queryReviews runs for this caller, filter and sort (first page). */
 function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
-  const parsed = parseFilter(filter, 'filter');
-  const node = parsed.node;
-  let q: SelectQueryBuilder<Database, 'reviews', ReviewRow> = visibleReviews(t.db.selectFrom('reviews').selectAll(), p, priv);
-  if (node) q = q.where((eb) => compileFilter(eb, node));
-  for (const k of parseSort(sort, 'sort').keys) q = q.orderBy(k.column, k.order === 'ASC' ? 'asc' : 'desc');
-  return q.limit(51);
+  const node = parseFilter(filter, 'filter').node;
+  const keys = parseSort(sort, 'sort').keys;
+  return pageOf(selectReviews(t, p, { node, search: null, includePrivate: priv }), keys, undefined, 'next', 51);
 }
 
 describe.each(dialects())('index use on $name', (dialect) => {
@@ -129,6 +127,26 @@ describe.each(dialects())('index use on $name', (dialect) => {
     else expect(plan.text).toMatch(/Index Cond: .*ROW\(created_at, id\) < ROW/);
   });
 
+  it('serves a product page sorted by rating, helpfulness or relevance from that key\'s index, without a sort step', async () => {
+    const cases: [string, string][] = [
+      ['content.rating', 'reviews_entity_status_rating_idx'],
+      ['helpfulness', 'reviews_entity_status_helpfulness_idx'],
+      ['relevanceScore', 'reviews_entity_status_relevance_idx'],
+    ];
+    for (const [fieldName, index] of cases) {
+      for (const order of ['ASC', 'DESC'] as const) {
+        const plan = await explain(t, page(t, visitor, { entityId: 'e10' }, [{ fieldName, order }], false));
+        expectIndex(plan, index, t.dialect, { sorted: true });
+      }
+    }
+  });
+
+  it('serves a rating filter sorted by createdDate from an entity index', async () => {
+    const plan = await explain(t, page(t, visitor, { entityId: 'e10', 'content.rating': { $gte: 4 } }, [{ fieldName: 'createdDate', order: 'DESC' }], false));
+    expect(plan.text).toMatch(/reviews_entity_status_(created|rating)_idx/);
+    expect(plan.text).not.toMatch(/Seq Scan|SCAN reviews(?! USING)/);
+  });
+
   it("serves an owner's view of one entity across statuses from the entity index", async () => {
     const plan = await explain(t, page(t, admin, { namespace: 'stores', entityId: 'e10' }, [], true));
     expectIndex(plan, 'reviews_entity_created_idx', t.dialect, { sorted: true });
@@ -151,7 +169,8 @@ describe.each(dialects())('index use on $name', (dialect) => {
       .clearLimit()
       .select((eb) => eb.fn.countAll().as('n'));
     const plan = await explain(t, q);
-    expect(plan.text).toMatch(/reviews_entity_(status_)?created_idx/);
+    expect(plan.text).toMatch(/reviews_entity_(status_\w+|created)_idx/);
+    expect(plan.text).not.toMatch(/Seq Scan|SCAN reviews(?! USING)/);
   });
 
   it('reads a review by id through the primary key and the uniqueness slot through its unique index', async () => {
@@ -175,7 +194,8 @@ describe.each(dialects())('index use on $name', (dialect) => {
 
   it('reads a rating summary with one primary-key lookup', async () => {
     const plan = await explain(t, t.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', SITE).where('namespace', '=', 'stores').where('entity_id', '=', 'e1'));
-    expect(plan.text).toMatch(t.dialect === 'sqlite' ? /sqlite_autoindex_entity_summaries_1|PRIMARY KEY/ : /entity_summaries_pk/);
+    expect(plan.text).toMatch(/sqlite_autoindex_entity_summaries_1|PRIMARY KEY|entity_summaries_pk|entity_summaries_entity_idx/);
+    expect(plan.text).not.toMatch(/Seq Scan|SCAN entity_summaries(?! USING)/);
     expect(typeof summariesRepo.get).toBe('function');
   });
 });

@@ -1,9 +1,11 @@
 /** Runs the frozen, timestamped migrations in order; idempotent, safe to call at every start. */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import * as core from './migrations/2026_11_25_0001_core.ts';
+import * as query from './migrations/2026_11_25_0004_query.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
+  '2026_11_25_0004_query': query,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -21,7 +23,13 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     const r = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     migrationTableSchema = r.rows[0]?.schema;
   }
-  const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  // Migrations of different features are independent, so one written earlier may land after a later one.
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

@@ -17,6 +17,14 @@ export interface SortKey {
 
 const COMPARATORS = { $eq: '=', $ne: '<>', $lt: '<', $lte: '<=', $gt: '>', $gte: '>=' } as const;
 
+/**
+ * On a nullable column a comparison with a missing value is SQL NULL, which `$not` would keep as NULL (no match)
+ * where the query language means "true". Guarding it keeps every predicate two-valued.
+ */
+function known(eb: EB, nullable: boolean, col: Expression<unknown>, cmp: Expression<SqlBool>): Expression<SqlBool> {
+  return nullable ? eb.and([eb(col as never, 'is not', null), cmp]) : cmp;
+}
+
 export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
   switch (node.op) {
     case 'and':
@@ -35,7 +43,7 @@ export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
       const col = eb.ref(spec.column);
       const present = node.values.filter((v): v is Exclude<Scalar, null> => v !== null);
       const parts: Expression<SqlBool>[] = [];
-      if (present.length > 0) parts.push(eb(col, 'in', present));
+      if (present.length > 0) parts.push(known(eb, spec.nullable, col, eb(col, 'in', present)));
       if (present.length !== node.values.length) parts.push(eb(col, 'is', null));
       return parts.length === 1 && parts[0] ? parts[0] : eb.or(parts);
     }
@@ -47,7 +55,7 @@ export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
       const cmp = eb(col, COMPARATORS[node.cmp], node.value);
       // Wix semantics: "not equal" also matches a missing value.
       if (node.cmp === '$ne' && spec.nullable) return eb.or([eb(col, 'is', null), cmp]);
-      return cmp;
+      return known(eb, spec.nullable, col, cmp);
     }
   }
 }

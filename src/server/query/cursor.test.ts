@@ -4,6 +4,7 @@ import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 const state = {
   siteId: 'site-a',
   filter: { entityId: 'p1' },
+  search: 'warm',
   sort: [{ fieldName: 'createdDate', order: 'DESC' as const }],
   includePrivate: false,
   position: ['2026-01-01T00:00:00.000Z', 'id-1'],

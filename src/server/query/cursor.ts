@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface CursorState {
   siteId: string;
   filter: unknown;
+  search: string | null;
   sort: { fieldName: string; order: 'ASC' | 'DESC' }[];
   includePrivate: boolean;
   position: (string | number)[];
@@ -18,7 +19,16 @@ const mac = (key: Buffer, data: string) => createHmac('sha256', key).update(data
 
 export function encodeCursor(state: CursorState, key: Buffer): string {
   const payload = Buffer.from(
-    JSON.stringify([1, state.siteId, state.filter ?? null, state.sort, state.includePrivate ? 1 : 0, state.position, state.direction === 'next' ? 'n' : 'p']),
+    JSON.stringify([
+      1,
+      state.siteId,
+      state.filter ?? null,
+      state.sort,
+      state.includePrivate ? 1 : 0,
+      state.position,
+      state.direction === 'next' ? 'n' : 'p',
+      state.search,
+    ]),
   ).toString('base64url');
   return `${payload}.${mac(key, payload).toString('base64url')}`;
 }
@@ -34,9 +44,26 @@ export function decodeCursor(cursor: string, key: Buffer, siteId: string): Curso
   try {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed) || parsed[0] !== 1 || parsed[1] !== siteId) return null;
-    const [, site, filter, sort, priv, position, dir] = parsed as [number, string, unknown, CursorState['sort'], number, CursorState['position'], string];
+    const [, site, filter, sort, priv, position, dir, search] = parsed as [
+      number,
+      string,
+      unknown,
+      CursorState['sort'],
+      number,
+      CursorState['position'],
+      string,
+      unknown,
+    ];
     if (!Array.isArray(sort) || !Array.isArray(position)) return null;
-    return { siteId: site, filter, sort, includePrivate: priv === 1, position, direction: dir === 'p' ? 'prev' : 'next' };
+    return {
+      siteId: site,
+      filter,
+      search: typeof search === 'string' ? search : null,
+      sort,
+      includePrivate: priv === 1,
+      position,
+      direction: dir === 'p' ? 'prev' : 'next',
+    };
   } catch {
     return null;
   }

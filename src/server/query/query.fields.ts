@@ -12,6 +12,8 @@ export type Column =
   | 'moderation_status'
   | 'rating'
   | 'created_at'
+  | 'review_date'
+  | 'updated_at'
   | 'helpfulness'
   | 'relevance_score'
   | 'verified'
@@ -48,9 +50,12 @@ export const FIELDS: Record<string, FieldSpec> = {
   verified: { column: 'verified', type: 'bool', operators: ['$eq', '$ne'], sortable: true, nullable: false },
   'origin.type': { column: 'origin_type', type: 'origin', operators: ['$eq', '$ne'], sortable: true, nullable: false },
   'content.media': { column: 'media_json', type: 'media', operators: ['$isEmpty'], sortable: false, nullable: false },
+  // Verdict extensions: Wix rejects filters on these fields, so accepting them changes no Wix-valid query.
+  reviewDate: { column: 'review_date', type: 'date', operators: RANGE, sortable: false, nullable: false },
+  updatedDate: { column: 'updated_at', type: 'date', operators: RANGE, sortable: false, nullable: false },
 };
 
 /** Velo/SDK names the SDK may send unrenamed. */
-export const ALIASES: Record<string, string> = { _id: 'id', _createdDate: 'createdDate' };
+export const ALIASES: Record<string, string> = { _id: 'id', _createdDate: 'createdDate', _updatedDate: 'updatedDate' };
 
 export const resolveField = (name: string): string => ALIASES[name] ?? name;

@@ -11,6 +11,7 @@ import { AppError, invalid } from '../errors.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 import { compileFilter, keysetCondition, type SortKey } from './compile.ts';
+import { searchCondition, searchTokens } from './search.ts';
 import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 import { type FilterNode, parseFilter } from './filter.ts';
 import { FIELDS, resolveField } from './query.fields.ts';
@@ -42,8 +43,11 @@ export function parseSort(
     }
     keys.push({ field: name, column: spec.column as SortKey['column'], order: s.order ?? 'ASC' });
   });
-  if (keys.length === 0) keys.push({ field: 'createdDate', column: 'created_at', order: 'ASC' });
-  // The tie-break follows the last key's direction, so an index on (…, key, id) serves the order in one scan.
+  // Ties break by createdDate (unless sorted already) and then id, in the last key's direction, so the order is
+  // total and an index on (…, key, created_at, id) serves it in one scan: "highest rated, newest first".
+  if (!keys.some((k) => k.field === 'createdDate')) {
+    keys.push({ field: 'createdDate', column: 'created_at', order: keys[keys.length - 1]?.order ?? 'ASC' });
+  }
   keys.push({ field: 'id', column: 'id', order: keys[keys.length - 1]?.order ?? 'ASC' });
   return { keys, violations };
 }
@@ -60,8 +64,41 @@ export function visibleReviews(q: ReviewsQuery, p: Principal, includePrivate: bo
   return scoped.where('moderation_status', '=', 'APPROVED');
 }
 
-function withFilter(q: ReviewsQuery, node: FilterNode | null): ReviewsQuery {
-  return node ? q.where((eb) => compileFilter(eb, node)) : q;
+/** A validated query: what it matches and whether unpublished reviews were asked for. */
+export interface ReviewSelection {
+  node: FilterNode | null;
+  search: string[] | null;
+  includePrivate: boolean;
+}
+
+/** The live reviews `p` may see that match `sel`, all columns, in no particular order. */
+export function selectReviews(deps: Pick<ReviewsDeps, 'db' | 'dialect'>, p: Principal, sel: ReviewSelection): ReviewsQuery {
+  let q = visibleReviews(deps.db.selectFrom('reviews').selectAll(), p, sel.includePrivate);
+  const { node, search } = sel;
+  if (node) q = q.where((eb) => compileFilter(eb, node));
+  if (search) q = q.where((eb) => searchCondition(eb, deps.dialect, search));
+  return q;
+}
+
+/** Orders `q` by `keys` (reversed when paging backwards) and continues after `position`. */
+export function pageOf(
+  q: ReviewsQuery,
+  keys: readonly SortKey[],
+  position: (string | number)[] | undefined,
+  direction: 'next' | 'prev',
+  limit: number,
+): ReviewsQuery {
+  let out = position ? q.where((eb) => keysetCondition(eb, keys, position, direction)) : q;
+  for (const k of keys) out = out.orderBy(k.column, (k.order === 'ASC') === (direction === 'next') ? 'asc' : 'desc');
+  return out.limit(limit);
+}
+
+function parseSearch(text: string | null | undefined, field: string): { tokens: string[] | null; violations: FieldViolation[] } {
+  if (text === undefined || text === null) return { tokens: null, violations: [] };
+  const tokens = searchTokens(text);
+  return tokens.length > 0
+    ? { tokens, violations: [] }
+    : { tokens: null, violations: [{ field, description: 'must contain a letter or a digit', violatedRule: 'INVALID_ARGUMENT' }] };
 }
 
 export async function queryReviews(
@@ -76,41 +113,36 @@ export async function queryReviews(
   const limit = paging?.limit || LIMITS.queryDefaultLimit;
 
   let rawFilter: unknown = req.query?.filter;
+  let rawSearch: string | null = req.query?.search ?? null;
   let rawSort = req.query?.sort;
   let includePrivate = req.returnPrivateReviews === true;
   let position: (string | number)[] | undefined;
   let direction: 'next' | 'prev' = 'next';
   if (paging?.cursor) {
+    // The SDK sends only the cursor for the next page: filter, search, sort and visibility come from it.
     const state = decodeCursor(paging.cursor, key, p.siteId);
     if (!state) {
       throw invalid([{ field: 'query.cursorPaging.cursor', description: 'is malformed or was not issued for this site', violatedRule: 'INVALID_CURSOR' }]);
     }
     rawFilter = state.filter;
+    rawSearch = state.search;
     rawSort = state.sort;
     includePrivate = state.includePrivate;
     position = state.position;
     direction = state.direction;
   }
   const parsed = parseFilter(rawFilter, 'query.filter');
+  const search = parseSearch(rawSearch, 'query.search');
   const sorted = parseSort(rawSort, 'query.sort');
-  const violations = [...parsed.violations, ...sorted.violations];
+  const violations = [...parsed.violations, ...search.violations, ...sorted.violations];
   if (position && position.length !== sorted.keys.length) {
     violations.push({ field: 'query.cursorPaging.cursor', description: 'does not match its sort', violatedRule: 'INVALID_CURSOR' });
   }
   if (violations.length > 0) throw invalid(violations);
 
   const keys = sorted.keys;
-  let q = withFilter(visibleReviews(deps.db.selectFrom('reviews').selectAll(), p, includePrivate), parsed.node);
-  if (position) {
-    const pos = position;
-    q = q.where((eb) => keysetCondition(eb, keys, pos, direction));
-  }
-  for (const k of keys) {
-    const forward = direction === 'next';
-    const order = (k.order === 'ASC') === forward ? 'asc' : 'desc';
-    q = q.orderBy(k.column, order);
-  }
-  const rows = await q.limit(limit + 1).execute();
+  const base = selectReviews(deps, p, { node: parsed.node, search: search.tokens, includePrivate });
+  const rows = await pageOf(base, keys, position, direction, limit + 1).execute();
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   if (direction === 'prev') page.reverse();
@@ -122,6 +154,7 @@ export async function queryReviews(
           {
             siteId: p.siteId,
             filter: rawFilter ?? null,
+            search: rawSearch,
             sort: sortState,
             includePrivate,
             position: keys.map((k) => row[k.column]),
@@ -137,16 +170,54 @@ export async function queryReviews(
   return { reviews: page.map(toReview), metadata: { count: page.length, cursors: { next, prev } } };
 }
 
+/**
+ * The published reviews of one entity are counted in its summary row, kept exact in every write transaction:
+ * a count of exactly that (entityId, optionally namespace and status APPROVED, nothing private) is one row read
+ * instead of counting up to hundreds of thousands of index entries.
+ */
+function summaryCountable(
+  node: FilterNode | null,
+  approvedOnly: boolean,
+): { entityId: string; namespace: string | undefined } | null {
+  if (!node) return null;
+  const parts = node.op === 'and' ? node.nodes : [node];
+  let entityId: string | undefined;
+  let namespace: string | undefined;
+  let approved = approvedOnly;
+  for (const n of parts) {
+    if (n.op !== 'cmp' || n.cmp !== '$eq' || typeof n.value !== 'string') return null;
+    if (n.field === 'entityId' && entityId === undefined) entityId = n.value;
+    else if (n.field === 'namespace' && namespace === undefined) namespace = n.value;
+    else if (n.field === 'moderation.moderationStatus' && n.value === 'APPROVED') approved = true;
+    else return null;
+  }
+  return entityId !== undefined && approved ? { entityId, namespace } : null;
+}
+
 export async function countReviews(
   deps: ReviewsDeps,
   p: Principal,
   filter: unknown,
   includePrivate: boolean,
+  searchText?: string,
 ): Promise<number> {
   const parsed = parseFilter(filter, 'filter');
-  if (parsed.violations.length > 0) throw invalid(parsed.violations);
-  const q = withFilter(visibleReviews(deps.db.selectFrom('reviews').selectAll(), p, includePrivate), parsed.node);
-  const row = await q
+  const search = parseSearch(searchText, 'search');
+  const violations = [...parsed.violations, ...search.violations];
+  if (violations.length > 0) throw invalid(violations);
+  const approvedOnly = !includePrivate || privateReadScope(p) === 'none';
+  const fast = search.tokens ? null : summaryCountable(parsed.node, approvedOnly);
+  if (fast) {
+    let q = deps.db
+      .selectFrom('entity_summaries')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('review_count'), eb.lit(0)).as('n'))
+      .where('site_id', '=', p.siteId)
+      .where('entity_id', '=', fast.entityId);
+    if (fast.namespace !== undefined) q = q.where('namespace', '=', fast.namespace);
+    const row = await q.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  const row = await selectReviews(deps, p, { node: parsed.node, search: search.tokens, includePrivate })
     .clearSelect()
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();

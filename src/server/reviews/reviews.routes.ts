@@ -68,7 +68,13 @@ export const reviewRoutes: RouteDef[] = [
     bodyLimit: 64 * 1024,
     schema: { body: CountReviewsRequest, response: { 200: Type.Object({ count: Type.Integer() }), ...errors } },
     handler: async (deps, req) => ({
-      count: await countReviews(deps, req.principal, req.body.filter, req.body.includePrivateReviews === true),
+      count: await countReviews(
+        deps,
+        req.principal,
+        req.body.filter,
+        req.body.includePrivateReviews === true,
+        req.body.search,
+      ),
     }),
   }),
   route({

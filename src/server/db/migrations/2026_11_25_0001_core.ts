@@ -54,10 +54,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('email_normalized'), 'is not', null)
     .execute();
 
+  // Columns that order pages compare byte-wise on both dialects (PostgreSQL's default collation may not), so
+  // keyset cursors and sorts mean the same everywhere.
+  const ordered = sqlite ? sql`text` : sql`text collate "C"`;
   await db.schema
     .createTable('reviews')
     .addColumn('site_id', 'text', (c) => c.notNull())
-    .addColumn('id', 'text', (c) => c.notNull())
+    .addColumn('id', ordered, (c) => c.notNull())
     .addColumn('namespace', 'text', (c) => c.notNull())
     .addColumn('entity_id', 'text', (c) => c.notNull())
     .addColumn('contact_id', 'text')
@@ -76,15 +79,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('manually_changed', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('revision', 'bigint', (c) => c.notNull())
     .addColumn('verified', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('origin_type', 'text', (c) => c.notNull())
+    .addColumn('origin_type', ordered, (c) => c.notNull())
     .addColumn('origin_app_id', 'text')
-    .addColumn('review_date', 'text', (c) => c.notNull())
+    .addColumn('review_date', ordered, (c) => c.notNull())
     .addColumn('relevance_score', 'double precision', (c) => c.notNull().defaultTo(0))
     .addColumn('publish_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('event_sequence', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('content_hash', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addColumn('created_at', ordered, (c) => c.notNull())
+    .addColumn('updated_at', ordered, (c) => c.notNull())
     .addColumn('deleted_at', 'text')
     .addPrimaryKeyConstraint('reviews_pk', ['site_id', 'id'])
     .execute();
