@@ -7,7 +7,7 @@ export async function serveCommand(_args: string[]): Promise<number> {
   const server = await startServer(config);
   const stop = (signal: string) => {
     server.ctx.app.log.info({ signal }, 'shutting down');
-    process.exit(0); server.close().then(
+    server.close().then(
       () => process.exit(0),
       (err: unknown) => {
         server.ctx.app.log.error({ err }, 'shutdown failed');

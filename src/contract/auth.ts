@@ -31,7 +31,10 @@ export const MemberTokenResponse = Type.Object({
   expiresIn: Type.Integer(),
 });
 
-/** Site moderation setting (the rules engine replaces this with ordered rules in a later version). */
+/**
+ * Site-wide moderation setting: the fallback for a namespace without its own rules document (see
+ * `src/contract/moderation.ts`, `PUT /verdict/v1/moderation/rules`).
+ */
 export const SiteSettings = Type.Object({
   moderation: Type.Object({
     mode: Type.Union([Type.Literal('APPROVE_ALL'), Type.Literal('HOLD_ALL'), Type.Literal('HOLD_RATINGS')], {

@@ -4,3 +4,6 @@ export * from './events.ts';
 export * from './review.ts';
 export * from './summaries.ts';
 export * from './auth.ts';
+export * from './moderation.ts';
+export * from './webhooks.ts';
+export * from './engagement.ts';

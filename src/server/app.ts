@@ -11,11 +11,15 @@ import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createSiteCache } from './sites/site-cache.ts';
+import { createNatsPublisher } from './webhooks/nats.publisher.ts';
+import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
 
 export interface AppContext {
   app: FastifyInstance;
   deps: AppDeps;
   worker: JobWorker;
+  /** Delivers outbox events to webhooks (and NATS when configured); started and stopped with the server. */
+  webhookWorker: WebhookWorker;
 }
 
 export async function createApp(
@@ -36,5 +40,11 @@ export async function createApp(
   };
   const app = await buildServer(deps, opts);
   worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
-  return { app, deps, worker };
+  const webhookWorker = createWebhookWorker({
+    ...base,
+    config,
+    log: app.log,
+    publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
+  });
+  return { app, deps, worker, webhookWorker };
 }

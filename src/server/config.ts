@@ -13,6 +13,14 @@ export interface Config {
   visitorTokenTtlSeconds: number;
   jobPollIntervalMs: number;
   publicBaseUrl: string | undefined;
+  webhookPollIntervalMs: number;
+  webhookBatchSize: number;
+  webhookTimeoutMs: number;
+  webhookRetryBaseMs: number;
+  webhookRetryMaxMs: number;
+  webhookRetryWindowMs: number;
+  natsUrl: string | undefined;
+  natsStream: string;
 }
 
 interface KeySpec {
@@ -37,6 +45,18 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { env: 'VISITOR_TOKEN_TTL_SECONDS', default: '14400', description: 'Lifetime of anonymous visitor access tokens.' },
   { env: 'JOB_POLL_INTERVAL_MS', default: '1000', description: 'How often the job worker looks for pending jobs.' },
   { env: 'PUBLIC_BASE_URL', default: '', description: 'Externally visible base URL, used in printed examples.' },
+  { env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'How often the webhook worker looks for new events and due deliveries.' },
+  { env: 'WEBHOOK_BATCH_SIZE', default: '50', description: 'Deliveries one worker claims (and sends concurrently) per round.' },
+  { env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'Time a receiver has to answer one delivery attempt.' },
+  { env: 'WEBHOOK_RETRY_BASE_MS', default: '10000', description: 'Delay before the first retry; doubles per attempt, with jitter.' },
+  { env: 'WEBHOOK_RETRY_MAX_MS', default: '3600000', description: 'Longest delay between two attempts.' },
+  {
+    env: 'WEBHOOK_RETRY_WINDOW_MS',
+    default: '86400000',
+    description: 'How long a failing delivery is retried before it is marked DEAD (24 h).',
+  },
+  { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
+  { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +97,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (publicBaseUrl && !/^https?:\/\//.test(publicBaseUrl)) {
     problems.push(`PUBLIC_BASE_URL must be an http(s) URL (got "${publicBaseUrl}")`);
   }
+  const natsUrl = get('NATS_URL');
+  if (natsUrl && !/^(nats|tls):\/\//.test(natsUrl)) {
+    problems.push(`NATS_URL must start with nats:// or tls:// (got "${natsUrl}")`);
+  }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(get('NATS_STREAM'))) {
+    problems.push(`NATS_STREAM must be 1-64 letters, digits, _ or - (got "${get('NATS_STREAM')}")`);
+  }
   const config: Config = {
     port: int('PORT', 0, 65535),
     host: get('HOST'),
@@ -88,6 +115,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     visitorTokenTtlSeconds: int('VISITOR_TOKEN_TTL_SECONDS', 60, 30 * 86_400),
     jobPollIntervalMs: int('JOB_POLL_INTERVAL_MS', 10, 3_600_000),
     publicBaseUrl: publicBaseUrl || undefined,
+    webhookPollIntervalMs: int('WEBHOOK_POLL_INTERVAL_MS', 5, 3_600_000),
+    webhookBatchSize: int('WEBHOOK_BATCH_SIZE', 1, 1000),
+    webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10, 300_000),
+    webhookRetryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 1, 86_400_000),
+    webhookRetryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 1, 86_400_000),
+    webhookRetryWindowMs: int('WEBHOOK_RETRY_WINDOW_MS', 1, 30 * 86_400_000),
+    natsUrl: natsUrl || undefined,
+    natsStream: get('NATS_STREAM'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'conflict'
   | 'too_large'
   | 'unsupported'
+  | 'rate_limited'
   | 'internal';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -22,6 +23,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   unsupported: 415,
+  rate_limited: 429,
   internal: 500,
 };
 
@@ -30,7 +32,13 @@ export class AppError extends Error {
     readonly kind: ErrorKind,
     readonly code: ErrorCode,
     readonly publicMessage: string,
-    readonly opts: { violations?: FieldViolation[]; data?: Record<string, unknown>; cause?: unknown } = {},
+    readonly opts: {
+      violations?: FieldViolation[];
+      data?: Record<string, unknown>;
+      cause?: unknown;
+      /** Response headers the error carries (e.g. `Retry-After` on 429). */
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(publicMessage, { cause: opts.cause });
   }

@@ -45,6 +45,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
   }
   const address = await ctx.app.listen({ port: config.port, host: config.host });
   ctx.worker.start();
+  ctx.webhookWorker.start();
   const purge = setInterval(() => {
     purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
   }, 10 * 60_000);
@@ -56,6 +57,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
       clearInterval(purge);
       await ctx.app.close();
       await ctx.worker.stop();
+      await ctx.webhookWorker.stop();
       await database.close();
     })();
     return closing;

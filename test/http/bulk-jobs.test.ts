@@ -62,6 +62,44 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
     expect(c.review).toBeUndefined();
   });
 
+  it('bulkCreateReview writes 100 items in order, keeping summaries and events exact, and fails only the taken slots', async () => {
+    const entity = `bb-${crypto.randomUUID().slice(0, 8)}`;
+    const existing = reviewBody({ entityId: entity, content: { rating: 1 } }).review;
+    expect((await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: { review: existing } })).status).toBe(200);
+    const items = Array.from({ length: 100 }, (_, i) => reviewBody({ entityId: entity, content: { rating: (i % 5) + 1 } }).review);
+    items[10] = { ...items[10], author: existing.author };
+    items[20] = { ...items[20], author: (items[19] as { author: unknown }).author };
+    const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: items } });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    const failed = res.body.results.filter((r: { itemMetadata: { success: boolean } }) => !r.itemMetadata.success);
+    expect(failed.map((r: { itemMetadata: { originalIndex: number; error: { code: string } } }) => [r.itemMetadata.originalIndex, r.itemMetadata.error.code])).toEqual([
+      [10, 'REVIEW_ALREADY_EXISTS'],
+      [20, 'REVIEW_ALREADY_EXISTS'],
+    ]);
+    const ratings = items.filter((_, i) => i !== 10 && i !== 20).map((r) => (r as { content: { rating: number } }).content.rating).concat([1]);
+    const summary = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entity}`, { auth: site.adminKey });
+    expect(summary.body.summary.count).toBe(99);
+    expect(summary.body.summary.histogram).toEqual(
+      Object.fromEntries([1, 2, 3, 4, 5].map((n) => [String(n), ratings.filter((r) => r === n).length])),
+    );
+    const created = res.body.results.find((r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex === 0);
+    const events = await t.deps.db
+      .selectFrom('outbox_events')
+      .select(['slug', 'entity_event_sequence'])
+      .where('site_id', '=', site.siteId)
+      .where('entity_id', '=', created.itemMetadata.id)
+      .orderBy('position')
+      .execute();
+    expect(events.map((e) => [e.slug, Number(e.entity_event_sequence)])).toEqual([
+      ['created', 1],
+      ['moderation_status_changed', 2],
+      ['review_published', 3],
+    ]);
+  });
+
   it('bulkCreateReview refuses 0 and 101 items, and items without author.contactId, as a whole', async () => {
     const none = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: [] } });
     expect(none.status).toBe(400);

@@ -68,3 +68,22 @@ describe.each(dialects())('event feed on $name', (dialect) => {
     expect(bad.body.details.validationError.fieldViolations[0].field).toBe('query.after');
   });
 });
+
+describe.each(dialects())('event feed shutdown on $name', (dialect) => {
+  it('answers a waiting long-poll as soon as the server starts closing', { timeout: 10_000 }, async () => {
+    const db = await dialect.open();
+    const t = await startTestApp(db);
+    try {
+      const site = await buildSite(t);
+      const waiting = call(t.app, 'GET', '/verdict/v1/events?after=p0&waitSeconds=25', { auth: site.adminKey });
+      // The poll is parked once the request has been routed; closing must not wait the 25 s out.
+      await new Promise((r) => setTimeout(r, 50));
+      await t.close();
+      const res = await waiting;
+      expect(res.status).toBe(200);
+      expect(res.body.events).toEqual([]);
+    } finally {
+      await db.dispose();
+    }
+  });
+});

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../../src/contract/index.ts';
 import { type Operation, PERMISSIONS } from '../../src/server/auth/permissions.rules.ts';
 import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
+import { moderationRoutes } from '../../src/server/moderation/moderation.routes.ts';
 import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
+import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
 import {
   buildSite,
   call,
@@ -19,6 +21,7 @@ import {
   startTestApp,
   type TestApp,
   type TestSite,
+  waitFor,
 } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -80,10 +83,22 @@ const MANAGERS: Caller[] = ['APP[reviews.manage]', 'ADMIN'];
 const MODERATORS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
 const JOB_READERS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
 const OWNER: Caller[] = ['ADMIN'];
+// The moderation audit log names reviews in every status: the owner and apps that moderate.
+const AUDIT_READERS: Caller[] = ['APP[reviews.moderate]', 'ADMIN'];
 // Events carry unpublished reviews, so reading the feed needs the right to read private reviews.
 const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN'];
 
 const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review.id}${suffix}`;
+
+/** A webhook made by the owner before the snapshot, pointing at a closed port so its deliveries stay PENDING. */
+async function ownerWebhook(fx: Fixture): Promise<string> {
+  const res = await call(fx.app, 'POST', '/verdict/v1/webhooks', {
+    auth: fx.site.adminKey,
+    body: { webhook: { url: 'http://127.0.0.1:9/hook', eventTypes: ['wix.reviews.v1.review_updated'], format: 'json' } },
+  });
+  expect(res.status).toBe(200);
+  return res.body.webhook.id;
+}
 
 /** One row per operation: the request a caller would send, and who may send it. */
 const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (fx: Fixture) => Promise<Req> | Req }[] =
@@ -247,13 +262,88 @@ const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (
         body: { settings: { moderation: { mode: 'HOLD_RATINGS', heldRatings: [1] } } },
       }),
     },
+    {
+      operation: 'getModerationRules',
+      allowed: OWNER,
+      request: () => ({ method: 'GET', url: '/verdict/v1/moderation/rules?namespace=stores' }),
+    },
+    {
+      operation: 'updateModerationRules',
+      allowed: OWNER,
+      request: () => ({
+        method: 'PUT',
+        url: '/verdict/v1/moderation/rules',
+        body: { namespace: 'stores', rules: [{ type: 'HOLD_RATINGS', ratings: [1] }] },
+      }),
+    },
+    {
+      operation: 'queryModerationAudit',
+      allowed: AUDIT_READERS,
+      request: (fx) => ({ method: 'GET', url: `/verdict/v1/moderation/audit?reviewId=${fx.review.id}` }),
+    },
+    {
+      operation: 'createWebhook',
+      allowed: OWNER,
+      request: () => ({
+        method: 'POST',
+        url: '/verdict/v1/webhooks',
+        body: { webhook: { url: 'https://example.com/hook', eventTypes: ['wix.reviews.v1.review_created'], format: 'json' } },
+      }),
+    },
+    { operation: 'listWebhooks', allowed: OWNER, request: () => ({ method: 'GET', url: '/verdict/v1/webhooks' }) },
+    {
+      operation: 'getWebhook',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'GET', url: `/verdict/v1/webhooks/${await ownerWebhook(fx)}` }),
+    },
+    {
+      operation: 'updateWebhook',
+      allowed: OWNER,
+      request: async (fx) => ({
+        method: 'PATCH',
+        url: `/verdict/v1/webhooks/${await ownerWebhook(fx)}`,
+        body: { webhook: { url: 'https://example.com/other' } },
+      }),
+    },
+    {
+      operation: 'deleteWebhook',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'DELETE', url: `/verdict/v1/webhooks/${await ownerWebhook(fx)}` }),
+    },
+    {
+      operation: 'listWebhookDeliveries',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'GET', url: `/verdict/v1/webhooks/${await ownerWebhook(fx)}/deliveries` }),
+    },
+    {
+      operation: 'redeliverWebhook',
+      allowed: OWNER,
+      request: async (fx) => {
+        const hook = await ownerWebhook(fx);
+        const edited = await call(fx.app, 'PATCH', reviewUrl(fx), {
+          auth: fx.site.adminKey,
+          body: { review: { revision: fx.review.revision, content: { title: 'Edited for the webhook' } } },
+        });
+        expect(edited.status).toBe(200);
+        const delivery = await waitFor('a delivery of the update', async () => {
+          const res = await call(fx.app, 'GET', `/verdict/v1/webhooks/${hook}/deliveries`, { auth: fx.site.adminKey });
+          return res.body.deliveries?.[0]?.id as string | undefined;
+        });
+        return { method: 'POST', url: `/verdict/v1/webhooks/${hook}/deliveries/${delivery}/redeliver` };
+      },
+    },
+    {
+      operation: 'getWebhookPublicKey',
+      allowed: OWNER,
+      request: () => ({ method: 'GET', url: '/verdict/v1/webhooks/public-key' }),
+    },
   ];
 
 describe('the permission test table', () => {
   it('has one row for every operation of the permission matrix and of the route table', () => {
     const inTable = OPERATIONS.map((o) => o.operation).sort();
     expect(inTable).toEqual(Object.keys(PERMISSIONS).sort());
-    const routed = new Set([...reviewRoutes, ...verdictRoutes].map((r) => r.operation));
+    const routed = new Set([...reviewRoutes, ...verdictRoutes, ...moderationRoutes, ...webhookRoutes].map((r) => r.operation));
     expect([...routed].sort()).toEqual(inTable);
   });
 });
@@ -297,15 +387,23 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
 
   /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, site] = await Promise.all([
+    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
       t.deps.db.selectFrom('outbox_events').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('jobs').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('sites').select('settings_json').where('id', '=', siteId).executeTakeFirstOrThrow(),
+      t.deps.db.selectFrom('webhooks').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
+      // Attempts and errors move on their own (the worker); status and retry window change only by request.
+      t.deps.db
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'status', 'window_started_at'])
+        .where('site_id', '=', siteId)
+        .orderBy('id')
+        .execute(),
     ]);
-    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json };
+    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json, webhooks, deliveries };
   }
 
   for (const { operation, allowed, request } of OPERATIONS) {

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVIEW_PREFIXES } from '../../src/server/http/build-server.ts';
 import type { RouteDef } from '../../src/server/http/route.ts';
 import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
+import { moderationRoutes } from '../../src/server/moderation/moderation.routes.ts';
+import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
 import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
 import { createApiKey, revokeApiKey } from '../../src/server/sites/sites.service.ts';
 import {
@@ -33,6 +35,8 @@ const ROUTES: { method: Method; path: string; def: RouteDef }[] = [
     REVIEW_PREFIXES.map((prefix) => ({ method: def.method, path: `${prefix}${def.path}`, def })),
   ),
   ...verdictRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
+  ...moderationRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
+  ...webhookRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
 ];
 
 /** The site a request is aimed at: its review, its job and the entity they are about. */

@@ -4,12 +4,13 @@
  * and a CLI write beside a live server on the same SQLite file.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_KEYS } from '../../src/server/config.ts';
 import { reviewBody, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -19,11 +20,10 @@ const EXIT_DEADLINE_MS = 10_000;
 /** Each CLI run is a fresh Node process that loads TypeScript through tsx: seconds, not milliseconds, on a busy machine. */
 const SLOW = { timeout: 120_000 };
 
-/** The child's environment: the parent's, minus every Verdict key, plus `env`. */
+/** The child's environment: the parent's, minus every Verdict configuration key, plus `env`. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const key of ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'PUBLIC_BASE_URL', 'JOB_POLL_INTERVAL_MS'])
-    delete base[key];
+  for (const { env: key } of CONFIG_KEYS) delete base[key];
   return { ...base, ...env };
 }
 
@@ -131,7 +131,13 @@ describe('verdict CLI on SQLite', SLOW, () => {
   it('migrate applies the core migration once, then reports the database up to date', async () => {
     const first = await verdict(['migrate'], env);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout.trim()).toBe('Applied: 2026_11_25_0001_core');
+    // Every migration file, in name (= time) order: a file that is not registered would be missing here.
+    const files = readdirSync(join(ROOT, 'src', 'server', 'db', 'migrations'))
+      .filter((f) => /^\d{4}_\d{2}_\d{2}_\d{4}_\w+\.ts$/.test(f))
+      .map((f) => f.replace(/\.ts$/, ''))
+      .sort();
+    expect(files[0]).toBe('2026_11_25_0001_core');
+    expect(first.stdout.trim()).toBe(`Applied: ${files.join(', ')}`);
     const second = await verdict(['migrate'], env);
     expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date.\n' });
   });

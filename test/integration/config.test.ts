@@ -25,6 +25,14 @@ describe('loadConfig', () => {
       visitorTokenTtlSeconds: 14_400,
       jobPollIntervalMs: 1000,
       publicBaseUrl: undefined,
+      webhookPollIntervalMs: 1000,
+      webhookBatchSize: 50,
+      webhookTimeoutMs: 10_000,
+      webhookRetryBaseMs: 10_000,
+      webhookRetryMaxMs: 3_600_000,
+      webhookRetryWindowMs: 86_400_000,
+      natsUrl: undefined,
+      natsStream: 'VERDICT',
     });
   });
 

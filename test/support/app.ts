@@ -16,10 +16,11 @@ export interface TestApp extends AppContext {
 }
 
 export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}): Promise<TestApp> {
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50' }), ...overrides };
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50', WEBHOOK_POLL_INTERVAL_MS: '20' }), ...overrides };
   const ctx = await createApp(db, config, { logger: false });
   await ctx.app.ready();
   ctx.worker.start();
+  ctx.webhookWorker.start();
   const t: TestApp = {
     ...ctx,
     db,
@@ -27,6 +28,7 @@ export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}):
       // `worker` may have been replaced by a test; stop whichever runs now.
       await t.app.close();
       await t.worker.stop();
+      await t.webhookWorker.stop();
     },
   };
   return t;

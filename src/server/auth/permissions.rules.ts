@@ -26,13 +26,39 @@ export type Operation =
   | 'batchRatingSummaries'
   | 'createMemberToken'
   | 'getSiteSettings'
-  | 'updateSiteSettings';
+  | 'updateSiteSettings'
+  | 'createWebhook'
+  | 'listWebhooks'
+  | 'getWebhook'
+  | 'updateWebhook'
+  | 'deleteWebhook'
+  | 'listWebhookDeliveries'
+  | 'redeliverWebhook'
+  | 'getWebhookPublicKey'
+  | 'getModerationRules'
+  | 'updateModerationRules'
+  | 'queryModerationAudit'
+  | 'castVote'
+  | 'reportReview'
+  | 'listReviewReports'
+  | 'dismissReviewReports'
+  | 'listTrash'
+  | 'restoreReview'
+  | 'eraseContact'
+  | 'exportContact'
+  | 'getEngagementSettings'
+  | 'updateEngagementSettings'
+  | 'createContact'
+  | 'getContact'
+  | 'queryContacts';
 
 interface Rule {
   visitor: boolean;
   member: boolean;
   /** App keys need at least one of these scopes; empty = apps may not call. */
   appScopes: readonly Scope[];
+  /** False for the few operations only a shop visitor or member performs (votes, reports); default true. */
+  admin?: boolean;
 }
 
 const READ: Rule = {
@@ -67,6 +93,34 @@ export const PERMISSIONS: Record<Operation, Rule> = {
   createMemberToken: ADMIN_ONLY,
   getSiteSettings: ADMIN_ONLY,
   updateSiteSettings: ADMIN_ONLY,
+  createWebhook: ADMIN_ONLY,
+  listWebhooks: ADMIN_ONLY,
+  getWebhook: ADMIN_ONLY,
+  updateWebhook: ADMIN_ONLY,
+  deleteWebhook: ADMIN_ONLY,
+  listWebhookDeliveries: ADMIN_ONLY,
+  redeliverWebhook: ADMIN_ONLY,
+  getWebhookPublicKey: ADMIN_ONLY,
+  getModerationRules: ADMIN_ONLY,
+  updateModerationRules: ADMIN_ONLY,
+  // The audit log names reviews in every status, so it is for those who moderate them.
+  queryModerationAudit: { visitor: false, member: false, appScopes: ['reviews.moderate'] },
+  // Votes and reports are a shopper's voice (PRODUCT.md §2): one per visitor or member, never by a key.
+  castVote: { visitor: true, member: true, appScopes: [], admin: false },
+  reportReview: { visitor: true, member: true, appScopes: [], admin: false },
+  // Reports are moderation material; restoring a deleted review is the reverse of deleteReview.
+  listReviewReports: MODERATE,
+  dismissReviewReports: MODERATE,
+  listTrash: MANAGE,
+  restoreReview: MANAGE,
+  // Personal data of one person, and the minimal contacts resource: the owner only.
+  eraseContact: ADMIN_ONLY,
+  exportContact: ADMIN_ONLY,
+  getEngagementSettings: ADMIN_ONLY,
+  updateEngagementSettings: ADMIN_ONLY,
+  createContact: ADMIN_ONLY,
+  getContact: ADMIN_ONLY,
+  queryContacts: ADMIN_ONLY,
 };
 
 /** Whether `p` may call `op` at all (row-level rules such as "own reviews only" are applied by the service). */
@@ -74,7 +128,7 @@ export function isAllowed(p: Principal, op: Operation): boolean {
   const rule = PERMISSIONS[op];
   switch (p.kind) {
     case 'ADMIN':
-      return true;
+      return rule.admin ?? true;
     case 'APP':
       return rule.appScopes.some((s) => p.scopes.includes(s));
     case 'MEMBER':

@@ -16,3 +16,23 @@ export const contactsRepo = {
     await db.insertInto('contacts').values(row).execute();
   },
 };
+
+/** Contacts of a site, optionally only those with one of `emails` (normalized, non-empty list), oldest first. */
+export const contactsQuery = {
+  page: (
+    db: Executor,
+    siteId: string,
+    emails: readonly string[] | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<ContactRow[]> => {
+    let q = db.selectFrom('contacts').selectAll().where('site_id', '=', siteId);
+    if (emails) q = q.where('email_normalized', 'in', [...emails]);
+    return q.orderBy('created_at').orderBy('id').offset(offset).limit(limit).execute();
+  },
+  total: async (db: Executor, siteId: string, emails: readonly string[] | undefined): Promise<number> => {
+    let q = db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).where('site_id', '=', siteId);
+    if (emails) q = q.where('email_normalized', 'in', [...emails]);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  },
+};

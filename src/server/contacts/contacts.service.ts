@@ -1,9 +1,21 @@
-/** The minimum of Wix Contacts that reviews need: find a contact by email, or create one (fact sheet §12). */
+/**
+ * The minimum of Wix Contacts that reviews need (fact sheet §12): find a contact by email or create one (for
+ * createReviewAndContact), and the admin-only Contacts v4 subset: create, get, query by email.
+ */
 import { randomUUID } from 'node:crypto';
+import {
+  type Contact,
+  type CreateContactRequest,
+  ENGAGEMENT_LIMITS,
+  type FieldViolation,
+  GUID_PATTERN,
+  type QueryContactsRequest,
+  type QueryContactsResponse,
+} from '../../contract/index.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { isUniqueViolation } from '../errors.ts';
-import { contactsRepo } from './contacts.repo.ts';
+import { AppError, invalid, isUniqueViolation } from '../errors.ts';
+import { contactsQuery, contactsRepo } from './contacts.repo.ts';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -27,6 +39,9 @@ export async function findOrCreateContactByEmail(
     email_normalized: normalized,
     created_at: now,
     updated_at: now,
+    // Contacts v4 shape of a contact created for a review: `info.name.first` = the author's name.
+    name_first: name,
+    name_last: null,
   };
   try {
     await contactsRepo.insert(deps.db, row);
@@ -37,4 +52,141 @@ export async function findOrCreateContactByEmail(
     if (!winner) throw err;
     return { contact: winner, created: false };
   }
+}
+
+const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
+const GUID = new RegExp(GUID_PATTERN);
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** Row → Contacts v4 wire shape (fact sheet §12): one email, the primary one; revision is always 1 (no updates). */
+export function toContact(row: ContactRow): Contact {
+  const name = {
+    ...(row.name_first !== null ? { first: row.name_first } : row.name !== null ? { first: row.name } : {}),
+    ...(row.name_last !== null ? { last: row.name_last } : {}),
+  };
+  return {
+    id: row.id,
+    revision: 1,
+    createdDate: row.created_at,
+    updatedDate: row.updated_at,
+    primaryInfo: row.email !== null ? { email: row.email } : {},
+    info: {
+      ...(Object.keys(name).length > 0 ? { name } : {}),
+      emails: {
+        items: row.email !== null ? [{ id: row.id, tag: 'UNTAGGED', email: row.email, primary: true }] : [],
+      },
+    },
+    source: { sourceType: 'OTHER' },
+  };
+}
+
+/**
+ * createContact (Contacts v4 subset): name and/or one email; the email is stored trimmed and matched normalized
+ * (trim + lower case). An email another contact has → 409 CONTACT_ALREADY_EXISTS with `duplicateContactId`.
+ */
+export async function createContact(deps: DbDeps, siteId: string, input: CreateContactRequest): Promise<Contact> {
+  const violations: FieldViolation[] = [];
+  const first = input.info.name?.first?.trim() || null;
+  const last = input.info.name?.last?.trim() || null;
+  const email = input.info.emails?.items[0]?.email.trim() || null;
+  if (email !== null && !EMAIL.test(email)) {
+    violations.push({ field: 'info.emails.items[0].email', description: 'must be an email address', violatedRule: 'FORMAT' });
+  }
+  if (first === null && last === null && email === null) {
+    violations.push({ field: 'info', description: 'must contain a name or an email', violatedRule: 'REQUIRED_FIELD' });
+  }
+  if (input.allowDuplicates === true) {
+    violations.push({ field: 'allowDuplicates', description: 'is not supported: emails are unique', violatedRule: 'INVALID_ARGUMENT' });
+  }
+  if (violations.length > 0) throw invalid(violations);
+  const normalized = email === null ? null : normalizeEmail(email);
+  const duplicate = (holder: ContactRow) =>
+    new AppError('conflict', 'CONTACT_ALREADY_EXISTS', 'A contact with this email already exists', {
+      data: { duplicateContactId: holder.id, duplicateEmail: holder.email },
+    });
+  if (normalized !== null) {
+    const holder = await contactsRepo.byEmail(deps.db, siteId, normalized);
+    if (holder) throw duplicate(holder);
+  }
+  const now = iso(deps.clock());
+  const row: ContactRow = {
+    site_id: siteId,
+    id: randomUUID(),
+    name: [first, last].filter((x) => x !== null).join(' ') || null,
+    email,
+    email_normalized: normalized,
+    created_at: now,
+    updated_at: now,
+    name_first: first,
+    name_last: last,
+  };
+  try {
+    await contactsRepo.insert(deps.db, row);
+  } catch (err) {
+    if (!isUniqueViolation(err) || normalized === null) throw err;
+    const holder = await contactsRepo.byEmail(deps.db, siteId, normalized);
+    if (!holder) throw err;
+    throw duplicate(holder);
+  }
+  return toContact(row);
+}
+
+/** getContact: 404 CONTACT_NOT_FOUND for an unknown (or non-GUID) id. */
+export async function getContact(deps: Pick<DbDeps, 'db'>, siteId: string, id: string): Promise<Contact> {
+  if (!GUID.test(id)) throw NO_CONTACT();
+  const row = await contactsRepo.byId(deps.db, siteId, id);
+  if (!row) throw NO_CONTACT();
+  return toContact(row);
+}
+
+const EMAIL_FIELDS = ['info.emails.email', 'primaryInfo.email'];
+
+/** The normalized emails a contacts filter asks for (undefined = no filter), or its violations. */
+function emailFilter(filter: Record<string, unknown> | undefined): { emails?: string[]; violations: FieldViolation[] } {
+  const violations: FieldViolation[] = [];
+  if (!filter || Object.keys(filter).length === 0) return { violations };
+  let emails: string[] | undefined;
+  const keep = (list: string[]) => {
+    emails = emails === undefined ? list : emails.filter((e) => list.includes(e));
+  };
+  for (const [field, value] of Object.entries(filter)) {
+    const at = `query.filter.${field}`;
+    if (!EMAIL_FIELDS.includes(field)) {
+      violations.push({ field: at, description: `is not supported; filter on ${EMAIL_FIELDS.join(' or ')}`, violatedRule: 'INVALID_ARGUMENT' });
+      continue;
+    }
+    if (typeof value === 'string') {
+      keep([normalizeEmail(value)]);
+      continue;
+    }
+    const op = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+    const [name, arg] = op.length === 1 ? (op[0] as [string, unknown]) : ['', undefined];
+    if (name === '$eq' && typeof arg === 'string') keep([normalizeEmail(arg)]);
+    else if (name === '$in' && Array.isArray(arg) && arg.length <= 100 && arg.every((x) => typeof x === 'string')) {
+      keep((arg as string[]).map(normalizeEmail));
+    } else {
+      violations.push({ field: at, description: 'must be a string, {$eq: string} or {$in: string[]} (≤ 100)', violatedRule: 'INVALID_ARGUMENT' });
+    }
+  }
+  return { ...(emails !== undefined ? { emails } : {}), violations };
+}
+
+/** queryContacts: contacts by email (`info.emails.email` / `primaryInfo.email`, `$eq`/`$in`), offset paging. */
+export async function queryContacts(
+  deps: Pick<DbDeps, 'db'>,
+  siteId: string,
+  input: QueryContactsRequest,
+): Promise<QueryContactsResponse> {
+  const { emails, violations } = emailFilter(input.query?.filter);
+  if (violations.length > 0) throw invalid(violations);
+  const offset = input.query?.paging?.offset ?? 0;
+  const limit = input.query?.paging?.limit ?? ENGAGEMENT_LIMITS.contactsDefaultLimit;
+  if (emails !== undefined && emails.length === 0) {
+    return { contacts: [], pagingMetadata: { count: 0, offset, total: 0 } };
+  }
+  const [rows, total] = await Promise.all([
+    contactsQuery.page(deps.db, siteId, emails, offset, limit),
+    contactsQuery.total(deps.db, siteId, emails),
+  ]);
+  return { contacts: rows.map(toContact), pagingMetadata: { count: rows.length, offset, total } };
 }

@@ -1,11 +1,17 @@
 /** Runs the frozen, timestamped migrations in order; idempotent, safe to call at every start. */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import * as core from './migrations/2026_11_25_0001_core.ts';
+import * as webhooks from './migrations/2026_11_25_0003_webhooks.ts';
+import * as moderation from './migrations/2026_11_25_0002_moderation.ts';
 import * as query from './migrations/2026_11_25_0004_query.ts';
+import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
+  '2026_11_25_0003_webhooks': webhooks,
+  '2026_11_25_0002_moderation': moderation,
   '2026_11_25_0004_query': query,
+  '2026_11_25_0005_engagement': engagement,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -34,6 +34,9 @@ export interface ContactsTable {
   email_normalized: string | null;
   created_at: string;
   updated_at: string;
+  /** Contacts v4 `info.name.first` / `.last`; null for contacts made by createReviewAndContact (name only). */
+  name_first: string | null;
+  name_last: string | null;
 }
 
 export interface ReviewsTable {
@@ -124,6 +127,112 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface ModerationRulesTable {
+  site_id: string;
+  namespace: string;
+  version: number;
+  rules_json: string;
+  updated_at: string;
+}
+
+export interface ModerationAuditTable {
+  site_id: string;
+  id: string;
+  review_id: string;
+  actor_kind: string;
+  actor_id: string | null;
+  from_status: string;
+  to_status: string;
+  reason: string;
+  created_at: string;
+}
+
+export interface WebhooksTable {
+  site_id: string;
+  id: string;
+  url: string;
+  event_types_json: string;
+  format: 'wix' | 'json';
+  secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookKeysTable {
+  site_id: string;
+  private_key_pem: string;
+  public_key_pem: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  site_id: string;
+  id: string;
+  /** A webhook id, or `nats` for the JetStream publisher. */
+  webhook_id: string;
+  event_id: string;
+  event_position: number;
+  event_type: string;
+  status: 'PENDING' | 'DELIVERED' | 'DEAD';
+  attempts: number;
+  next_attempt_at: string | null;
+  /** Start of the retry window (creation, or the last manual redelivery). */
+  window_started_at: string;
+  last_status: number | null;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookFanoutTable {
+  id: string;
+  position: number;
+  updated_at: string;
+}
+
+export interface ReviewVotesTable {
+  site_id: string;
+  review_id: string;
+  voter_id: string;
+  vote: 'HELPFUL' | 'UNHELPFUL';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ReviewReportsTable {
+  site_id: string;
+  id: string;
+  review_id: string;
+  reporter_id: string;
+  reporter_kind: string;
+  review_author_id: string | null;
+  reason: string;
+  text: string | null;
+  status: 'OPEN' | 'DISMISSED';
+  created_at: string;
+  dismissed_at: string | null;
+}
+
+export interface EngagementSettingsTable {
+  site_id: string;
+  report_threshold: number;
+  updated_at: string;
+}
+
+export interface PrivacyAuditTable {
+  site_id: string;
+  id: string;
+  kind: 'ERASE_CONTACT' | 'EXPORT_CONTACT';
+  actor_kind: string;
+  actor_id: string | null;
+  /** Counts only (reviews, votes, reports erased); never the contact's id or data. */
+  summary_json: string;
+  created_at: string;
+}
+
 export interface Database {
   sites: SitesTable;
   api_keys: ApiKeysTable;
@@ -133,6 +242,16 @@ export interface Database {
   outbox_events: OutboxEventsTable;
   jobs: JobsTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  webhook_keys: WebhookKeysTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_fanout: WebhookFanoutTable;
+  moderation_rules: ModerationRulesTable;
+  moderation_audit: ModerationAuditTable;
+  review_votes: ReviewVotesTable;
+  review_reports: ReviewReportsTable;
+  engagement_settings: EngagementSettingsTable;
+  privacy_audit: PrivacyAuditTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;
@@ -143,3 +262,9 @@ export type NewReviewRow = Insertable<ReviewsTable>;
 export type ReviewRowPatch = Updateable<ReviewsTable>;
 export type EntitySummaryRow = Selectable<EntitySummariesTable>;
 export type JobRow = Selectable<JobsTable>;
+export type ModerationRulesRow = Selectable<ModerationRulesTable>;
+export type ModerationAuditRow = Selectable<ModerationAuditTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type ReviewVoteRow = Selectable<ReviewVotesTable>;
+export type ReviewReportRow = Selectable<ReviewReportsTable>;

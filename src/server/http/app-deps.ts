@@ -7,4 +7,6 @@ import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
   config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel'>;
+  /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
+  shutdown?: AbortSignal;
 }

@@ -20,6 +20,8 @@ import type { AppDeps } from './app-deps.ts';
 import { errorHandler } from './error-handler.ts';
 import type { RouteDef } from './route.ts';
 import { verdictRoutes } from './verdict.routes.ts';
+import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
+import { moderationRoutes } from '../moderation/moderation.routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -83,6 +85,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       req.log.info({ err }, 'rejected before routing');
     },
   });
+  const closing = new AbortController();
+  deps.shutdown = closing.signal;
+  app.addHook('preClose', async () => closing.abort());
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', null);
   app.setErrorHandler(errorHandler);
@@ -150,6 +155,13 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.idempotency = { siteId: req.principal.siteId, principal: who, key };
   });
 
+  // While closing, every answer ends its connection: a keep-alive socket that was busy when close began would
+  // otherwise stay open (idle) until its keep-alive timeout and hold shutdown up.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing.signal.aborted) void reply.header('Connection', 'close');
+    return payload;
+  });
+
   app.addHook('onSend', async (req, reply, payload) => {
     const claim = req.idempotency;
     if (claim) {
@@ -199,6 +211,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   };
   mount(reviewRoutes, REVIEW_PREFIXES, 'reviews');
   mount(verdictRoutes, ['/verdict/v1'], 'verdict');
+  mount(webhookRoutes, ['/verdict/v1'], 'webhooks');
+  mount(moderationRoutes, ['/verdict/v1'], 'moderation');
 
   app.post(
     '/oauth2/token',

@@ -31,6 +31,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   const app = toAppError(err);
   if (app) {
     if (app.status >= 500) request.log.error({ err }, 'request failed');
+    if (app.opts.headers) void reply.headers(app.opts.headers);
     void reply.code(app.status).send(app.toBody());
     return;
   }

@@ -38,6 +38,7 @@ export const verdictRoutes: RouteDef[] = [
         after: req.query.after,
         limit: req.query.limit ? Number(req.query.limit) : undefined,
         waitSeconds: req.query.waitSeconds ? Number(req.query.waitSeconds) : undefined,
+        ...(deps.shutdown ? { signal: deps.shutdown } : {}),
       }),
   }),
   route({

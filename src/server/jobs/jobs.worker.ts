@@ -59,7 +59,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
           await deleteReview(deps, admin, row.id);
         } else if (params.status && row.moderation_status !== params.status) {
           const status = params.status;
-          await mutateReview(deps, job.site_id, row.id, undefined, (r, now) => moderationMutation(r, status, now));
+          const audit = { actor: { kind: 'JOB', id: job.id }, reason: `BULK_JOB:${job.id}` } as const;
+          await mutateReview(deps, job.site_id, row.id, undefined, (r, now) => moderationMutation(r, status, now, audit));
         }
         succeeded++;
       } catch (err) {

@@ -3,11 +3,25 @@
  * long-poll. Positions are the outbox's global, monotonically increasing positions, encoded so clients treat them
  * as opaque. Reading never changes anything, so any instance can serve it.
  */
+import { sql } from 'kysely';
 import type { EventFeedResponse } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
 import { invalid } from '../errors.ts';
 
 const POLL_MS = 200;
+
+/** Waits `ms`, or less when `signal` aborts (server shutdown ends long-polls at once). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export const encodePosition = (n: number): string => `p${n.toString(36)}`;
 
@@ -20,8 +34,24 @@ export function decodePosition(s: string | undefined): number {
   return n;
 }
 
+/**
+ * The highest position below which no event can still appear. PostgreSQL takes identity positions at insert but
+ * shows rows at commit, so a later position can be visible before an earlier one: a SHARE lock waits for every
+ * transaction writing the outbox to end, and the maximum read then is safe. It is held only for that one
+ * index lookup. SQLite has one writer at a time, so its positions appear in order (no horizon needed).
+ */
+async function safeHorizon(deps: Pick<DbDeps, 'db' | 'dialect'>): Promise<number | null> {
+  if (deps.dialect !== 'postgres') return null;
+  return deps.db.transaction().execute(async (trx) => {
+    await sql`set local lock_timeout = '5s'`.execute(trx);
+    await sql`lock table outbox_events in share mode`.execute(trx);
+    const r = await sql<{ m: number | string | null }>`select max(position) as m from outbox_events`.execute(trx);
+    return Number(r.rows[0]?.m ?? 0);
+  });
+}
+
 export async function readEvents(
-  deps: Pick<DbDeps, 'db'>,
+  deps: Pick<DbDeps, 'db' | 'dialect'>,
   siteId: string,
   opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
 ): Promise<EventFeedResponse> {
@@ -29,14 +59,14 @@ export async function readEvents(
   const limit = opts.limit ?? 100;
   const deadline = Date.now() + (opts.waitSeconds ?? 0) * 1000;
   for (;;) {
-    const rows = await deps.db
+    const horizon = await safeHorizon(deps);
+    let q = deps.db
       .selectFrom('outbox_events')
       .select(['position', 'event_type', 'body_json'])
       .where('site_id', '=', siteId)
-      .where('position', '>', after)
-      .orderBy('position')
-      .limit(limit)
-      .execute();
+      .where('position', '>', after);
+    if (horizon !== null) q = q.where('position', '<=', horizon);
+    const rows = await q.orderBy('position').limit(limit).execute();
     if (rows.length > 0 || Date.now() >= deadline || opts.signal?.aborted) {
       const last = rows[rows.length - 1];
       return {
@@ -48,6 +78,6 @@ export async function readEvents(
         position: encodePosition(last ? Number(last.position) : after),
       };
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await pause(POLL_MS, opts.signal);
   }
 }

@@ -39,15 +39,38 @@ export const reviewsRepo = {
     await db.insertInto('reviews').values(row).execute();
   },
 
+  insertMany: async (db: Executor, rows: readonly NewReviewRow[]): Promise<void> => {
+    if (rows.length > 0) await db.insertInto('reviews').values([...rows]).execute();
+  },
+
+  /** The live (namespace, entity, author) slots held by these contacts. */
+  liveSlots: async (
+    db: Executor,
+    siteId: string,
+    contactIds: readonly string[],
+  ): Promise<{ namespace: string; entity_id: string; contact_id: string | null }[]> => {
+    const unique = [...new Set(contactIds)];
+    if (unique.length === 0) return [];
+    return db
+      .selectFrom('reviews')
+      .select(['namespace', 'entity_id', 'contact_id'])
+      .where('site_id', '=', siteId)
+      .where('contact_id', 'in', unique)
+      .where('deleted_at', 'is', null)
+      .execute();
+  },
+
   /**
-   * Writes `patch` only if the row is still at the version the caller read (revision, event sequence and
-   * liveness unchanged). Returns false when another writer got there first.
+   * Writes `patch` only if the row is still at the version the caller read (revision, event sequence, vote
+   * counters and liveness unchanged). Returns false when another writer got there first. The counters are part of
+   * the guard because the patch carries a relevance score computed from them: a vote that lands in between makes
+   * the caller recompute rather than store a score from stale counts.
    */
   updateIfUnchanged: async (
     db: Executor,
     siteId: string,
     id: string,
-    seen: { revision: number; event_sequence: number },
+    seen: { revision: number; event_sequence: number; found_helpful: number; found_unhelpful: number },
     patch: ReviewRowPatch,
   ): Promise<boolean> => {
     const r = await db
@@ -57,6 +80,8 @@ export const reviewsRepo = {
       .where('id', '=', id)
       .where('revision', '=', seen.revision)
       .where('event_sequence', '=', seen.event_sequence)
+      .where('found_helpful', '=', seen.found_helpful)
+      .where('found_unhelpful', '=', seen.found_unhelpful)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;

@@ -22,13 +22,14 @@ import { findOrCreateContactByEmail } from '../contacts/contacts.service.ts';
 import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
-import { decideStatus } from '../moderation/moderation.rules.ts';
+import { evaluateRules, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
+import { type AuditDecision, appendAudit, auditActor, auditRow, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
-import { parseSettings } from '../sites/sites.service.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { engagementRepo } from '../engagement/engagement.repo.ts';
 import { reviewsRepo } from './reviews.repo.ts';
 import { toReview } from './reviews.mapper.ts';
 import {
@@ -80,7 +81,8 @@ const revisionMismatch = (current: number) =>
     data: { currentRevision: String(current) },
   });
 
-function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
+/** The relevance score of a review row at `now` (PRODUCT.md §3 decision 7); votes and the recompute use it too. */
+export function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
   return relevanceScore({
     helpful: row.found_helpful,
     unhelpful: row.found_unhelpful,
@@ -118,12 +120,16 @@ function dateViolation(value: string | undefined, field: string): FieldViolation
 }
 
 /** Inserts one review with its summary change and events; honours a client-supplied id idempotently. */
-async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Promise<Review> {
-  const site = await deps.sites.get(p.siteId);
-  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
-  const nowDate = deps.clock();
-  const now = iso(nowDate);
-  const hash = contentFingerprint({
+/** A review ready to insert: its row, wire shape, events and automatic moderation decision. */
+interface PreparedInsert {
+  row: ReviewRow;
+  review: Review;
+  specs: EventSpec[];
+  decision: RuleDecision;
+}
+
+function fingerprint(draft: Draft): string {
+  return contentFingerprint({
     namespace: draft.namespace,
     entityId: draft.entityId,
     contactId: draft.contactId,
@@ -132,13 +138,18 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     media: draft.media,
     rating: draft.rating,
   });
+}
 
-  if (draft.id !== undefined) {
-    const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-    if (existing) return replayOrConflict(existing, hash);
-  }
-
-  const status = decideStatus(parseSettings(site), { rating: draft.rating });
+function prepareInsert(
+  p: Principal,
+  draft: Draft,
+  rules: Parameters<typeof evaluateRules>[0],
+  nowDate: Date,
+  authorOpenReports = 0,
+): PreparedInsert {
+  const now = iso(nowDate);
+  const decision = decide(rules, draft, authorOpenReports);
+  const status = decision.status;
   const origin = originOf(p);
   const specs: EventSpec[] = [{ slug: 'created' }, { slug: 'moderation_status_changed', previous: 'SUBMITTED' }];
   if (status === 'APPROVED') specs.push({ slug: 'review_published' });
@@ -169,20 +180,72 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     relevance_score: 0,
     publish_count: status === 'APPROVED' ? 1 : 0,
     event_sequence: specs.length,
-    content_hash: hash,
+    content_hash: fingerprint(draft),
     created_at: now,
     updated_at: now,
     deleted_at: null,
   };
   row.relevance_score = score(row, nowDate, draft.media);
-  const review = toReview(row);
+  return { row, review: toReview(row), specs, decision };
+}
 
+const INSERT_CHUNK = 100;
+
+/**
+ * Writes prepared reviews with their summary changes (one upsert per entity), events and audit rows, in the
+ * caller's transaction. Multi-row statements keep a bulk create to a handful of round trips.
+ */
+async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonly PreparedInsert[], now: string): Promise<void> {
+  for (let i = 0; i < items.length; i += INSERT_CHUNK) {
+    await reviewsRepo.insertMany(trx, items.slice(i, i + INSERT_CHUNK).map((x) => x.row));
+  }
+  const byEntity = new Map<string, ReturnType<typeof summaryDeltas>[number]>();
+  for (const x of items) {
+    for (const d of summaryDeltas(null, contribution(x.row))) {
+      const k = `${d.namespace}\u0000${d.entityId}`;
+      const acc = byEntity.get(k);
+      if (!acc) byEntity.set(k, { ...d, stars: [...d.stars] });
+      else {
+        acc.count += d.count;
+        acc.sum += d.sum;
+        d.stars.forEach((v, j) => {
+          acc.stars[j] = (acc.stars[j] ?? 0) + v;
+        });
+      }
+    }
+  }
+  for (const d of byEntity.values()) await summariesRepo.apply(trx, p.siteId, d, now);
+  const events = items.flatMap((x) => buildEvents(x.review, x.specs, 1, now));
+  for (let i = 0; i < events.length; i += INSERT_CHUNK) await outboxRepo.append(trx, p.siteId, events.slice(i, i + INSERT_CHUNK));
+  const actor = auditActor(p);
+  for (const x of items) {
+    await appendAudit(
+      trx,
+      auditRow(p.siteId, x.row.id, { actor, from: 'SUBMITTED', to: x.decision.status, reason: x.decision.reason }, now),
+    );
+  }
+}
+
+/** Inserts one review with its summary change and events; honours a client-supplied id idempotently. */
+async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Promise<Review> {
+  const site = await deps.sites.get(p.siteId);
+  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
+  const hash = fingerprint(draft);
+  if (draft.id !== undefined) {
+    const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
+    if (existing) return replayOrConflict(existing, hash);
+  }
+  const reports = await openReportsOf(deps, p.siteId, [draft.contactId]);
+  const nowDate = deps.clock();
+  const prepared = prepareInsert(
+    p,
+    draft,
+    await rulesFor(deps, p.siteId, draft.namespace),
+    nowDate,
+    draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0,
+  );
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      await reviewsRepo.insert(trx, row);
-      for (const d of summaryDeltas(null, contribution(row))) await summariesRepo.apply(trx, p.siteId, d, now);
-      await outboxRepo.append(trx, p.siteId, buildEvents(review, specs, 1, now));
-    });
+    await deps.db.transaction().execute((trx) => writeInserts(trx, p, [prepared], iso(nowDate)));
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Lost a race: either the same client id (replay) or the author's uniqueness slot.
@@ -195,7 +258,17 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
       : undefined;
     throw alreadyExists(holder?.id);
   }
-  return review;
+  return prepared.review;
+}
+
+/** The automatic decision for a review's content: its namespace's rules, given the author's open abuse reports. */
+function decide(rules: Parameters<typeof evaluateRules>[0], content: RuleSubject, authorOpenReports = 0): RuleDecision {
+  return evaluateRules(rules, content, { authorOpenReports });
+}
+
+/** Open abuse reports against reviews by each of these authors (for the HOLD_REPORTED_AUTHOR rule). */
+async function openReportsOf(deps: ReviewsDeps, siteId: string, contactIds: readonly (string | null)[]): Promise<Map<string, number>> {
+  return engagementRepo.openReportsByAuthor(deps.db, siteId, contactIds.filter((c): c is string => c !== null));
 }
 
 function replayOrConflict(existing: ReviewRow, hash: string): Review {
@@ -280,18 +353,41 @@ export async function bulkCreateReview(
   items: readonly BulkReviewCreateInput[],
   returnEntity: boolean,
 ): Promise<BulkCreateReviewResponse> {
-  const results: BulkCreateReviewResponse['results'] = [];
+  const results: (BulkCreateReviewResponse['results'][number] | undefined)[] = new Array(items.length);
+  const success = (index: number, review: Review) => {
+    results[index] = { itemMetadata: { id: review.id, originalIndex: index, success: true }, ...(returnEntity ? { review } : {}) };
+  };
+  const failure = (index: number, err: AppError) => {
+    const body = err.toBody().details;
+    const data =
+      'applicationError' in body ? body.applicationError.data : { fieldViolations: body.validationError.fieldViolations };
+    const id = items[index]?.id;
+    results[index] = {
+      itemMetadata: {
+        ...(id ? { id } : {}),
+        originalIndex: index,
+        success: false,
+        error: { code: err.code, description: err.publicMessage, ...(data ? { data } : {}) },
+      },
+    };
+  };
+
+  const drafts: { index: number; draft: Draft }[] = [];
   for (const [index, item] of items.entries()) {
-    try {
-      const violations = [
-        ...(item.content.rating === undefined
-          ? [{ field: `reviews[${index}].content.rating`, description: 'is required', violatedRule: 'REQUIRED_FIELD' }]
-          : []),
-        ...mediaViolations(item.content.media, `reviews[${index}].content.media`),
-        ...dateViolation(item.reviewDate, `reviews[${index}].reviewDate`),
-      ];
-      if (violations.length > 0) throw invalid(violations, violations.map((v) => `${v.field} ${v.description}`).join('; '));
-      const review = await insertReview(deps, p, {
+    const violations = [
+      ...(item.content.rating === undefined
+        ? [{ field: `reviews[${index}].content.rating`, description: 'is required', violatedRule: 'REQUIRED_FIELD' }]
+        : []),
+      ...mediaViolations(item.content.media, `reviews[${index}].content.media`),
+      ...dateViolation(item.reviewDate, `reviews[${index}].reviewDate`),
+    ];
+    if (violations.length > 0) {
+      failure(index, invalid(violations, violations.map((v) => `${v.field} ${v.description}`).join('; ')));
+      continue;
+    }
+    drafts.push({
+      index,
+      draft: {
         id: item.id,
         namespace: item.namespace,
         entityId: item.entityId,
@@ -299,32 +395,64 @@ export async function bulkCreateReview(
         authorName: item.author.authorName ?? null,
         ...contentDraft({ ...item.content, rating: item.content.rating ?? 0 }),
         reviewDate: item.reviewDate,
-      });
-      results.push({
-        itemMetadata: { id: review.id, originalIndex: index, success: true },
-        ...(returnEntity ? { review } : {}),
-      });
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      const body = err.toBody().details;
-      const data =
-        'applicationError' in body
-          ? body.applicationError.data
-          : { fieldViolations: body.validationError.fieldViolations };
-      results.push({
-        itemMetadata: {
-          ...(item.id ? { id: item.id } : {}),
-          originalIndex: index,
-          success: false,
-          error: { code: err.code, description: err.publicMessage, ...(data ? { data } : {}) },
-        },
-      });
+      },
+    });
+  }
+
+  // Fast path: items without a client id whose author slot is free go in one transaction. Everything else (client
+  // ids, a slot taken in the database or earlier in this batch) takes the single-review path and its answers.
+  const slot = (d: Draft) => `${d.namespace}\u0000${d.entityId}\u0000${d.contactId}`;
+  const taken = new Set(
+    (
+      await reviewsRepo.liveSlots(
+        deps.db,
+        p.siteId,
+        drafts.flatMap((x) => (x.draft.contactId ? [x.draft.contactId] : [])),
+      )
+    ).map((r) => `${r.namespace}\u0000${r.entity_id}\u0000${r.contact_id}`),
+  );
+  const batch: { index: number; draft: Draft }[] = [];
+  const single: { index: number; draft: Draft }[] = [];
+  for (const x of drafts) {
+    const k = slot(x.draft);
+    if (x.draft.id === undefined && !taken.has(k)) {
+      taken.add(k);
+      batch.push(x);
+    } else {
+      single.push(x);
     }
   }
-  const totalSuccesses = results.filter((r) => r.itemMetadata.success).length;
+  if (batch.length > 0) {
+    const rules = await ruleBook(deps, p.siteId);
+    const reports = await openReportsOf(deps, p.siteId, batch.map((x) => x.draft.contactId));
+    const nowDate = deps.clock();
+    const prepared = batch.map((x) =>
+      prepareInsert(p, x.draft, rules(x.draft.namespace), nowDate, x.draft.contactId ? (reports.get(x.draft.contactId) ?? 0) : 0),
+    );
+    try {
+      await deps.db.transaction().execute((trx) => writeInserts(trx, p, prepared, iso(nowDate)));
+      prepared.forEach((x, i) => success((batch[i] as { index: number }).index, x.review));
+    } catch (err) {
+      // A concurrent writer took a slot after the check: nothing of the batch was written; go one by one.
+      if (!isUniqueViolation(err)) throw err;
+      single.push(...batch);
+    }
+  }
+  single.sort((a, b) => a.index - b.index);
+  for (const x of single) {
+    try {
+      success(x.index, await insertReview(deps, p, x.draft));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      failure(x.index, err);
+    }
+  }
+
+  const done = results.filter((r): r is NonNullable<typeof r> => r !== undefined);
+  const totalSuccesses = done.filter((r) => r.itemMetadata.success).length;
   return {
-    results,
-    bulkActionMetadata: { totalSuccesses, totalFailures: results.length - totalSuccesses, undetailedFailures: 0 },
+    results: done,
+    bulkActionMetadata: { totalSuccesses, totalFailures: done.length - totalSuccesses, undetailedFailures: 0 },
   };
 }
 
@@ -348,11 +476,15 @@ function canSee(p: Principal, row: ReviewRow, returnPrivate: boolean): boolean {
   return scope === 'all' || (scope === 'own' && row.contact_id !== null && row.contact_id === ownContactId(p));
 }
 
-/** What one change does to a review: columns to write, whether it is an edit (revision + 1), events to emit. */
+/**
+ * What one change does to a review: columns to write, whether it is an edit (revision + 1), events to emit, and the
+ * moderation decision to record in the audit log, if it is one.
+ */
 interface Mutation {
   patch: ReviewRowPatch;
   bumpRevision: boolean;
   events: EventSpec[];
+  audit?: AuditDecision;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -404,6 +536,7 @@ export async function mutateReview(
         }
         const review = toReview(next);
         await outboxRepo.append(trx, siteId, buildEvents(review, m.events, row.event_sequence + 1, now));
+        if (m.audit) await appendAudit(trx, auditRow(siteId, id, m.audit, now));
         return review;
       });
     } catch (err) {
@@ -418,7 +551,8 @@ export async function mutateReview(
     if (expectedRevision !== undefined) {
       const current = await reviewsRepo.live(deps.db, siteId, id);
       if (!current) throw notFound();
-      throw revisionMismatch(current.revision);
+      // Only a helpfulness vote (which keeps the revision) landed in between: the caller is not stale, so retry.
+      if (String(current.revision) !== expectedRevision) throw revisionMismatch(current.revision);
     }
   }
   throw new AppError('conflict', 'REVISION_MISMATCH', 'The review is changing too fast; try again');
@@ -438,10 +572,10 @@ function editable(row: ReviewRow): Editable {
 }
 
 /**
- * The patch and events for an edit. Editing the content of a published review re-runs the moderation setting;
- * if it now holds the review, the review returns to IN_MODERATION.
+ * The patch and events for an edit. Editing the content of a published review re-runs the moderation rules of its
+ * (new) namespace; if one holds it, the review returns to IN_MODERATION and the decision is audited.
  */
-function editMutation(row: ReviewRow, next: Editable, now: string, settingsHold: (rating: number) => boolean): Mutation {
+function editMutation(row: ReviewRow, next: Editable, now: string, recheck: Recheck): Mutation {
   const patch: ReviewRowPatch = {
     namespace: next.namespace,
     entity_id: next.entityId,
@@ -459,19 +593,33 @@ function editMutation(row: ReviewRow, next: Editable, now: string, settingsHold:
     next.body !== row.body ||
     next.rating !== row.rating ||
     JSON.stringify(next.media) !== row.media_json;
-  if (contentChanged && row.moderation_status === 'APPROVED' && settingsHold(next.rating)) {
+  const decision = contentChanged && row.moderation_status === 'APPROVED' ? recheck.decide(next) : undefined;
+  if (decision?.status === 'IN_MODERATION') {
     patch.moderation_status = 'IN_MODERATION';
     patch.manually_changed = 0;
     events.push({ slug: 'moderation_status_changed', previous: 'APPROVED' });
+    return {
+      patch,
+      bumpRevision: true,
+      events,
+      audit: { actor: recheck.actor, from: 'APPROVED', to: 'IN_MODERATION', reason: decision.reason },
+    };
   }
   return { patch, bumpRevision: true, events };
 }
 
-async function holdRule(deps: ReviewsDeps, siteId: string): Promise<(rating: number) => boolean> {
-  const site = await deps.sites.get(siteId);
-  if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
-  const settings = parseSettings(site);
-  return (rating) => decideStatus(settings, { rating }) === 'IN_MODERATION';
+/** How an edit re-runs the rules: the decision for the edited content, and who made the edit. */
+interface Recheck {
+  decide(next: Editable): RuleDecision;
+  actor: AuditDecision['actor'];
+}
+
+async function recheckFor(deps: ReviewsDeps, p: Principal, id: string): Promise<Recheck> {
+  const rules = await ruleBook(deps, p.siteId);
+  // The author is immutable, so its open reports can be counted before the mutation reads the row.
+  const author = isReviewId(id) ? (await reviewsRepo.live(deps.db, p.siteId, id))?.contact_id : undefined;
+  const reports = author ? ((await openReportsOf(deps, p.siteId, [author])).get(author) ?? 0) : 0;
+  return { decide: (next) => decide(rules(next.namespace), next, reports), actor: auditActor(p) };
 }
 
 /** updateReview: PATCH semantics with an optional field mask; `revision` must be current. */
@@ -492,13 +640,13 @@ export async function updateReview(
     violations.push({ field: 'review.id', description: 'must match the id in the path', violatedRule: 'INVALID_ARGUMENT' });
   }
   if (violations.length > 0) throw invalid(violations);
-  const hold = await holdRule(deps, p.siteId);
+  const recheck = await recheckFor(deps, p, id);
   return mutateReview(deps, p.siteId, id, input.revision, (row, now) => {
     const requested = input.author?.contactId;
     if (requested !== undefined && requested !== row.contact_id) {
       throw invalid([{ field: 'review.author.contactId', description: 'is immutable', violatedRule: 'IMMUTABLE' }]);
     }
-    return editMutation(row, applyUpdate(editable(row), input, mask), now, hold);
+    return editMutation(row, applyUpdate(editable(row), input, mask), now, recheck);
   });
 }
 
@@ -516,12 +664,12 @@ export async function updateReviewContent(
     ...mediaViolations(content.media, 'content.media'),
   ];
   if (violations.length > 0) throw invalid(violations);
-  const hold = await holdRule(deps, p.siteId);
+  const recheck = await recheckFor(deps, p, id);
   const allowed = (path: string) =>
     mask === undefined || mask.includes(path) || mask.some((m) => path.startsWith(`${m}.`));
   return mutateReview(deps, p.siteId, id, undefined, (row, now) => {
     const current = editable(row);
-    return editMutation(row, { ...current, ...applyContent(current, content, allowed) }, now, hold);
+    return editMutation(row, { ...current, ...applyContent(current, content, allowed) }, now, recheck);
   });
 }
 
@@ -557,7 +705,12 @@ export async function removeReply(deps: ReviewsDeps, p: Principal, id: string): 
 }
 
 /** The mutation that sets a moderation status by hand; shared by the single and bulk operations. */
-export function moderationMutation(row: ReviewRow, status: 'APPROVED' | 'REJECTED', now: string): Mutation {
+export function moderationMutation(
+  row: ReviewRow,
+  status: 'APPROVED' | 'REJECTED',
+  now: string,
+  audit: Pick<AuditDecision, 'actor' | 'reason'>,
+): Mutation {
   const previous = row.moderation_status as ModerationStatus;
   const events: EventSpec[] = [{ slug: 'updated' }];
   if (previous !== status) events.push({ slug: 'moderation_status_changed', previous });
@@ -572,14 +725,18 @@ export function moderationMutation(row: ReviewRow, status: 'APPROVED' | 'REJECTE
     },
     bumpRevision: true,
     events,
+    audit: { ...audit, from: previous, to: status },
   };
 }
 
+/** updateModerationStatus: the owner or an app sets APPROVED or REJECTED by hand (audited with reason MANUAL). */
 export async function updateModerationStatus(
   deps: ReviewsDeps,
   p: Principal,
   id: string,
   status: 'APPROVED' | 'REJECTED',
 ): Promise<Review> {
-  return mutateReview(deps, p.siteId, id, undefined, (row, now) => moderationMutation(row, status, now));
+  return mutateReview(deps, p.siteId, id, undefined, (row, now) =>
+    moderationMutation(row, status, now, { actor: auditActor(p), reason: 'MANUAL' }),
+  );
 }

@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_SITE_SETTINGS, type Scope, type SiteSettings } from '../../contract/index.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, isUniqueViolation } from '../errors.ts';
 import { sitesRepo } from './sites.repo.ts';
 
 export const DEFAULT_SITE_NAME = 'default';
@@ -41,7 +41,7 @@ export async function createApiKey(
   return { key, row };
 }
 
-/** Creates a site with default settings and its first admin key. */
+/** Creates a site with default settings and its first admin key, in one transaction. Names are unique. */
 export async function createSite(deps: DbDeps, name: string): Promise<{ site: SiteRow; adminKey: string }> {
   const site: SiteRow = {
     id: randomUUID(),
@@ -51,16 +51,28 @@ export async function createSite(deps: DbDeps, name: string): Promise<{ site: Si
     settings_json: JSON.stringify(DEFAULT_SITE_SETTINGS),
     created_at: iso(deps.clock()),
   };
-  await sitesRepo.insert(deps.db, site);
-  const { key } = await createApiKey(deps, site.id, { kind: 'admin', name: 'initial admin key' });
-  return { site, adminKey: key };
+  return deps.db.transaction().execute(async (trx) => {
+    await sitesRepo.insert(trx, site);
+    const { key } = await createApiKey({ ...deps, db: trx }, site.id, { kind: 'admin', name: 'initial admin key' });
+    return { site, adminKey: key };
+  });
 }
 
-/** Returns the default site, creating it (and a one-time admin key) on first start. */
+/**
+ * Returns the default site, creating it (and a one-time admin key) on first start. When several instances start
+ * at once on one database, exactly one creates it; the others read it.
+ */
 export async function ensureDefaultSite(deps: DbDeps): Promise<{ site: SiteRow; adminKey?: string }> {
   const existing = await sitesRepo.byName(deps.db, DEFAULT_SITE_NAME);
   if (existing) return { site: existing };
-  return createSite(deps, DEFAULT_SITE_NAME);
+  try {
+    return await createSite(deps, DEFAULT_SITE_NAME);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await sitesRepo.byName(deps.db, DEFAULT_SITE_NAME);
+    if (!winner) throw err;
+    return { site: winner };
+  }
 }
 
 export function parseSettings(site: SiteRow): SiteSettings {

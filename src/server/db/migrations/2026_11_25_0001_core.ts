@@ -11,7 +11,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('sites')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
     .addColumn('client_id', 'text', (c) => c.notNull().unique())
     .addColumn('token_secret', 'text', (c) => c.notNull())
     .addColumn('settings_json', 'text', (c) => c.notNull())

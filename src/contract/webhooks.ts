@@ -1,0 +1,117 @@
+/**
+ * Webhooks admin API (`/verdict/v1/webhooks`): registrations per site, their delivery log, and the site's public
+ * key that verifies `wix`-format deliveries (PRODUCT.md §7). Secrets are write-only: returned once at creation.
+ */
+import { type Static, Type } from 'typebox';
+import { EVENT_TYPES } from './events.ts';
+
+export const WEBHOOK_EVENT_TYPES = Object.values(EVENT_TYPES);
+
+export const WebhookEventType = Type.Union(
+  WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)),
+  { description: 'A Wix review event type.', examples: ['wix.reviews.v1.review_created'] },
+);
+
+export const WebhookFormat = Type.Union([Type.Literal('wix'), Type.Literal('json')], {
+  description:
+    '`wix`: the body is a JWT (RS256, the site key pair) that `@wix/sdk` `webhooks.process()` decodes. `json`: the ' +
+    'event envelope as JSON, signed with HMAC-SHA256 in the `Verdict-Signature` header (see docs/webhooks.md).',
+  examples: ['json'],
+});
+export type WebhookFormat = Static<typeof WebhookFormat>;
+
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description: 'http(s) URL that receives POSTs.',
+  examples: ['https://example.com/hooks/reviews'],
+});
+const EventTypes = Type.Array(WebhookEventType, {
+  minItems: 1,
+  maxItems: WEBHOOK_EVENT_TYPES.length,
+  uniqueItems: true,
+  description: 'Event types delivered to this webhook.',
+});
+const Secret = Type.String({
+  minLength: 16,
+  maxLength: 200,
+  pattern: '^[\\x21-\\x7e]+$',
+  description: 'HMAC secret of the `json` format (16-200 printable ASCII characters). Generated when omitted.',
+  examples: ['whsec_9b1c0f4e2d7a4c3b8e6f5a1d'],
+});
+
+export const Webhook = Type.Object({
+  id: Type.String({ description: 'Webhook id (GUID).' }),
+  url: Url,
+  eventTypes: Type.Array(WebhookEventType),
+  format: WebhookFormat,
+  secretHint: Type.String({
+    description: 'The secret, masked: its first 6 and last 4 characters.',
+    examples: ['whsec_…5a1d'],
+  }),
+  createdDate: Type.String({ description: 'ISO-8601 UTC.' }),
+  updatedDate: Type.String({ description: 'ISO-8601 UTC.' }),
+});
+export type Webhook = Static<typeof Webhook>;
+
+export const CreateWebhookRequest = Type.Object({
+  webhook: Type.Object({ url: Url, eventTypes: EventTypes, format: WebhookFormat, secret: Type.Optional(Secret) }),
+});
+export type CreateWebhookRequest = Static<typeof CreateWebhookRequest>;
+export const CreateWebhookResponse = Type.Object({
+  webhook: Webhook,
+  secret: Type.String({ description: 'The signing secret, shown only in this response.' }),
+});
+
+export const UpdateWebhookRequest = Type.Object({
+  webhook: Type.Object({
+    url: Type.Optional(Url),
+    eventTypes: Type.Optional(EventTypes),
+    format: Type.Optional(WebhookFormat),
+    secret: Type.Optional(Secret),
+  }),
+});
+export type UpdateWebhookRequest = Static<typeof UpdateWebhookRequest>;
+
+export const WebhookResponse = Type.Object({ webhook: Webhook });
+export const ListWebhooksResponse = Type.Object({ webhooks: Type.Array(Webhook) });
+export const WebhookIdParams = Type.Object({ webhookId: Type.String({ maxLength: 100 }) });
+
+export const DeliveryStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('DELIVERED'), Type.Literal('DEAD')], {
+  description: 'PENDING: waiting for its next attempt. DELIVERED: the receiver answered 2xx. DEAD: retries gave up.',
+});
+export type DeliveryStatus = Static<typeof DeliveryStatus>;
+
+export const WebhookDelivery = Type.Object({
+  id: Type.String({ description: 'Delivery id (GUID).' }),
+  webhookId: Type.String(),
+  eventId: Type.String({ description: 'The event id receivers dedupe on.' }),
+  eventType: WebhookEventType,
+  status: DeliveryStatus,
+  attempts: Type.Integer({ description: 'Attempts started so far.' }),
+  lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the last response, if any.' }),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last attempt failed.' }),
+  nextAttemptDate: Type.Union([Type.String(), Type.Null()], { description: 'When a PENDING delivery is next tried.' }),
+  deliveredDate: Type.Union([Type.String(), Type.Null()]),
+  createdDate: Type.String(),
+});
+export type WebhookDelivery = Static<typeof WebhookDelivery>;
+
+export const ListDeliveriesQuery = Type.Object({
+  status: Type.Optional(DeliveryStatus),
+  limit: Type.Optional(
+    Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 50; newest first.' }),
+  ),
+});
+export const ListDeliveriesResponse = Type.Object({ deliveries: Type.Array(WebhookDelivery) });
+export const DeliveryParams = Type.Object({
+  webhookId: Type.String({ maxLength: 100 }),
+  deliveryId: Type.String({ maxLength: 100 }),
+});
+export const DeliveryResponse = Type.Object({ delivery: WebhookDelivery });
+
+export const PublicKeyResponse = Type.Object({
+  publicKey: Type.String({
+    description: 'SPKI PEM of the RS256 key that signs `wix`-format deliveries; pass to AppStrategy({ publicKey }).',
+  }),
+});

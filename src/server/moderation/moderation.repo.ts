@@ -1,0 +1,64 @@
+/** Queries on `moderation_rules` and `moderation_audit`. Every method takes the executor first. */
+import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+
+export interface AuditFilter {
+  reviewId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Keyset position: entries strictly after (created_at, id). */
+  after?: readonly [string, string] | undefined;
+  limit: number;
+}
+
+export const moderationRepo = {
+  rules: (db: Executor, siteId: string, namespace: string): Promise<ModerationRulesRow | undefined> =>
+    db
+      .selectFrom('moderation_rules')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', namespace)
+      .executeTakeFirst(),
+
+  allRules: (db: Executor, siteId: string): Promise<ModerationRulesRow[]> =>
+    db.selectFrom('moderation_rules').selectAll().where('site_id', '=', siteId).execute(),
+
+  insertRules: async (db: Executor, row: ModerationRulesRow): Promise<void> => {
+    await db.insertInto('moderation_rules').values(row).execute();
+  },
+
+  /** Replaces the rules only if the stored version is still `version`; false when someone else replaced them first. */
+  async replaceRules(db: Executor, row: ModerationRulesRow, version: number): Promise<boolean> {
+    const r = await db
+      .updateTable('moderation_rules')
+      .set({ version: row.version, rules_json: row.rules_json, updated_at: row.updated_at })
+      .where('site_id', '=', row.site_id)
+      .where('namespace', '=', row.namespace)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+
+  appendAudit: async (db: Executor, row: ModerationAuditRow): Promise<void> => {
+    await db.insertInto('moderation_audit').values(row).execute();
+  },
+
+  /** Entries oldest first, by (created_at, id); served by the by-review or the by-time index. */
+  audit: (db: Executor, siteId: string, f: AuditFilter): Promise<ModerationAuditRow[]> =>
+    moderationRepo.auditQuery(db, siteId, f).execute(),
+
+  /** The query `audit` runs (exposed so tests can check its plan). */
+  auditQuery(db: Executor, siteId: string, f: AuditFilter) {
+    let q = db.selectFrom('moderation_audit').selectAll().where('site_id', '=', siteId);
+    if (f.reviewId !== undefined) q = q.where('review_id', '=', f.reviewId);
+    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('created_at', '<', f.to);
+    const after = f.after;
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '>', after[0]), eb.and([eb('created_at', '=', after[0]), eb('id', '>', after[1])])]),
+      );
+    }
+    return q.orderBy('created_at').orderBy('id').limit(f.limit);
+  },
+};

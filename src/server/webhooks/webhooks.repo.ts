@@ -1,0 +1,241 @@
+/**
+ * Queries on `webhooks`, `webhook_keys`, `webhook_deliveries` and `webhook_fanout`: registrations, the lease-based
+ * claim of due deliveries (PostgreSQL skips rows another instance is claiming), lease-guarded marks and the fan-out
+ * of new outbox rows into delivery rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Insertable, sql } from 'kysely';
+import type { Dialect } from '../db/database.ts';
+import type { WebhookDeliveriesTable, WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+
+/** The delivery target of the JetStream publisher, beside webhook ids (which are GUIDs). */
+export const NATS_TARGET = 'nats';
+
+export interface OutboxRef {
+  position: number;
+  site_id: string;
+  id: string;
+  event_type: string;
+  created_at: string;
+}
+
+export const webhooksRepo = {
+  insert: async (db: Executor, row: WebhookRow): Promise<void> => {
+    await db.insertInto('webhooks').values(row).execute();
+  },
+
+  get: (db: Executor, siteId: string, id: string): Promise<WebhookRow | undefined> =>
+    db.selectFrom('webhooks').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst(),
+
+  list: (db: Executor, siteId: string): Promise<WebhookRow[]> =>
+    db.selectFrom('webhooks').selectAll().where('site_id', '=', siteId).orderBy('created_at').orderBy('id').execute(),
+
+  listForSites: (db: Executor, siteIds: readonly string[]): Promise<WebhookRow[]> =>
+    siteIds.length === 0
+      ? Promise.resolve([])
+      : db.selectFrom('webhooks').selectAll().where('site_id', 'in', siteIds).execute(),
+
+  update: async (
+    db: Executor,
+    siteId: string,
+    id: string,
+    patch: Partial<Omit<WebhookRow, 'site_id' | 'id'>>,
+  ): Promise<void> => {
+    await db.updateTable('webhooks').set(patch).where('site_id', '=', siteId).where('id', '=', id).execute();
+  },
+
+  /** Deletes the webhook and its delivery log; true when it existed. */
+  async delete(db: Executor, siteId: string, id: string): Promise<boolean> {
+    await db.deleteFrom('webhook_deliveries').where('site_id', '=', siteId).where('webhook_id', '=', id).execute();
+    const r = await db.deleteFrom('webhooks').where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  },
+
+  getKeys: (db: Executor, siteId: string) =>
+    db.selectFrom('webhook_keys').selectAll().where('site_id', '=', siteId).executeTakeFirst(),
+
+  /** Stores a key pair unless the site has one already (two callers racing keep the first). */
+  insertKeysIfAbsent: async (
+    db: Executor,
+    siteId: string,
+    privateKeyPem: string,
+    publicKeyPem: string,
+    now: string,
+  ) => {
+    await db
+      .insertInto('webhook_keys')
+      .values({ site_id: siteId, private_key_pem: privateKeyPem, public_key_pem: publicKeyPem, created_at: now })
+      .onConflict((oc) => oc.column('site_id').doNothing())
+      .execute();
+  },
+};
+
+export const deliveriesRepo = {
+  list: (db: Executor, siteId: string, webhookId: string, status: string | undefined, limit: number) => {
+    let q = db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('webhook_id', '=', webhookId);
+    if (status) q = q.where('status', '=', status as WebhookDeliveryRow['status']);
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  get: (db: Executor, siteId: string, webhookId: string, id: string) =>
+    db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('webhook_id', '=', webhookId)
+      .where('id', '=', id)
+      .executeTakeFirst(),
+
+  /** Makes a delivery due now with a fresh retry window, taking it from any worker holding it. */
+  async redeliver(db: Executor, siteId: string, id: string, now: string): Promise<void> {
+    await db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'PENDING',
+        next_attempt_at: now,
+        window_started_at: now,
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+      })
+      .where('site_id', '=', siteId)
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /**
+   * Claims up to `limit` due deliveries for `worker` until `leaseUntil` and counts the attempt. A delivery whose
+   * lease expired (its worker died between send and mark) is due again, so it is retried, never lost.
+   */
+  async claim(
+    db: Executor,
+    dialect: Dialect,
+    worker: string,
+    now: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<WebhookDeliveryRow[]> {
+    const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<WebhookDeliveryRow>`
+      update webhook_deliveries
+      set locked_by = ${worker}, locked_until = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
+      where (site_id, id) in (
+        select site_id, id from webhook_deliveries
+        where status = 'PENDING' and next_attempt_at <= ${now} and (locked_until is null or locked_until < ${now})
+        order by next_attempt_at limit ${limit} ${lock}
+      )
+      returning *`.execute(db);
+    return result.rows;
+  },
+
+  /** Records an attempt's outcome while the lease is still `worker`'s; false when the lease was lost. */
+  async mark(
+    db: Executor,
+    row: Pick<WebhookDeliveryRow, 'site_id' | 'id'>,
+    worker: string,
+    patch: Pick<
+      WebhookDeliveryRow,
+      'status' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'updated_at'
+    >,
+  ): Promise<boolean> {
+    const r = await db
+      .updateTable('webhook_deliveries')
+      .set({ ...patch, locked_by: null, locked_until: null })
+      .where('site_id', '=', row.site_id)
+      .where('id', '=', row.id)
+      .where('locked_by', '=', worker)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  /** Whether the outbox holds rows past the fan-out cursor (a cheap check before taking any lock). */
+  async outboxAhead(db: Executor): Promise<boolean> {
+    const r = await sql<{ cursor: number | string | null; last: number | string | null }>`
+      select (select position from webhook_fanout where id = 'outbox') as cursor,
+             (select max(position) from outbox_events) as last`.execute(db);
+    const row = r.rows[0];
+    return row !== undefined && row.last !== null && Number(row.last) > Number(row.cursor ?? 0);
+  },
+
+  /**
+   * Locks the fan-out cursor for this transaction; undefined when another instance holds it (PostgreSQL) — it is
+   * fanning out right now, so this one has nothing to do.
+   */
+  async lockCursor(tx: Executor, dialect: Dialect): Promise<number | undefined> {
+    const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const r = await sql<{
+      position: number | string;
+    }>`select position from webhook_fanout where id = 'outbox' ${lock}`.execute(tx);
+    const row = r.rows[0];
+    return row ? Number(row.position) : undefined;
+  },
+
+  /**
+   * On PostgreSQL, waits until every transaction that is writing the outbox has ended and keeps new writers out
+   * until this transaction ends. Identity positions are taken at insert but become visible at commit, so without
+   * this a position could show up after a higher one was already fanned out and be skipped. SQLite has one
+   * writer at a time, so its positions become visible in order.
+   */
+  async fenceOutbox(tx: Executor, dialect: Dialect): Promise<void> {
+    if (dialect !== 'postgres') return;
+    await sql`set local lock_timeout = '5s'`.execute(tx);
+    await sql`lock table outbox_events in share mode`.execute(tx);
+  },
+
+  outboxAfter: async (tx: Executor, position: number, limit: number): Promise<OutboxRef[]> => {
+    const rows = await tx
+      .selectFrom('outbox_events')
+      .select(['position', 'site_id', 'id', 'event_type', 'created_at'])
+      .where('position', '>', position)
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, position: Number(r.position) }));
+  },
+
+  async insertMany(tx: Executor, rows: Insertable<WebhookDeliveriesTable>[]): Promise<void> {
+    // Chunked to stay under SQLite's bound-parameter limit.
+    for (let i = 0; i < rows.length; i += 200) {
+      await tx
+        .insertInto('webhook_deliveries')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.columns(['site_id', 'webhook_id', 'event_id']).doNothing())
+        .execute();
+    }
+  },
+
+  async moveCursor(tx: Executor, position: number, now: string): Promise<void> {
+    await tx.updateTable('webhook_fanout').set({ position, updated_at: now }).where('id', '=', 'outbox').execute();
+  },
+
+  getEvent: (db: Executor, siteId: string, eventId: string) =>
+    db
+      .selectFrom('outbox_events')
+      .select(['slug', 'event_type', 'body_json'])
+      .where('site_id', '=', siteId)
+      .where('id', '=', eventId)
+      .executeTakeFirst(),
+};
+
+/** A new PENDING delivery of `event` to `target`, due at once. */
+export function newDelivery(event: OutboxRef, target: string, now: string): Insertable<WebhookDeliveriesTable> {
+  return {
+    site_id: event.site_id,
+    id: randomUUID(),
+    webhook_id: target,
+    event_id: event.id,
+    event_position: event.position,
+    event_type: event.event_type,
+    status: 'PENDING',
+    attempts: 0,
+    next_attempt_at: now,
+    window_started_at: now,
+    created_at: now,
+    updated_at: now,
+  };
+}
