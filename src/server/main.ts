@@ -46,8 +46,12 @@ export async function startServer(config: Config, out: (line: string) => void = 
   const address = await ctx.app.listen({ port: config.port, host: config.host });
   ctx.worker.start();
   ctx.webhookWorker.start();
+  const optimize = () =>
+    database.optimize().catch((err: unknown) => ctx.app.log.error({ err }, 'planner statistics refresh failed'));
+  await optimize();
   const purge = setInterval(() => {
     purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
+    void optimize();
   }, 10 * 60_000);
   purge.unref();
 

@@ -15,6 +15,7 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
   CompiledQuery,
+  sql,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
@@ -25,6 +26,11 @@ export interface Db {
   db: Kysely<Database>;
   dialect: Dialect;
   close(): Promise<void>;
+  /**
+   * Refreshes the query planner's statistics where the data changed a lot. SQLite plans without statistics can
+   * pick a range index over one that serves the sort; PostgreSQL's autovacuum keeps its own, so this is a no-op there.
+   */
+  optimize(): Promise<void>;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -81,7 +87,15 @@ export function openSqlite(path: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    close: () => db.destroy(),
+    // 0x10002: look at every table (this connection has used none yet) and analyze those that need it.
+    optimize: async () => {
+      await sql`pragma optimize=0x10002`.execute(db);
+    },
+  };
 }
 
 const INT8_OID = 20;
@@ -97,7 +111,18 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
   };
   const pool = new pg.Pool({ connectionString, max: poolSize, types });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    close: () => db.destroy(),
+    // Autovacuum analyzes on its own schedule; only a large table that was never analyzed is done now.
+    optimize: async () => {
+      const r = await sql<{ relname: string }>`
+        select relname from pg_stat_user_tables
+        where schemaname = current_schema() and n_live_tup > 10000 and coalesce(last_analyze, last_autoanalyze) is null`.execute(db);
+      for (const row of r.rows) await sql`analyze ${sql.id(row.relname)}`.execute(db);
+    },
+  };
 }
 
 /** Opens the database a DATABASE_URL names. */

@@ -13,6 +13,7 @@ import { compileFilter, keysetCondition } from '../query/compile.ts';
 import { parseFilter } from '../query/filter.ts';
 import { visibleReviews } from '../query/query.service.ts';
 import { deleteReview, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
+import { createPollingLoop, type PollingLoop } from '../polling-loop.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
 
@@ -30,11 +31,8 @@ export interface JobWorker {
 
 export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; log: FastifyBaseLogger }): JobWorker {
   const worker = `worker-${randomUUID()}`;
-  let running = false;
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeUp: (() => void) | undefined;
-  let loop: Promise<void> | undefined;
+  // Assigned below; the batch steps read `loop.stopping` to end a long job between batches on shutdown.
+  let loop: PollingLoop;
 
   const leaseUntil = () => iso(new Date(deps.clock().getTime() + LEASE_MS));
 
@@ -96,7 +94,7 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     try {
       for (;;) {
         const r = await runBatch(job, params);
-        if (r !== 'more' || stopping) break;
+        if (r !== 'more' || loop.stopping) break;
       }
     } catch (err) {
       deps.log.error({ err, jobId: job.id }, 'bulk job failed');
@@ -111,42 +109,12 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
   }
 
   async function drain(): Promise<void> {
-    while (!stopping && (await runOne())) {
+    while (!loop.stopping && (await runOne())) {
       // keep going while there is work
     }
   }
 
-  async function run(): Promise<void> {
-    while (!stopping) {
-      try {
-        await drain();
-      } catch (err) {
-        deps.log.error({ err }, 'job worker loop error');
-      }
-      if (stopping) break;
-      await new Promise<void>((resolve) => {
-        wakeUp = resolve;
-        timer = setTimeout(resolve, deps.pollIntervalMs);
-      });
-      wakeUp = undefined;
-      if (timer) clearTimeout(timer);
-    }
-  }
+  loop = createPollingLoop({ name: 'job worker', intervalMs: deps.pollIntervalMs, log: deps.log, drain });
 
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    wake() {
-      wakeUp?.();
-    },
-    async stop() {
-      stopping = true;
-      wakeUp?.();
-      await loop;
-    },
-    drain,
-  };
+  return { start: () => loop.start(), wake: () => loop.wake(), stop: () => loop.stop(), drain };
 }

@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { createPollingLoop, type PollingLoop } from '../polling-loop.ts';
 import type { EventPublisher } from './nats.publisher.ts';
 import { deliveriesRepo, NATS_TARGET, newDelivery, webhooksRepo } from './webhooks.repo.ts';
 import { natsSubject, retryDelayMs, retryWindowExhausted } from './webhooks.rules.ts';
@@ -68,11 +69,8 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   const random = deps.random ?? Math.random;
   // The lease outlives the longest send (timeout) by a wide margin, so only a dead worker loses it.
   const leaseMs = config.webhookTimeoutMs * 2 + 30_000;
-  let running = false;
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeUp: (() => void) | undefined;
-  let loop: Promise<void> | undefined;
+  // Assigned below; rounds read `loop.stopping` to end early on shutdown.
+  let loop: PollingLoop;
 
   /** Fans out one batch of new outbox rows; returns how many rows it consumed. */
   async function fanOut(): Promise<number> {
@@ -238,44 +236,21 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   }
 
   async function drain(): Promise<void> {
-    while (!stopping && (await fanOut()) > 0) {
+    while (!loop.stopping && (await fanOut()) > 0) {
       // keep fanning out while the outbox is ahead
     }
-    while (!stopping && (await sendDue()) >= config.webhookBatchSize) {
+    while (!loop.stopping && (await sendDue()) >= config.webhookBatchSize) {
       // a full batch: more may be due
     }
   }
 
-  async function run(): Promise<void> {
-    while (!stopping) {
-      try {
-        await drain();
-      } catch (err) {
-        deps.log.error({ err }, 'webhook worker loop error');
-      }
-      if (stopping) break;
-      await new Promise<void>((resolve) => {
-        wakeUp = resolve;
-        timer = setTimeout(resolve, config.webhookPollIntervalMs);
-      });
-      wakeUp = undefined;
-      if (timer) clearTimeout(timer);
-    }
-  }
+  loop = createPollingLoop({ name: 'webhook worker', intervalMs: config.webhookPollIntervalMs, log: deps.log, drain });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    wake() {
-      wakeUp?.();
-    },
+    start: () => loop.start(),
+    wake: () => loop.wake(),
     async stop() {
-      stopping = true;
-      wakeUp?.();
-      await loop;
+      await loop.stop();
       await deps.publisher?.close();
     },
     drain,

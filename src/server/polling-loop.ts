@@ -1,0 +1,63 @@
+/**
+ * The background loop shared by the workers: run `drain` until it has nothing left, then sleep for the poll
+ * interval or until woken; errors are logged and the loop goes on; `stop` lets the current round finish.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface PollingLoop {
+  start(): void;
+  /** Runs the next round now instead of at the end of the poll interval. */
+  wake(): void;
+  /** Stops after the current round; resolves when the loop has exited. */
+  stop(): Promise<void>;
+  /** True once `stop` was called: long rounds check it between steps. */
+  readonly stopping: boolean;
+}
+
+export function createPollingLoop(opts: {
+  name: string;
+  intervalMs: number;
+  log: FastifyBaseLogger;
+  drain: () => Promise<void>;
+}): PollingLoop {
+  let stopping = false;
+  let loop: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      try {
+        await opts.drain();
+      } catch (err) {
+        opts.log.error({ err }, `${opts.name} loop error`);
+      }
+      if (stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, opts.intervalMs);
+        function done() {
+          clearTimeout(timer);
+          wakeUp = undefined;
+          resolve();
+        }
+        wakeUp = done;
+      });
+    }
+  }
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    wake() {
+      wakeUp?.();
+    },
+    async stop() {
+      stopping = true;
+      wakeUp?.();
+      await loop;
+    },
+    get stopping() {
+      return stopping;
+    },
+  };
+}
