@@ -212,7 +212,9 @@ export const ContactExport = Type.Object({
   contact: Type.Union([Contact, Type.Null()]),
   reviews: Type.Array(Review, { description: "The contact's live reviews, in every status." }),
   deletedReviews: Type.Array(TrashedReview),
-  votes: Type.Array(Type.Object({ reviewId: Type.String(), vote: VoteValue, createdDate: Type.String(), updatedDate: Type.String() })),
+  votes: Type.Array(
+    Type.Object({ reviewId: Type.String(), vote: VoteValue, createdDate: Type.String(), updatedDate: Type.String() }),
+  ),
   reports: Type.Array(AbuseReport),
 });
 export type ContactExport = Static<typeof ContactExport>;

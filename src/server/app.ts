@@ -10,6 +10,7 @@ import type { Clock } from './deps.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
+import { createMaintenance } from './engagement/maintenance.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -39,6 +40,10 @@ export async function createApp(
     config,
   };
   const app = await buildServer(deps, opts);
+  // Trash purge and relevance decay: starts with the server, stops when it closes.
+  const maintenance = createMaintenance({ ...base, trashRetentionDays: config.trashRetentionDays, log: app.log });
+  app.addHook('onReady', async () => maintenance.start());
+  app.addHook('onClose', () => maintenance.stop());
   worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
   const webhookWorker = createWebhookWorker({
     ...base,

@@ -48,7 +48,8 @@ export async function startServer(config: Config, out: (line: string) => void = 
   ctx.webhookWorker.start();
   const optimize = () =>
     database.optimize().catch((err: unknown) => ctx.app.log.error({ err }, 'planner statistics refresh failed'));
-  await optimize();
+  // In the background: on a large database, refreshing statistics must not delay accepting requests.
+  void optimize();
   const purge = setInterval(() => {
     purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
     void optimize();

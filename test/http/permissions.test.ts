@@ -12,6 +12,8 @@ import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
 import { moderationRoutes } from '../../src/server/moderation/moderation.routes.ts';
 import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
 import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
+import { contactRoutes } from '../../src/server/engagement/contacts.routes.ts';
+import { engagementRoutes } from '../../src/server/engagement/engagement.routes.ts';
 import {
   buildSite,
   call,
@@ -87,6 +89,8 @@ const OWNER: Caller[] = ['ADMIN'];
 const AUDIT_READERS: Caller[] = ['APP[reviews.moderate]', 'ADMIN'];
 // Events carry unpublished reviews, so reading the feed needs the right to read private reviews.
 const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN'];
+// Helpfulness votes and abuse reports are a shopper's: visitors and members only, never a key (PRODUCT.md §2).
+const SHOPPERS: Caller[] = ['VISITOR', 'MEMBER'];
 
 const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review.id}${suffix}`;
 
@@ -98,6 +102,25 @@ async function ownerWebhook(fx: Fixture): Promise<string> {
   });
   expect(res.status).toBe(200);
   return res.body.webhook.id;
+}
+
+/** A review the owner deleted before the snapshot (for restore). */
+async function trashedReview(fx: Fixture): Promise<string> {
+  const created = await call(fx.app, 'POST', '/reviews/v1/reviews', { auth: fx.site.adminKey, body: reviewBody() });
+  expect(created.status).toBe(200);
+  const id = created.body.review.id as string;
+  expect((await call(fx.app, 'DELETE', `/reviews/v1/reviews/${id}`, { auth: fx.site.adminKey })).status).toBe(200);
+  return id;
+}
+
+/** A contact the owner created before the snapshot (for erase, export and get). */
+async function ownerContact(fx: Fixture): Promise<string> {
+  const res = await call(fx.app, 'POST', '/contacts/v4/contacts', {
+    auth: fx.site.adminKey,
+    body: { info: { name: { first: 'Cora' }, emails: { items: [{ email: `cora-${crypto.randomUUID()}@example.com` }] } } },
+  });
+  expect(res.status).toBe(200);
+  return res.body.contact.id;
 }
 
 /** One row per operation: the request a caller would send, and who may send it. */
@@ -337,13 +360,82 @@ const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (
       allowed: OWNER,
       request: () => ({ method: 'GET', url: '/verdict/v1/webhooks/public-key' }),
     },
+    {
+      operation: 'castVote',
+      allowed: SHOPPERS,
+      request: (fx) => ({ method: 'POST', url: `/verdict/v1/reviews/${fx.review.id}/votes`, body: { vote: 'HELPFUL' } }),
+    },
+    {
+      operation: 'reportReview',
+      allowed: SHOPPERS,
+      request: (fx) => ({ method: 'POST', url: `/verdict/v1/reviews/${fx.review.id}/reports`, body: { reason: 'SPAM' } }),
+    },
+    {
+      operation: 'listReviewReports',
+      allowed: MODERATORS,
+      request: (fx) => ({ method: 'GET', url: `/verdict/v1/reviews/${fx.review.id}/reports` }),
+    },
+    {
+      operation: 'dismissReviewReports',
+      allowed: MODERATORS,
+      request: (fx) => ({ method: 'POST', url: `/verdict/v1/reviews/${fx.review.id}/reports/dismiss` }),
+    },
+    { operation: 'listTrash', allowed: MANAGERS, request: () => ({ method: 'GET', url: '/verdict/v1/trash' }) },
+    {
+      operation: 'restoreReview',
+      allowed: MANAGERS,
+      request: async (fx) => ({ method: 'POST', url: `/verdict/v1/reviews/${await trashedReview(fx)}/restore` }),
+    },
+    {
+      operation: 'eraseContact',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'POST', url: `/verdict/v1/contacts/${await ownerContact(fx)}/erase` }),
+    },
+    {
+      operation: 'exportContact',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'GET', url: `/verdict/v1/contacts/${await ownerContact(fx)}/export` }),
+    },
+    {
+      operation: 'getEngagementSettings',
+      allowed: OWNER,
+      request: () => ({ method: 'GET', url: '/verdict/v1/engagement/settings' }),
+    },
+    {
+      operation: 'updateEngagementSettings',
+      allowed: OWNER,
+      request: () => ({ method: 'PUT', url: '/verdict/v1/engagement/settings', body: { settings: { reportThreshold: 5 } } }),
+    },
+    {
+      operation: 'createContact',
+      allowed: OWNER,
+      request: () => ({ method: 'POST', url: '/contacts/v4/contacts', body: { info: { name: { first: 'Dora' } } } }),
+    },
+    {
+      operation: 'getContact',
+      allowed: OWNER,
+      request: async (fx) => ({ method: 'GET', url: `/contacts/v4/contacts/${await ownerContact(fx)}` }),
+    },
+    {
+      operation: 'queryContacts',
+      allowed: OWNER,
+      request: () => ({
+        method: 'POST',
+        url: '/contacts/v4/contacts/query',
+        body: { query: { filter: { 'info.emails.email': 'nobody@example.com' } } },
+      }),
+    },
   ];
 
 describe('the permission test table', () => {
   it('has one row for every operation of the permission matrix and of the route table', () => {
     const inTable = OPERATIONS.map((o) => o.operation).sort();
     expect(inTable).toEqual(Object.keys(PERMISSIONS).sort());
-    const routed = new Set([...reviewRoutes, ...verdictRoutes, ...moderationRoutes, ...webhookRoutes].map((r) => r.operation));
+    const routed = new Set(
+      [...reviewRoutes, ...verdictRoutes, ...moderationRoutes, ...webhookRoutes, ...engagementRoutes, ...contactRoutes].map(
+        (r) => r.operation,
+      ),
+    );
     expect([...routed].sort()).toEqual(inTable);
   });
 });

@@ -11,6 +11,8 @@ import { REVIEW_PREFIXES } from '../../src/server/http/build-server.ts';
 import type { RouteDef } from '../../src/server/http/route.ts';
 import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
 import { moderationRoutes } from '../../src/server/moderation/moderation.routes.ts';
+import { CONTACT_PREFIXES, contactRoutes } from '../../src/server/engagement/contacts.routes.ts';
+import { engagementRoutes } from '../../src/server/engagement/engagement.routes.ts';
 import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
 import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
 import { createApiKey, revokeApiKey } from '../../src/server/sites/sites.service.ts';
@@ -37,6 +39,8 @@ const ROUTES: { method: Method; path: string; def: RouteDef }[] = [
   ...verdictRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
   ...moderationRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
   ...webhookRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
+  ...engagementRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
+  ...contactRoutes.flatMap((def) => CONTACT_PREFIXES.map((prefix) => ({ method: def.method, path: `${prefix}${def.path}`, def }))),
 ];
 
 /** The site a request is aimed at: its review, its job and the entity they are about. */

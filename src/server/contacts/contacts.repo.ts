@@ -31,7 +31,10 @@ export const contactsQuery = {
     return q.orderBy('created_at').orderBy('id').offset(offset).limit(limit).execute();
   },
   total: async (db: Executor, siteId: string, emails: readonly string[] | undefined): Promise<number> => {
-    let q = db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).where('site_id', '=', siteId);
+    let q = db
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('site_id', '=', siteId);
     if (emails) q = q.where('email_normalized', 'in', [...emails]);
     return Number((await q.executeTakeFirstOrThrow()).n);
   },

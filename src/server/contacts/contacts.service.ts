@@ -90,13 +90,21 @@ export async function createContact(deps: DbDeps, siteId: string, input: CreateC
   const last = input.info.name?.last?.trim() || null;
   const email = input.info.emails?.items[0]?.email.trim() || null;
   if (email !== null && !EMAIL.test(email)) {
-    violations.push({ field: 'info.emails.items[0].email', description: 'must be an email address', violatedRule: 'FORMAT' });
+    violations.push({
+      field: 'info.emails.items[0].email',
+      description: 'must be an email address',
+      violatedRule: 'FORMAT',
+    });
   }
   if (first === null && last === null && email === null) {
     violations.push({ field: 'info', description: 'must contain a name or an email', violatedRule: 'REQUIRED_FIELD' });
   }
   if (input.allowDuplicates === true) {
-    violations.push({ field: 'allowDuplicates', description: 'is not supported: emails are unique', violatedRule: 'INVALID_ARGUMENT' });
+    violations.push({
+      field: 'allowDuplicates',
+      description: 'is not supported: emails are unique',
+      violatedRule: 'INVALID_ARGUMENT',
+    });
   }
   if (violations.length > 0) throw invalid(violations);
   const normalized = email === null ? null : normalizeEmail(email);
@@ -152,7 +160,11 @@ function emailFilter(filter: Record<string, unknown> | undefined): { emails?: st
   for (const [field, value] of Object.entries(filter)) {
     const at = `query.filter.${field}`;
     if (!EMAIL_FIELDS.includes(field)) {
-      violations.push({ field: at, description: `is not supported; filter on ${EMAIL_FIELDS.join(' or ')}`, violatedRule: 'INVALID_ARGUMENT' });
+      violations.push({
+        field: at,
+        description: `is not supported; filter on ${EMAIL_FIELDS.join(' or ')}`,
+        violatedRule: 'INVALID_ARGUMENT',
+      });
       continue;
     }
     if (typeof value === 'string') {
@@ -165,7 +177,11 @@ function emailFilter(filter: Record<string, unknown> | undefined): { emails?: st
     else if (name === '$in' && Array.isArray(arg) && arg.length <= 100 && arg.every((x) => typeof x === 'string')) {
       keep((arg as string[]).map(normalizeEmail));
     } else {
-      violations.push({ field: at, description: 'must be a string, {$eq: string} or {$in: string[]} (≤ 100)', violatedRule: 'INVALID_ARGUMENT' });
+      violations.push({
+        field: at,
+        description: 'must be a string, {$eq: string} or {$in: string[]} (≤ 100)',
+        violatedRule: 'INVALID_ARGUMENT',
+      });
     }
   }
   return { ...(emails !== undefined ? { emails } : {}), violations };

@@ -86,6 +86,8 @@ export function openSqlite(path: string): Db {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  // ANALYZE samples about this many rows per index instead of reading all of them (bounded `pragma optimize`).
+  sqlite.pragma('analysis_limit = 1000');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
   return {
     db,

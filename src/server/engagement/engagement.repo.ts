@@ -273,9 +273,17 @@ export const engagementRepo = {
    * Hard-deletes reviews of one site with their votes and reports. With `onlyDeletedBefore`, a review restored
    * meanwhile (or deleted later) is left alone.
    */
-  async purgeReviews(db: Executor, siteId: string, ids: readonly string[], onlyDeletedBefore?: string): Promise<string[]> {
+  async purgeReviews(
+    db: Executor,
+    siteId: string,
+    ids: readonly string[],
+    onlyDeletedBefore?: string,
+  ): Promise<string[]> {
     if (ids.length === 0) return [];
-    let q = db.deleteFrom('reviews').where('site_id', '=', siteId).where('id', 'in', [...ids]);
+    let q = db
+      .deleteFrom('reviews')
+      .where('site_id', '=', siteId)
+      .where('id', 'in', [...ids]);
     if (onlyDeletedBefore !== undefined) {
       q = q.where('deleted_at', 'is not', null).where('deleted_at', '<', onlyDeletedBefore);
     }

@@ -46,11 +46,17 @@ export function redactEvent(event: ReviewDomainEvent): ReviewDomainEvent {
     case 'created':
       return { ...event, createdEvent: { entity: redactReview(event.createdEvent.entity) } };
     case 'updated':
-      return { ...event, updatedEvent: { ...event.updatedEvent, currentEntity: redactReview(event.updatedEvent.currentEntity) } };
+      return {
+        ...event,
+        updatedEvent: { ...event.updatedEvent, currentEntity: redactReview(event.updatedEvent.currentEntity) },
+      };
     case 'deleted':
       return { ...event, deletedEvent: { deletedEntity: redactReview(event.deletedEvent.deletedEntity) } };
     case 'moderation_status_changed':
-      return { ...event, actionEvent: { body: { ...event.actionEvent.body, review: redactReview(event.actionEvent.body.review) } } };
+      return {
+        ...event,
+        actionEvent: { body: { ...event.actionEvent.body, review: redactReview(event.actionEvent.body.review) } },
+      };
     case 'review_published':
       return { ...event, actionEvent: { body: { review: redactReview(event.actionEvent.body.review) } } };
   }

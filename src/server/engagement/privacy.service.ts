@@ -8,6 +8,7 @@
  * counts and the requesting key only.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ContactExport, EraseContactResponse, Media, ReviewDomainEvent } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import { contactsRepo } from '../contacts/contacts.repo.ts';
@@ -44,11 +45,7 @@ async function reviewsOf(db: Executor, siteId: string, contactId: string) {
  * eraseContact: purges the contact and everything about it (see the file comment), all or nothing. 404
  * CONTACT_NOT_FOUND when nothing is held about the id (so a repeated erase answers 404).
  */
-export async function eraseContact(
-  deps: DbDeps,
-  p: Principal,
-  contactId: string,
-): Promise<EraseContactResponse> {
+export async function eraseContact(deps: DbDeps, p: Principal, contactId: string): Promise<EraseContactResponse> {
   if (!SAFE_ID.test(contactId)) throw noContact();
   const siteId = p.siteId;
   return deps.db.transaction().execute(async (trx) => {
@@ -74,10 +71,17 @@ export async function eraseContact(
         .execute();
       for (const e of past) {
         const body = JSON.stringify(redactEvent(JSON.parse(e.body_json) as ReviewDomainEvent));
-        await trx.updateTable('outbox_events').set({ body_json: body }).where('site_id', '=', siteId).where('id', '=', e.id).execute();
+        await trx
+          .updateTable('outbox_events')
+          .set({ body_json: body })
+          .where('site_id', '=', siteId)
+          .where('id', '=', e.id)
+          .execute();
       }
       const events = reviews.flatMap((row) =>
-        buildEvents(redactReview(toReview(row)), [{ slug: 'deleted' }], row.event_sequence + 1, now, { anonymize: true }),
+        buildEvents(redactReview(toReview(row)), [{ slug: 'deleted' }], row.event_sequence + 1, now, {
+          anonymize: true,
+        }),
       );
       await outboxRepo.append(trx, siteId, events);
       await engagementRepo.purgeReviews(trx, siteId, ids);
@@ -118,8 +122,18 @@ export async function eraseContact(
       )
       .execute();
     if (contact) await trx.deleteFrom('contacts').where('site_id', '=', siteId).where('id', '=', contactId).execute();
+    // SQLite's full-text index keeps deleted words in its segments until they are merged: merge them now, so no
+    // word of the erased reviews stays in the index (PostgreSQL's GIN index is over the live rows' expression).
+    if (deps.dialect === 'sqlite' && ids.length > 0) {
+      await sql`insert into reviews_fts(reviews_fts) values ('optimize')`.execute(trx);
+    }
 
-    const erased = { contact: contact !== undefined, reviews: reviews.length, votes: votes.length, reports: reports.length };
+    const erased = {
+      contact: contact !== undefined,
+      reviews: reviews.length,
+      votes: votes.length,
+      reports: reports.length,
+    };
     await trx
       .insertInto('privacy_audit')
       .values({
@@ -173,7 +187,12 @@ export async function exportContact(
         ? []
         : [{ review: toReview(r), deletedDate: r.deleted_at, purgeDate: purgeDate(r.deleted_at, retentionDays) }],
     ),
-    votes: votes.map((v) => ({ reviewId: v.review_id, vote: v.vote, createdDate: v.created_at, updatedDate: v.updated_at })),
+    votes: votes.map((v) => ({
+      reviewId: v.review_id,
+      vote: v.vote,
+      createdDate: v.created_at,
+      updatedDate: v.updated_at,
+    })),
     reports: reports.map((r) => ({
       id: r.id,
       reviewId: r.review_id,

@@ -70,7 +70,7 @@ export async function reportReview(
   if (!isReviewId(reviewId)) throw notFound();
   const reporter = actorId(p);
   const review = await reviewsRepo.live(deps.db, p.siteId, reviewId);
-  if (!review || review.moderation_status !== 'APPROVED') throw notFound();
+  if (review?.moderation_status !== 'APPROVED') throw notFound();
   const row: ReviewReportRow = {
     site_id: p.siteId,
     id: randomUUID(),

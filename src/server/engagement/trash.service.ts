@@ -74,7 +74,8 @@ export async function restoreReview(deps: DbDeps, siteId: string, id: string): P
           relevance_score: next.relevance_score,
         });
         if (!ok) return null;
-        for (const d of summaryDeltas(contribution(row), contribution(next))) await summariesRepo.apply(trx, siteId, d, now);
+        for (const d of summaryDeltas(contribution(row), contribution(next)))
+          await summariesRepo.apply(trx, siteId, d, now);
         const review = toReview(next);
         await outboxRepo.append(trx, siteId, buildEvents(review, [{ slug: 'created' }], next.event_sequence, now));
         return review;
@@ -109,9 +110,8 @@ export async function purgeTrash(deps: Pick<DbDeps, 'db'>, now: Date, retentionD
     const bySite = new Map<string, string[]>();
     for (const r of batch) bySite.set(r.site_id, [...(bySite.get(r.site_id) ?? []), r.id]);
     for (const [siteId, ids] of bySite) {
-      purged += (
-        await deps.db.transaction().execute((trx) => engagementRepo.purgeReviews(trx, siteId, ids, cutoff))
-      ).length;
+      purged += (await deps.db.transaction().execute((trx) => engagementRepo.purgeReviews(trx, siteId, ids, cutoff)))
+        .length;
     }
     if (batch.length < PURGE_BATCH) return purged;
   }

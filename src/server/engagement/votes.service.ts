@@ -4,16 +4,15 @@
  * `column = column + delta`; the vote row is compare-and-set, so a voter racing with itself counts once. Votes
  * change neither revision nor event sequence and emit no event; the relevance score is recomputed with them.
  */
-import type { CastVoteResponse, VoteValue } from '../../contract/index.ts';
+import type { CastVoteResponse, Media, VoteValue } from '../../contract/index.ts';
 import { ownContactId, type Principal } from '../auth/principal.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { score } from '../reviews/reviews.service.ts';
+import { engagementRepo, type VoteKey } from './engagement.repo.ts';
 import { isReviewId } from './engagement.rules.ts';
-import { type CastVote, engagementRepo, type VoteKey } from './engagement.repo.ts';
-import type { Media } from '../../contract/index.ts';
 
 const MAX_ATTEMPTS = 20;
 
@@ -36,7 +35,12 @@ export function voteDelta(before: VoteValue, after: VoteValue): { helpful: numbe
  * counts. 404 when the review is not published (or does not exist). Safe under any concurrency: a lost
  * compare-and-set or a duplicate first vote retries the whole transaction.
  */
-export async function castVote(deps: DbDeps, p: Principal, reviewId: string, vote: VoteValue): Promise<CastVoteResponse> {
+export async function castVote(
+  deps: DbDeps,
+  p: Principal,
+  reviewId: string,
+  vote: VoteValue,
+): Promise<CastVoteResponse> {
   if (!isReviewId(reviewId)) throw notFound();
   const key: VoteKey = { siteId: p.siteId, reviewId, voterId: actorId(p) };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -49,14 +53,14 @@ export async function castVote(deps: DbDeps, p: Principal, reviewId: string, vot
         const before: VoteValue = current?.vote ?? 'NONE';
         if (before === vote) {
           const row = await reviewsRepo.live(trx, key.siteId, reviewId);
-          if (!row || row.moderation_status !== 'APPROVED') throw notFound();
+          if (row?.moderation_status !== 'APPROVED') throw notFound();
           return { vote, review: toReview(row) };
         }
         let ok = true;
-        if (before === 'NONE') {
-          await engagementRepo.insertVote(trx, { ...voteRow(key), vote: vote as CastVote, created_at: now, updated_at: now });
-        } else if (vote === 'NONE') {
-          ok = await engagementRepo.deleteVote(trx, key, before);
+        if (vote === 'NONE') {
+          if (before !== 'NONE') ok = await engagementRepo.deleteVote(trx, key, before);
+        } else if (before === 'NONE') {
+          await engagementRepo.insertVote(trx, { ...voteRow(key), vote, created_at: now, updated_at: now });
         } else {
           ok = await engagementRepo.changeVote(trx, key, before, vote, now);
         }

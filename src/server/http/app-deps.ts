@@ -6,7 +6,7 @@ import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
-  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays'>;
   /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
   shutdown?: AbortSignal;
 }

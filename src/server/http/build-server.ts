@@ -22,6 +22,8 @@ import type { RouteDef } from './route.ts';
 import { verdictRoutes } from './verdict.routes.ts';
 import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { moderationRoutes } from '../moderation/moderation.routes.ts';
+import { CONTACT_PREFIXES, contactRoutes } from '../engagement/contacts.routes.ts';
+import { engagementRoutes } from '../engagement/engagement.routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -213,6 +215,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   mount(verdictRoutes, ['/verdict/v1'], 'verdict');
   mount(webhookRoutes, ['/verdict/v1'], 'webhooks');
   mount(moderationRoutes, ['/verdict/v1'], 'moderation');
+  mount(engagementRoutes, ['/verdict/v1'], 'engagement');
+  mount(contactRoutes, CONTACT_PREFIXES, 'contacts');
 
   app.post(
     '/oauth2/token',

@@ -23,7 +23,7 @@ export interface RuleSubject {
 
 /** What the rules know beyond the review itself. */
 export interface RuleContext {
-  /** Open abuse reports against the review's author (0 until abuse reports exist). */
+  /** Open abuse reports against the review's author (the open abuse reports against the author). */
   authorOpenReports: number;
 }
 

@@ -30,6 +30,66 @@ describe('relevanceScore', () => {
   });
 });
 
+describe('relevanceScore properties (seeded random inputs)', () => {
+  // A small deterministic PRNG (mulberry32), so a failure names a reproducible case.
+  function rng(seed: number) {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const DAY = 86_400_000;
+  const cases = (() => {
+    const r = rng(42);
+    const int = (max: number) => Math.floor(r() * (max + 1));
+    return Array.from({ length: 500 }, () => ({
+      helpful: int(50),
+      unhelpful: int(50),
+      textLength: 50 + int(2000),
+      mediaCount: int(10),
+      verified: r() < 0.5,
+      reviewDate: new Date(now.getTime() - int(4 * 365) * DAY),
+      now,
+    }));
+  })();
+
+  it('stays within [0, 1], including extreme inputs', () => {
+    for (const c of cases) {
+      const s = relevanceScore(c);
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(1);
+    }
+    const extreme = { ...base, helpful: 1e9, textLength: 1e9, mediaCount: 1e6, verified: true };
+    expect(relevanceScore(extreme)).toBeLessThanOrEqual(1);
+    expect(relevanceScore({ ...base, textLength: 0, reviewDate: new Date(0) })).toBeGreaterThanOrEqual(0);
+    expect(relevanceScore({ ...base, reviewDate: new Date(now.getTime() + 365 * DAY) })).toBe(relevanceScore(base));
+  });
+
+  it('is strictly higher with one more helpful vote, and never higher with one more unhelpful vote', () => {
+    for (const c of cases) {
+      expect(relevanceScore({ ...c, helpful: c.helpful + 1 })).toBeGreaterThan(relevanceScore(c));
+      expect(relevanceScore({ ...c, unhelpful: c.unhelpful + 1 })).toBeLessThanOrEqual(relevanceScore(c));
+    }
+  });
+
+  it('is strictly lower one day older, and monotonic in text length, media and verified purchase', () => {
+    for (const c of cases) {
+      const s = relevanceScore(c);
+      expect(relevanceScore({ ...c, reviewDate: new Date(c.reviewDate.getTime() - DAY) })).toBeLessThan(s);
+      expect(relevanceScore({ ...c, textLength: c.textLength + 100 })).toBeGreaterThanOrEqual(s);
+      expect(relevanceScore({ ...c, mediaCount: c.mediaCount + 1 })).toBeGreaterThanOrEqual(s);
+      expect(relevanceScore({ ...c, verified: true })).toBeGreaterThanOrEqual(s);
+    }
+  });
+
+  it('is a pure function of its inputs (same inputs, same score)', () => {
+    for (const c of cases.slice(0, 50)) expect(relevanceScore({ ...c })).toBe(relevanceScore(c));
+  });
+});
+
 describe('mediaViolations', () => {
   it('requires exactly one of image/video with an id or an http(s)/wix URL', () => {
     expect(

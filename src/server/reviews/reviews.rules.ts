@@ -131,8 +131,15 @@ export function wilsonLowerBound(helpful: number, unhelpful: number): number {
 }
 
 /**
- * Relevance in [0, 1]: helpfulness (Wilson lower bound) weighs most, then text length, media and verified
- * purchase; the whole decays with a half-life of one year from the review date.
+ * Relevance in [0, 1] (PRODUCT.md §3 decision 7), the one definition used on every write, vote and recompute:
+ *
+ *   quality = 0.50 · wilson(helpful, unhelpful) + 0.25 · min(1, textLength / 500)
+ *           + 0.15 · min(1, mediaCount / 3)    + 0.10 · verified
+ *   score   = round6(quality · 0.5^(ageDays / 365))      ageDays = whole days since reviewDate (≥ 0)
+ *
+ * So it rises with helpful votes (strictly, below saturation) and falls with unhelpful ones, rises with text,
+ * media and a verified purchase, halves every year of age, and stays within [0, 1]. Stored scores age with the
+ * clock, so the maintenance loop recomputes them at start and daily (src/server/engagement/maintenance.ts).
  */
 export function relevanceScore(input: {
   helpful: number;
@@ -148,7 +155,8 @@ export function relevanceScore(input: {
     0.25 * Math.min(1, input.textLength / 500) +
     0.15 * Math.min(1, input.mediaCount / 3) +
     0.1 * (input.verified ? 1 : 0);
-  const ageDays = Math.max(0, (input.now.getTime() - input.reviewDate.getTime()) / 86_400_000);
+  // Whole days: a score stays the same all day, so a recompute pass rewrites only what really changed.
+  const ageDays = Math.max(0, Math.floor((input.now.getTime() - input.reviewDate.getTime()) / 86_400_000));
   const decay = 0.5 ** (ageDays / 365);
   return Math.round(quality * decay * 1e6) / 1e6;
 }

@@ -43,7 +43,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['site_id', 'review_id', 'reporter_id'])
     .unique()
     .execute();
-  await db.schema.createIndex('review_reports_reporter_idx').on('review_reports').columns(['site_id', 'reporter_id']).execute();
+  await db.schema
+    .createIndex('review_reports_reporter_idx')
+    .on('review_reports')
+    .columns(['site_id', 'reporter_id'])
+    .execute();
   await db.schema
     .createIndex('review_reports_author_open_idx')
     .on('review_reports')
