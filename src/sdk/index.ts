@@ -49,7 +49,8 @@ export type {
   ReviewsQueryResult,
   SortField,
 } from './query-builder.ts';
-export type { ReviewsModule } from './reviews.ts';
+export type { AbuseReport, ReviewsModule } from './reviews.ts';
+export type { ReportReason, VoteValue } from '../contract/index.ts';
 export type * from './types.ts';
 export {
   SIGNATURE_HEADER,

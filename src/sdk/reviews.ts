@@ -5,9 +5,12 @@
  * is standalone (no `this`), so it can be passed around and to `elevate()`.
  */
 import type {
+  AbuseReport as RestAbuseReport,
   QueryReviewsResponse,
+  ReportReason,
   BulkCreateReviewResponse as RestBulkCreateReviewResponse,
   Review as RestReview,
+  VoteValue,
 } from '../contract/index.ts';
 import type { EventHandler, ReviewEventHandlers, ReviewEventMap } from './events.ts';
 import type { Transport } from './http.ts';
@@ -39,6 +42,31 @@ import type {
 } from './types.ts';
 
 type RestReviewResponse = { review: RestReview };
+
+/** An abuse report in Velo shape: `_id`, `_createdDate` and dates as `Date`; the reporter is never named. */
+export interface AbuseReport {
+  _id: string;
+  reviewId: string;
+  reason: ReportReason;
+  text?: string;
+  status: 'OPEN' | 'DISMISSED';
+  reporterKind: 'VISITOR' | 'MEMBER';
+  _createdDate: Date;
+  dismissedDate?: Date;
+}
+
+function reportFromRest(r: RestAbuseReport): AbuseReport {
+  return {
+    _id: r.id,
+    reviewId: r.reviewId,
+    reason: r.reason,
+    ...(r.text !== undefined ? { text: r.text } : {}),
+    status: r.status,
+    reporterKind: r.reporterKind,
+    _createdDate: new Date(r.createdDate),
+    ...(r.dismissedDate ? { dismissedDate: new Date(r.dismissedDate) } : {}),
+  };
+}
 
 const BASE = '/reviews/v1';
 const enc = encodeURIComponent;
@@ -83,6 +111,13 @@ export interface ReviewsModule {
   bulkDeleteReviews(options: BulkDeleteReviewsOptions): Promise<{ jobId: string }>;
   /** Restricted. Sets the status of every review matching `filter` in a background job. */
   bulkUpdateModerationStatus(options: BulkUpdateModerationStatusOptions): Promise<{ jobId: string }>;
+  /**
+   * Verdict: a visitor's or member's helpfulness vote on a published review — `HELPFUL`, `UNHELPFUL`, or `NONE` to
+   * withdraw. One vote per voter, changeable; returns the vote and the review with its new counts.
+   */
+  castVote(reviewId: string, vote: VoteValue): Promise<{ vote: VoteValue; review: Review }>;
+  /** Verdict: a visitor or member reports a published review for abuse, once per reporter. */
+  reportReview(reviewId: string, options: { reason: ReportReason; text?: string }): Promise<{ report: AbuseReport }>;
   /** Registers a handler for `wix.reviews.v1.review_created`; returns the function that removes it. */
   onReviewCreated(handler: EventHandler<ReviewEventMap['created']>): () => void;
   onReviewUpdated(handler: EventHandler<ReviewEventMap['updated']>): () => void;
@@ -182,6 +217,22 @@ export function reviewsModule(transport: Transport, events: ReviewEventHandlers)
       transport.request<{ jobId: string }>('POST', `${BASE}/bulk/reviews/moderate`, {
         body: { filter: filterToRest(options.filter), status: options.status },
       }),
+
+    castVote: async (reviewId, vote) => {
+      const res = await transport.request<{ vote: VoteValue; review: RestReview }>(
+        'POST',
+        `/verdict/v1/reviews/${enc(reviewId)}/votes`,
+        { body: { vote } },
+      );
+      return { vote: res.vote, review: reviewFromRest(res.review) };
+    },
+
+    reportReview: async (reviewId, options) => {
+      const res = await transport.request<{ report: RestAbuseReport }>('POST', `/verdict/v1/reviews/${enc(reviewId)}/reports`, {
+        body: { reason: options.reason, ...(options.text !== undefined ? { text: options.text } : {}) },
+      });
+      return { report: reportFromRest(res.report) };
+    },
 
     onReviewCreated: (handler) => events.on('created', handler),
     onReviewUpdated: (handler) => events.on('updated', handler),

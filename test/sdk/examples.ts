@@ -64,6 +64,12 @@ export async function everyMethod(client: VerdictClient): Promise<void> {
   assertType<Equal<typeof replied, { review: Review }>>(true);
   const unreplied = await reviews.removeReply(id);
   assertType<Equal<typeof unreplied, { review: Review }>>(true);
+  const voted = await reviews.castVote(id, 'HELPFUL');
+  assertType<Equal<typeof voted.review, Review>>(true);
+  // @ts-expect-error a vote is HELPFUL, UNHELPFUL or NONE
+  await reviews.castVote(id, 'LIKE');
+  const reported = await reviews.reportReview(id, { reason: 'SPAM', text: 'An advert' });
+  assertType<Equal<typeof reported.report._createdDate, Date>>(true);
   const moderated = await reviews.updateModerationStatus(id, { status: 'APPROVED' });
   assertType<Equal<typeof moderated, { review: Review }>>(true);
   // @ts-expect-error only APPROVED or REJECTED can be set
