@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     scenario: { type: 'string', default: '' },
     compare: { type: 'string', default: '' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    reuse: { type: 'boolean', default: false },
   },
 });
 
@@ -239,6 +240,14 @@ interface Target {
 }
 
 async function prepareTarget(dialect: 'sqlite' | 'postgres'): Promise<Target> {
+  if (opts.reuse) {
+    // Keep the database seeded by an earlier run (`--reuse`): skips the (long) seeding step.
+    if (dialect === 'sqlite') {
+      const file = join(ROOT, 'bench/results/tmp/bench.db');
+      return { dialect, databaseUrl: `sqlite:${file}`, sqliteFile: file };
+    }
+    return { dialect, databaseUrl: new URL('verdict_bench', `${opts['pg-url'].replace(/\/[^/]*$/, '')}/`).toString() };
+  }
   if (dialect === 'sqlite') {
     const dir = join(ROOT, 'bench/results/tmp');
     rmSync(dir, { recursive: true, force: true });
@@ -266,7 +275,7 @@ async function startVerdict(t: Target): Promise<{ url: string; key: string; chil
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
@@ -353,14 +362,16 @@ async function cursorAtPage(url: string, key: string, query: Record<string, unkn
 async function benchDialect(dialect: 'sqlite' | 'postgres', bareRps: number) {
   console.log(`\n== ${dialect}`);
   const target = await prepareTarget(dialect);
-  const seeder = await startVerdict(target);
-  try {
-    const seedSeconds = await seed(seeder.url, seeder.key);
-    console.log(`  seeded ${N_REVIEWS} reviews in ${seedSeconds.toFixed(1)} s (seeding server peak RSS ${seeder.peakRss()} MB)`);
-    extra[`${dialect}.seedSeconds`] = seedSeconds;
-    extra[`${dialect}.seedPeakRssMB`] = seeder.peakRss();
-  } finally {
-    await stopChild(seeder.child);
+  if (!opts.reuse) {
+    const seeder = await startVerdict(target);
+    try {
+      const seedSeconds = await seed(seeder.url, seeder.key);
+      console.log(`  seeded ${N_REVIEWS} reviews in ${seedSeconds.toFixed(1)} s (seeding server peak RSS ${seeder.peakRss()} MB)`);
+      extra[`${dialect}.seedSeconds`] = seedSeconds;
+      extra[`${dialect}.seedPeakRssMB`] = seeder.peakRss();
+    } finally {
+      await stopChild(seeder.child);
+    }
   }
   // Measure a freshly started server, as after a deploy: it refreshes planner statistics at start.
   const v = await startVerdict(target);
@@ -505,7 +516,7 @@ async function main() {
   const file = join(ROOT, `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: opts, rows, extra }, null, 2));
   console.log(`\nwrote ${file}`);
-  rmSync(join(ROOT, 'bench/results/tmp'), { recursive: true, force: true });
+  // The seeded SQLite file is kept for `--reuse`; delete bench/results/tmp to free the space.
 }
 
 await main();

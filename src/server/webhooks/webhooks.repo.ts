@@ -31,6 +31,10 @@ export const webhooksRepo = {
   list: (db: Executor, siteId: string): Promise<WebhookRow[]> =>
     db.selectFrom('webhooks').selectAll().where('site_id', '=', siteId).orderBy('created_at').orderBy('id').execute(),
 
+  /** Whether any site has a webhook at all (when none has, fan-out has nothing to do). */
+  any: async (db: Executor): Promise<boolean> =>
+    (await db.selectFrom('webhooks').select('id').limit(1).executeTakeFirst()) !== undefined,
+
   listForSites: (db: Executor, siteIds: readonly string[]): Promise<WebhookRow[]> =>
     siteIds.length === 0
       ? Promise.resolve([])
@@ -185,6 +189,11 @@ export const deliveriesRepo = {
     if (dialect !== 'postgres') return;
     await sql`set local lock_timeout = '5s'`.execute(tx);
     await sql`lock table outbox_events in share mode`.execute(tx);
+  },
+
+  maxPosition: async (tx: Executor): Promise<number> => {
+    const r = await sql<{ m: number | string | null }>`select max(position) as m from outbox_events`.execute(tx);
+    return Number(r.rows[0]?.m ?? 0);
   },
 
   outboxAfter: async (tx: Executor, position: number, limit: number): Promise<OutboxRef[]> => {

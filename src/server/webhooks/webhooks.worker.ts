@@ -79,6 +79,13 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       const cursor = await deliveriesRepo.lockCursor(tx, deps.dialect);
       if (cursor === undefined) return 0;
       await deliveriesRepo.fenceOutbox(tx, deps.dialect);
+      // No webhook anywhere and no publisher: every event so far has no target (a webhook only receives events
+      // written after it was registered), so the cursor jumps to the end instead of walking the outbox.
+      if (!deps.publisher && !(await webhooksRepo.any(tx))) {
+        const max = await deliveriesRepo.maxPosition(tx);
+        if (max > cursor) await deliveriesRepo.moveCursor(tx, max, iso(deps.clock()));
+        return 0;
+      }
       const events = await deliveriesRepo.outboxAfter(tx, cursor, config.webhookBatchSize * 4);
       const last = events[events.length - 1];
       if (!last) return 0;
