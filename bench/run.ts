@@ -282,7 +282,10 @@ async function startVerdict(t: Target): Promise<{ url: string; key: string; chil
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error('Verdict did not start');
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('Verdict did not start');
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   let peak = 0;

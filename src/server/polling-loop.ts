@@ -4,6 +4,13 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 
+/**
+ * Lets timers and I/O run. SQLite calls are synchronous and Kysely's awaits resolve as microtasks, so a loop of
+ * queries never gives the event loop a turn on its own: background passes call this between batches, or a long
+ * pass would hold up requests (and even `listen`).
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export interface PollingLoop {
   start(): void;
   /** Runs the next round now instead of at the end of the poll interval. */
@@ -27,6 +34,7 @@ export function createPollingLoop(opts: {
   async function run(): Promise<void> {
     while (!stopping) {
       try {
+        await yieldToEventLoop();
         await opts.drain();
       } catch (err) {
         opts.log.error({ err }, `${opts.name} loop error`);

@@ -119,11 +119,7 @@ export const engagementRepo = {
   /** Live reviews after (site_id, id), for the relevance recompute (every site, primary-key order). */
   liveBatch: (db: Executor, after: readonly [string, string] | undefined, limit: number): Promise<ReviewRow[]> => {
     let q = db.selectFrom('reviews').selectAll().where('deleted_at', 'is', null);
-    if (after) {
-      q = q.where((eb) =>
-        eb.or([eb('site_id', '>', after[0]), eb.and([eb('site_id', '=', after[0]), eb('id', '>', after[1])])]),
-      );
-    }
+    if (after) q = q.where((eb) => eb(eb.refTuple('site_id', 'id'), '>', eb.tuple(after[0], after[1])));
     return q.orderBy('site_id').orderBy('id').limit(limit).execute();
   },
 

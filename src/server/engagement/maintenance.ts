@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Media } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
 import { score } from '../reviews/reviews.service.ts';
+import { yieldToEventLoop } from '../polling-loop.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeTrash } from './trash.service.ts';
 
@@ -27,8 +28,9 @@ export async function recomputeRelevance(
   let after: [string, string] | undefined;
   let changed = 0;
   for (;;) {
-    // Between batches, so a shutdown does not wait for a pass over every review.
+    // Between batches, so a shutdown does not wait for a pass over every review, and requests get their turn.
     if (shouldStop()) return changed;
+    await yieldToEventLoop();
     const rows = await engagementRepo.liveBatch(deps.db, after, RESCORE_BATCH);
     const stale = rows.flatMap((row) => {
       const next = score(row, now, JSON.parse(row.media_json) as Media[]);

@@ -16,6 +16,7 @@ import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { score } from '../reviews/reviews.service.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { yieldToEventLoop } from '../polling-loop.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { decodeTrashCursor, encodeTrashCursor, isReviewId, purgeCutoff, purgeDate } from './engagement.rules.ts';
 
@@ -105,6 +106,7 @@ export async function purgeTrash(deps: Pick<DbDeps, 'db'>, now: Date, retentionD
   const cutoff = purgeCutoff(now, retentionDays);
   let purged = 0;
   for (;;) {
+    await yieldToEventLoop();
     const batch = await engagementRepo.expiredTrash(deps.db, cutoff, PURGE_BATCH);
     if (batch.length === 0) return purged;
     const bySite = new Map<string, string[]>();

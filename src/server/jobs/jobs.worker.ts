@@ -13,7 +13,7 @@ import { compileFilter, keysetCondition } from '../query/compile.ts';
 import { parseFilter } from '../query/filter.ts';
 import { visibleReviews } from '../query/query.service.ts';
 import { deleteReview, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
-import { createPollingLoop, type PollingLoop } from '../polling-loop.ts';
+import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
 
@@ -93,6 +93,7 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     const params = JSON.parse(job.params_json) as JobParams;
     try {
       for (;;) {
+        await yieldToEventLoop();
         const r = await runBatch(job, params);
         if (r !== 'more' || loop.stopping) break;
       }

@@ -11,7 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { createPollingLoop, type PollingLoop } from '../polling-loop.ts';
+import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import type { EventPublisher } from './nats.publisher.ts';
 import { deliveriesRepo, NATS_TARGET, newDelivery, webhooksRepo } from './webhooks.repo.ts';
 import { natsSubject, retryDelayMs, retryWindowExhausted } from './webhooks.rules.ts';
@@ -244,9 +244,11 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
 
   async function drain(): Promise<void> {
     while (!loop.stopping && (await fanOut()) > 0) {
+      await yieldToEventLoop();
       // keep fanning out while the outbox is ahead
     }
     while (!loop.stopping && (await sendDue()) >= config.webhookBatchSize) {
+      await yieldToEventLoop();
       // a full batch: more may be due
     }
   }
