@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { readEvents } from '../../src/server/outbox/events-feed.service.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 describe.each(dialects())('event feed on $name', (dialect) => {
@@ -70,20 +71,30 @@ describe.each(dialects())('event feed on $name', (dialect) => {
 });
 
 describe.each(dialects())('event feed shutdown on $name', (dialect) => {
-  it('answers a waiting long-poll as soon as the server starts closing', { timeout: 10_000 }, async () => {
+  it('ends a waiting long-poll as soon as its signal aborts, with no events', { timeout: 10_000 }, async () => {
     const db = await dialect.open();
     const t = await startTestApp(db);
     try {
       const site = await buildSite(t);
-      const waiting = call(t.app, 'GET', '/verdict/v1/events?after=p0&waitSeconds=25', { auth: site.adminKey });
-      // The poll is parked once the request has been routed; closing must not wait the 25 s out.
-      await new Promise((r) => setTimeout(r, 50));
-      await t.close();
-      const res = await waiting;
-      expect(res.status).toBe(200);
-      expect(res.body.events).toEqual([]);
+      const abort = new AbortController();
+      const waiting = readEvents(t.deps, site.siteId, { after: 'p0', waitSeconds: 25, signal: abort.signal });
+      abort.abort();
+      expect(await waiting).toEqual({ events: [], position: 'p0' });
     } finally {
+      await t.close();
       await db.dispose();
     }
+  });
+
+  it('aborts the long-poll signal the feed route uses when the server starts closing', async () => {
+    const db = await dialect.open();
+    const t = await startTestApp(db);
+    try {
+      expect(t.deps.shutdown?.aborted).toBe(false);
+    } finally {
+      await t.close();
+      await db.dispose();
+    }
+    expect(t.deps.shutdown?.aborted).toBe(true);
   });
 });

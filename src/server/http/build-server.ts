@@ -157,14 +157,10 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.idempotency = { siteId: req.principal.siteId, principal: who, key };
   });
 
-  // While closing, every answer ends its connection: a keep-alive socket that was busy when close began would
-  // otherwise stay open (idle) until its keep-alive timeout and hold shutdown up.
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (closing.signal.aborted) void reply.header('Connection', 'close');
-    return payload;
-  });
-
   app.addHook('onSend', async (req, reply, payload) => {
+    // While closing, every answer ends its connection: a keep-alive socket that was busy when close began would
+    // otherwise stay open (idle) until its keep-alive timeout and hold shutdown up.
+    if (closing.signal.aborted) void reply.header('Connection', 'close');
     const claim = req.idempotency;
     if (claim) {
       req.idempotency = null;

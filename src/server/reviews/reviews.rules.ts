@@ -86,13 +86,17 @@ export interface Editable {
   reviewDate: string;
 }
 
+/** Whether a field mask lets `path` change: no mask allows everything; a parent path covers its children. */
+export const maskAllows =
+  (mask: readonly string[] | undefined) =>
+  (path: string): boolean =>
+    mask === undefined || mask.includes(path) || mask.some((m) => path.startsWith(`${m}.`));
+
 /**
- * Applies an updateReview PATCH: a field changes only when present in the request and, with a mask, named by it
- * (a parent path such as `content` covers its children).
+ * Applies an updateReview PATCH: a field changes only when present in the request and, with a mask, named by it.
  */
 export function applyUpdate(current: Editable, input: ReviewUpdateInput, mask: string[] | undefined): Editable {
-  const allowed = (path: string) =>
-    mask === undefined || mask.includes(path) || mask.some((m) => path.startsWith(`${m}.`));
+  const allowed = maskAllows(mask);
   const next: Editable = { ...current };
   if (input.namespace !== undefined && allowed('namespace')) next.namespace = input.namespace;
   if (input.entityId !== undefined && allowed('entityId')) next.entityId = input.entityId;

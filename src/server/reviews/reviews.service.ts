@@ -38,6 +38,7 @@ import {
   CONTENT_MASK,
   contentFingerprint,
   type Editable,
+  maskAllows,
   maskViolations,
   mediaViolations,
   normalizeMask,
@@ -665,8 +666,7 @@ export async function updateReviewContent(
   ];
   if (violations.length > 0) throw invalid(violations);
   const recheck = await recheckFor(deps, p, id);
-  const allowed = (path: string) =>
-    mask === undefined || mask.includes(path) || mask.some((m) => path.startsWith(`${m}.`));
+  const allowed = maskAllows(mask);
   return mutateReview(deps, p.siteId, id, undefined, (row, now) => {
     const current = editable(row);
     return editMutation(row, { ...current, ...applyContent(current, content, allowed) }, now, recheck);
