@@ -195,9 +195,11 @@ describe.each(dialects())('webhooks admin API on $name', (dialect) => {
       },
     });
     expect(review.status).toBe(200);
-    const [delivery] = await waitFor('an attempted delivery', async () => {
+    // `attempts` counts from the claim, before the attempt ends; the failure is recorded after it.
+    const [delivery] = await waitFor('a failed delivery attempt', async () => {
       const res = await call(t.app, 'GET', `/verdict/v1/webhooks/${id}/deliveries`, { auth: site.adminKey });
-      return res.body.deliveries?.[0]?.attempts >= 1 ? res.body.deliveries : undefined;
+      const first = res.body.deliveries?.[0];
+      return first?.attempts >= 1 && first.lastError !== null ? res.body.deliveries : undefined;
     });
     expect(delivery).toEqual({
       id: expect.any(String),
