@@ -1,17 +1,16 @@
 /** Queries on `reviews`. Every method takes the executor first so the service owns the transaction. */
 import type { ReviewRow, NewReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import type { Executor } from '../sites/sites.repo.ts';
+import { preparedQuery } from '../db/prepared.ts';
+
+const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
+  db.selectFrom('reviews').selectAll().where('site_id', '=', p.siteId).where('id', '=', p.id).where('deleted_at', 'is', null),
+);
 
 export const reviewsRepo = {
   /** A live (not deleted) review. */
-  live: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
-    db
-      .selectFrom('reviews')
-      .selectAll()
-      .where('site_id', '=', siteId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst(),
+  live: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
+    (await liveById(db, { siteId, id }))[0],
 
   /** A review whether deleted or not (id uniqueness, idempotent creates). */
   any: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>

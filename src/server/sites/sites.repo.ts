@@ -1,8 +1,12 @@
 /** Queries on sites and api_keys. No business rules here. */
 import type { Kysely, Transaction } from 'kysely';
 import type { ApiKeyRow, Database, SiteRow } from '../db/schema.ts';
+import { preparedQuery } from '../db/prepared.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
+
+// Every authenticated request looks its key up: compiled once (see prepared.ts).
+const keyByHash = preparedQuery((db, p: { hash: string }) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', p.hash));
 
 export const sitesRepo = {
   byId: (db: Executor, id: string): Promise<SiteRow | undefined> =>
@@ -17,8 +21,7 @@ export const sitesRepo = {
   updateSettings: async (db: Executor, id: string, settingsJson: string): Promise<void> => {
     await db.updateTable('sites').set({ settings_json: settingsJson }).where('id', '=', id).execute();
   },
-  keyByHash: (db: Executor, hash: string): Promise<ApiKeyRow | undefined> =>
-    db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst(),
+  keyByHash: async (db: Executor, hash: string): Promise<ApiKeyRow | undefined> => (await keyByHash(db, { hash }))[0],
   insertKey: async (db: Executor, row: ApiKeyRow): Promise<void> => {
     await db.insertInto('api_keys').values(row).execute();
   },

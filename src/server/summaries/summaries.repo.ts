@@ -1,7 +1,16 @@
 /** Reads and atomically adjusts entity_summaries rows. */
 import type { Executor } from '../sites/sites.repo.ts';
-import type { EntitySummaryRow } from '../db/schema.ts';
-import type { SummaryDelta } from './summaries.rules.ts';
+import { SUMMARY_COUNT_COLUMNS, type SummaryCounts, type SummaryDelta } from './summaries.rules.ts';
+import { preparedQuery } from '../db/prepared.ts';
+
+const oneSummary = preparedQuery((db, p: { siteId: string; namespace: string; entityId: string }) =>
+  db
+    .selectFrom('entity_summaries')
+    .select(SUMMARY_COUNT_COLUMNS)
+    .where('site_id', '=', p.siteId)
+    .where('namespace', '=', p.namespace)
+    .where('entity_id', '=', p.entityId),
+);
 
 export const summariesRepo = {
   /** Adds a delta with one upsert; concurrent writers cannot lose an increment. */
@@ -37,19 +46,18 @@ export const summariesRepo = {
       .execute();
   },
 
-  get: (db: Executor, siteId: string, namespace: string, entityId: string): Promise<EntitySummaryRow | undefined> =>
-    db
-      .selectFrom('entity_summaries')
-      .selectAll()
-      .where('site_id', '=', siteId)
-      .where('namespace', '=', namespace)
-      .where('entity_id', '=', entityId)
-      .executeTakeFirst(),
+  get: async (db: Executor, siteId: string, namespace: string, entityId: string): Promise<SummaryCounts | undefined> =>
+    (await oneSummary(db, { siteId, namespace, entityId }))[0],
 
-  many: (db: Executor, siteId: string, namespace: string, entityIds: readonly string[]): Promise<EntitySummaryRow[]> =>
+  many: (
+    db: Executor,
+    siteId: string,
+    namespace: string,
+    entityIds: readonly string[],
+  ): Promise<(SummaryCounts & { entity_id: string })[]> =>
     db
       .selectFrom('entity_summaries')
-      .selectAll()
+      .select(['entity_id', ...SUMMARY_COUNT_COLUMNS])
       .where('site_id', '=', siteId)
       .where('namespace', '=', namespace)
       .where('entity_id', 'in', entityIds)

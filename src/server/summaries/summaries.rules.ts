@@ -59,7 +59,11 @@ export function summaryDeltas(before: Contribution | null, after: Contribution |
   return out.filter((d) => d.count !== 0 || d.sum !== 0 || d.stars.some((s) => s !== 0));
 }
 
-export function toSummary(namespace: string, entityId: string, row: EntitySummaryRow | undefined): RatingSummary {
+/** The columns a summary is read from. */
+export type SummaryCounts = Pick<EntitySummaryRow, 'review_count' | 'rating_sum' | 'r1' | 'r2' | 'r3' | 'r4' | 'r5'>;
+export const SUMMARY_COUNT_COLUMNS = ['review_count', 'rating_sum', 'r1', 'r2', 'r3', 'r4', 'r5'] as const;
+
+export function toSummary(namespace: string, entityId: string, row: SummaryCounts | undefined): RatingSummary {
   const count = row?.review_count ?? 0;
   return {
     namespace,
