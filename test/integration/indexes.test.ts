@@ -198,4 +198,19 @@ describe.each(dialects())('index use on $name', (dialect) => {
     expect(plan.text).not.toMatch(/Seq Scan|SCAN entity_summaries(?! USING)/);
     expect(typeof summariesRepo.get).toBe('function');
   });
+
+  it('reads the outbox in feed order (webhook fan-out, newest position) from an index, not a scan', async () => {
+    const after = await explain(t, t.db.selectFrom('outbox_events').select(['position', 'id']).where('position', '>', 10).orderBy('position').limit(100));
+    const newest = await explain(t, { compile: () => CompiledQuery.raw('select max(position) as m from outbox_events') });
+    for (const plan of [after, newest]) {
+      if (t.dialect === 'sqlite') {
+        // `position` is the rowid: a range or the last row of the table itself.
+        expect(plan.text).toMatch(/^SEARCH outbox_events( USING INTEGER PRIMARY KEY \(rowid>\?\))?$/);
+        expect(plan.text).not.toContain('TEMP B-TREE');
+      } else {
+        expect(plan.text).toContain('outbox_events_position_idx');
+        expect(plan.text).not.toMatch(/Seq Scan|^\s*(->\s*)?Sort\b/m);
+      }
+    }
+  });
 });

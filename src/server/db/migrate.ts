@@ -5,6 +5,7 @@ import * as webhooks from './migrations/2026_11_25_0003_webhooks.ts';
 import * as moderation from './migrations/2026_11_25_0002_moderation.ts';
 import * as query from './migrations/2026_11_25_0004_query.ts';
 import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
+import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0002_moderation': moderation,
   '2026_11_25_0004_query': query,
   '2026_11_25_0005_engagement': engagement,
+  '2026_11_26_0001_outbox_position': outboxPosition,
 };
 
 class StaticProvider implements MigrationProvider {
