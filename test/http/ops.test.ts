@@ -109,6 +109,18 @@ describe.each(dialects())('operations endpoints on $name', (dialect) => {
     });
   });
 
+  it('serves an alias prefix only at a path-segment boundary, and names the path as sent in a 404', async () => {
+    const id = crypto.randomUUID();
+    const made = await call(t.app, 'POST', '/_api/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    expect(made.status).toBe(200);
+    const got = await call(t.app, 'GET', `/reviews/api/v1/reviews/${made.body.review.id}?returnPrivateReviews=true`, { auth: site.adminKey });
+    expect(got.body.review.id).toBe(made.body.review.id);
+    const glued = await call(t.app, 'GET', `/_api/reviews/v1x/reviews/${id}`, { auth: site.adminKey });
+    expect(glued.status).toBe(404);
+    expect(glued.body.details.applicationError.code).toBe('ROUTE_NOT_FOUND');
+    expect(glued.body.message).toBe(`No route GET /_api/reviews/v1x/reviews/${id}`);
+  });
+
   it('serves the /docs reference page as HTML', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/docs' });
     expect(res.statusCode).toBe(200);

@@ -46,6 +46,26 @@ declare module 'fastify' {
  */
 export const REVIEW_PREFIXES = ['/reviews/v1', '/_api/reviews/v1', '/reviews/api/v1', '/_api/reviews/api/v1'] as const;
 
+/**
+ * Each route is registered once, under its first prefix; a request on an alias prefix is rewritten to it before
+ * routing (one set of compiled validators and serializers instead of one per alias).
+ */
+const ALIASES: readonly (readonly [alias: string, canonical: string])[] = [
+  ...REVIEW_PREFIXES.slice(1).map((p) => [p, REVIEW_PREFIXES[0]] as const),
+  ...CONTACT_PREFIXES.slice(1).map((p) => [p, CONTACT_PREFIXES[0]] as const),
+];
+
+export function canonicalUrl(url: string): string {
+  for (const [alias, canonical] of ALIASES) {
+    if (url.startsWith(alias)) {
+      const next = url.charCodeAt(alias.length);
+      // The alias must end at a segment boundary: `/`, `?` or the end of the URL.
+      if (Number.isNaN(next) || next === 0x2f || next === 0x3f) return canonical + url.slice(alias.length);
+    }
+  }
+  return url;
+}
+
 export interface ServerOptions {
   logger?: boolean | { level: string };
 }
@@ -78,6 +98,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     genReqId: () => randomUUID(),
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
+    rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
     ajv: { customOptions: { allErrors: true, coerceTypes: false, verbose: true, useDefaults: true } },
     // Errors Fastify raises before routing (a malformed percent-escape in the path) get the Wix body too.
     frameworkErrors: (err, req, res) => {
@@ -118,7 +139,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(new AppError('not_found', 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`).toBody());
+    void reply.code(404).send(new AppError('not_found', 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}`).toBody());
   });
 
   // The one authorization point: every route either is public or names an operation of the permission matrix.
@@ -199,27 +220,24 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  const mount = (defs: readonly RouteDef[], prefixes: readonly string[], tag: string) => {
-    for (const [i, prefix] of prefixes.entries()) {
-      for (const def of defs) {
-        app.route({
-          method: def.method,
-          url: `${prefix}${def.path}`,
-          bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
-          config: { operation: def.operation },
-          schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: i === 0 ? def.operation : undefined, hide: i > 0 },
-          handler: async (req) =>
-            def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
-        });
-      }
+  const mount = (defs: readonly RouteDef[], prefix: string, tag: string) => {
+    for (const def of defs) {
+      app.route({
+        method: def.method,
+        url: `${prefix}${def.path}`,
+        bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
+        config: { operation: def.operation },
+        schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: def.operation },
+        handler: async (req) => def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
+      });
     }
   };
-  mount(reviewRoutes, REVIEW_PREFIXES, 'reviews');
-  mount(verdictRoutes, ['/verdict/v1'], 'verdict');
-  mount(webhookRoutes, ['/verdict/v1'], 'webhooks');
-  mount(moderationRoutes, ['/verdict/v1'], 'moderation');
-  mount(engagementRoutes, ['/verdict/v1'], 'engagement');
-  mount(contactRoutes, CONTACT_PREFIXES, 'contacts');
+  mount(reviewRoutes, REVIEW_PREFIXES[0], 'reviews');
+  mount(verdictRoutes, '/verdict/v1', 'verdict');
+  mount(webhookRoutes, '/verdict/v1', 'webhooks');
+  mount(moderationRoutes, '/verdict/v1', 'moderation');
+  mount(engagementRoutes, '/verdict/v1', 'engagement');
+  mount(contactRoutes, CONTACT_PREFIXES[0], 'contacts');
 
   app.post(
     '/oauth2/token',
