@@ -1,6 +1,10 @@
 /** Queries on `moderation_rules` and `moderation_audit`. Every method takes the executor first. */
+import { insertRows } from '../db/insert-rows.ts';
 import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
 import type { Executor } from '../sites/sites.repo.ts';
+
+/** Rows per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
+const AUDIT_CHUNK = 500;
 
 export interface AuditFilter {
   reviewId?: string | undefined;
@@ -39,8 +43,12 @@ export const moderationRepo = {
     return Number(r.numUpdatedRows) > 0;
   },
 
-  appendAudit: async (db: Executor, row: ModerationAuditRow): Promise<void> => {
-    await db.insertInto('moderation_audit').values(row).execute();
+  /** Inserts audit rows, up to AUDIT_CHUNK per statement (a bulk create records a hundred decisions at once). */
+  async appendAudit(db: Executor, rows: readonly ModerationAuditRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += AUDIT_CHUNK) {
+      const chunk = rows.slice(i, i + AUDIT_CHUNK);
+      await insertRows(db, 'moderation_audit', chunk, (r) => db.insertInto('moderation_audit').values([...r]));
+    }
   },
 
   /** Entries oldest first, by (created_at, id); served by the by-review or the by-time index. */

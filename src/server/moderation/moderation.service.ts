@@ -3,7 +3,6 @@
  * moderation audit log (entries built here, written by the reviews service in the transaction of each status
  * change, read here by review and by time range).
  */
-import { randomBytes } from 'node:crypto';
 import {
   type AuditActor,
   type FieldViolation,
@@ -20,6 +19,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
+import { timeOrderedId } from '../ids.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { parseSettings } from '../sites/sites.service.ts';
 import { moderationRepo } from './moderation.repo.ts';
@@ -49,27 +49,14 @@ export function auditActor(p: Principal): AuditActor {
   }
 }
 
-let lastMs = 0;
-let sequence = 0;
 /**
- * A time-ordered id (UUIDv7 layout: 48-bit milliseconds, then a per-process sequence, then random bits), so two
- * entries written in the same millisecond by this process keep their order under the (created_at, id) sort.
+ * The audit row of one decision about `reviewId`, at `now`. Its id is time-ordered, so two entries written in the
+ * same millisecond by this process keep their order under the (created_at, id) sort.
  */
-function auditId(at: Date): string {
-  const ms = at.getTime();
-  sequence = ms === lastMs ? (sequence + 1) & 0xfff : 0;
-  lastMs = ms;
-  const hex = ms.toString(16).padStart(12, '0');
-  const rand = randomBytes(8).toString('hex');
-  const variant = ((Number.parseInt(rand.slice(0, 1), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${sequence.toString(16).padStart(3, '0')}-${variant}${rand.slice(1, 4)}-${rand.slice(4, 16)}`;
-}
-
-/** The audit row of one decision about `reviewId`, at `now`. */
 export function auditRow(siteId: string, reviewId: string, d: AuditDecision, now: string): ModerationAuditRow {
   return {
     site_id: siteId,
-    id: auditId(new Date(now)),
+    id: timeOrderedId(Date.parse(now)),
     review_id: reviewId,
     actor_kind: d.actor.kind,
     actor_id: d.actor.id ?? null,
@@ -80,8 +67,9 @@ export function auditRow(siteId: string, reviewId: string, d: AuditDecision, now
   };
 }
 
-export const appendAudit = (db: DbDeps['db'], row: ModerationAuditRow): Promise<void> =>
-  moderationRepo.appendAudit(db, row);
+/** Appends audit rows in the caller's transaction (the one that makes the decisions they record). */
+export const appendAudit = (db: DbDeps['db'], rows: readonly ModerationAuditRow[]): Promise<void> =>
+  moderationRepo.appendAudit(db, rows);
 
 async function settingsRules(deps: ModerationDeps, siteId: string): Promise<ModerationRule[]> {
   const site = await deps.sites.get(siteId);

@@ -1,6 +1,9 @@
-/** Builds Wix domain-event envelopes (fact sheet §8) for one review change. Pure apart from id generation. */
-import { randomUUID } from 'node:crypto';
+/**
+ * Builds Wix domain-event envelopes (fact sheet §8) for one review change. Pure apart from id generation; event ids
+ * are time-ordered (ADR 0005).
+ */
 import { ENTITY_FQDN, type EnvelopeBase, type ModerationStatus, type Review, type ReviewDomainEvent } from '../../contract/index.ts';
+import { timeOrderedId } from '../ids.ts';
 
 export type EventSpec =
   | { slug: 'created' }
@@ -17,9 +20,10 @@ export function buildEvents(
   at: string,
   opts: { anonymize?: boolean } = {},
 ): ReviewDomainEvent[] {
+  const ms = Date.parse(at);
   return specs.map((spec, i) => {
     const base: EnvelopeBase = {
-      id: randomUUID(),
+      id: timeOrderedId(ms),
       entityFqdn: ENTITY_FQDN,
       entityId: review.id,
       eventTime: at,

@@ -2,7 +2,6 @@
  * Review operations, named after the Wix operations. Every change runs in one transaction that writes the
  * review, adjusts the entity summary and appends the domain events to the outbox (PRODUCT.md §3–5, §7).
  */
-import { randomUUID } from 'node:crypto';
 import {
   type BulkCreateReviewResponse,
   type BulkReviewCreateInput,
@@ -30,6 +29,7 @@ import type { SiteCache } from '../sites/site-cache.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { engagementRepo } from '../engagement/engagement.repo.ts';
+import { timeOrderedId } from '../ids.ts';
 import { reviewsRepo } from './reviews.repo.ts';
 import { toReview } from './reviews.mapper.ts';
 import {
@@ -156,7 +156,7 @@ function prepareInsert(
   if (status === 'APPROVED') specs.push({ slug: 'review_published' });
   const row: NewReviewRow & ReviewRow = {
     site_id: p.siteId,
-    id: draft.id ?? randomUUID(),
+    id: draft.id ?? timeOrderedId(nowDate.getTime()),
     namespace: draft.namespace,
     entity_id: draft.entityId,
     contact_id: draft.contactId,
@@ -198,7 +198,7 @@ const INSERT_CHUNK = 100;
  */
 async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonly PreparedInsert[], now: string): Promise<void> {
   for (let i = 0; i < items.length; i += INSERT_CHUNK) {
-    await reviewsRepo.insertMany(trx, items.slice(i, i + INSERT_CHUNK).map((x) => x.row));
+    await reviewsRepo.insertBatch(trx, items.slice(i, i + INSERT_CHUNK).map((x) => x.row));
   }
   const byEntity = new Map<string, ReturnType<typeof summaryDeltas>[number]>();
   for (const x of items) {
@@ -215,16 +215,15 @@ async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonl
       }
     }
   }
-  for (const d of byEntity.values()) await summariesRepo.apply(trx, p.siteId, d, now);
-  const events = items.flatMap((x) => buildEvents(x.review, x.specs, 1, now));
-  for (let i = 0; i < events.length; i += INSERT_CHUNK) await outboxRepo.append(trx, p.siteId, events.slice(i, i + INSERT_CHUNK));
+  await summariesRepo.applyMany(trx, p.siteId, [...byEntity.values()], now);
+  await outboxRepo.append(trx, p.siteId, items.flatMap((x) => buildEvents(x.review, x.specs, 1, now)));
   const actor = auditActor(p);
-  for (const x of items) {
-    await appendAudit(
-      trx,
+  await appendAudit(
+    trx,
+    items.map((x) =>
       auditRow(p.siteId, x.row.id, { actor, from: 'SUBMITTED', to: x.decision.status, reason: x.decision.reason }, now),
-    );
-  }
+    ),
+  );
 }
 
 /** Inserts one review with its summary change and events; honours a client-supplied id idempotently. */
@@ -537,7 +536,7 @@ export async function mutateReview(
         }
         const review = toReview(next);
         await outboxRepo.append(trx, siteId, buildEvents(review, m.events, row.event_sequence + 1, now));
-        if (m.audit) await appendAudit(trx, auditRow(siteId, id, m.audit, now));
+        if (m.audit) await appendAudit(trx, [auditRow(siteId, id, m.audit, now)]);
         return review;
       });
     } catch (err) {

@@ -2,6 +2,10 @@
 import type { Executor } from '../sites/sites.repo.ts';
 import { SUMMARY_COUNT_COLUMNS, type SummaryCounts, type SummaryDelta } from './summaries.rules.ts';
 import { preparedQuery } from '../db/prepared.ts';
+import { insertRows } from '../db/insert-rows.ts';
+
+/** Entities per upsert statement: 11 parameters each, far below either driver's bound-parameter limit. */
+const UPSERT_CHUNK = 200;
 
 const oneSummary = preparedQuery((db, p: { siteId: string; namespace: string; entityId: string }) =>
   db
@@ -14,36 +18,46 @@ const oneSummary = preparedQuery((db, p: { siteId: string; namespace: string; en
 
 export const summariesRepo = {
   /** Adds a delta with one upsert; concurrent writers cannot lose an increment. */
-  async apply(db: Executor, siteId: string, d: SummaryDelta, at: string): Promise<void> {
-    const [s1, s2, s3, s4, s5] = d.stars;
-    await db
-      .insertInto('entity_summaries')
-      .values({
-        site_id: siteId,
-        namespace: d.namespace,
-        entity_id: d.entityId,
-        review_count: d.count,
-        rating_sum: d.sum,
-        r1: s1,
-        r2: s2,
-        r3: s3,
-        r4: s4,
-        r5: s5,
-        updated_at: at,
-      })
-      .onConflict((oc) =>
-        oc.columns(['site_id', 'namespace', 'entity_id']).doUpdateSet((eb) => ({
-          review_count: eb('entity_summaries.review_count', '+', eb.ref('excluded.review_count')),
-          rating_sum: eb('entity_summaries.rating_sum', '+', eb.ref('excluded.rating_sum')),
-          r1: eb('entity_summaries.r1', '+', eb.ref('excluded.r1')),
-          r2: eb('entity_summaries.r2', '+', eb.ref('excluded.r2')),
-          r3: eb('entity_summaries.r3', '+', eb.ref('excluded.r3')),
-          r4: eb('entity_summaries.r4', '+', eb.ref('excluded.r4')),
-          r5: eb('entity_summaries.r5', '+', eb.ref('excluded.r5')),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+  apply: (db: Executor, siteId: string, d: SummaryDelta, at: string): Promise<void> => summariesRepo.applyMany(db, siteId, [d], at),
+
+  /**
+   * Adds deltas of distinct entities with one multi-row upsert (a bulk create's hundred entities in one statement,
+   * its SQL compiled once per row count). The entities must be distinct: PostgreSQL refuses to update a row twice
+   * in one statement.
+   */
+  async applyMany(db: Executor, siteId: string, deltas: readonly SummaryDelta[], at: string): Promise<void> {
+    const rows = deltas.map((d) => ({
+      site_id: siteId,
+      namespace: d.namespace,
+      entity_id: d.entityId,
+      review_count: d.count,
+      rating_sum: d.sum,
+      r1: d.stars[0],
+      r2: d.stars[1],
+      r3: d.stars[2],
+      r4: d.stars[3],
+      r5: d.stars[4],
+      updated_at: at,
+    }));
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+      await insertRows(db, 'entity_summaries', rows.slice(i, i + UPSERT_CHUNK), (chunk) =>
+        db
+          .insertInto('entity_summaries')
+          .values([...chunk])
+          .onConflict((oc) =>
+            oc.columns(['site_id', 'namespace', 'entity_id']).doUpdateSet((eb) => ({
+              review_count: eb('entity_summaries.review_count', '+', eb.ref('excluded.review_count')),
+              rating_sum: eb('entity_summaries.rating_sum', '+', eb.ref('excluded.rating_sum')),
+              r1: eb('entity_summaries.r1', '+', eb.ref('excluded.r1')),
+              r2: eb('entity_summaries.r2', '+', eb.ref('excluded.r2')),
+              r3: eb('entity_summaries.r3', '+', eb.ref('excluded.r3')),
+              r4: eb('entity_summaries.r4', '+', eb.ref('excluded.r4')),
+              r5: eb('entity_summaries.r5', '+', eb.ref('excluded.r5')),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          ),
+      );
+    }
   },
 
   get: async (db: Executor, siteId: string, namespace: string, entityId: string): Promise<SummaryCounts | undefined> =>
