@@ -10,7 +10,7 @@ import type { Clock } from './deps.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
-import { createMaintenance } from './engagement/maintenance.ts';
+import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -21,6 +21,8 @@ export interface AppContext {
   worker: JobWorker;
   /** Delivers outbox events to webhooks (and NATS when configured); started and stopped with the server. */
   webhookWorker: WebhookWorker;
+  /** Trash purge and relevance decay; started when the server is ready, stopped when it closes. */
+  maintenance: Maintenance;
 }
 
 export async function createApp(
@@ -51,5 +53,5 @@ export async function createApp(
     log: app.log,
     publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
   });
-  return { app, deps, worker, webhookWorker };
+  return { app, deps, worker, webhookWorker, maintenance };
 }
