@@ -75,7 +75,8 @@ describe.each(dialects())('bulk writes on $name', (dialect) => {
       const items = Array.from({ length: 60 }, (_, i) => {
         const entityId = entities[(i * (batch + 2)) % entities.length] as string;
         const rating = ((i + batch) % 5) + 1;
-        (expected.get(entityId) as number[])[rating - 1]++;
+        const stars = expected.get(entityId) as number[];
+        stars[rating - 1] = (stars[rating - 1] ?? 0) + 1;
         return reviewBody({ entityId, content: { rating } }).review;
       });
       const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: items } });

@@ -2,7 +2,7 @@
  * Compiles a validated filter AST and sort list into Kysely expressions over `reviews`, including the keyset
  * condition that continues after (or before) a cursor position. Every value is bound as a parameter.
  */
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { FilterNode, Scalar } from './filter.ts';
 import { FIELDS } from './query.fields.ts';
@@ -25,14 +25,24 @@ function known(eb: EB, nullable: boolean, col: Expression<unknown>, cmp: Express
   return nullable ? eb.and([eb(col as never, 'is not', null), cmp]) : cmp;
 }
 
-export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
+export interface CompileOptions {
+  /**
+   * Columns whose range, `$ne` and `$in` comparisons must not choose an index (SQLite's `+column`): the query planner
+   * then uses the index that serves the sort and filters on these as rows come. See `sortServingHints`.
+   */
+  unindexed?: ReadonlySet<string>;
+}
+
+export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {}): Expression<SqlBool> {
+  const ref = (column: string, indexable: boolean): Expression<unknown> =>
+    !indexable && opts.unindexed?.has(column) ? sql`+${sql.ref(column)}` : eb.ref(column as SortKey['column']);
   switch (node.op) {
     case 'and':
-      return eb.and(node.nodes.map((n) => compileFilter(eb, n)));
+      return eb.and(node.nodes.map((n) => compileFilter(eb, n, opts)));
     case 'or':
-      return eb.or(node.nodes.map((n) => compileFilter(eb, n)));
+      return eb.or(node.nodes.map((n) => compileFilter(eb, n, opts)));
     case 'not':
-      return eb.not(compileFilter(eb, node.node));
+      return eb.not(compileFilter(eb, node.node, opts));
     case 'isEmpty': {
       const col = eb.ref('media_json');
       return node.value ? eb(col, '=', '[]') : eb(col, '<>', '[]');
@@ -40,7 +50,7 @@ export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
     case 'in': {
       const spec = FIELDS[node.field];
       if (!spec) throw new Error(`unknown field ${node.field}`);
-      const col = eb.ref(spec.column);
+      const col = ref(spec.column, node.values.length === 1);
       const present = node.values.filter((v): v is Exclude<Scalar, null> => v !== null);
       const parts: Expression<SqlBool>[] = [];
       if (present.length > 0) parts.push(known(eb, spec.nullable, col, eb(col, 'in', present)));
@@ -50,7 +60,7 @@ export function compileFilter(eb: EB, node: FilterNode): Expression<SqlBool> {
     case 'cmp': {
       const spec = FIELDS[node.field];
       if (!spec) throw new Error(`unknown field ${node.field}`);
-      const col = eb.ref(spec.column);
+      const col = ref(spec.column, node.cmp === '$eq');
       if (node.value === null) return node.cmp === '$eq' ? eb(col, 'is', null) : eb(col, 'is not', null);
       const cmp = eb(col, COMPARATORS[node.cmp], node.value);
       // Wix semantics: "not equal" also matches a missing value.
