@@ -411,7 +411,9 @@ function pageQuery(
     return dialect === 'postgres' ? `$${values.length}` : '?';
   };
   let where = `site_id = ${p(siteId)} and deleted_at is null and moderation_status = ${p('APPROVED')} and entity_id = ${p(HOT)}`;
-  if (shape.minRating !== undefined) where += ` and rating >= ${p(shape.minRating)}`;
+  // SQLite: `+rating` keeps the range from choosing the rating index, as Verdict's query does (query.service.ts,
+  // sortServingHints); with sampled statistics SQLite would otherwise sort the whole range of the hot entity.
+  if (shape.minRating !== undefined) where += ` and ${dialect === 'sqlite' ? '+rating' : 'rating'} >= ${p(shape.minRating)}`;
   if (position) where += ` and (${shape.keys.join(', ')}) < (${position.map(p).join(', ')})`;
   const order = shape.keys.map((k) => `${k} desc`).join(', ');
   const tail = offset === undefined ? `limit ${p(limit)}` : `limit ${p(limit)} offset ${p(offset)}`;
