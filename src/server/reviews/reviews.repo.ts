@@ -7,11 +7,27 @@ import { preparedQuery } from '../db/prepared.ts';
 const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
   db.selectFrom('reviews').selectAll().where('site_id', '=', p.siteId).where('id', '=', p.id).where('deleted_at', 'is', null),
 );
+const liveByIdForUpdate = preparedQuery((db, p: { siteId: string; id: string }) =>
+  db
+    .selectFrom('reviews')
+    .selectAll()
+    .where('site_id', '=', p.siteId)
+    .where('id', '=', p.id)
+    .where('deleted_at', 'is', null)
+    .forUpdate(),
+);
 
 export const reviewsRepo = {
   /** A live (not deleted) review. */
   live: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
     (await liveById(db, { siteId, id }))[0],
+
+  /**
+   * A live review, its row locked until the transaction ends (PostgreSQL only: SQLite has no row locks, and its
+   * BEGIN IMMEDIATE transactions already exclude every other writer).
+   */
+  liveForUpdate: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
+    (await liveByIdForUpdate(db, { siteId, id }))[0],
 
   /** A review whether deleted or not (id uniqueness, idempotent creates). */
   any: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>

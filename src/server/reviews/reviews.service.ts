@@ -510,7 +510,12 @@ export async function mutateReview(
     let attempted: ReviewRow | undefined;
     try {
       result = await deps.db.transaction().execute(async (trx) => {
-        const row = await reviewsRepo.live(trx, siteId, id);
+        // On PostgreSQL the row is locked for the change: otherwise a stream of helpfulness votes (each an atomic
+        // counter update) could land between this read and the write below on every attempt and starve an edit.
+        const row =
+          deps.dialect === 'postgres'
+            ? await reviewsRepo.liveForUpdate(trx, siteId, id)
+            : await reviewsRepo.live(trx, siteId, id);
         if (!row) throw notFound();
         if (expectedRevision !== undefined && String(row.revision) !== expectedRevision) {
           throw revisionMismatch(row.revision);
