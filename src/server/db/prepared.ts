@@ -4,10 +4,8 @@
  * skip both: the query is compiled once per dialect with marker values, and each call swaps the markers' positions
  * for the caller's values. Only scalar parameters are supported (no `in` lists).
  */
-import type { Compilable, CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.ts';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Executor } from '../sites/sites.repo.ts';
 type Scalar = string | number | null;
 
 interface Compiled {

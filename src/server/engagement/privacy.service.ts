@@ -21,7 +21,7 @@ import { toReview } from '../reviews/reviews.mapper.ts';
 import { score } from '../reviews/reviews.service.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
-import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeDate, redactEvent, redactReview } from './engagement.rules.ts';
 
@@ -58,9 +58,8 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
     if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
 
     // The contact's reviews: summaries, a redacted `deleted` event each, earlier events redacted, then purged.
-    for (const row of reviews) {
-      for (const d of summaryDeltas(contribution(row), null)) await summariesRepo.apply(trx, siteId, d, now);
-    }
+    const deltas = mergeDeltas(reviews.flatMap((row) => summaryDeltas(contribution(row), null)));
+    await summariesRepo.applyMany(trx, siteId, deltas, now);
     const ids = reviews.map((r) => r.id);
     if (ids.length > 0) {
       const past = await trx

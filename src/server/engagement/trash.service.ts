@@ -75,8 +75,7 @@ export async function restoreReview(deps: DbDeps, siteId: string, id: string): P
           relevance_score: next.relevance_score,
         });
         if (!ok) return null;
-        for (const d of summaryDeltas(contribution(row), contribution(next)))
-          await summariesRepo.apply(trx, siteId, d, now);
+        await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
         const review = toReview(next);
         await outboxRepo.append(trx, siteId, buildEvents(review, [{ slug: 'created' }], next.event_sequence, now));
         return review;

@@ -55,7 +55,7 @@ const ALIASES: readonly (readonly [alias: string, canonical: string])[] = [
   ...CONTACT_PREFIXES.slice(1).map((p) => [p, CONTACT_PREFIXES[0]] as const),
 ];
 
-export function canonicalUrl(url: string): string {
+function canonicalUrl(url: string): string {
   for (const [alias, canonical] of ALIASES) {
     if (url.startsWith(alias)) {
       const next = url.charCodeAt(alias.length);

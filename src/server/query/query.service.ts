@@ -86,7 +86,7 @@ const ENTITY_SORT_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'rating'
  * equality keeps its index (that index then serves the sort by createdDate exactly). PostgreSQL keeps per-value
  * statistics and plans this well by itself.
  */
-export function sortServingHints(dialect: Dialect, node: FilterNode | null, sort: readonly SortKey[] | undefined): Set<string> | undefined {
+function sortServingHints(dialect: Dialect, node: FilterNode | null, sort: readonly SortKey[] | undefined): Set<string> | undefined {
   if (dialect !== 'sqlite' || !node || !sort?.[0] || !pinsEntity(node)) return undefined;
   const lead = sort[0].column;
   return new Set([...ENTITY_SORT_COLUMNS].filter((c) => c !== lead));

@@ -27,7 +27,7 @@ import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
-import { contribution, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { engagementRepo } from '../engagement/engagement.repo.ts';
 import { timeOrderedId } from '../ids.ts';
 import { reviewsRepo } from './reviews.repo.ts';
@@ -200,22 +200,8 @@ async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonl
   for (let i = 0; i < items.length; i += INSERT_CHUNK) {
     await reviewsRepo.insertBatch(trx, items.slice(i, i + INSERT_CHUNK).map((x) => x.row));
   }
-  const byEntity = new Map<string, ReturnType<typeof summaryDeltas>[number]>();
-  for (const x of items) {
-    for (const d of summaryDeltas(null, contribution(x.row))) {
-      const k = `${d.namespace}\u0000${d.entityId}`;
-      const acc = byEntity.get(k);
-      if (!acc) byEntity.set(k, { ...d, stars: [...d.stars] });
-      else {
-        acc.count += d.count;
-        acc.sum += d.sum;
-        d.stars.forEach((v, j) => {
-          acc.stars[j] = (acc.stars[j] ?? 0) + v;
-        });
-      }
-    }
-  }
-  await summariesRepo.applyMany(trx, p.siteId, [...byEntity.values()], now);
+  const deltas = mergeDeltas(items.flatMap((x) => summaryDeltas(null, contribution(x.row))));
+  await summariesRepo.applyMany(trx, p.siteId, deltas, now);
   await outboxRepo.append(trx, p.siteId, items.flatMap((x) => buildEvents(x.review, x.specs, 1, now)));
   const actor = auditActor(p);
   await appendAudit(
@@ -536,9 +522,7 @@ export async function mutateReview(
           relevance_score: next.relevance_score,
         });
         if (!ok) return null;
-        for (const d of summaryDeltas(contribution(row), contribution(next))) {
-          await summariesRepo.apply(trx, siteId, d, now);
-        }
+        await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
         const review = toReview(next);
         await outboxRepo.append(trx, siteId, buildEvents(review, m.events, row.event_sequence + 1, now));
         if (m.audit) await appendAudit(trx, [auditRow(siteId, id, m.audit, now)]);

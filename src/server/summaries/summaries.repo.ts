@@ -17,13 +17,10 @@ const oneSummary = preparedQuery((db, p: { siteId: string; namespace: string; en
 );
 
 export const summariesRepo = {
-  /** Adds a delta with one upsert; concurrent writers cannot lose an increment. */
-  apply: (db: Executor, siteId: string, d: SummaryDelta, at: string): Promise<void> => summariesRepo.applyMany(db, siteId, [d], at),
-
   /**
-   * Adds deltas of distinct entities with one multi-row upsert (a bulk create's hundred entities in one statement,
-   * its SQL compiled once per row count). The entities must be distinct: PostgreSQL refuses to update a row twice
-   * in one statement.
+   * Adds deltas with one multi-row upsert (SQL compiled once per row count), so concurrent writers cannot lose an
+   * increment. The entities must be distinct, as `summaryDeltas` and `mergeDeltas` give them: PostgreSQL refuses
+   * to update one row twice in a statement.
    */
   async applyMany(db: Executor, siteId: string, deltas: readonly SummaryDelta[], at: string): Promise<void> {
     const rows = deltas.map((d) => ({

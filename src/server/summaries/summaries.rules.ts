@@ -43,20 +43,32 @@ export function summaryDeltas(before: Contribution | null, after: Contribution |
   ) {
     return [];
   }
-  const out: SummaryDelta[] = [];
-  const add = (c: Contribution, sign: 1 | -1) => {
-    let d = out.find((x) => x.namespace === c.namespace && x.entityId === c.entityId);
-    if (!d) {
-      d = { namespace: c.namespace, entityId: c.entityId, count: 0, sum: 0, stars: [0, 0, 0, 0, 0] };
-      out.push(d);
-    }
-    d.count += sign;
-    d.sum += sign * c.rating;
-    d.stars[c.rating - 1] = (d.stars[c.rating - 1] ?? 0) + sign;
+  const one = (c: Contribution, sign: 1 | -1): SummaryDelta => {
+    const stars: SummaryDelta['stars'] = [0, 0, 0, 0, 0];
+    stars[c.rating - 1] = sign;
+    return { namespace: c.namespace, entityId: c.entityId, count: sign, sum: sign * c.rating, stars };
   };
-  if (before) add(before, -1);
-  if (after) add(after, 1);
-  return out.filter((d) => d.count !== 0 || d.sum !== 0 || d.stars.some((s) => s !== 0));
+  return mergeDeltas([...(before ? [one(before, -1)] : []), ...(after ? [one(after, 1)] : [])]);
+}
+
+/**
+ * Deltas summed per entity, one per (namespace, entityId) in first-seen order, those that change nothing dropped:
+ * what a multi-row upsert needs (PostgreSQL refuses to update one row twice in a statement).
+ */
+export function mergeDeltas(deltas: Iterable<SummaryDelta>): SummaryDelta[] {
+  const byEntity = new Map<string, SummaryDelta>();
+  for (const d of deltas) {
+    const key = `${d.namespace}\u0000${d.entityId}`;
+    const acc = byEntity.get(key);
+    if (!acc) {
+      byEntity.set(key, { ...d, stars: [...d.stars] });
+      continue;
+    }
+    acc.count += d.count;
+    acc.sum += d.sum;
+    acc.stars = acc.stars.map((n, i) => n + (d.stars[i] ?? 0)) as SummaryDelta['stars'];
+  }
+  return [...byEntity.values()].filter((d) => d.count !== 0 || d.sum !== 0 || d.stars.some((x) => x !== 0));
 }
 
 /** The columns a summary is read from. */
