@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * Compiles the server and CLI to plain JavaScript in `dist/` (one ES module bundle with a chunk per lazily loaded
+ * command; npm packages stay external). `bin/verdict.mjs` runs it when it is newer than every source file and
+ * falls back to the TypeScript sources through tsx otherwise, so an edit is never served stale.
+ *
+ * Why build at all: a server run through tsx keeps a second V8 isolate for the loader hooks, the transpiled modules
+ * and their source maps — about 100 MB of its resident memory on a 1,000,000-review database (docs/performance.md).
+ * Runs on `npm install` / `npm ci` (the `prepare` script) and by `npm run build`.
+ */
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist');
+
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: { verdict: join(root, 'src/cli/main.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
+// Loaded as a worker by URL next to the module that starts it (src/server/db/checkpointer.ts); every chunk lands
+// in dist/ itself, so the worker sits beside whichever chunk holds that code.
+copyFileSync(join(root, 'src/server/db/checkpointer.worker.cjs'), join(outdir, 'checkpointer.worker.cjs'));
