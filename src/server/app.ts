@@ -1,10 +1,11 @@
 /**
- * Wires one application instance over an open database: site cache, authenticator, job worker and the HTTP
- * server. Used by `verdict serve` and by the tests, so both run the same assembly.
+ * Wires one application instance over an open database: change signal and site cache, authenticator, job worker
+ * and the HTTP server. Used by `verdict serve` and by the tests, so both run the same assembly.
  */
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
+import { type ChangeSignal, createChangeSignal } from './db/change-signal.ts';
 import type { Db } from './db/database.ts';
 import type { Clock } from './deps.ts';
 import type { AppDeps } from './http/app-deps.ts';
@@ -23,16 +24,23 @@ export interface AppContext {
   webhookWorker: WebhookWorker;
   /** Trash purge and relevance decay; started when the server is ready, stopped when it closes. */
   maintenance: Maintenance;
+  /** What other processes changed, for the site cache; started when the server is ready, closed when it closes. */
+  changes: ChangeSignal;
 }
 
 export async function createApp(
   database: Db,
   config: Config,
-  opts: ServerOptions & { clock?: Clock } = {},
+  opts: ServerOptions & {
+    clock?: Clock;
+    /** Replaces the signal made from `database` (tests); the app closes it with the server either way. */
+    changes?: ChangeSignal;
+  } = {},
 ): Promise<AppContext> {
   const clock = opts.clock ?? (() => new Date());
   const base = { db: database.db, dialect: database.dialect, clock };
-  const sites = createSiteCache(database.db);
+  const changes = opts.changes ?? createChangeSignal(database.native);
+  const sites = createSiteCache(database.db, changes);
   let worker: JobWorker | undefined;
   const deps: AppDeps = {
     ...base,
@@ -42,6 +50,9 @@ export async function createApp(
     config,
   };
   const app = await buildServer(deps, opts);
+  // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
+  app.addHook('onReady', async () => changes.start(app.log));
+  app.addHook('onClose', () => changes.close());
   // Trash purge and relevance decay: starts with the server, stops when it closes.
   const maintenance = createMaintenance({ ...base, trashRetentionDays: config.trashRetentionDays, log: app.log });
   app.addHook('onReady', async () => maintenance.start());
@@ -53,5 +64,5 @@ export async function createApp(
     log: app.log,
     publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
   });
-  return { app, deps, worker, webhookWorker, maintenance };
+  return { app, deps, worker, webhookWorker, maintenance, changes };
 }

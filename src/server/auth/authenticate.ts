@@ -1,7 +1,8 @@
 /**
  * Turns the `Authorization` header (raw, as the official SDK sends it, or `Bearer …`) and `wix-site-id` into a
- * Principal. API keys are looked up by hash; visitor and member tokens are JWTs signed (HS256) with the site's
- * secret, so any instance sharing the database can verify them.
+ * Principal. API keys are looked up by hash through the site cache, which never serves a key revoked by this or
+ * another process (sites/site-cache.ts); visitor and member tokens are JWTs signed (HS256) with the site's secret,
+ * so any instance sharing the database can verify them.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
@@ -96,7 +97,7 @@ export function createAuthenticator(
       if (!token) throw unauthenticated();
       let principal: Principal;
       if (token.startsWith('vdt_')) {
-        const key = await sitesRepo.keyByHash(deps.db, hashKey(token));
+        const key = await deps.sites.keyByHash(hashKey(token));
         if (!key || key.revoked_at !== null) throw unauthenticated('Invalid API key');
         if (key.kind === 'admin') {
           principal = { kind: 'ADMIN', siteId: key.site_id, keyId: key.id };

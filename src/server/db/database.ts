@@ -30,9 +30,18 @@ import { shapedStatements } from './sqlite-statements.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * What Kysely does not reach, for the change signal (change-signal.ts): the SQLite connection itself (its
+ * `data_version` is read synchronously), or where a PostgreSQL connection of its own (for `LISTEN`) is opened.
+ */
+export type NativeDb =
+  | { dialect: 'sqlite'; sqlite: SqliteDatabase.Database }
+  | { dialect: 'postgres'; connectionString: string };
+
 export interface Db {
   db: Kysely<Database>;
   dialect: Dialect;
+  native: NativeDb;
   close(): Promise<void>;
   /**
    * Refreshes the query planner's statistics where the data changed a lot. SQLite plans without statistics can
@@ -90,6 +99,7 @@ export function openSqlite(path: string): Db {
   return {
     db,
     dialect: 'sqlite',
+    native: { dialect: 'sqlite', sqlite },
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
@@ -117,6 +127,7 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
   return {
     db,
     dialect: 'postgres',
+    native: { dialect: 'postgres', connectionString },
     close: () => db.destroy(),
     // Autovacuum analyzes on its own schedule; only a large table that was never analyzed is done now.
     optimize: async () => {

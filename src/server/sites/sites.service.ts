@@ -4,12 +4,21 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DEFAULT_SITE_SETTINGS, type Scope, type SiteSettings } from '../../contract/index.ts';
+import { announceChange } from '../db/change-signal.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
+import type { SiteCache } from './site-cache.ts';
 import { sitesRepo } from './sites.repo.ts';
 
 export const DEFAULT_SITE_NAME = 'default';
+
+/**
+ * What a change to a site or its keys needs: the database, and the cache of the process making it when it has one
+ * (a server does; the CLI does not), which is invalidated at once. Other processes learn of the change from the
+ * change signal: the commit itself on SQLite, a notification sent in the same transaction on PostgreSQL.
+ */
+export type SiteWriteDeps = DbDeps & { sites?: Pick<SiteCache, 'invalidate'> };
 
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
@@ -85,16 +94,35 @@ export async function getSiteSettings(deps: DbDeps, siteId: string): Promise<Sit
   return parseSettings(site);
 }
 
-/** Replaces the site's settings (validated by the route schema). */
-export async function updateSiteSettings(deps: DbDeps, siteId: string, settings: SiteSettings): Promise<SiteSettings> {
+/** Replaces the site's settings (validated by the route schema); every instance's site cache drops the old ones. */
+export async function updateSiteSettings(
+  deps: SiteWriteDeps,
+  siteId: string,
+  settings: SiteSettings,
+): Promise<SiteSettings> {
   const normalized: SiteSettings = {
     moderation: { mode: settings.moderation.mode, heldRatings: [...settings.moderation.heldRatings].sort() },
   };
-  await sitesRepo.updateSettings(deps.db, siteId, JSON.stringify(normalized));
+  await deps.db.transaction().execute(async (trx) => {
+    await sitesRepo.updateSettings(trx, siteId, JSON.stringify(normalized));
+    await announceChange(trx, deps.dialect, siteId);
+  });
+  deps.sites?.invalidate(siteId);
   return normalized;
 }
 
 export const listApiKeys = (deps: DbDeps, siteId: string): Promise<ApiKeyRow[]> => sitesRepo.listKeys(deps.db, siteId);
 
-export const revokeApiKey = (deps: DbDeps, siteId: string, keyId: string): Promise<boolean> =>
-  sitesRepo.revokeKey(deps.db, siteId, keyId, iso(deps.clock()));
+/**
+ * Revokes a key; false when the site has no active key with this id. The key is refused from the next request on,
+ * by this process and by every other one sharing the database (see `SiteWriteDeps`).
+ */
+export async function revokeApiKey(deps: SiteWriteDeps, siteId: string, keyId: string): Promise<boolean> {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const done = await sitesRepo.revokeKey(trx, siteId, keyId, iso(deps.clock()));
+    if (done) await announceChange(trx, deps.dialect, siteId);
+    return done;
+  });
+  if (revoked) deps.sites?.invalidate(siteId);
+  return revoked;
+}

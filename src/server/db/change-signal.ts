@@ -1,0 +1,201 @@
+/**
+ * Tells in-process caches that another process (the CLI, another server instance) may have changed the data they
+ * hold, so they drop it before serving it again.
+ *
+ * - SQLite: `PRAGMA data_version` on the server's own connection moves whenever another connection commits a change.
+ *   A commit that writes no page leaves it alone, and so does a PASSIVE checkpoint, the only kind the background
+ *   checkpointer runs (a RESTART or TRUNCATE one moves it: a needless drop, not a missed change). Reading it is a
+ *   prepared statement run synchronously (about 3 µs), so caches check it before every hit. The connection's own
+ *   commits do not move it: writers in this process invalidate the caches themselves.
+ * - PostgreSQL: a connection of its own `LISTEN`s on {@link CHANGE_CHANNEL}; writers `NOTIFY` it in the transaction
+ *   that makes the change ({@link announceChange}), so it is delivered when that transaction commits. While the
+ *   listener is not connected (before start, after a lost connection, while reconnecting) the signal cannot vouch
+ *   for anything and caches read the database; every reconnection makes them start over.
+ */
+import type SqliteDatabase from 'better-sqlite3';
+import type { FastifyBaseLogger } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { Dialect, NativeDb } from './database.ts';
+import type { Database } from './schema.ts';
+
+/** The PostgreSQL channel a change to a site or one of its API keys is announced on; the payload is the site id. */
+export const CHANGE_CHANNEL = 'verdict_sites';
+
+export interface ChangeSignal {
+  /**
+   * A value that differs from every earlier one once another process may have changed the data: a cache drops what
+   * it read under an earlier value. Undefined while changes made elsewhere cannot be seen (PostgreSQL listener not
+   * connected): caches then read the database and keep nothing.
+   */
+  epoch(): number | undefined;
+  /** Starts listening (PostgreSQL; nothing to do on SQLite); connection trouble is logged to `log`. */
+  start(log: FastifyBaseLogger): void;
+  /** Stops listening and closes the listener's connection; `epoch` is undefined from then on. */
+  close(): Promise<void>;
+}
+
+export interface ChangeSignalOptions {
+  /** First delay before reconnecting a lost PostgreSQL listener; doubles on each failure up to `reconnectMaxMs`. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** How often the idle listener proves its connection alive, and how long it waits for the answer. */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+/** The signal for this database: `data_version` on SQLite, a `LISTEN` connection on PostgreSQL. */
+export function createChangeSignal(native: NativeDb, opts: ChangeSignalOptions = {}): ChangeSignal {
+  return native.dialect === 'sqlite' ? sqliteSignal(native.sqlite) : postgresSignal(native.connectionString, opts);
+}
+
+/**
+ * Makes a change to a site or its keys visible to other processes' caches: on PostgreSQL a `NOTIFY`, delivered when
+ * `trx` commits and dropped if it rolls back; nothing on SQLite, where the commit itself moves `data_version`.
+ * Call it inside the transaction that makes the change.
+ */
+export async function announceChange(trx: Kysely<Database>, dialect: Dialect, siteId: string): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_notify(${CHANGE_CHANNEL}, ${siteId})`.execute(trx);
+}
+
+function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  return {
+    epoch() {
+      try {
+        return dataVersion.get() as number;
+      } catch {
+        // Connection closed or busy: nothing can be vouched for, so this one lookup reads the database.
+        return undefined;
+      }
+    },
+    start() {},
+    async close() {},
+  };
+}
+
+/** One attempt at a listening connection; `over` once it was lost or closed (it is never reused). */
+interface Attempt {
+  client: pg.Client;
+  over: boolean;
+  /** Set once `connect` has resolved: before that, ending the client would leave its connect pending. */
+  connected: boolean;
+  /** Settles when the client has closed its connection (set by `end`). */
+  ended?: Promise<void>;
+}
+
+function postgresSignal(connectionString: string, opts: ChangeSignalOptions): ChangeSignal {
+  const reconnectMinMs = opts.reconnectMinMs ?? 100;
+  const reconnectMaxMs = opts.reconnectMaxMs ?? 10_000;
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 5_000;
+
+  let epoch = 0;
+  /** The attempt under way or connected, if any. */
+  let current: Attempt | undefined;
+  /** True only while `current` is connected and listening: `epoch` is defined exactly then. */
+  let live = false;
+  let log: FastifyBaseLogger | undefined;
+  let closed = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let connecting: Promise<void> | undefined;
+
+  /** Ends an attempt once; the caches stop trusting the signal at once if it was the live one. */
+  function end(attempt: Attempt): void {
+    if (attempt.over) return;
+    attempt.over = true;
+    if (current === attempt) {
+      current = undefined;
+      live = false;
+      clearInterval(heartbeat);
+    }
+    // A client still connecting is ended by `connect` once it is through (or not at all, if it fails).
+    if (attempt.connected) attempt.ended = attempt.client.end().catch(() => {});
+  }
+
+  function lost(attempt: Attempt, err: unknown): void {
+    if (attempt.over) return;
+    end(attempt);
+    if (closed) return;
+    failures++;
+    log?.warn({ err }, 'change listener not connected: caches read the database until it is');
+    const delay = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** (failures - 1));
+    retry = setTimeout(
+      () => {
+        retry = undefined;
+        connecting = connect();
+      },
+      delay * (0.5 + Math.random() / 2),
+    );
+    retry.unref();
+  }
+
+  async function connect(): Promise<void> {
+    // The connect timeout bounds an attempt at an address that does not answer.
+    const client = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: heartbeatTimeoutMs });
+    const attempt: Attempt = { client, over: false, connected: false };
+    current = attempt;
+    // Always handled: an unhandled 'error' would end the process.
+    client.on('error', (err) => lost(attempt, err));
+    client.on('end', () => lost(attempt, new Error('connection ended')));
+    client.on('notification', () => {
+      epoch++;
+    });
+    try {
+      await client.connect();
+      attempt.connected = true;
+      if (attempt.over) {
+        attempt.ended = client.end().catch(() => {});
+        return;
+      }
+      await client.query(`listen ${CHANGE_CHANNEL}`);
+    } catch (err) {
+      lost(attempt, err);
+      return;
+    }
+    if (attempt.over) return;
+    // Whatever changed while nobody listened is unknown: caches start over.
+    epoch++;
+    live = true;
+    if (failures > 0) log?.info('change listener reconnected');
+    failures = 0;
+    let waiting = false;
+    heartbeat = setInterval(() => {
+      if (waiting) return;
+      waiting = true;
+      const timeout = setTimeout(() => lost(attempt, new Error('heartbeat timed out')), heartbeatTimeoutMs);
+      client.query('select 1').then(
+        () => {
+          waiting = false;
+          clearTimeout(timeout);
+        },
+        (err: unknown) => {
+          clearTimeout(timeout);
+          lost(attempt, err);
+        },
+      );
+    }, heartbeatMs);
+    heartbeat.unref();
+  }
+
+  return {
+    epoch: () => (live ? epoch : undefined),
+    start(l) {
+      log = l;
+      if (connecting || closed) return;
+      connecting = connect();
+    },
+    // An attempt still connecting is let through first: against an address that does not answer, close waits up to
+    // the connect timeout.
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const attempt = current;
+      if (attempt) end(attempt);
+      await connecting;
+      await attempt?.ended;
+    },
+  };
+}

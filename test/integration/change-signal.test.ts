@@ -1,0 +1,182 @@
+/**
+ * The change signal on real databases: on SQLite what moves `data_version` on the server's connection (and what must
+ * not, or the caches would be useless); on PostgreSQL the listener's life cycle: live only while connected, moved
+ * by a committed notification, down at once when its connection is lost, and a new epoch when it is back.
+ */
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
+import { openPostgres } from '../../src/server/db/database.ts';
+import { waitFor } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+const sqlite = dialects().find((d) => d.name === 'sqlite');
+const postgres = dialects().find((d) => d.name === 'postgres');
+
+/** A logger that keeps the lines it was given, for signals started outside an app. */
+function recordingLog() {
+  const lines: { level: number; msg: string }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as { level: number; msg: string });
+      done();
+    },
+  });
+  return { log: Fastify({ logger: { level: 'info', stream } }).log, lines };
+}
+const quiet = () => recordingLog().log;
+
+describe('change signal on sqlite', () => {
+  let db: TestDb;
+  let other: Database.Database;
+  let signal: ChangeSignal;
+  beforeAll(async () => {
+    db = await (sqlite as NonNullable<typeof sqlite>).open();
+    other = new Database(db.url.slice('sqlite:'.length));
+    other.pragma('busy_timeout = 5000');
+    signal = createChangeSignal(db.native);
+  });
+  afterAll(async () => {
+    other.close();
+    await db.dispose();
+  });
+
+  const insertSite = (d: { exec(sql: string): unknown }, id: string) =>
+    d.exec(
+      `insert into sites (id, name, client_id, token_secret, settings_json, created_at)
+       values ('${id}', '${id}', '${id}', 'secret', '{}', '2024-01-01T00:00:00.000Z')`,
+    );
+
+  it("does not move on the connection's own commits", async () => {
+    const before = signal.epoch();
+    expect(before).toBeTypeOf('number');
+    await db.db.transaction().execute(async (trx) => {
+      await sql`insert into sites (id, name, client_id, token_secret, settings_json, created_at)
+        values ('own-1', 'own-1', 'own-1', 'secret', '{}', '2024-01-01T00:00:00.000Z')`.execute(trx);
+    });
+    await sql`update sites set settings_json = '{"x":1}' where id = 'own-1'`.execute(db.db);
+    expect(signal.epoch()).toBe(before);
+  });
+
+  it('does not move on PASSIVE checkpoints by other connections, as the background checkpointer runs them', async () => {
+    const before = signal.epoch();
+    // Own commits while the background thread checkpoints every few milliseconds...
+    for (let i = 0; i < 200; i++) {
+      await sql`update sites set settings_json = ${JSON.stringify({ i, pad: 'x'.repeat(2000) })} where id = 'own-1'`.execute(
+        db.db,
+      );
+    }
+    // ...and one more checkpoint from here (busy while the thread runs one: PASSIVE never waits).
+    await waitFor('a PASSIVE checkpoint to run', async () => {
+      const [r] = other.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      return r && r.busy === 0 && r.checkpointed > 0 ? true : undefined;
+    });
+    expect(signal.epoch()).toBe(before);
+  });
+
+  it('moves once another connection commits a change', () => {
+    const before = signal.epoch() as number;
+    insertSite(other, 'other-1');
+    const after = signal.epoch() as number;
+    expect(after).not.toBe(before);
+    expect(signal.epoch()).toBe(after);
+  });
+
+  it('cannot vouch once its connection is closed', async () => {
+    const mine = await (sqlite as NonNullable<typeof sqlite>).open();
+    const s = createChangeSignal(mine.native);
+    expect(s.epoch()).toBeTypeOf('number');
+    await mine.dispose();
+    expect(s.epoch()).toBeUndefined();
+  });
+});
+
+describe.skipIf(!postgres)('change signal on postgres', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await (postgres as NonNullable<typeof postgres>).open();
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  /** A signal whose listener can be found in pg_stat_activity by its application name. */
+  function namedSignal(opts: Parameters<typeof createChangeSignal>[1] = {}) {
+    const name = `verdict_test_${Math.random().toString(36).slice(2)}`;
+    const signal = createChangeSignal(
+      { dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` },
+      opts,
+    );
+    const backends = async () =>
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)
+      ).rows.map((r) => r.pid);
+    return { signal, backends };
+  }
+
+  it('cannot vouch before it is started, nor after it is closed, and leaves no connection behind', async () => {
+    const { signal, backends } = namedSignal();
+    expect(signal.epoch()).toBeUndefined();
+    signal.start(quiet());
+    await waitFor('the listener to connect', async () => signal.epoch());
+    expect(await backends()).toHaveLength(1);
+    await signal.close();
+    expect(signal.epoch()).toBeUndefined();
+    await waitFor('the listener connection to be gone', async () =>
+      (await backends()).length === 0 ? true : undefined,
+    );
+  });
+
+  it('moves when a transaction that announced a change commits', async () => {
+    const { signal } = namedSignal();
+    signal.start(quiet());
+    try {
+      const before = await waitFor('the listener to connect', async () => signal.epoch());
+      const writer = openPostgres(db.url, 1);
+      try {
+        await writer.db.transaction().execute((trx) => announceChange(trx, 'postgres', 'some-site'));
+      } finally {
+        await writer.close();
+      }
+      await waitFor('the notification to arrive', async () => ((signal.epoch() ?? before) > before ? true : undefined));
+    } finally {
+      await signal.close();
+    }
+  });
+
+  it('cannot vouch once its connection is lost, and comes back with a new epoch', async () => {
+    const { signal, backends } = namedSignal({ reconnectMinMs: 10 });
+    signal.start(quiet());
+    try {
+      const before = await waitFor('the listener to connect', async () => signal.epoch());
+      const [pid] = await backends();
+      await sql`select pg_terminate_backend(${pid})`.execute(db.db);
+      const back = await waitFor('the listener to reconnect on a new connection', async () => {
+        const pids = await backends();
+        const epoch = signal.epoch();
+        return pids.length === 1 && pids[0] !== pid && epoch !== undefined ? epoch : undefined;
+      });
+      expect(back).toBeGreaterThan(before);
+    } finally {
+      await signal.close();
+    }
+  });
+
+  it('stays down while it cannot connect, retrying with a warning each time, until closed', async () => {
+    const signal = createChangeSignal(
+      { dialect: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:1/verdict' },
+      { reconnectMinMs: 5, reconnectMaxMs: 20 },
+    );
+    const { log, lines } = recordingLog();
+    signal.start(log);
+    await waitFor('three failed attempts', async () =>
+      lines.filter((l) => l.msg.startsWith('change listener not connected')).length >= 3 ? true : undefined,
+    );
+    expect(signal.epoch()).toBeUndefined();
+    await signal.close();
+    expect(signal.epoch()).toBeUndefined();
+  });
+});
