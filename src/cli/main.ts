@@ -1,5 +1,5 @@
 /**
- * `verdict <command>`: serve, migrate, keys. Each command lives in its own file; this one only dispatches.
+ * `verdict <command>`: serve, migrate, keys, import. Each command lives in its own file; this one only dispatches.
  */
 import { ConfigError } from '../server/config.ts';
 
@@ -11,6 +11,9 @@ Commands:
   keys create --kind admin|app [--name N] [--scopes a,b] [--app-id ID]
   keys list
   keys revoke <keyId>
+  import FILE [--format F] [--namespace NS] [--dry-run] [--json]
+                             Import reviews from a CSV or JSON export (formats: verdict, wix, judgeme,
+                             yotpo, woocommerce, shopify); re-running the same file creates nothing new
 
 Configuration comes from the environment (see README: DATABASE_URL, PORT, ...).`;
 
@@ -19,6 +22,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: async (args) => (await import('./serve.ts')).serveCommand(args),
   migrate: async (args) => (await import('./migrate.ts')).migrateCommand(args),
   keys: async (args) => (await import('./keys.ts')).keysCommand(args),
+  import: async (args) => (await import('./import.ts')).importCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

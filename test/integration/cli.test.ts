@@ -1,10 +1,10 @@
 /**
  * The real `verdict` CLI as an operator runs it: `node bin/verdict.mjs …` in a child process, configured only by
- * the environment. Covers migrate, keys, configuration errors, the first-start banner, graceful shutdown on SIGTERM,
+ * the environment. Covers migrate, keys, import, configuration errors, the first-start banner, graceful shutdown on SIGTERM,
  * and a CLI write beside a live server on the same SQLite file.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,48 @@ describe('verdict CLI on SQLite', SLOW, () => {
       const res = await verdict(['keys', 'create', '--kind', 'root'], env);
       expect(res.code).toBe(2);
       expect(res.stderr).toContain('--kind must be admin or app');
+    });
+  });
+
+  describe('import', () => {
+    // A Shopify Product Reviews export: two products, a pending review, an owner reply and a row with a bad rating.
+    const shopify = [
+      'product_handle,state,rating,title,author,email,location,body,reply,created_at,replied_at',
+      'wool-socks,published,5,Warm,Ann Lee,ann@example.com,Oslo,"Warm and soft,\nwould buy again",Thank you!,2024-03-01 10:00:00 UTC,2024-03-02 09:00:00 UTC',
+      'wool-socks,published,3,Okay,Bo,bo@example.com,,Fine,,2024-03-05 10:00:00 UTC,',
+      'wool-socks,unpublished,1,Bad,Cy,cy@example.com,,Itchy,,2024-03-06 10:00:00 UTC,',
+      'rain-coat,published,11,Huh,Di,di@example.com,,Eleven stars,,2024-03-07 10:00:00 UTC,',
+      'rain-coat,published,4,Dry,Ann Lee,ann@example.com,,Kept me dry,,2024-03-08 10:00:00 UTC,',
+    ].join('\n');
+    let file: string;
+    beforeAll(() => {
+      file = join(dir, 'shopify.csv');
+      writeFileSync(file, `${shopify}\n`);
+    });
+
+    it('--dry-run reports every row error with its line and writes nothing', async () => {
+      const res = await verdict(['import', file, '--format', 'shopify', '--dry-run'], env);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/^line 6: rating .*\n$/);
+      expect(res.stdout).toContain('Dry run: nothing was written.');
+      expect(res.stdout).toMatch(/to create\s+4\n/);
+      const again = await verdict(['import', file, '--format', 'shopify', '--json'], env);
+      expect(JSON.parse(again.stdout)).toMatchObject({ dryRun: false, created: 4, skipped: 0, failed: 1 });
+    });
+
+    it('creates nothing new when the file is imported again, and reconciles every entity with the file', async () => {
+      const res = await verdict(['import', file, '--format', 'shopify', '--json'], env);
+      expect(res.code).toBe(1);
+      const report = JSON.parse(res.stdout);
+      expect(report).toMatchObject({ rowsRead: 5, created: 0, skipped: 4, failed: 1, entities: 2, matching: 2, mismatches: [] });
+    });
+
+    it('refuses an unknown format or a missing file with exit 2', async () => {
+      expect((await verdict(['import', file, '--format', 'etsy'], env)).code).toBe(2);
+      const missing = await verdict(['import', join(dir, 'nope.csv')], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('cannot read');
+      expect((await verdict(['import'], env)).code).toBe(2);
     });
   });
 

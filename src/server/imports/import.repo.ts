@@ -1,0 +1,148 @@
+/** Queries of the import: existence checks in batches, contact lookups, and the SQLite index rebuild. */
+import { sql } from 'kysely';
+import type { ContactRow } from '../db/schema.ts';
+import { insertRows } from '../db/insert-rows.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+
+/** Values per `in` list: well under both drivers' bound-parameter limits. */
+const IN_CHUNK = 500;
+
+async function inChunks<T, R>(values: readonly T[], run: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < values.length; i += IN_CHUNK) out.push(...(await run(values.slice(i, i + IN_CHUNK))));
+  return out;
+}
+
+/** Indexes and triggers of `reviews` taken down for a rebuild, with where the new rows start. */
+export interface SavedIndexes {
+  indexes: string[];
+  triggers: string[];
+  lastRowid: number;
+}
+
+export const importRepo = {
+  /** Which of these review ids exist in the site, deleted or not, with when they were created. */
+  existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; created_at: string }[]> =>
+    inChunks(ids, (chunk) =>
+      db.selectFrom('reviews').select(['id', 'created_at']).where('site_id', '=', siteId).where('id', 'in', chunk).execute(),
+    ),
+
+  contactsByEmail: (db: Executor, siteId: string, emailsNormalized: readonly string[]): Promise<ContactRow[]> =>
+    inChunks(emailsNormalized, (chunk) =>
+      db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).where('email_normalized', 'in', chunk).execute(),
+    ),
+
+  insertContacts: async (db: Executor, rows: readonly ContactRow[]): Promise<void> => {
+    for (let i = 0; i < rows.length; i += IN_CHUNK) {
+      await insertRows(db, 'contacts', rows.slice(i, i + IN_CHUNK), (r) => db.insertInto('contacts').values([...r]));
+    }
+  },
+
+  /**
+   * The live (namespace, entity, author) slots held by these contacts, by id (`c:<id>`) or by normalized email
+   * (`e:<email>`), the two ways an import row names its author.
+   */
+  liveSlots: async (
+    db: Executor,
+    siteId: string,
+    contactIds: readonly string[],
+    emailsNormalized: readonly string[],
+  ): Promise<{ namespace: string; entity_id: string; author: string }[]> => [
+    ...(await inChunks(contactIds, async (chunk) =>
+      (
+        await db
+          .selectFrom('reviews')
+          .select(['namespace', 'entity_id', 'contact_id'])
+          .where('site_id', '=', siteId)
+          .where('contact_id', 'in', chunk)
+          .where('deleted_at', 'is', null)
+          .execute()
+      ).map((r) => ({ namespace: r.namespace, entity_id: r.entity_id, author: `c:${r.contact_id}` })),
+    )),
+    ...(await inChunks(emailsNormalized, async (chunk) =>
+      (
+        await db
+          .selectFrom('reviews as r')
+          .innerJoin('contacts as c', (j) => j.onRef('c.site_id', '=', 'r.site_id').onRef('c.id', '=', 'r.contact_id'))
+          .select(['r.namespace', 'r.entity_id', 'c.email_normalized'])
+          .where('c.site_id', '=', siteId)
+          .where('c.email_normalized', 'in', chunk)
+          .where('r.deleted_at', 'is', null)
+          .execute()
+      ).map((r) => ({ namespace: r.namespace, entity_id: r.entity_id, author: `e:${r.email_normalized}` })),
+    )),
+  ],
+
+  /**
+   * Every live slot of the site, keyed by the author's contact id and, when the contact has one, by its email:
+   * what an index rebuild checks rows against once the indexes are gone.
+   */
+  allLiveSlots: async (db: Executor, siteId: string): Promise<{ namespace: string; entity_id: string; author: string }[]> => {
+    const rows = await db
+      .selectFrom('reviews as r')
+      .leftJoin('contacts as c', (j) => j.onRef('c.site_id', '=', 'r.site_id').onRef('c.id', '=', 'r.contact_id'))
+      .select(['r.namespace', 'r.entity_id', 'r.contact_id', 'c.email_normalized'])
+      .where('r.site_id', '=', siteId)
+      .where('r.deleted_at', 'is', null)
+      .where('r.contact_id', 'is not', null)
+      .execute();
+    return rows.flatMap((r) => [
+      { namespace: r.namespace, entity_id: r.entity_id, author: `c:${r.contact_id}` },
+      ...(r.email_normalized ? [{ namespace: r.namespace, entity_id: r.entity_id, author: `e:${r.email_normalized}` }] : []),
+    ]);
+  },
+
+  /** Reviews in the whole database (every site shares the indexes a rebuild would sort). */
+  reviewCount: async (db: Executor): Promise<number> =>
+    Number((await db.selectFrom('reviews').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+
+  /** Published count and rating sum of these entities' summaries, keyed `namespace \0 entityId`. */
+  summaries: async (
+    db: Executor,
+    siteId: string,
+    entities: readonly { namespace: string; entityId: string }[],
+  ): Promise<Map<string, { count: number; sum: number }>> => {
+    const out = new Map<string, { count: number; sum: number }>();
+    const wanted = new Set(entities.map((e) => `${e.namespace}\u0000${e.entityId}`));
+    const rows = await inChunks([...new Set(entities.map((e) => e.entityId))], (chunk) =>
+      db
+        .selectFrom('entity_summaries')
+        .select(['namespace', 'entity_id', 'review_count', 'rating_sum'])
+        .where('site_id', '=', siteId)
+        .where('entity_id', 'in', chunk)
+        .execute(),
+    );
+    for (const r of rows) {
+      const key = `${r.namespace}\u0000${r.entity_id}`;
+      if (wanted.has(key)) out.set(key, { count: Number(r.review_count), sum: Number(r.rating_sum) });
+    }
+    return out;
+  },
+
+  /**
+   * SQLite, inside the import's transaction: drops the secondary indexes and the search-index triggers of
+   * `reviews` (the primary key stays), remembering their definitions and the last rowid before the import.
+   */
+  dropReviewIndexes: async (trx: Executor): Promise<SavedIndexes> => {
+    const defs = await sql<{ type: string; name: string; sql: string }>`
+      select type, name, sql from sqlite_master
+      where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null`.execute(trx);
+    const last = await sql<{ m: number }>`select coalesce(max(rowid), 0) as m from reviews`.execute(trx);
+    for (const d of defs.rows) {
+      await sql`drop ${sql.raw(d.type)} ${sql.id(d.name)}`.execute(trx);
+    }
+    return {
+      indexes: defs.rows.filter((d) => d.type === 'index').map((d) => d.sql),
+      triggers: defs.rows.filter((d) => d.type === 'trigger').map((d) => d.sql),
+      lastRowid: Number(last.rows[0]?.m ?? 0),
+    };
+  },
+
+  /** Builds the dropped indexes again, indexes the new rows for search, and puts the triggers back. */
+  restoreReviewIndexes: async (trx: Executor, saved: SavedIndexes): Promise<void> => {
+    for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
+    await sql`insert into reviews_fts(rowid, title, body)
+      select rowid, title, body from reviews where rowid > ${saved.lastRowid}`.execute(trx);
+    for (const ddl of saved.triggers) await sql.raw(ddl).execute(trx);
+  },
+};

@@ -1,0 +1,479 @@
+/**
+ * `verdict import`: writes reviews read from another platform's export (PRODUCT.md §8), in one pass over the file:
+ * each chunk of rows is checked against the file so far and the database, then written (`--dry-run` only checks).
+ * Re-running a file creates nothing new: a row's review id is derived from its source identity, and ids already
+ * present are skipped.
+ *
+ * What an import writes differs from `bulkCreateReview` on purpose: the rows keep their source status, date, reply
+ * and verified flag (moderation rules are not applied to reviews that were already live elsewhere), and no
+ * per-review events are emitted — a migration of a million old reviews is not a million "review created"
+ * notifications for webhook consumers. Summaries are updated in the same transaction as the rows.
+ *
+ * A large import into a small SQLite database rebuilds the review indexes instead of maintaining them row by row:
+ * one transaction drops them, appends the rows, builds the indexes and the search index again and commits, so
+ * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
+ */
+import { createHash } from 'node:crypto';
+import type { ContactRow, NewReviewRow } from '../db/schema.ts';
+import { type DbDeps, iso } from '../deps.ts';
+import { isUniqueViolation } from '../errors.ts';
+import { timeOrderedId } from '../ids.ts';
+import { normalizeEmail } from '../contacts/contacts.service.ts';
+import { contentFingerprint } from '../reviews/reviews.rules.ts';
+import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import { score } from '../reviews/reviews.service.ts';
+import { summariesRepo } from '../summaries/summaries.repo.ts';
+import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { GUID_PATTERN } from '../../contract/index.ts';
+import type { ImportRecord, ImportRow, RowError } from './import.formats.ts';
+import { importRepo } from './import.repo.ts';
+
+/** Rows checked or written per round of database work. */
+const CHUNK = 1000;
+/** Rows per multi-row insert statement (28 parameters each, far below either driver's limit). */
+const INSERT_CHUNK = 200;
+/** Errors kept in the report; every error still reaches `onError`, and `failed` counts them all. */
+const REPORT_ERRORS = 1000;
+
+export interface ImportProgress {
+  phase: 'checking' | 'writing' | 'indexing';
+  /** Rows read so far. */
+  rows: number;
+}
+
+export interface EntityCheck {
+  namespace: string;
+  entityId: string;
+  /** Published reviews of the entity in the file, and their average rating. */
+  file: { count: number; average: number };
+  /** The entity's summary in Verdict after the import (reviews that were there before count too). */
+  verdict: { count: number; average: number };
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  rowsRead: number;
+  created: number;
+  /** Rows whose review is already in Verdict (an earlier run of the same file). */
+  skipped: number;
+  failed: number;
+  /** The first errors; `failed` counts every one. */
+  errors: RowError[];
+  /** Entities in the file, and how many of them agree with Verdict's summary after the import. */
+  entities: number;
+  matching: number;
+  /** Entities whose published count or average differ from the file (at most 100), for the operator to look at. */
+  mismatches: EntityCheck[];
+  /** Whether the review indexes were rebuilt after the rows were appended (SQLite, large import). */
+  indexesRebuilt: boolean;
+}
+
+export interface ImportOptions {
+  siteId: string;
+  /** The file's format: part of each row's source identity. */
+  format: string;
+  dryRun?: boolean;
+  /** Rebuild the review indexes instead of maintaining them: `auto` decides by the sizes (SQLite only). */
+  rebuildIndexes?: boolean | 'auto';
+  /** About how many rows the file holds (the CLI estimates it from the file's size): weighs the index rebuild. */
+  expectedRows?: number;
+  onError?: (error: RowError) => void;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/**
+ * The review id of an imported row: the review date's milliseconds in the place a UUIDv7 keeps its time (so rows
+ * land in date order at the end of the id index, as generated ids do), then 74 bits of a hash of the site and the
+ * row's source identity, with the UUIDv8 version and RFC 4122 variant bits. The same row of the same file gives the
+ * same id on every run.
+ */
+export function importedReviewId(siteId: string, sourceId: string, reviewDate: string): string {
+  const ms = Math.max(0, Math.min(Date.parse(reviewDate), 0xffffffffffff));
+  const time = ms.toString(16).padStart(12, '0');
+  const h = createHash('sha256').update(siteId).update('\u0000').update(sourceId).digest('hex');
+  const variant = ((Number.parseInt(h.slice(3, 4), 16) & 0x3) | 0x8).toString(16);
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-8${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
+}
+
+const GUID = new RegExp(GUID_PATTERN);
+
+/**
+ * A row's review id: a source id that is a GUID already (a Verdict or Wix review id) is kept, so code that stored
+ * review ids keeps working after the move; any other is derived from the format and the source id.
+ */
+function reviewIdOf(siteId: string, format: string, r: ImportRecord): string {
+  return GUID.test(r.sourceId) ? r.sourceId.toLowerCase() : importedReviewId(siteId, `${format}:${r.sourceId}`, r.reviewDate);
+}
+
+interface Checked {
+  record: ImportRecord;
+  id: string;
+}
+
+const slotOf = (namespace: string, entityId: string, author: string) =>
+  createHash('sha1').update(`${namespace}\u0000${entityId}\u0000${author}`).digest('base64');
+
+const authorOf = (r: ImportRecord): string | null =>
+  r.contactId ? `c:${r.contactId}` : r.authorEmail ? `e:${normalizeEmail(r.authorEmail)}` : null;
+
+const conflict = (r: ImportRecord, description: string): RowError => ({
+  line: r.line,
+  sourceId: r.sourceId,
+  violations: [{ field: 'author', description, violatedRule: 'ALREADY_EXISTS' }],
+});
+
+/**
+ * The checks of one run, chunk by chunk: a row's review already in Verdict (skipped), a row repeating an earlier
+ * one, an author's second review of one entity (in the file, or live in Verdict). Keeps the counts, the first errors
+ * and the file's published count and rating sum per entity.
+ */
+class Checker {
+  rowsRead = 0;
+  valid = 0;
+  skipped = 0;
+  failed = 0;
+  readonly errors: RowError[] = [];
+  readonly fileStats = new Map<string, { namespace: string; entityId: string; count: number; sum: number }>();
+  readonly #slots = new Set<string>();
+
+  /**
+   * @param runAt the creation time of every row this run writes: a review already present with this creation time
+   *   was written by this run, so its row repeats an earlier one of the file (rather than an earlier run's).
+   */
+  constructor(
+    private readonly siteId: string,
+    private readonly format: string,
+    private readonly runAt: string,
+    private readonly onError: ((e: RowError) => void) | undefined,
+  ) {}
+
+  #repeats(r: ImportRecord): void {
+    this.fail({
+      line: r.line,
+      sourceId: r.sourceId,
+      violations: [{ field: 'id', description: 'repeats a row earlier in the file', violatedRule: 'DUPLICATE' }],
+    });
+  }
+
+  fail(e: RowError): void {
+    this.failed++;
+    if (this.errors.length < REPORT_ERRORS) this.errors.push(e);
+    this.onError?.(e);
+  }
+
+  /** Counts a row read; returns it with its review id when it is a record to check, or undefined (an error). */
+  read(row: ImportRow): Checked | undefined {
+    this.rowsRead++;
+    if (!row.ok) {
+      this.fail(row.error);
+      return undefined;
+    }
+    const r = row.record;
+    if (r.status === 'APPROVED') {
+      const key = `${r.namespace}\u0000${r.entityId}`;
+      const s = this.fileStats.get(key) ?? { namespace: r.namespace, entityId: r.entityId, count: 0, sum: 0 };
+      s.count++;
+      s.sum += r.rating;
+      this.fileStats.set(key, s);
+    }
+    return { record: r, id: reviewIdOf(this.siteId, this.format, r) };
+  }
+
+  /** Marks slots held in Verdict before the run (the index rebuild reads them all up front). */
+  holdSlots(slots: Iterable<{ namespace: string; entity_id: string; author: string }>): void {
+    for (const s of slots) this.#slots.add(slotOf(s.namespace, s.entity_id, s.author));
+  }
+
+  /**
+   * The rows of `chunk` to write. `db` answers which ids exist and, unless the slots were all read up front
+   * (`slotsFromDb` false), which authors' slots are live.
+   */
+  async check(db: DbDeps['db'], chunk: readonly Checked[], slotsFromDb: boolean): Promise<Checked[]> {
+    const present = new Map(
+      (await importRepo.existingIds(db, this.siteId, chunk.map((c) => c.id))).map((r) => [r.id, r.created_at]),
+    );
+    const inChunk = new Set<string>();
+    const fresh = chunk.filter((c) => {
+      const createdAt = present.get(c.id);
+      if (inChunk.has(c.id) || createdAt === this.runAt) {
+        this.#repeats(c.record);
+        return false;
+      }
+      inChunk.add(c.id);
+      if (createdAt === undefined) return true;
+      this.skipped++;
+      return false;
+    });
+    const taken = new Set<string>();
+    if (slotsFromDb) {
+      const contactIds = [...new Set(fresh.flatMap((c) => (c.record.contactId ? [c.record.contactId] : [])))];
+      const emails = [
+        ...new Set(fresh.flatMap((c) => (!c.record.contactId && c.record.authorEmail ? [normalizeEmail(c.record.authorEmail)] : []))),
+      ];
+      for (const s of await importRepo.liveSlots(db, this.siteId, contactIds, emails)) {
+        taken.add(slotOf(s.namespace, s.entity_id, s.author));
+      }
+    }
+    const out: Checked[] = [];
+    for (const c of fresh) {
+      const r = c.record;
+      const author = authorOf(r);
+      if (author) {
+        const slot = slotOf(r.namespace, r.entityId, author);
+        if (taken.has(slot)) {
+          this.fail(conflict(r, 'already has a live review of this entity in Verdict'));
+          continue;
+        }
+        if (this.#slots.has(slot)) {
+          this.fail(conflict(r, 'has another review of this entity in Verdict or earlier in the file'));
+          continue;
+        }
+        this.#slots.add(slot);
+      }
+      out.push(c);
+    }
+    this.valid += out.length;
+    return out;
+  }
+}
+
+/** The rows read, in chunks, each row counted by the checker; errors in the file are reported as they are read. */
+async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker): AsyncGenerator<Checked[]> {
+  let chunk: Checked[] = [];
+  for await (const row of rows) {
+    const c = checker.read(row);
+    if (c) chunk.push(c);
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The review row of an imported record: its source status, dates, reply and flags; no events, revision 1. */
+function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): NewReviewRow {
+  const now = iso(nowDate);
+  const row = {
+    site_id: siteId,
+    id,
+    namespace: r.namespace,
+    entity_id: r.entityId,
+    contact_id: contactId,
+    author_name: r.authorName,
+    title: r.title,
+    body: r.body,
+    media_json: JSON.stringify(r.media),
+    rating: r.rating,
+    reply_message: r.reply?.message ?? null,
+    reply_created_at: r.reply ? (r.reply.date ?? now) : null,
+    reply_updated_at: r.reply ? (r.reply.date ?? now) : null,
+    found_helpful: 0,
+    found_unhelpful: 0,
+    helpfulness: 0,
+    moderation_status: r.status,
+    manually_changed: 0,
+    revision: 1,
+    verified: r.verified ? 1 : 0,
+    origin_type: 'ORGANIC',
+    origin_app_id: null,
+    review_date: r.reviewDate,
+    relevance_score: 0,
+    publish_count: r.status === 'APPROVED' ? 1 : 0,
+    event_sequence: 0,
+    content_hash: contentFingerprint({
+      namespace: r.namespace,
+      entityId: r.entityId,
+      contactId,
+      title: r.title,
+      body: r.body,
+      media: r.media,
+      rating: r.rating,
+    }),
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  row.relevance_score = score(row, nowDate, r.media);
+  return row;
+}
+
+/** The contact of each email in `records`: found by normalized email, or created with the row's author name. */
+async function contactsFor(
+  db: DbDeps['db'],
+  siteId: string,
+  records: readonly ImportRecord[],
+  now: string,
+): Promise<Map<string, string>> {
+  const byEmail = new Map<string, string>();
+  const wanted = new Map<string, ImportRecord>();
+  for (const r of records) {
+    if (!r.contactId && r.authorEmail) {
+      const e = normalizeEmail(r.authorEmail);
+      if (!wanted.has(e)) wanted.set(e, r);
+    }
+  }
+  if (wanted.size === 0) return byEmail;
+  for (const c of await importRepo.contactsByEmail(db, siteId, [...wanted.keys()])) {
+    if (c.email_normalized) byEmail.set(c.email_normalized, c.id);
+  }
+  const created: ContactRow[] = [];
+  for (const [e, r] of wanted) {
+    if (byEmail.has(e)) continue;
+    const id = timeOrderedId();
+    byEmail.set(e, id);
+    created.push({
+      site_id: siteId,
+      id,
+      name: r.authorName,
+      name_first: r.authorName,
+      name_last: null,
+      email: (r.authorEmail as string).trim(),
+      email_normalized: e,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  await importRepo.insertContacts(db, created);
+  return byEmail;
+}
+
+/** Writes one chunk of checked records (contacts, reviews, their summary change) in the caller's transaction. */
+async function writeChunk(db: DbDeps['db'], siteId: string, chunk: readonly Checked[], nowDate: Date): Promise<void> {
+  const now = iso(nowDate);
+  const contacts = await contactsFor(
+    db,
+    siteId,
+    chunk.map((c) => c.record),
+    now,
+  );
+  const rows = chunk.map(({ record: r, id }) =>
+    reviewRow(siteId, id, r, r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null), nowDate),
+  );
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
+  const deltas = mergeDeltas(rows.flatMap((row) => summaryDeltas(null, contribution(row as Parameters<typeof contribution>[0]))));
+  await summariesRepo.applyMany(db, siteId, deltas, now);
+}
+
+/**
+ * Imports the rows `open()` reads, in one pass. Returns the reconciliation report; row errors go to `onError` as
+ * they are found and never stop the import.
+ */
+export async function importReviews(
+  deps: DbDeps & { optimize?: () => Promise<void> },
+  open: () => AsyncIterable<ImportRow>,
+  opts: ImportOptions,
+): Promise<ImportReport> {
+  const nowDate = deps.clock();
+  const checker = new Checker(opts.siteId, opts.format, iso(nowDate), opts.onError);
+  const rebuild = !opts.dryRun && deps.dialect === 'sqlite' && (await shouldRebuild(deps, opts));
+  let written = 0;
+  const progress = (phase: ImportProgress['phase']) => opts.onProgress?.({ phase, rows: checker.rowsRead });
+
+  if (opts.dryRun) {
+    for await (const chunk of chunksOf(open(), checker)) {
+      await checker.check(deps.db, chunk, true);
+      progress('checking');
+    }
+  } else if (rebuild) {
+    await deps.db.transaction().execute(async (trx) => {
+      // The slot lookups need the indexes about to be dropped: every live slot of the site is read first.
+      checker.holdSlots(await importRepo.allLiveSlots(trx, opts.siteId));
+      const saved = await importRepo.dropReviewIndexes(trx);
+      for await (const chunk of chunksOf(open(), checker)) {
+        const rows = await checker.check(trx, chunk, false);
+        await writeChunk(trx, opts.siteId, rows, nowDate);
+        written += rows.length;
+        progress('writing');
+      }
+      progress('indexing');
+      try {
+        await importRepo.restoreReviewIndexes(trx, saved);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // The checks keep one review per author and entity, by contact id or by email; a file that names one
+        // author both ways can still hold two. The transaction rolls back: nothing is imported.
+        throw new Error(
+          "two rows of the file are one author's reviews of one entity (named once by contact id, once by email); nothing was imported. Run again with --keep-indexes to have those rows reported by line",
+          { cause: err },
+        );
+      }
+    });
+  } else {
+    for await (const chunk of chunksOf(open(), checker)) {
+      let rows: Checked[] = [];
+      try {
+        await deps.db.transaction().execute(async (trx) => {
+          rows = await checker.check(trx, chunk, true);
+          await writeChunk(trx, opts.siteId, rows, nowDate);
+        });
+        written += rows.length;
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // PostgreSQL: a writer beside the import took an author's slot after the check. Row by row, so only the
+        // rows that collide fail.
+        for (const one of rows) {
+          try {
+            await deps.db.transaction().execute((trx) => writeChunk(trx, opts.siteId, [one], nowDate));
+            written++;
+          } catch (e) {
+            if (!isUniqueViolation(e)) throw e;
+            checker.valid--;
+            checker.fail(conflict(one.record, 'was taken by a review written while the import ran'));
+          }
+        }
+      }
+      progress('writing');
+    }
+  }
+  if (written > 0) await deps.optimize?.();
+  return report(deps, opts, checker, rebuild, written);
+}
+
+/**
+ * Rebuilding sorts every row of the table, existing and new; maintaining costs a random write per new row per
+ * index, several times as much per row (docs/performance.md): rebuild unless the table is far larger than the file.
+ */
+async function shouldRebuild(deps: DbDeps, opts: ImportOptions): Promise<boolean> {
+  if (opts.rebuildIndexes !== undefined && opts.rebuildIndexes !== 'auto') return opts.rebuildIndexes;
+  const existing = await importRepo.reviewCount(deps.db);
+  return existing <= 4 * Math.max(opts.expectedRows ?? 0, 2_500);
+}
+
+async function report(
+  deps: DbDeps,
+  opts: ImportOptions,
+  checker: Checker,
+  rebuilt: boolean,
+  written: number,
+): Promise<ImportReport> {
+  const stats = [...checker.fileStats.values()];
+  const summaries = opts.dryRun ? new Map() : await importRepo.summaries(deps.db, opts.siteId, stats);
+  const mismatches: EntityCheck[] = [];
+  let matching = 0;
+  for (const s of stats) {
+    const v = summaries.get(`${s.namespace}\u0000${s.entityId}`) ?? { count: 0, sum: 0 };
+    const check: EntityCheck = {
+      namespace: s.namespace,
+      entityId: s.entityId,
+      file: { count: s.count, average: round2(s.sum / s.count) },
+      verdict: { count: v.count, average: v.count ? round2(v.sum / v.count) : 0 },
+    };
+    if (check.file.count === check.verdict.count && check.file.average === check.verdict.average) matching++;
+    else if (mismatches.length < 100) mismatches.push(check);
+  }
+  return {
+    dryRun: opts.dryRun === true,
+    rowsRead: checker.rowsRead,
+    created: opts.dryRun ? checker.valid : written,
+    skipped: checker.skipped,
+    failed: checker.failed,
+    errors: checker.errors,
+    entities: stats.length,
+    matching: opts.dryRun ? 0 : matching,
+    mismatches: opts.dryRun ? [] : mismatches,
+    indexesRebuilt: rebuilt,
+  };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,313 @@
+/**
+ * The import's write side (`importReviews`), fed records directly: what it creates and how the API then shows it,
+ * idempotent re-runs, row errors passed through with their lines, author uniqueness against the file and the
+ * database, dry runs, and on SQLite the index rebuild of a large import (same indexes, search, triggers, all or
+ * nothing). The file formats are tested with their reader (src/server/imports/*.test.ts).
+ */
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImportRecord, ImportRow, RowError } from '../../src/server/imports/import.formats.ts';
+import { importedReviewId, importReviews, type ImportOptions } from '../../src/server/imports/import.service.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+const record = (line: number, over: Partial<ImportRecord> = {}): ImportRecord => ({
+  line,
+  sourceId: `src-${line}`,
+  namespace: 'stores',
+  entityId: 'product-1',
+  contactId: null,
+  authorName: `Customer ${line}`,
+  authorEmail: `customer-${line}@example.com`,
+  title: `Title ${line}`,
+  body: `Body of review ${line}`,
+  rating: (line % 5) + 1,
+  media: [],
+  reviewDate: new Date(Date.UTC(2023, 0, 1) + line * 60_000).toISOString(),
+  status: 'APPROVED',
+  reply: null,
+  verified: false,
+  ...over,
+});
+
+async function* rowsOf(rows: readonly ImportRow[]): AsyncIterable<ImportRow> {
+  yield* rows;
+}
+const ok = (r: ImportRecord): ImportRow => ({ ok: true, record: r });
+
+describe.each(dialects())('import on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+  });
+  afterAll(async () => {
+    await t.close();
+    await db.dispose();
+  });
+
+  const run = (site: TestSite, rows: readonly ImportRow[], over: Partial<ImportOptions> = {}) => {
+    const errors: RowError[] = [];
+    const report = importReviews(
+      { ...t.deps, optimize: () => db.optimize() },
+      () => rowsOf(rows),
+      { siteId: site.siteId, format: 'verdict', onError: (e) => errors.push(e), ...over },
+    );
+    return report.then((r) => ({ report: r, errors }));
+  };
+  const summary = async (site: TestSite, entityId: string) =>
+    (
+      await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entityId}`, {
+        auth: site.adminKey,
+      })
+    ).body.summary;
+
+  it('creates the reviews with their source date, status, reply and author, visible through the API', async () => {
+    const site = await buildSite(t);
+    const rows = [
+      record(2, { rating: 5, reply: { message: 'Thanks!', date: '2023-02-01T10:00:00.000Z' }, verified: true }),
+      record(3, { rating: 2 }),
+      record(4, { status: 'PENDING', rating: 1 }),
+      record(5, { status: 'REJECTED', rating: 1, entityId: 'product-2' }),
+    ];
+    const { report, errors } = await run(site, rows.map(ok));
+    expect(errors).toEqual([]);
+    expect(report).toMatchObject({ rowsRead: 4, created: 4, skipped: 0, failed: 0, entities: 1, matching: 1 });
+
+    const id = importedReviewId(site.siteId, 'verdict:src-2', rows[0]!.reviewDate);
+    const got = await call(t.app, 'GET', `/reviews/v1/reviews/${id}`, { auth: site.adminKey });
+    expect(got.status).toBe(200);
+    expect(got.body.review).toMatchObject({
+      id,
+      entityId: 'product-1',
+      reviewDate: '2023-01-01T00:02:00.000Z',
+      content: { title: 'Title 2', body: 'Body of review 2', rating: 5 },
+      author: { authorName: 'Customer 2' },
+      reply: { message: 'Thanks!' },
+      verified: true,
+      moderation: { moderationStatus: 'APPROVED', manuallyChanged: false },
+    });
+    expect(got.body.review.createdDate).not.toBe(got.body.review.reviewDate);
+    // The author became a contact, found by email.
+    const contact = await t.deps.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('site_id', '=', site.siteId)
+      .where('email_normalized', '=', 'customer-2@example.com')
+      .executeTakeFirstOrThrow();
+    expect(got.body.review.author.contactId).toBe(contact.id);
+
+    // Only the published reviews count, as they would for reviews written in Verdict.
+    expect(await summary(site, 'product-1')).toMatchObject({ count: 2, average: 3.5, histogram: { '2': 1, '5': 1 } });
+    expect(await summary(site, 'product-2')).toMatchObject({ count: 0 });
+    const pending = await call(t.app, 'GET', `/reviews/v1/reviews/${importedReviewId(site.siteId, 'verdict:src-4', rows[2]!.reviewDate)}`, {
+      auth: await site.visitorToken(),
+    });
+    expect(pending.status).toBe(404);
+
+    // No per-review events: consumers are not told of a migration as a million new reviews.
+    const events = await t.deps.db
+      .selectFrom('outbox_events')
+      .select('id')
+      .where('site_id', '=', site.siteId)
+      .execute();
+    expect(events).toEqual([]);
+  });
+
+  it('creates nothing new when the same rows are imported again', async () => {
+    const site = await buildSite(t);
+    const rows = [record(2), record(3), record(4, { entityId: 'product-9' })].map(ok);
+    expect((await run(site, rows)).report.created).toBe(3);
+    const again = await run(site, rows);
+    expect(again.report).toMatchObject({ rowsRead: 3, created: 0, skipped: 3, failed: 0, matching: 2 });
+    expect(await summary(site, 'product-1')).toMatchObject({ count: 2 });
+    const count = await t.deps.db
+      .selectFrom('reviews')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('site_id', '=', site.siteId)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(3);
+  });
+
+  it('passes row errors through with their lines and imports every other row', async () => {
+    const site = await buildSite(t);
+    const bad: RowError = { line: 3, violations: [{ field: 'rating', description: 'must be 1 to 5' }] };
+    const { report, errors } = await run(site, [ok(record(2)), { ok: false, error: bad }, ok(record(4))]);
+    expect(report).toMatchObject({ rowsRead: 3, created: 2, failed: 1 });
+    expect(errors).toEqual([bad]);
+    expect(report.errors).toEqual([bad]);
+  });
+
+  it('refuses a second review of one entity by one author, in the file or already in Verdict, by its line', async () => {
+    const site = await buildSite(t);
+    const created = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+      auth: site.adminKey,
+      body: { namespace: 'stores', entityId: 'product-1', name: 'Held', email: 'Held@Example.com', content: { rating: 4 } },
+    });
+    expect(created.status).toBe(200);
+    const rows = [
+      record(2, { authorEmail: 'twice@example.com' }),
+      record(3, { authorEmail: 'TWICE@example.com ' }),
+      record(4, { authorEmail: 'held@example.com' }),
+      record(5, { authorEmail: 'twice@example.com', entityId: 'product-2' }),
+      record(6, { authorEmail: null, authorName: 'Anonymous' }),
+      record(7, { authorEmail: null, authorName: 'Anonymous' }),
+    ];
+    const { report, errors } = await run(site, rows.map(ok));
+    expect(report).toMatchObject({ created: 4, failed: 2 });
+    expect(errors.map((e) => [e.line, e.violations[0]?.field, e.violations[0]?.violatedRule])).toEqual([
+      [3, 'author', 'ALREADY_EXISTS'],
+      [4, 'author', 'ALREADY_EXISTS'],
+    ]);
+    // One author across two entities is one contact.
+    const contacts = await t.deps.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('site_id', '=', site.siteId)
+      .where('email_normalized', '=', 'twice@example.com')
+      .execute();
+    expect(contacts).toHaveLength(1);
+  });
+
+  it('refuses a row that repeats an earlier row of the file', async () => {
+    const site = await buildSite(t);
+    const { report, errors } = await run(site, [ok(record(2)), ok(record(2, { line: 9, authorEmail: 'other@example.com' }))]);
+    expect(report).toMatchObject({ created: 1, failed: 1 });
+    expect(errors[0]).toMatchObject({ line: 9, violations: [{ field: 'id', violatedRule: 'DUPLICATE' }] });
+  });
+
+  it('refuses a repeated row many rows later, and skips the rows of an earlier run', async () => {
+    const site = await buildSite(t);
+    const rows = Array.from({ length: 1500 }, (_, i) => ok(record(i + 2, { entityId: `p-${i % 3}` })));
+    // The repeat lands in a later chunk than its original (rows are checked a thousand at a time).
+    rows.push(ok(record(2, { line: 5000 })));
+    const first = await run(site, rows);
+    expect(first.report).toMatchObject({ created: 1500, failed: 1, skipped: 0 });
+    expect(first.errors).toEqual([expect.objectContaining({ line: 5000, violations: [expect.objectContaining({ violatedRule: 'DUPLICATE' })] })]);
+    // On a re-run both rows name a review that is already there.
+    const second = await run(site, rows);
+    expect(second.report).toMatchObject({ created: 0, skipped: 1501, failed: 0 });
+  });
+
+  it('keeps a source id that is a GUID as the review id, and tells formats apart otherwise', async () => {
+    const site = await buildSite(t);
+    const guid = '6f1c2a4e-93b7-4c1d-8e2f-0a1b2c3d4e5f';
+    const { report } = await run(site, [ok(record(2, { sourceId: guid.toUpperCase() })), ok(record(3, { sourceId: '9001' }))]);
+    expect(report.created).toBe(2);
+    expect((await call(t.app, 'GET', `/reviews/v1/reviews/${guid}`, { auth: site.adminKey })).status).toBe(200);
+    // The same source id from another platform is another review.
+    const other = await run(site, [ok(record(4, { sourceId: '9001', authorEmail: 'someone-else@example.com' }))], { format: 'yotpo' });
+    expect(other.report).toMatchObject({ created: 1, skipped: 0 });
+  });
+
+  it('writes nothing on a dry run and reports what it would create', async () => {
+    const site = await buildSite(t);
+    const { report } = await run(site, [ok(record(2)), ok(record(3))], { dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, created: 2, failed: 0 });
+    const rows = await t.deps.db.selectFrom('reviews').select('id').where('site_id', '=', site.siteId).execute();
+    expect(rows).toEqual([]);
+    const contacts = await t.deps.db.selectFrom('contacts').select('id').where('site_id', '=', site.siteId).execute();
+    expect(contacts).toEqual([]);
+  });
+
+  it.runIf(dialect.name === 'postgres')(
+    'reports a row whose author slot a concurrent writer took after the check, and keeps the others',
+    async () => {
+      const site = await buildSite(t);
+      const first = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+        auth: site.adminKey,
+        body: { namespace: 'stores', entityId: 'product-0', name: 'Racer', email: 'race@example.com', content: { rating: 1 } },
+      });
+      expect(first.status).toBe(200);
+      // Another session writes the same author's review of product-1 and keeps its transaction open: the import's
+      // check cannot see it, and its insert waits on the unique index until that session commits.
+      const other = new pg.Client({ connectionString: db.url });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('create temp table racing as select * from reviews where site_id = $1 and id = $2', [
+          site.siteId,
+          first.body.review.id,
+        ]);
+        await other.query("update racing set id = $1, entity_id = 'product-1'", [crypto.randomUUID()]);
+        await other.query('insert into reviews select * from racing');
+        const errors: RowError[] = [];
+        const running = importReviews(t.deps, () => rowsOf([record(2, { authorEmail: 'race@example.com' }), record(3)].map(ok)), {
+          siteId: site.siteId,
+          format: 'verdict',
+          onError: (e) => errors.push(e),
+        });
+        await waitFor('the import to wait on the open transaction', async () => {
+          const r = await other.query(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          );
+          return r.rows[0].n > 0 ? true : undefined;
+        });
+        await other.query('commit');
+        const report = await running;
+        expect(report).toMatchObject({ created: 1, failed: 1 });
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatchObject({ line: 2, violations: [{ field: 'author', violatedRule: 'ALREADY_EXISTS' }] });
+      } finally {
+        await other.end();
+      }
+    },
+  );
+
+  describe.runIf(dialect.name === 'sqlite')('index rebuild (SQLite)', () => {
+    const schemaOf = async () =>
+      (
+        await sql<{ type: string; name: string; sql: string }>`
+          select type, name, sql from sqlite_master where tbl_name = 'reviews' order by name`.execute(t.deps.db)
+      ).rows;
+
+    it('rebuilds the same indexes and triggers, indexes the new rows for search, and keeps the triggers working', async () => {
+      const site = await buildSite(t);
+      const before = await schemaOf();
+      const rows = Array.from({ length: 300 }, (_, i) =>
+        ok(record(i + 2, { entityId: `p-${i % 7}`, body: i === 150 ? 'an unmistakable marmalade review' : `body ${i}` })),
+      );
+      const { report } = await run(site, rows, { rebuildIndexes: true });
+      expect(report).toMatchObject({ created: 300, indexesRebuilt: true, failed: 0, matching: 7 });
+      expect(await schemaOf()).toEqual(before);
+      const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(t.deps.db);
+      expect(integrity.rows).toEqual([{ integrity_check: 'ok' }]);
+
+      const search = async (text: string) =>
+        (
+          await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+            auth: site.adminKey,
+            body: { query: { search: text } },
+          })
+        ).body.reviews as { content: { body: string } }[];
+      expect((await search('marmalade')).map((r) => r.content.body)).toEqual(['an unmistakable marmalade review']);
+      // A review written after the import is found too: the search triggers are back.
+      const later = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: site.adminKey,
+        body: reviewBody({ content: { rating: 5, body: 'a marmalade sequel' } }),
+      });
+      expect(later.status).toBe(200);
+      expect(await search('marmalade')).toHaveLength(2);
+    });
+
+    it('writes nothing and keeps every index when the rebuilt unique index finds one author twice', async () => {
+      const site = await buildSite(t);
+      const before = await schemaOf();
+      const contact = await call(t.app, 'POST', '/contacts/v4/contacts', {
+        auth: site.adminKey,
+        body: { info: { name: { first: 'Both' }, emails: { items: [{ email: 'both@example.com' }] } } },
+      });
+      const contactId = contact.body.contact?.id as string;
+      expect(contactId).toBeTruthy();
+      // One author named by contact id and by email: the check pass cannot tell they are one.
+      const rows = [record(2, { contactId, authorEmail: null }), record(3, { authorEmail: 'both@example.com' })].map(ok);
+      await expect(run(site, rows, { rebuildIndexes: true })).rejects.toThrow(/nothing was imported/);
+      expect(await schemaOf()).toEqual(before);
+      const left = await t.deps.db.selectFrom('reviews').select('id').where('site_id', '=', site.siteId).execute();
+      expect(left).toEqual([]);
+    });
+  });
+});
