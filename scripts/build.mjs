@@ -19,7 +19,11 @@ const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 await build({
-  entryPoints: { verdict: join(root, 'src/cli/main.ts') },
+  entryPoints: {
+    verdict: join(root, 'src/cli/main.ts'),
+    // `verdict import` reads its file on a worker thread (src/server/imports/read-in-worker.ts).
+    'import-worker': join(root, 'src/server/imports/import.worker.ts'),
+  },
   outdir,
   bundle: true,
   splitting: true,

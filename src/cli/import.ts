@@ -4,14 +4,14 @@
  * the reconciliation report goes to stdout (`--json` for a machine-readable one). Exit code 0 when every row was
  * imported or already there, 1 when some rows failed, 2 for a usage error.
  */
-import { createReadStream } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../server/config.ts';
 import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
-import { IMPORT_FORMATS, type ImportFormat, readImport, type RowError } from '../server/imports/import.formats.ts';
+import { IMPORT_FORMATS, type ImportFormat, type RowError } from '../server/imports/import.formats.ts';
+import { readImportInWorker } from '../server/imports/read-in-worker.ts';
 import { type ImportProgress, type ImportReport, importReviews } from '../server/imports/import.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
 
@@ -52,7 +52,7 @@ export async function importCommand(args: string[]): Promise<number> {
     const started = performance.now();
     const report = await importReviews(
       deps,
-      () => readImport(createReadStream(file), { format, namespace: values.namespace ?? 'stores' }),
+      () => readImportInWorker(file, { format, namespace: values.namespace ?? 'stores' }),
       {
         siteId: site.id,
         format,
