@@ -2,12 +2,51 @@
 import type { Media, ModerationStatus, OriginType, Review } from '../../contract/index.ts';
 import type { ReviewRow } from '../db/schema.ts';
 
-export function toReview(row: ReviewRow): Review {
+/**
+ * The columns `toReview` reads. A page read selects only these: every other column of `reviews` (site, deletion,
+ * fingerprint, event sequence) would be read and converted for each row and then dropped.
+ */
+export const REVIEW_WIRE_COLUMNS = [
+  'id',
+  'namespace',
+  'entity_id',
+  'contact_id',
+  'author_name',
+  'title',
+  'body',
+  'media_json',
+  'rating',
+  'reply_message',
+  'reply_created_at',
+  'reply_updated_at',
+  'found_helpful',
+  'found_unhelpful',
+  'helpfulness',
+  'moderation_status',
+  'manually_changed',
+  'revision',
+  'verified',
+  'origin_type',
+  'origin_app_id',
+  'review_date',
+  'relevance_score',
+  'publish_count',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof ReviewRow)[];
+
+/** What a review's wire shape is made from. */
+export type ReviewWireRow = Pick<ReviewRow, (typeof REVIEW_WIRE_COLUMNS)[number]>;
+
+/** No media, as stored: most reviews have none, and this needs no parse. */
+const NO_MEDIA = '[]';
+
+export function toReview(row: ReviewWireRow): Review {
   const review: Review = {
     id: row.id,
     namespace: row.namespace,
     entityId: row.entity_id,
-    content: { media: JSON.parse(row.media_json) as Media[], rating: row.rating },
+    content: { media: row.media_json === NO_MEDIA ? [] : (JSON.parse(row.media_json) as Media[]), rating: row.rating },
     createdDate: row.created_at,
     updatedDate: row.updated_at,
     author: {},
