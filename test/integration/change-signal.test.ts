@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { openPostgres } from '../../src/server/db/database.ts';
 import { waitFor } from '../support/app.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, namedChangeSignal, type TestDb } from '../support/databases.ts';
 
 const sqlite = dialects().find((d) => d.name === 'sqlite');
 const postgres = dialects().find((d) => d.name === 'postgres');
@@ -103,22 +103,8 @@ describe.skipIf(!postgres)('change signal on postgres', () => {
     await db?.dispose();
   });
 
-  /** A signal whose listener can be found in pg_stat_activity by its application name. */
-  function namedSignal(opts: Parameters<typeof createChangeSignal>[1] = {}) {
-    const name = `verdict_test_${Math.random().toString(36).slice(2)}`;
-    const signal = createChangeSignal(
-      { dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` },
-      opts,
-    );
-    const backends = async () =>
-      (
-        await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)
-      ).rows.map((r) => r.pid);
-    return { signal, backends };
-  }
-
   it('cannot vouch before it is started, nor after it is closed, and leaves no connection behind', async () => {
-    const { signal, backends } = namedSignal();
+    const { signal, backends } = namedChangeSignal(db);
     expect(signal.epoch()).toBeUndefined();
     signal.start(quiet());
     await waitFor('the listener to connect', async () => signal.epoch());
@@ -131,7 +117,7 @@ describe.skipIf(!postgres)('change signal on postgres', () => {
   });
 
   it('moves when a transaction that announced a change commits', async () => {
-    const { signal } = namedSignal();
+    const { signal } = namedChangeSignal(db);
     signal.start(quiet());
     try {
       const before = await waitFor('the listener to connect', async () => signal.epoch());
@@ -148,7 +134,7 @@ describe.skipIf(!postgres)('change signal on postgres', () => {
   });
 
   it('cannot vouch once its connection is lost, and comes back with a new epoch', async () => {
-    const { signal, backends } = namedSignal({ reconnectMinMs: 10 });
+    const { signal, backends } = namedChangeSignal(db, { reconnectMinMs: 10 });
     signal.start(quiet());
     try {
       const before = await waitFor('the listener to connect', async () => signal.epoch());

@@ -26,7 +26,7 @@ import {
   updateSiteSettings,
 } from '../../src/server/sites/sites.service.ts';
 import { call, reviewBody, waitFor } from '../support/app.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, namedChangeSignal, type TestDb } from '../support/databases.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Each CLI run is a fresh Node process loading TypeScript: seconds on a busy machine. */
@@ -210,20 +210,6 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
   );
 
   describe.runIf(dialect.name === 'postgres')('the PostgreSQL listener', () => {
-    /** A signal whose listener connection can be found (and ended) by its application name. */
-    function namedSignal(opts: Parameters<typeof createChangeSignal>[1]) {
-      const name = `verdict_test_${randomUUID().replace(/-/g, '')}`;
-      const signal = createChangeSignal(
-        { dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` },
-        opts,
-      );
-      const backends = async () =>
-        (
-          await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)
-        ).rows.map((r) => r.pid);
-      return { signal, backends };
-    }
-
     it('serves a cached key from memory while connected: only a notification makes it read the key again', async () => {
       const { site, key, keyId } = await siteWithKey();
       expect(await status(key)).toBe(200);
@@ -251,7 +237,7 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
     });
 
     it('reads every key from the database from the moment the listener connection is lost', async () => {
-      const { signal, backends } = namedSignal({ reconnectMinMs: 60_000 });
+      const { signal, backends } = namedChangeSignal(db, { reconnectMinMs: 60_000 });
       const app = await startApp(db, signal);
       try {
         await waitFor('the listener to connect', async () => signal.epoch());
@@ -271,7 +257,7 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
     });
 
     it('starts over when the listener reconnects, so a change it missed is seen', async () => {
-      const { signal, backends } = namedSignal({ reconnectMinMs: 10 });
+      const { signal, backends } = namedChangeSignal(db, { reconnectMinMs: 10 });
       const app = await startApp(db, signal);
       try {
         await waitFor('the listener to connect', async () => signal.epoch());

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { type ChangeSignalOptions, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { type Db, openPostgres, openSqlite } from '../../src/server/db/database.ts';
 import { migrateToLatest } from '../../src/server/db/migrate.ts';
 
@@ -62,4 +63,18 @@ export function dialects(): DialectCase[] {
   const pgUrl = process.env.TEST_DATABASE_URL;
   if (pgUrl) cases.push({ name: 'postgres', open: () => openPostgresSchema(pgUrl) });
   return cases;
+}
+
+/**
+ * A PostgreSQL change signal on `db` whose listener connection can be found (and ended) by its application name:
+ * `backends()` lists the server processes of its connections.
+ */
+export function namedChangeSignal(db: TestDb, opts: ChangeSignalOptions = {}) {
+  const name = `verdict_test_${randomUUID().replace(/-/g, '')}`;
+  const signal = createChangeSignal({ dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` }, opts);
+  const backends = async () =>
+    (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)).rows.map(
+      (r) => r.pid,
+    );
+  return { signal, backends };
 }

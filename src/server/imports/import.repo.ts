@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { ContactRow } from '../db/schema.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 
 /** Values per `in` list: well under both drivers' bound-parameter limits. */
@@ -40,7 +41,7 @@ export const importRepo = {
 
   /**
    * The live (namespace, entity, author) slots held by these contacts, by id (`c:<id>`) or by normalized email
-   * (`e:<email>`), the two ways an import row names its author.
+   * (`e:<email>`), the two ways an import row names its author. At most a chunk of rows' worth of each.
    */
   liveSlots: async (
     db: Executor,
@@ -48,17 +49,11 @@ export const importRepo = {
     contactIds: readonly string[],
     emailsNormalized: readonly string[],
   ): Promise<{ namespace: string; entity_id: string; author: string }[]> => [
-    ...(await inChunks(contactIds, async (chunk) =>
-      (
-        await db
-          .selectFrom('reviews')
-          .select(['namespace', 'entity_id', 'contact_id'])
-          .where('site_id', '=', siteId)
-          .where('contact_id', 'in', chunk)
-          .where('deleted_at', 'is', null)
-          .execute()
-      ).map((r) => ({ namespace: r.namespace, entity_id: r.entity_id, author: `c:${r.contact_id}` })),
-    )),
+    ...(await reviewsRepo.liveSlots(db, siteId, contactIds)).map((r) => ({
+      namespace: r.namespace,
+      entity_id: r.entity_id,
+      author: `c:${r.contact_id}`,
+    })),
     ...(await inChunks(emailsNormalized, async (chunk) =>
       (
         await db
