@@ -70,7 +70,7 @@ describe.each(dialects())('import on $name', (dialect) => {
     const rows = [
       record(2, { rating: 5, reply: { message: 'Thanks!', date: '2023-02-01T10:00:00.000Z' }, verified: true }),
       record(3, { rating: 2 }),
-      record(4, { status: 'PENDING', rating: 1 }),
+      record(4, { status: 'IN_MODERATION', rating: 1 }),
       record(5, { status: 'REJECTED', rating: 1, entityId: 'product-2' }),
     ];
     const { report, errors } = await run(site, rows.map(ok));
@@ -103,10 +103,12 @@ describe.each(dialects())('import on $name', (dialect) => {
     // Only the published reviews count, as they would for reviews written in Verdict.
     expect(await summary(site, 'product-1')).toMatchObject({ count: 2, average: 3.5, histogram: { '2': 1, '5': 1 } });
     expect(await summary(site, 'product-2')).toMatchObject({ count: 0 });
-    const pending = await call(t.app, 'GET', `/reviews/v1/reviews/${importedReviewId(site.siteId, 'verdict:src-4', rows[2]!.reviewDate)}`, {
-      auth: await site.visitorToken(),
-    });
+    const pendingId = importedReviewId(site.siteId, 'verdict:src-4', rows[2]!.reviewDate);
+    const pending = await call(t.app, 'GET', `/reviews/v1/reviews/${pendingId}`, { auth: await site.visitorToken() });
     expect(pending.status).toBe(404);
+    // Awaiting moderation in Verdict's own terms, in the owner's queue.
+    const owner = await call(t.app, 'GET', `/reviews/v1/reviews/${pendingId}?returnPrivateReviews=true`, { auth: site.adminKey });
+    expect(owner.body.review.moderation.moderationStatus).toBe('IN_MODERATION');
 
     // No per-review events: consumers are not told of a migration as a million new reviews.
     const events = await t.deps.db

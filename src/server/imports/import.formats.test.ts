@@ -54,7 +54,7 @@ describe('Judge.me CSV export', () => {
     });
     expect(records(rows).map((r) => [r.entityId, r.status])).toEqual([
       ['7012345678', 'APPROVED'],
-      ['face-cream', 'PENDING'], // no product_id: the handle is used
+      ['face-cream', 'IN_MODERATION'], // no product_id: the handle is used
       ['7012345678', 'REJECTED'],
     ]);
   });
@@ -78,7 +78,7 @@ describe('Shopify Product Reviews CSV export', () => {
     const rows = records(await read(csv, 'shopify'));
     expect(rows.map((r) => [r.entityId, r.authorName, r.status, r.reviewDate])).toEqual([
       ['organic-soap', 'Ines K.', 'APPROVED', '2023-06-01T14:00:00.000Z'],
-      ['organic-soap', 'Anon', 'PENDING', '2023-06-02T14:00:00.000Z'],
+      ['organic-soap', 'Anon', 'IN_MODERATION', '2023-06-02T14:00:00.000Z'],
       ['organic-soap', 'Bot', 'REJECTED', '2023-06-03T14:00:00.000Z'],
     ]);
     expect(rows[0]?.reply).toEqual({ message: 'Glad you like it', date: '2023-06-02T13:00:00.000Z' });
@@ -96,7 +96,7 @@ describe('Yotpo CSV export', () => {
     const rows = records(await read(csv, 'yotpo'));
     expect(rows.map((r) => [r.sourceId, r.entityId, r.rating, r.status, r.media.length])).toEqual([
       ['9001', '5551', 5, 'APPROVED', 2],
-      ['9002', '5551', 2, 'PENDING', 0],
+      ['9002', '5551', 2, 'IN_MODERATION', 0],
     ]);
     expect(rows[0]?.body).toBe('Soft leather; "top" finish');
   });
@@ -107,7 +107,7 @@ describe('Yotpo CSV export', () => {
       'Bien;Très bien, merci;4;2024-03-15;5551;Léa;lea@example.fr;false',
     ].join('\n');
     expect(records(await read(csv, 'yotpo'))).toMatchObject([
-      { title: 'Bien', body: 'Très bien, merci', rating: 4, entityId: '5551', authorName: 'Léa', status: 'PENDING' },
+      { title: 'Bien', body: 'Très bien, merci', rating: 4, entityId: '5551', authorName: 'Léa', status: 'IN_MODERATION' },
     ]);
   });
 });
@@ -165,7 +165,7 @@ describe('WooCommerce exports', () => {
         status: 'APPROVED',
         verified: true,
       },
-      { sourceId: '23', authorEmail: null, status: 'PENDING', verified: false },
+      { sourceId: '23', authorEmail: null, status: 'IN_MODERATION', verified: false },
     ]);
     expect(errors(rows)).toEqual([
       {
@@ -192,7 +192,7 @@ describe('WooCommerce exports', () => {
     const rows = await read(csv, 'woocommerce');
     expect(records(rows).map((r) => [r.sourceId, r.entityId, r.status, r.verified, r.reviewDate])).toEqual([
       ['101', '37', 'APPROVED', true, '2024-05-01T10:00:00.000Z'],
-      ['102', '37', 'PENDING', false, '2024-05-02T10:00:00.000Z'],
+      ['102', '37', 'IN_MODERATION', false, '2024-05-02T10:00:00.000Z'],
     ]);
     expect(errors(rows)).toMatchObject([{ line: 4, sourceId: '103' }]);
   });
@@ -256,7 +256,7 @@ describe('Wix review objects', () => {
           },
         ],
         reviewDate: '2024-03-30T10:00:00.000Z',
-        status: 'PENDING',
+        status: 'IN_MODERATION',
         reply: { message: 'Thanks Dana', date: '2024-04-03T10:00:00.000Z' },
         verified: true,
       },
@@ -325,7 +325,7 @@ describe('Verdict format', () => {
         sourceId: id,
         namespace: 'stores',
         body: 'Line one\nline two',
-        status: 'PENDING',
+        status: 'IN_MODERATION',
         verified: true,
         media: [{ image: { url: 'https://x/1.jpg' } }, { image: { url: 'https://x/2.jpg' } }],
       },
@@ -346,7 +346,7 @@ describe('Verdict format', () => {
           { field: 'review_date', description: expect.stringContaining('ISO-8601'), violatedRule: 'FORMAT' },
           {
             field: 'status',
-            description: 'must be one of approved, pending, rejected',
+            description: 'must be one of approved, in_moderation, pending, rejected',
             violatedRule: 'INVALID_ENUM_VALUE',
           },
           { field: 'verified', description: expect.stringContaining('true or false'), violatedRule: 'TYPE' },

@@ -42,7 +42,7 @@ export interface ImportRecord {
   media: Media[];
   /** ISO-8601 UTC with milliseconds. */
   reviewDate: string;
-  status: 'APPROVED' | 'PENDING' | 'REJECTED';
+  status: 'APPROVED' | 'IN_MODERATION' | 'REJECTED';
   reply: { message: string; date: string | null } | null;
   verified: boolean;
 }
@@ -71,24 +71,29 @@ export interface ParseOptions {
 // ---------------------------------------------------------------------------------------------------------------
 // Mappings: source names per target, in order of preference (README.md documents each and its sources).
 
-const VERDICT_STATUS: StatusVocabulary = { approved: 'APPROVED', pending: 'PENDING', rejected: 'REJECTED' };
+const VERDICT_STATUS: StatusVocabulary = {
+  approved: 'APPROVED',
+  in_moderation: 'IN_MODERATION',
+  pending: 'IN_MODERATION',
+  rejected: 'REJECTED',
+};
 /** Judge.me `curated`: ok = published, not-yet = awaiting curation, spam. */
-const JUDGEME_CURATED: StatusVocabulary = { ...BASE_STATUS, ok: 'APPROVED', not_yet: 'PENDING' };
+const JUDGEME_CURATED: StatusVocabulary = { ...BASE_STATUS, ok: 'APPROVED', not_yet: 'IN_MODERATION' };
 /** Yotpo `Published` column (true/false). */
 const YOTPO_PUBLISHED: StatusVocabulary = {
   true: 'APPROVED',
   yes: 'APPROVED',
   '1': 'APPROVED',
-  false: 'PENDING',
-  no: 'PENDING',
-  '0': 'PENDING',
+  false: 'IN_MODERATION',
+  no: 'IN_MODERATION',
+  '0': 'IN_MODERATION',
 };
 /** WooCommerce REST `status`. */
-const WOO_STATUS: StatusVocabulary = { ...BASE_STATUS, hold: 'PENDING' };
+const WOO_STATUS: StatusVocabulary = { ...BASE_STATUS, hold: 'IN_MODERATION' };
 /** WordPress `comment_approved`: 1, 0, spam, trash (post-trashed when the product was trashed). */
 const WP_COMMENT_APPROVED: StatusVocabulary = {
   '1': 'APPROVED',
-  '0': 'PENDING',
+  '0': 'IN_MODERATION',
   spam: 'REJECTED',
   trash: 'REJECTED',
   post_trashed: 'REJECTED',
@@ -96,9 +101,9 @@ const WP_COMMENT_APPROVED: StatusVocabulary = {
 /** Wix `moderation.moderationStatus`. */
 const WIX_MODERATION: StatusVocabulary = {
   approved: 'APPROVED',
-  in_moderation: 'PENDING',
-  submitted: 'PENDING',
-  unknown: 'PENDING',
+  in_moderation: 'IN_MODERATION',
+  submitted: 'IN_MODERATION',
+  unknown: 'IN_MODERATION',
   rejected: 'REJECTED',
 };
 

@@ -64,9 +64,9 @@ describe('parseReviewDate', () => {
 describe('parseStatus and parseFlag', () => {
   it('maps the §8 words, ignoring case and separators', () => {
     expect(parseStatus('Published', BASE_STATUS)).toEqual({ ok: true, value: 'APPROVED' });
-    expect(parseStatus('UNPUBLISHED', BASE_STATUS)).toEqual({ ok: true, value: 'PENDING' });
+    expect(parseStatus('UNPUBLISHED', BASE_STATUS)).toEqual({ ok: true, value: 'IN_MODERATION' });
     expect(parseStatus('trash', BASE_STATUS)).toEqual({ ok: true, value: 'REJECTED' });
-    expect(parseStatus('not-yet', { not_yet: 'PENDING' })).toEqual({ ok: true, value: 'PENDING' });
+    expect(parseStatus('not-yet', { not_yet: 'IN_MODERATION' })).toEqual({ ok: true, value: 'IN_MODERATION' });
   });
 
   it('names the accepted values for an unknown status', () => {

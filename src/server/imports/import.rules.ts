@@ -90,8 +90,8 @@ export const vocabularyKey = (s: string): string =>
 export const BASE_STATUS: StatusVocabulary = {
   approved: 'APPROVED',
   published: 'APPROVED',
-  pending: 'PENDING',
-  unpublished: 'PENDING',
+  pending: 'IN_MODERATION',
+  unpublished: 'IN_MODERATION',
   rejected: 'REJECTED',
   spam: 'REJECTED',
   trash: 'REJECTED',
