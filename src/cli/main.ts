@@ -1,5 +1,5 @@
 /**
- * `verdict <command>`: serve, migrate, keys, import. Each command lives in its own file; this one only dispatches.
+ * `verdict <command>`: serve, migrate, keys, import, export. Each command lives in its own file; this one only dispatches.
  */
 import { ConfigError } from '../server/config.ts';
 
@@ -14,6 +14,8 @@ Commands:
   import FILE [--format F] [--namespace NS] [--dry-run] [--json]
                              Import reviews from a CSV or JSON export (formats: verdict, wix, judgeme,
                              yotpo, woocommerce, shopify); re-running the same file creates nothing new
+  export [--format ndjson|csv] [--out FILE]
+                             Write the live reviews in Verdict's import format
 
 Configuration comes from the environment (see README: DATABASE_URL, PORT, ...).`;
 
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   migrate: async (args) => (await import('./migrate.ts')).migrateCommand(args),
   keys: async (args) => (await import('./keys.ts')).keysCommand(args),
   import: async (args) => (await import('./import.ts')).importCommand(args),
+  export: async (args) => (await import('./export.ts')).exportCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

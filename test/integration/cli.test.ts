@@ -244,6 +244,22 @@ describe('verdict CLI on SQLite', SLOW, () => {
       expect(report).toMatchObject({ rowsRead: 5, created: 0, skipped: 4, failed: 1, entities: 2, matching: 2, mismatches: [] });
     });
 
+    it('export writes the reviews as CSV or NDJSON that import reads back as already there', async () => {
+      const csv = await verdict(['export', '--format', 'csv'], env);
+      expect(csv.code).toBe(0);
+      const lines = csv.stdout.trim().split('\n');
+      expect(lines[0]).toBe(
+        'id,namespace,entity_id,author_name,author_email,contact_id,title,body,rating,review_date,status,reply,reply_date,verified,media_urls',
+      );
+      expect(csv.stdout).toContain('"Warm and soft,\nwould buy again"');
+      const out = join(dir, 'export.ndjson');
+      expect((await verdict(['export', '--out', out], env)).code).toBe(0);
+      const back = await verdict(['import', out, '--json'], env);
+      expect(back.code).toBe(0);
+      expect(JSON.parse(back.stdout)).toMatchObject({ rowsRead: 4, created: 0, skipped: 4, failed: 0 });
+      expect((await verdict(['export', '--format', 'xml'], env)).code).toBe(2);
+    });
+
     it('refuses an unknown format or a missing file with exit 2', async () => {
       expect((await verdict(['import', file, '--format', 'etsy'], env)).code).toBe(2);
       const missing = await verdict(['import', join(dir, 'nope.csv')], env);

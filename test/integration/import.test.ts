@@ -7,7 +7,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImportRecord, ImportRow, RowError } from '../../src/server/imports/import.formats.ts';
+import { type ImportRecord, type ImportRow, readImport, type RowError } from '../../src/server/imports/import.formats.ts';
+import { exportReviews } from '../../src/server/imports/export.service.ts';
 import { importedReviewId, importReviews, type ImportOptions } from '../../src/server/imports/import.service.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -258,6 +259,56 @@ describe.each(dialects())('import on $name', (dialect) => {
       }
     },
   );
+
+  describe.each(['ndjson', 'csv'] as const)('export as %s, imported into another site', (format) => {
+    it('gives the same reviews with the same ids, statuses, replies and summaries', async () => {
+      const from = await buildSite(t);
+      const to = await buildSite(t);
+      const made = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+        auth: from.adminKey,
+        body: { namespace: 'stores', entityId: 'mug', name: 'Ann', email: 'ann@example.com', content: { rating: 5, title: 'Lovely, "really"', body: 'Line one,\nline two' } },
+      });
+      expect(made.status).toBe(200);
+      const replied = await call(t.app, 'PATCH', `/reviews/v1/reviews/${made.body.review.id}/reply`, {
+        auth: from.adminKey,
+        body: { message: 'Thank you' },
+      });
+      expect(replied.status).toBe(200);
+      const withMedia = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: from.adminKey,
+        body: reviewBody({ entityId: 'mug', content: { rating: 2, media: [{ image: { url: 'https://cdn.example.com/a.jpg' } }] } }),
+      });
+      const rejected = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: from.adminKey, body: reviewBody({ entityId: 'mug', content: { rating: 1 } }) });
+      const id = rejected.body.review.id as string;
+      await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, { auth: from.adminKey, body: { reviewId: id, status: 'REJECTED' } });
+      await run(from, [ok(record(2, { entityId: 'mug', status: 'IN_MODERATION', verified: true }))]);
+
+      let text = '';
+      for await (const piece of exportReviews(t.deps, from.siteId, format)) text += piece;
+      const rows: ImportRow[] = [];
+      for await (const row of readImport([text], { format: 'verdict', namespace: 'stores' })) rows.push(row);
+      expect(rows.filter((r) => !r.ok)).toEqual([]);
+      const { report } = await run(to, rows);
+      expect(report).toMatchObject({ rowsRead: 4, created: 4, failed: 0, matching: 1 });
+
+      const view = async (site: TestSite, reviewId: string) => {
+        const r = (await call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}?returnPrivateReviews=true`, { auth: site.adminKey })).body.review;
+        return {
+          id: r.id,
+          entityId: r.entityId,
+          author: r.author,
+          content: { ...r.content, media: r.content.media.map((m: { image?: { url: string } }) => m.image?.url) },
+          reviewDate: r.reviewDate,
+          status: r.moderation.moderationStatus,
+          reply: r.reply?.message,
+          verified: r.verified,
+        };
+      };
+      const ids = [made.body.review.id, withMedia.body.review.id, id, importedReviewId(from.siteId, 'verdict:src-2', record(2).reviewDate)];
+      for (const reviewId of ids) expect(await view(to, reviewId)).toEqual(await view(from, reviewId));
+      expect(await summary(to, 'mug')).toEqual(await summary(from, 'mug'));
+    });
+  });
 
   describe.runIf(dialect.name === 'sqlite')('index rebuild (SQLite)', () => {
     const schemaOf = async () =>

@@ -87,6 +87,34 @@ export const importRepo = {
     ]);
   },
 
+  /** A page of the site's live reviews by id, with their author's email when the author is a known contact. */
+  exportPage: (db: Executor, siteId: string, after: string | undefined, limit: number) => {
+    let q = db
+      .selectFrom('reviews as r')
+      .leftJoin('contacts as c', (j) => j.onRef('c.site_id', '=', 'r.site_id').onRef('c.id', '=', 'r.contact_id'))
+      .select([
+        'r.id',
+        'r.namespace',
+        'r.entity_id',
+        'r.contact_id',
+        'r.author_name',
+        'c.email',
+        'r.title',
+        'r.body',
+        'r.media_json',
+        'r.rating',
+        'r.review_date',
+        'r.moderation_status',
+        'r.reply_message',
+        'r.reply_created_at',
+        'r.verified',
+      ])
+      .where('r.site_id', '=', siteId)
+      .where('r.deleted_at', 'is', null);
+    if (after !== undefined) q = q.where('r.id', '>', after);
+    return q.orderBy('r.id').limit(limit).execute();
+  },
+
   /** Reviews in the whole database (every site shares the indexes a rebuild would sort). */
   reviewCount: async (db: Executor): Promise<number> =>
     Number((await db.selectFrom('reviews').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
