@@ -1,6 +1,7 @@
 /**
- * `verdict export`: the default site's live reviews in Verdict's import format, NDJSON (default) or CSV, to stdout or
- * `--out FILE`. `verdict import` reads the file back with `--format verdict`.
+ * `verdict export`: the default site's live reviews in Verdict's import format, NDJSON (default) or CSV, or its
+ * published reviews as a Google product review feed, to stdout or `--out FILE`. `verdict import` reads the first two
+ * back with `--format verdict`.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -11,18 +12,29 @@ import { migrateToLatest } from '../server/db/migrate.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportReviews } from '../server/imports/export.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
 
-const USAGE = `Usage: verdict export [--format ${EXPORT_FORMATS.join('|')}] [--out FILE]`;
+const USAGE = `Usage: verdict export [--format ${EXPORT_FORMATS.join('|')}] [--out FILE]
+       (google: --publisher NAME --product-url 'https://shop.example/products/{entityId}')`;
 
 export async function exportCommand(args: string[]): Promise<number> {
-  let values: { format?: string; out?: string };
+  let values: { format?: string; out?: string; publisher?: string; 'product-url'?: string };
   try {
-    ({ values } = parseArgs({ args, options: { format: { type: 'string' }, out: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        format: { type: 'string' },
+        out: { type: 'string' },
+        publisher: { type: 'string' },
+        'product-url': { type: 'string' },
+      },
+    }));
   } catch (err) {
     console.error(`export: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const format = (values.format ?? 'ndjson') as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) {
+  const feed =
+    values.publisher && values['product-url'] ? { publisher: values.publisher, productUrl: values['product-url'] } : undefined;
+  if (!EXPORT_FORMATS.includes(format) || (format === 'google' && !feed)) {
     console.error(USAGE);
     return 2;
   }
@@ -33,7 +45,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
     const { site } = await ensureDefaultSite(deps);
     const out = values.out ? createWriteStream(values.out) : process.stdout;
-    for await (const text of exportReviews(deps, site.id, format)) {
+    for await (const text of exportReviews(deps, site.id, format, feed)) {
       if (!out.write(text)) await once(out, 'drain');
     }
     if (out !== process.stdout) {

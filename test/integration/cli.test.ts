@@ -258,6 +258,17 @@ describe('verdict CLI on SQLite', SLOW, () => {
       expect(back.code).toBe(0);
       expect(JSON.parse(back.stdout)).toMatchObject({ rowsRead: 4, created: 0, skipped: 4, failed: 0 });
       expect((await verdict(['export', '--format', 'xml'], env)).code).toBe(2);
+      // The Google feed needs what Verdict does not hold: the shop's name and its product page URLs.
+      expect((await verdict(['export', '--format', 'google'], env)).code).toBe(2);
+      const feed = await verdict(
+        ['export', '--format', 'google', '--publisher', 'Wool Shop', '--product-url', 'https://shop.example/products/{entityId}'],
+        env,
+      );
+      expect(feed.code).toBe(0);
+      expect(feed.stdout).toContain('<version>2.4</version>');
+      // Three published rows of the file; the unpublished one stays out of a public feed.
+      expect(feed.stdout.match(/<review>/g)).toHaveLength(3);
+      expect(feed.stdout).toContain('<product_url>https://shop.example/products/wool-socks</product_url>');
     });
 
     it('refuses an unknown format or a missing file with exit 2', async () => {

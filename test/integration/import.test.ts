@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import pg from 'pg';
+import { create } from 'xmlbuilder2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportRecord, type ImportRow, readImport, type RowError } from '../../src/server/imports/import.formats.ts';
 import { exportReviews } from '../../src/server/imports/export.service.ts';
@@ -286,7 +287,7 @@ describe.each(dialects())('import on $name', (dialect) => {
       let text = '';
       for await (const piece of exportReviews(t.deps, from.siteId, format)) text += piece;
       const rows: ImportRow[] = [];
-      for await (const row of readImport([text], { format: 'verdict', namespace: 'stores' })) rows.push(row);
+      for await (const row of readImport((async function* () { yield text; })(), { format: 'verdict', namespace: 'stores' })) rows.push(row);
       expect(rows.filter((r) => !r.ok)).toEqual([]);
       const { report } = await run(to, rows);
       expect(report).toMatchObject({ rowsRead: 4, created: 4, failed: 0, matching: 1 });
@@ -308,6 +309,40 @@ describe.each(dialects())('import on $name', (dialect) => {
       for (const reviewId of ids) expect(await view(to, reviewId)).toEqual(await view(from, reviewId));
       expect(await summary(to, 'mug')).toEqual(await summary(from, 'mug'));
     });
+  });
+
+  it('exports the published reviews as a Google product review feed, text escaped, linked to the product page', async () => {
+    const site = await buildSite(t);
+    const shown = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: site.adminKey,
+      body: reviewBody({ entityId: 'mug & co/1', author: { contactId: crypto.randomUUID(), authorName: 'Ann <b>' }, content: { rating: 4, title: 'Fine', body: 'Tea & <coffee>' } }),
+    });
+    const hidden = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody({ content: { rating: 1 } }) });
+    const id = hidden.body.review.id as string;
+    await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, { auth: site.adminKey, body: { reviewId: id, status: 'REJECTED' } });
+    let xml = '';
+    for await (const piece of exportReviews(t.deps, site.siteId, 'google', { publisher: 'Shop & Sons', productUrl: 'https://shop.example/p/{entityId}' })) {
+      xml += piece;
+    }
+    // Read back through a DOM, which decodes the escaped text.
+    const feed = create(xml).root().node as unknown as Element;
+    const text = (el: Element, tag: string) => el.getElementsByTagName(tag)[0]?.textContent;
+    expect(feed.tagName).toBe('feed');
+    expect(text(feed, 'version')).toBe('2.4');
+    expect(text(feed.getElementsByTagName('publisher')[0]!, 'name')).toBe('Shop & Sons');
+    const reviews = feed.getElementsByTagName('review');
+    expect(reviews).toHaveLength(1);
+    const review = reviews[0]!;
+    expect(text(review, 'review_id')).toBe(shown.body.review.id);
+    expect(text(review.getElementsByTagName('reviewer')[0]!, 'name')).toBe('Ann <b>');
+    expect(text(review, 'title')).toBe('Fine');
+    expect(text(review, 'content')).toBe('Tea & <coffee>');
+    const overall = review.getElementsByTagName('overall')[0]!;
+    expect([overall.getAttribute('min'), overall.getAttribute('max'), overall.textContent]).toEqual(['1', '5', '4']);
+    expect(text(review, 'sku')).toBe('mug & co/1');
+    expect(text(review, 'product_url')).toBe('https://shop.example/p/mug%20%26%20co%2F1');
+    expect(text(review, 'review_url')).toBe('https://shop.example/p/mug%20%26%20co%2F1');
+    expect(xml).toContain('Tea &amp; &lt;coffee&gt;');
   });
 
   describe.runIf(dialect.name === 'sqlite')('index rebuild (SQLite)', () => {

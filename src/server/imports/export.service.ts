@@ -2,14 +2,26 @@
  * `verdict export`: a site's live reviews in Verdict's import format (PRODUCT.md §8), as NDJSON or CSV, read in
  * primary-key pages so a million reviews are never held at once. A file exported here and imported into another
  * site or database gives the same reviews with the same ids (GUID source ids are kept as review ids).
+ *
+ * `google` is the Google product review feed (XML schema 2.4): the published reviews only, each linked to its
+ * product page by a URL template, the entity id given as the product's SKU.
  */
 import { stringify } from 'csv-stringify/sync';
+import { fragment } from 'xmlbuilder2';
 import type { Media } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
 import { importRepo } from './import.repo.ts';
 
-export type ExportFormat = 'ndjson' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'csv'];
+export type ExportFormat = 'ndjson' | 'csv' | 'google';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'csv', 'google'];
+
+/** What the Google feed needs that Verdict does not hold. */
+export interface FeedOptions {
+  /** The publisher's name (the shop). */
+  publisher: string;
+  /** The product page of an entity: `{entityId}` (URL-encoded) and `{namespace}` are replaced. */
+  productUrl: string;
+}
 
 const PAGE = 1000;
 
@@ -39,13 +51,55 @@ const exportStatus = (s: string): 'APPROVED' | 'IN_MODERATION' | 'REJECTED' =>
 const mediaUrls = (media: readonly Media[]): string =>
   media.flatMap((m) => ('image' in m && m.image?.url ? [m.image.url] : 'video' in m && m.video?.url ? [m.video.url] : [])).join(' ');
 
+const productUrlOf = (template: string, namespace: string, entityId: string) =>
+  template.replaceAll('{entityId}', encodeURIComponent(entityId)).replaceAll('{namespace}', encodeURIComponent(namespace));
+
+const FEED_HEAD = (publisher: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.google.com/shopping/reviews/schema/product/2.4/product_reviews.xsd">\n<version>2.4</version>\n${fragment().ele('publisher').ele('name').txt(publisher).up().up().end()}\n<reviews>\n`;
+const FEED_TAIL = '</reviews>\n</feed>\n';
+
+/** One published review as a feed `<review>` element (xmlbuilder2 escapes the text and drops what XML cannot hold). */
+function feedReview(r: ExportRow, feed: FeedOptions): string {
+  const url = productUrlOf(feed.productUrl, r.namespace, r.entity_id);
+  const review = fragment().ele('review');
+  review.ele('review_id').txt(r.id);
+  const reviewer = review.ele('reviewer');
+  if (r.author_name) reviewer.ele('name').txt(r.author_name);
+  else reviewer.ele('name', { is_anonymous: 'true' }).txt('Anonymous');
+  review.ele('review_timestamp').txt(r.review_date);
+  if (r.title) review.ele('title').txt(r.title);
+  review.ele('content').txt(r.body ?? r.title ?? '');
+  review.ele('review_url', { type: 'group' }).txt(url);
+  review.ele('ratings').ele('overall', { min: '1', max: '5' }).txt(String(r.rating));
+  const product = review.ele('products').ele('product');
+  product.ele('product_ids').ele('skus').ele('sku').txt(r.entity_id);
+  product.ele('product_url').txt(url);
+  return `${review.end()}\n`;
+}
+
+type ExportRow = Awaited<ReturnType<typeof importRepo.exportPage>>[number];
+
 /** Yields the export's text in pieces (a header, then a page of rows at a time). */
-export async function* exportReviews(deps: DbDeps, siteId: string, format: ExportFormat): AsyncGenerator<string> {
+export async function* exportReviews(
+  deps: DbDeps,
+  siteId: string,
+  format: ExportFormat,
+  feed?: FeedOptions,
+): AsyncGenerator<string> {
+  if (format === 'google' && !feed) throw new RangeError('the Google feed needs a publisher name and a product URL template');
   if (format === 'csv') yield stringify([CSV_COLUMNS as unknown as string[]]);
+  if (format === 'google' && feed) yield FEED_HEAD(feed.publisher);
   let after: string | undefined;
   for (;;) {
     const rows = await importRepo.exportPage(deps.db, siteId, after, PAGE);
-    if (rows.length === 0) return;
+    if (rows.length === 0) break;
+    if (format === 'google' && feed) {
+      // Only published reviews belong in a public feed.
+      yield rows.filter((r) => r.moderation_status === 'APPROVED').map((r) => feedReview(r, feed)).join('');
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1]?.id;
+      continue;
+    }
     const records = rows.map((r) => {
       const media = JSON.parse(r.media_json) as Media[];
       return { r, media, status: exportStatus(r.moderation_status) };
@@ -97,7 +151,8 @@ export async function* exportReviews(deps: DbDeps, siteId: string, format: Expor
         .join('\n')
         .concat('\n');
     }
-    if (rows.length < PAGE) return;
+    if (rows.length < PAGE) break;
     after = rows[rows.length - 1]?.id;
   }
+  if (format === 'google') yield FEED_TAIL;
 }
