@@ -52,7 +52,7 @@ export async function importCommand(args: string[]): Promise<number> {
     const started = performance.now();
     const report = await importReviews(
       deps,
-      () => readImportInWorker(file, { format, namespace: values.namespace ?? 'stores' }),
+      readImportInWorker(file, { format, namespace: values.namespace ?? 'stores' }),
       {
         siteId: site.id,
         format,

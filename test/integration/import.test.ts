@@ -55,7 +55,7 @@ describe.each(dialects())('import on $name', (dialect) => {
     const errors: RowError[] = [];
     const report = importReviews(
       { ...t.deps, optimize: () => db.optimize() },
-      () => rowsOf(rows),
+      rowsOf(rows),
       { siteId: site.siteId, format: 'verdict', onError: (e) => errors.push(e), ...over },
     );
     return report.then((r) => ({ report: r, errors }));
@@ -239,7 +239,7 @@ describe.each(dialects())('import on $name', (dialect) => {
         await other.query("update racing set id = $1, entity_id = 'product-1'", [crypto.randomUUID()]);
         await other.query('insert into reviews select * from racing');
         const errors: RowError[] = [];
-        const running = importReviews(t.deps, () => rowsOf([record(2, { authorEmail: 'race@example.com' }), record(3)].map(ok)), {
+        const running = importReviews(t.deps, rowsOf([record(2, { authorEmail: 'race@example.com' }), record(3)].map(ok)), {
           siteId: site.siteId,
           format: 'verdict',
           onError: (e) => errors.push(e),

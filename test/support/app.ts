@@ -62,7 +62,6 @@ export async function buildSite(t: TestApp): Promise<TestSite> {
     },
     async setModeration(moderation) {
       await updateSiteSettings(t.deps, site.id, { moderation });
-      t.deps.sites.invalidate(site.id);
     },
   };
 }

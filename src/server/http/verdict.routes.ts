@@ -103,10 +103,6 @@ export const verdictRoutes: RouteDef[] = [
     path: '/site/settings',
     summary: "Replace the site's moderation setting",
     schema: { body: Type.Object({ settings: SiteSettings }), response: { 200: SiteSettingsResponse, ...errors } },
-    handler: async (deps, req) => {
-      const settings = await updateSiteSettings(deps, req.principal.siteId, req.body.settings);
-      deps.sites.invalidate(req.principal.siteId);
-      return { settings };
-    },
+    handler: async (deps, req) => ({ settings: await updateSiteSettings(deps, req.principal.siteId, req.body.settings) }),
   }),
 ];

@@ -14,7 +14,7 @@
  * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
  */
 import { createHash } from 'node:crypto';
-import type { ContactRow, NewReviewRow } from '../db/schema.ts';
+import type { ContactRow, ReviewRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
@@ -252,9 +252,9 @@ async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker): Asyn
 }
 
 /** The review row of an imported record: its source status, dates, reply and flags; no events, revision 1. */
-function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): NewReviewRow {
+function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): ReviewRow {
   const now = iso(nowDate);
-  const row = {
+  const row: ReviewRow = {
     site_id: siteId,
     id,
     namespace: r.namespace,
@@ -351,17 +351,17 @@ async function writeChunk(db: DbDeps['db'], siteId: string, chunk: readonly Chec
     reviewRow(siteId, id, r, r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null), nowDate),
   );
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
-  const deltas = mergeDeltas(rows.flatMap((row) => summaryDeltas(null, contribution(row as Parameters<typeof contribution>[0]))));
+  const deltas = mergeDeltas(rows.flatMap((row) => summaryDeltas(null, contribution(row))));
   await summariesRepo.applyMany(db, siteId, deltas, now);
 }
 
 /**
- * Imports the rows `open()` reads, in one pass. Returns the reconciliation report; row errors go to `onError` as
- * they are found and never stop the import.
+ * Imports `rows` in one pass. Returns the reconciliation report; row errors go to `onError` as they are found and
+ * never stop the import.
  */
 export async function importReviews(
   deps: DbDeps & { optimize?: () => Promise<void> },
-  open: () => AsyncIterable<ImportRow>,
+  rows: AsyncIterable<ImportRow>,
   opts: ImportOptions,
 ): Promise<ImportReport> {
   const nowDate = deps.clock();
@@ -371,7 +371,7 @@ export async function importReviews(
   const progress = (phase: ImportProgress['phase']) => opts.onProgress?.({ phase, rows: checker.rowsRead });
 
   if (opts.dryRun) {
-    for await (const chunk of chunksOf(open(), checker)) {
+    for await (const chunk of chunksOf(rows, checker)) {
       await checker.check(deps.db, chunk, true);
       progress('checking');
     }
@@ -380,10 +380,10 @@ export async function importReviews(
       // The slot lookups need the indexes about to be dropped: every live slot of the site is read first.
       checker.holdSlots(await importRepo.allLiveSlots(trx, opts.siteId));
       const saved = await importRepo.dropReviewIndexes(trx);
-      for await (const chunk of chunksOf(open(), checker)) {
-        const rows = await checker.check(trx, chunk, false);
-        await writeChunk(trx, opts.siteId, rows, nowDate);
-        written += rows.length;
+      for await (const chunk of chunksOf(rows, checker)) {
+        const fresh = await checker.check(trx, chunk, false);
+        await writeChunk(trx, opts.siteId, fresh, nowDate);
+        written += fresh.length;
         progress('writing');
       }
       progress('indexing');
@@ -400,19 +400,19 @@ export async function importReviews(
       }
     });
   } else {
-    for await (const chunk of chunksOf(open(), checker)) {
-      let rows: Checked[] = [];
+    for await (const chunk of chunksOf(rows, checker)) {
+      let fresh: Checked[] = [];
       try {
         await deps.db.transaction().execute(async (trx) => {
-          rows = await checker.check(trx, chunk, true);
-          await writeChunk(trx, opts.siteId, rows, nowDate);
+          fresh = await checker.check(trx, chunk, true);
+          await writeChunk(trx, opts.siteId, fresh, nowDate);
         });
-        written += rows.length;
+        written += fresh.length;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // PostgreSQL: a writer beside the import took an author's slot after the check. Row by row, so only the
         // rows that collide fail.
-        for (const one of rows) {
+        for (const one of fresh) {
           try {
             await deps.db.transaction().execute((trx) => writeChunk(trx, opts.siteId, [one], nowDate));
             written++;
