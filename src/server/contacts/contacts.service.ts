@@ -54,6 +54,42 @@ export async function findOrCreateContactByEmail(
   }
 }
 
+/**
+ * The caller's own contact (a visitor's is bound to its visitor id, a member's is the one its token names), created
+ * with `name` and no email when it does not exist yet and a name is given. Never looks at, or stores, an email: a
+ * submitted address proves nothing about who the caller is. Safe under concurrent calls (the primary key decides).
+ */
+export async function findOrCreateOwnContact(
+  deps: DbDeps,
+  siteId: string,
+  id: string,
+  name: string | undefined,
+): Promise<ContactRow | undefined> {
+  const existing = await contactsRepo.byId(deps.db, siteId, id);
+  if (existing || !name) return existing;
+  const now = iso(deps.clock());
+  const row: ContactRow = {
+    site_id: siteId,
+    id,
+    name,
+    email: null,
+    email_normalized: null,
+    created_at: now,
+    updated_at: now,
+    name_first: name,
+    name_last: null,
+  };
+  try {
+    await contactsRepo.insert(deps.db, row);
+    return row;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await contactsRepo.byId(deps.db, siteId, id);
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
 const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
 const GUID = new RegExp(GUID_PATTERN);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
