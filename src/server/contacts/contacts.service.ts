@@ -16,6 +16,7 @@ import type { ContactRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { contactsQuery, contactsRepo } from './contacts.repo.ts';
+import { CONTACT_EMAIL } from './contacts.rules.ts';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -92,7 +93,6 @@ export async function findOrCreateOwnContact(
 
 const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
 const GUID = new RegExp(GUID_PATTERN);
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** Row → Contacts v4 wire shape (fact sheet §12): one email, the primary one; revision is always 1 (no updates). */
 export function toContact(row: ContactRow): Contact {
@@ -125,7 +125,7 @@ export async function createContact(deps: DbDeps, siteId: string, input: CreateC
   const first = input.info.name?.first?.trim() || null;
   const last = input.info.name?.last?.trim() || null;
   const email = input.info.emails?.items[0]?.email.trim() || null;
-  if (email !== null && !EMAIL.test(email)) {
+  if (email !== null && !CONTACT_EMAIL.test(email)) {
     violations.push({
       field: 'info.emails.items[0].email',
       description: 'must be an email address',
