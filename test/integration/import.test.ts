@@ -6,11 +6,16 @@
  */
 import { sql } from 'kysely';
 import pg from 'pg';
-import { create } from 'xmlbuilder2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImportRecord, type ImportRow, readImport, type RowError } from '../../src/server/imports/import.formats.ts';
+import { create } from 'xmlbuilder2';
 import { exportReviews } from '../../src/server/imports/export.service.ts';
-import { importedReviewId, importReviews, type ImportOptions } from '../../src/server/imports/import.service.ts';
+import {
+  type ImportRecord,
+  type ImportRow,
+  type RowError,
+  readImport,
+} from '../../src/server/imports/import.formats.ts';
+import { type ImportOptions, importedReviewId, importReviews } from '../../src/server/imports/import.service.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -53,11 +58,12 @@ describe.each(dialects())('import on $name', (dialect) => {
 
   const run = (site: TestSite, rows: readonly ImportRow[], over: Partial<ImportOptions> = {}) => {
     const errors: RowError[] = [];
-    const report = importReviews(
-      { ...t.deps, optimize: () => db.optimize() },
-      rowsOf(rows),
-      { siteId: site.siteId, format: 'verdict', onError: (e) => errors.push(e), ...over },
-    );
+    const report = importReviews({ ...t.deps, optimize: () => db.optimize() }, rowsOf(rows), {
+      siteId: site.siteId,
+      format: 'verdict',
+      onError: (e) => errors.push(e),
+      ...over,
+    });
     return report.then((r) => ({ report: r, errors }));
   };
   const summary = async (site: TestSite, entityId: string) =>
@@ -79,7 +85,7 @@ describe.each(dialects())('import on $name', (dialect) => {
     expect(errors).toEqual([]);
     expect(report).toMatchObject({ rowsRead: 4, created: 4, skipped: 0, failed: 0, entities: 1, matching: 1 });
 
-    const id = importedReviewId(site.siteId, 'verdict:src-2', rows[0]!.reviewDate);
+    const id = importedReviewId(site.siteId, 'verdict:src-2', (rows[0] as ImportRecord).reviewDate);
     const got = await call(t.app, 'GET', `/reviews/v1/reviews/${id}`, { auth: site.adminKey });
     expect(got.status).toBe(200);
     expect(got.body.review).toMatchObject({
@@ -105,11 +111,13 @@ describe.each(dialects())('import on $name', (dialect) => {
     // Only the published reviews count, as they would for reviews written in Verdict.
     expect(await summary(site, 'product-1')).toMatchObject({ count: 2, average: 3.5, histogram: { '2': 1, '5': 1 } });
     expect(await summary(site, 'product-2')).toMatchObject({ count: 0 });
-    const pendingId = importedReviewId(site.siteId, 'verdict:src-4', rows[2]!.reviewDate);
+    const pendingId = importedReviewId(site.siteId, 'verdict:src-4', (rows[2] as ImportRecord).reviewDate);
     const pending = await call(t.app, 'GET', `/reviews/v1/reviews/${pendingId}`, { auth: await site.visitorToken() });
     expect(pending.status).toBe(404);
     // Awaiting moderation in Verdict's own terms, in the owner's queue.
-    const owner = await call(t.app, 'GET', `/reviews/v1/reviews/${pendingId}?returnPrivateReviews=true`, { auth: site.adminKey });
+    const owner = await call(t.app, 'GET', `/reviews/v1/reviews/${pendingId}?returnPrivateReviews=true`, {
+      auth: site.adminKey,
+    });
     expect(owner.body.review.moderation.moderationStatus).toBe('IN_MODERATION');
 
     // No per-review events: consumers are not told of a migration as a million new reviews.
@@ -149,7 +157,13 @@ describe.each(dialects())('import on $name', (dialect) => {
     const site = await buildSite(t);
     const created = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
       auth: site.adminKey,
-      body: { namespace: 'stores', entityId: 'product-1', name: 'Held', email: 'Held@Example.com', content: { rating: 4 } },
+      body: {
+        namespace: 'stores',
+        entityId: 'product-1',
+        name: 'Held',
+        email: 'Held@Example.com',
+        content: { rating: 4 },
+      },
     });
     expect(created.status).toBe(200);
     const rows = [
@@ -176,9 +190,74 @@ describe.each(dialects())('import on $name', (dialect) => {
     expect(contacts).toHaveLength(1);
   });
 
+  it('creates a contact a row names by id with its email and name, unless another contact has that email', async () => {
+    const site = await buildSite(t);
+    const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+      auth: site.adminKey,
+      body: {
+        namespace: 'stores',
+        entityId: 'product-9',
+        name: 'Held',
+        email: 'held@example.com',
+        content: { rating: 4 },
+      },
+    });
+    const heldId = held.body.review.author.contactId as string;
+    const [fresh, taken, late, bare] = [
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+    ];
+    const rows = [
+      record(2, { contactId: fresh, authorEmail: 'Bo@Example.com', contactName: { first: 'Bo', last: 'Li' } }),
+      record(3, { contactId: taken, authorEmail: 'HELD@example.com' }),
+      record(4, { contactId: late, authorEmail: 'bo@example.com', entityId: 'product-2' }),
+      record(5, { contactId: heldId, authorEmail: 'someone-else@example.com', entityId: 'product-3' }),
+      record(6, { contactId: bare, authorEmail: null, entityId: 'product-4' }),
+    ].map(ok);
+    const dry = await run(site, rows, { dryRun: true });
+    const { report, errors } = await run(site, rows);
+    for (const r of [dry, { report, errors }]) {
+      expect(r.errors.map((e) => [e.line, e.violations[0]?.field, e.violations[0]?.violatedRule])).toEqual([
+        [3, 'author', 'ALREADY_EXISTS'],
+        [4, 'author', 'ALREADY_EXISTS'],
+      ]);
+    }
+    expect(report).toMatchObject({ created: 3, failed: 2 });
+    const contacts = await t.deps.db
+      .selectFrom('contacts')
+      .select(['id', 'email', 'email_normalized', 'name', 'name_first', 'name_last'])
+      .where('site_id', '=', site.siteId)
+      .orderBy('email_normalized')
+      .execute();
+    // The contact already there keeps its email; the id without an email names no contact.
+    expect(contacts).toEqual([
+      {
+        id: fresh,
+        email: 'Bo@Example.com',
+        email_normalized: 'bo@example.com',
+        name: 'Bo Li',
+        name_first: 'Bo',
+        name_last: 'Li',
+      },
+      {
+        id: heldId,
+        email: 'held@example.com',
+        email_normalized: 'held@example.com',
+        name: 'Held',
+        name_first: 'Held',
+        name_last: null,
+      },
+    ]);
+  });
+
   it('refuses a row that repeats an earlier row of the file', async () => {
     const site = await buildSite(t);
-    const { report, errors } = await run(site, [ok(record(2)), ok(record(2, { line: 9, authorEmail: 'other@example.com' }))]);
+    const { report, errors } = await run(site, [
+      ok(record(2)),
+      ok(record(2, { line: 9, authorEmail: 'other@example.com' })),
+    ]);
     expect(report).toMatchObject({ created: 1, failed: 1 });
     expect(errors[0]).toMatchObject({ line: 9, violations: [{ field: 'id', violatedRule: 'DUPLICATE' }] });
   });
@@ -190,7 +269,9 @@ describe.each(dialects())('import on $name', (dialect) => {
     rows.push(ok(record(2, { line: 5000 })));
     const first = await run(site, rows);
     expect(first.report).toMatchObject({ created: 1500, failed: 1, skipped: 0 });
-    expect(first.errors).toEqual([expect.objectContaining({ line: 5000, violations: [expect.objectContaining({ violatedRule: 'DUPLICATE' })] })]);
+    expect(first.errors).toEqual([
+      expect.objectContaining({ line: 5000, violations: [expect.objectContaining({ violatedRule: 'DUPLICATE' })] }),
+    ]);
     // On a re-run both rows name a review that is already there.
     const second = await run(site, rows);
     expect(second.report).toMatchObject({ created: 0, skipped: 1501, failed: 0 });
@@ -199,11 +280,16 @@ describe.each(dialects())('import on $name', (dialect) => {
   it('keeps a source id that is a GUID as the review id, and tells formats apart otherwise', async () => {
     const site = await buildSite(t);
     const guid = '6f1c2a4e-93b7-4c1d-8e2f-0a1b2c3d4e5f';
-    const { report } = await run(site, [ok(record(2, { sourceId: guid.toUpperCase() })), ok(record(3, { sourceId: '9001' }))]);
+    const { report } = await run(site, [
+      ok(record(2, { sourceId: guid.toUpperCase() })),
+      ok(record(3, { sourceId: '9001' })),
+    ]);
     expect(report.created).toBe(2);
     expect((await call(t.app, 'GET', `/reviews/v1/reviews/${guid}`, { auth: site.adminKey })).status).toBe(200);
     // The same source id from another platform is another review.
-    const other = await run(site, [ok(record(4, { sourceId: '9001', authorEmail: 'someone-else@example.com' }))], { format: 'yotpo' });
+    const other = await run(site, [ok(record(4, { sourceId: '9001', authorEmail: 'someone-else@example.com' }))], {
+      format: 'yotpo',
+    });
     expect(other.report).toMatchObject({ created: 1, skipped: 0 });
   });
 
@@ -223,7 +309,13 @@ describe.each(dialects())('import on $name', (dialect) => {
       const site = await buildSite(t);
       const first = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
         auth: site.adminKey,
-        body: { namespace: 'stores', entityId: 'product-0', name: 'Racer', email: 'race@example.com', content: { rating: 1 } },
+        body: {
+          namespace: 'stores',
+          entityId: 'product-0',
+          name: 'Racer',
+          email: 'race@example.com',
+          content: { rating: 1 },
+        },
       });
       expect(first.status).toBe(200);
       // Another session writes the same author's review of product-1 and keeps its transaction open: the import's
@@ -239,11 +331,15 @@ describe.each(dialects())('import on $name', (dialect) => {
         await other.query("update racing set id = $1, entity_id = 'product-1'", [crypto.randomUUID()]);
         await other.query('insert into reviews select * from racing');
         const errors: RowError[] = [];
-        const running = importReviews(t.deps, rowsOf([record(2, { authorEmail: 'race@example.com' }), record(3)].map(ok)), {
-          siteId: site.siteId,
-          format: 'verdict',
-          onError: (e) => errors.push(e),
-        });
+        const running = importReviews(
+          t.deps,
+          rowsOf([record(2, { authorEmail: 'race@example.com' }), record(3)].map(ok)),
+          {
+            siteId: site.siteId,
+            format: 'verdict',
+            onError: (e) => errors.push(e),
+          },
+        );
         await waitFor('the import to wait on the open transaction', async () => {
           const r = await other.query(
             "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
@@ -267,7 +363,13 @@ describe.each(dialects())('import on $name', (dialect) => {
       const to = await buildSite(t);
       const made = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
         auth: from.adminKey,
-        body: { namespace: 'stores', entityId: 'mug', name: 'Ann', email: 'ann@example.com', content: { rating: 5, title: 'Lovely, "really"', body: 'Line one,\nline two' } },
+        body: {
+          namespace: 'stores',
+          entityId: 'mug',
+          name: 'Ann',
+          email: 'ann@example.com',
+          content: { rating: 5, title: 'Lovely, "really"', body: 'Line one,\nline two' },
+        },
       });
       expect(made.status).toBe(200);
       const replied = await call(t.app, 'PATCH', `/reviews/v1/reviews/${made.body.review.id}/reply`, {
@@ -277,23 +379,40 @@ describe.each(dialects())('import on $name', (dialect) => {
       expect(replied.status).toBe(200);
       const withMedia = await call(t.app, 'POST', '/reviews/v1/reviews', {
         auth: from.adminKey,
-        body: reviewBody({ entityId: 'mug', content: { rating: 2, media: [{ image: { url: 'https://cdn.example.com/a.jpg' } }] } }),
+        body: reviewBody({
+          entityId: 'mug',
+          content: { rating: 2, media: [{ image: { url: 'https://cdn.example.com/a.jpg' } }] },
+        }),
       });
-      const rejected = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: from.adminKey, body: reviewBody({ entityId: 'mug', content: { rating: 1 } }) });
+      const rejected = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: from.adminKey,
+        body: reviewBody({ entityId: 'mug', content: { rating: 1 } }),
+      });
       const id = rejected.body.review.id as string;
-      await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, { auth: from.adminKey, body: { reviewId: id, status: 'REJECTED' } });
+      await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, {
+        auth: from.adminKey,
+        body: { reviewId: id, status: 'REJECTED' },
+      });
       await run(from, [ok(record(2, { entityId: 'mug', status: 'IN_MODERATION', verified: true }))]);
 
       let text = '';
       for await (const piece of exportReviews(t.deps, from.siteId, format)) text += piece;
       const rows: ImportRow[] = [];
-      for await (const row of readImport((async function* () { yield text; })(), { format: 'verdict', namespace: 'stores' })) rows.push(row);
+      for await (const row of readImport(
+        (async function* () {
+          yield text;
+        })(),
+        { format: 'verdict', namespace: 'stores' },
+      ))
+        rows.push(row);
       expect(rows.filter((r) => !r.ok)).toEqual([]);
       const { report } = await run(to, rows);
       expect(report).toMatchObject({ rowsRead: 4, created: 4, failed: 0, matching: 1 });
 
       const view = async (site: TestSite, reviewId: string) => {
-        const r = (await call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}?returnPrivateReviews=true`, { auth: site.adminKey })).body.review;
+        const r = (
+          await call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}?returnPrivateReviews=true`, { auth: site.adminKey })
+        ).body.review;
         return {
           id: r.id,
           entityId: r.entityId,
@@ -305,7 +424,12 @@ describe.each(dialects())('import on $name', (dialect) => {
           verified: r.verified,
         };
       };
-      const ids = [made.body.review.id, withMedia.body.review.id, id, importedReviewId(from.siteId, 'verdict:src-2', record(2).reviewDate)];
+      const ids = [
+        made.body.review.id,
+        withMedia.body.review.id,
+        id,
+        importedReviewId(from.siteId, 'verdict:src-2', record(2).reviewDate),
+      ];
       for (const reviewId of ids) expect(await view(to, reviewId)).toEqual(await view(from, reviewId));
       expect(await summary(to, 'mug')).toEqual(await summary(from, 'mug'));
     });
@@ -315,13 +439,26 @@ describe.each(dialects())('import on $name', (dialect) => {
     const site = await buildSite(t);
     const shown = await call(t.app, 'POST', '/reviews/v1/reviews', {
       auth: site.adminKey,
-      body: reviewBody({ entityId: 'mug & co/1', author: { contactId: crypto.randomUUID(), authorName: 'Ann <b>' }, content: { rating: 4, title: 'Fine', body: 'Tea & <coffee>' } }),
+      body: reviewBody({
+        entityId: 'mug & co/1',
+        author: { contactId: crypto.randomUUID(), authorName: 'Ann <b>' },
+        content: { rating: 4, title: 'Fine', body: 'Tea & <coffee>' },
+      }),
     });
-    const hidden = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody({ content: { rating: 1 } }) });
+    const hidden = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: site.adminKey,
+      body: reviewBody({ content: { rating: 1 } }),
+    });
     const id = hidden.body.review.id as string;
-    await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, { auth: site.adminKey, body: { reviewId: id, status: 'REJECTED' } });
+    await call(t.app, 'PATCH', `/reviews/v1/reviews/${id}/moderate`, {
+      auth: site.adminKey,
+      body: { reviewId: id, status: 'REJECTED' },
+    });
     let xml = '';
-    for await (const piece of exportReviews(t.deps, site.siteId, 'google', { publisher: 'Shop & Sons', productUrl: 'https://shop.example/p/{entityId}' })) {
+    for await (const piece of exportReviews(t.deps, site.siteId, 'google', {
+      publisher: 'Shop & Sons',
+      productUrl: 'https://shop.example/p/{entityId}',
+    })) {
       xml += piece;
     }
     // Read back through a DOM, which decodes the escaped text.
@@ -329,15 +466,15 @@ describe.each(dialects())('import on $name', (dialect) => {
     const text = (el: Element, tag: string) => el.getElementsByTagName(tag)[0]?.textContent;
     expect(feed.tagName).toBe('feed');
     expect(text(feed, 'version')).toBe('2.4');
-    expect(text(feed.getElementsByTagName('publisher')[0]!, 'name')).toBe('Shop & Sons');
+    expect(text(feed.getElementsByTagName('publisher')[0] as Element, 'name')).toBe('Shop & Sons');
     const reviews = feed.getElementsByTagName('review');
     expect(reviews).toHaveLength(1);
-    const review = reviews[0]!;
+    const review = reviews[0] as Element;
     expect(text(review, 'review_id')).toBe(shown.body.review.id);
-    expect(text(review.getElementsByTagName('reviewer')[0]!, 'name')).toBe('Ann <b>');
+    expect(text(review.getElementsByTagName('reviewer')[0] as Element, 'name')).toBe('Ann <b>');
     expect(text(review, 'title')).toBe('Fine');
     expect(text(review, 'content')).toBe('Tea & <coffee>');
-    const overall = review.getElementsByTagName('overall')[0]!;
+    const overall = review.getElementsByTagName('overall')[0] as Element;
     expect([overall.getAttribute('min'), overall.getAttribute('max'), overall.textContent]).toEqual(['1', '5', '4']);
     expect(text(review, 'sku')).toBe('mug & co/1');
     expect(text(review, 'product_url')).toBe('https://shop.example/p/mug%20%26%20co%2F1');
@@ -356,7 +493,9 @@ describe.each(dialects())('import on $name', (dialect) => {
       const site = await buildSite(t);
       const before = await schemaOf();
       const rows = Array.from({ length: 300 }, (_, i) =>
-        ok(record(i + 2, { entityId: `p-${i % 7}`, body: i === 150 ? 'an unmistakable marmalade review' : `body ${i}` })),
+        ok(
+          record(i + 2, { entityId: `p-${i % 7}`, body: i === 150 ? 'an unmistakable marmalade review' : `body ${i}` }),
+        ),
       );
       const { report } = await run(site, rows, { rebuildIndexes: true });
       expect(report).toMatchObject({ created: 300, indexesRebuilt: true, failed: 0, matching: 7 });
@@ -391,7 +530,9 @@ describe.each(dialects())('import on $name', (dialect) => {
       const contactId = contact.body.contact?.id as string;
       expect(contactId).toBeTruthy();
       // One author named by contact id and by email: the check pass cannot tell they are one.
-      const rows = [record(2, { contactId, authorEmail: null }), record(3, { authorEmail: 'both@example.com' })].map(ok);
+      const rows = [record(2, { contactId, authorEmail: null }), record(3, { authorEmail: 'both@example.com' })].map(
+        ok,
+      );
       await expect(run(site, rows, { rebuildIndexes: true })).rejects.toThrow(/nothing was imported/);
       expect(await schemaOf()).toEqual(before);
       const left = await t.deps.db.selectFrom('reviews').select('id').where('site_id', '=', site.siteId).execute();

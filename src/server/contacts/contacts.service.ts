@@ -16,6 +16,7 @@ import type { ContactRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { contactsQuery, contactsRepo } from './contacts.repo.ts';
+import { CONTACT_EMAIL } from './contacts.rules.ts';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -54,9 +55,44 @@ export async function findOrCreateContactByEmail(
   }
 }
 
+/**
+ * The caller's own contact (a visitor's is bound to its visitor id, a member's is the one its token names), created
+ * with `name` and no email when it does not exist yet and a name is given. Never looks at, or stores, an email: a
+ * submitted address proves nothing about who the caller is. Safe under concurrent calls (the primary key decides).
+ */
+export async function findOrCreateOwnContact(
+  deps: DbDeps,
+  siteId: string,
+  id: string,
+  name: string | undefined,
+): Promise<ContactRow | undefined> {
+  const existing = await contactsRepo.byId(deps.db, siteId, id);
+  if (existing || !name) return existing;
+  const now = iso(deps.clock());
+  const row: ContactRow = {
+    site_id: siteId,
+    id,
+    name,
+    email: null,
+    email_normalized: null,
+    created_at: now,
+    updated_at: now,
+    name_first: name,
+    name_last: null,
+  };
+  try {
+    await contactsRepo.insert(deps.db, row);
+    return row;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await contactsRepo.byId(deps.db, siteId, id);
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
 const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
 const GUID = new RegExp(GUID_PATTERN);
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** Row → Contacts v4 wire shape (fact sheet §12): one email, the primary one; revision is always 1 (no updates). */
 export function toContact(row: ContactRow): Contact {
@@ -89,7 +125,7 @@ export async function createContact(deps: DbDeps, siteId: string, input: CreateC
   const first = input.info.name?.first?.trim() || null;
   const last = input.info.name?.last?.trim() || null;
   const email = input.info.emails?.items[0]?.email.trim() || null;
-  if (email !== null && !EMAIL.test(email)) {
+  if (email !== null && !CONTACT_EMAIL.test(email)) {
     violations.push({
       field: 'info.emails.items[0].email',
       description: 'must be an email address',

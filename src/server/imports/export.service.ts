@@ -42,17 +42,32 @@ const CSV_COLUMNS = [
   'reply_date',
   'verified',
   'media_urls',
+  'contact_first_name',
+  'contact_last_name',
 ] as const;
 
 /** Verdict's moderation statuses as the import format names them: anything not decided yet awaits moderation. */
 const exportStatus = (s: string): 'APPROVED' | 'IN_MODERATION' | 'REJECTED' =>
   s === 'APPROVED' || s === 'REJECTED' ? s : 'IN_MODERATION';
 
+/**
+ * The author's own contact name (Contacts v4 first and last), which may differ from the review's author name; a
+ * contact made before first and last names were kept has its name as the first one, as the Contacts API shows it.
+ */
+const contactNameOf = (r: ExportRow): { first: string | null; last: string | null } => ({
+  first: r.contact_first_name ?? r.contact_name,
+  last: r.contact_last_name,
+});
+
 const mediaUrls = (media: readonly Media[]): string =>
-  media.flatMap((m) => ('image' in m && m.image?.url ? [m.image.url] : 'video' in m && m.video?.url ? [m.video.url] : [])).join(' ');
+  media
+    .flatMap((m) => ('image' in m && m.image?.url ? [m.image.url] : 'video' in m && m.video?.url ? [m.video.url] : []))
+    .join(' ');
 
 const productUrlOf = (template: string, namespace: string, entityId: string) =>
-  template.replaceAll('{entityId}', encodeURIComponent(entityId)).replaceAll('{namespace}', encodeURIComponent(namespace));
+  template
+    .replaceAll('{entityId}', encodeURIComponent(entityId))
+    .replaceAll('{namespace}', encodeURIComponent(namespace));
 
 const FEED_HEAD = (publisher: string) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.google.com/shopping/reviews/schema/product/2.4/product_reviews.xsd">\n<version>2.4</version>\n${fragment().ele('publisher').ele('name').txt(publisher).up().up().end()}\n<reviews>\n`;
@@ -86,7 +101,8 @@ export async function* exportReviews(
   format: ExportFormat,
   feed?: FeedOptions,
 ): AsyncGenerator<string> {
-  if (format === 'google' && !feed) throw new RangeError('the Google feed needs a publisher name and a product URL template');
+  if (format === 'google' && !feed)
+    throw new RangeError('the Google feed needs a publisher name and a product URL template');
   if (format === 'csv') yield stringify([CSV_COLUMNS as unknown as string[]]);
   if (format === 'google' && feed) yield FEED_HEAD(feed.publisher);
   let after: string | undefined;
@@ -95,7 +111,10 @@ export async function* exportReviews(
     if (rows.length === 0) break;
     if (format === 'google' && feed) {
       // Only published reviews belong in a public feed.
-      yield rows.filter((r) => r.moderation_status === 'APPROVED').map((r) => feedReview(r, feed)).join('');
+      yield rows
+        .filter((r) => r.moderation_status === 'APPROVED')
+        .map((r) => feedReview(r, feed))
+        .join('');
       if (rows.length < PAGE) break;
       after = rows[rows.length - 1]?.id;
       continue;
@@ -122,6 +141,8 @@ export async function* exportReviews(
           r.reply_message ? (r.reply_created_at ?? '') : '',
           r.verified ? 'true' : 'false',
           mediaUrls(media),
+          contactNameOf(r).first ?? '',
+          contactNameOf(r).last ?? '',
         ]),
       );
     } else {
@@ -135,6 +156,8 @@ export async function* exportReviews(
               ...(r.contact_id ? { contactId: r.contact_id } : {}),
               ...(r.author_name ? { name: r.author_name } : {}),
               ...(r.email ? { email: r.email } : {}),
+              ...(contactNameOf(r).first !== null ? { contactFirstName: contactNameOf(r).first } : {}),
+              ...(contactNameOf(r).last !== null ? { contactLastName: contactNameOf(r).last } : {}),
             },
             content: {
               ...(r.title !== null ? { title: r.title } : {}),

@@ -35,6 +35,11 @@ export interface ImportRecord {
   authorName: string | null;
   /** Trimmed and validated as an email. */
   authorEmail: string | null;
+  /**
+   * The name of the author's own contact, when the row names a contact and carries it (verdict format: what an
+   * export holds about a contact besides its id and email). Absent otherwise.
+   */
+  contactName?: { first: string | null; last: string | null };
   title: string | null;
   body: string | null;
   /** Integer 1..5. */
@@ -111,6 +116,7 @@ const WIX_MODERATION: StatusVocabulary = {
 export const MAPPINGS: Readonly<Record<ImportFormat, FormatMapping>> = {
   verdict: {
     format: 'verdict',
+    verbatimText: true,
     rules: [
       { target: 'sourceId', from: ['id'], guid: true },
       { target: 'namespace', from: ['namespace'] },
@@ -118,6 +124,8 @@ export const MAPPINGS: Readonly<Record<ImportFormat, FormatMapping>> = {
       { target: 'contactId', from: ['author.contactId', 'contact_id'] },
       { target: 'authorName', from: ['author.name', 'author.authorName', 'author_name'] },
       { target: 'authorEmail', from: ['author.email', 'author_email'] },
+      { target: 'contactFirstName', from: ['author.contactFirstName', 'contact_first_name'] },
+      { target: 'contactLastName', from: ['author.contactLastName', 'contact_last_name'] },
       { target: 'title', from: ['content.title', 'title'] },
       { target: 'body', from: ['content.body', 'body'] },
       { target: 'rating', from: ['content.rating', 'rating'] },

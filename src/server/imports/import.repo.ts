@@ -1,7 +1,7 @@
 /** Queries of the import: existence checks in batches, contact lookups, and the SQLite index rebuild. */
 import { sql } from 'kysely';
-import type { ContactRow } from '../db/schema.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import type { ContactRow } from '../db/schema.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 
@@ -25,12 +25,27 @@ export const importRepo = {
   /** Which of these review ids exist in the site, deleted or not, with when they were created. */
   existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; created_at: string }[]> =>
     inChunks(ids, (chunk) =>
-      db.selectFrom('reviews').select(['id', 'created_at']).where('site_id', '=', siteId).where('id', 'in', chunk).execute(),
+      db
+        .selectFrom('reviews')
+        .select(['id', 'created_at'])
+        .where('site_id', '=', siteId)
+        .where('id', 'in', chunk)
+        .execute(),
     ),
 
   contactsByEmail: (db: Executor, siteId: string, emailsNormalized: readonly string[]): Promise<ContactRow[]> =>
     inChunks(emailsNormalized, (chunk) =>
-      db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).where('email_normalized', 'in', chunk).execute(),
+      db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('email_normalized', 'in', chunk)
+        .execute(),
+    ),
+
+  contactsById: (db: Executor, siteId: string, ids: readonly string[]): Promise<ContactRow[]> =>
+    inChunks(ids, (chunk) =>
+      db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).where('id', 'in', chunk).execute(),
     ),
 
   insertContacts: async (db: Executor, rows: readonly ContactRow[]): Promise<void> => {
@@ -72,7 +87,10 @@ export const importRepo = {
    * Every live slot of the site, keyed by the author's contact id and, when the contact has one, by its email:
    * what an index rebuild checks rows against once the indexes are gone.
    */
-  allLiveSlots: async (db: Executor, siteId: string): Promise<{ namespace: string; entity_id: string; author: string }[]> => {
+  allLiveSlots: async (
+    db: Executor,
+    siteId: string,
+  ): Promise<{ namespace: string; entity_id: string; author: string }[]> => {
     const rows = await db
       .selectFrom('reviews as r')
       .leftJoin('contacts as c', (j) => j.onRef('c.site_id', '=', 'r.site_id').onRef('c.id', '=', 'r.contact_id'))
@@ -83,11 +101,13 @@ export const importRepo = {
       .execute();
     return rows.flatMap((r) => [
       { namespace: r.namespace, entity_id: r.entity_id, author: `c:${r.contact_id}` },
-      ...(r.email_normalized ? [{ namespace: r.namespace, entity_id: r.entity_id, author: `e:${r.email_normalized}` }] : []),
+      ...(r.email_normalized
+        ? [{ namespace: r.namespace, entity_id: r.entity_id, author: `e:${r.email_normalized}` }]
+        : []),
     ]);
   },
 
-  /** A page of the site's live reviews by id, with their author's email when the author is a known contact. */
+  /** A page of the site's live reviews by id, with their author's email and names when the author is a known contact. */
   exportPage: (db: Executor, siteId: string, after: string | undefined, limit: number) => {
     let q = db
       .selectFrom('reviews as r')
@@ -99,6 +119,9 @@ export const importRepo = {
         'r.contact_id',
         'r.author_name',
         'c.email',
+        'c.name as contact_name',
+        'c.name_first as contact_first_name',
+        'c.name_last as contact_last_name',
         'r.title',
         'r.body',
         'r.media_json',
@@ -117,7 +140,14 @@ export const importRepo = {
 
   /** Reviews in the whole database (every site shares the indexes a rebuild would sort). */
   reviewCount: async (db: Executor): Promise<number> =>
-    Number((await db.selectFrom('reviews').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+    Number(
+      (
+        await db
+          .selectFrom('reviews')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
 
   /** Published count and rating sum of these entities' summaries, keyed `namespace \0 entityId`. */
   summaries: async (

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { GUID_PATTERN, LIMITS, type Media } from '../../contract/index.ts';
+import { CONTACT_EMAIL } from '../contacts/contacts.rules.ts';
 import { mediaViolations } from '../reviews/reviews.rules.ts';
 import type { ImportFormat, ImportRecord, ImportRow, RowViolation } from './import.formats.ts';
 
@@ -17,6 +18,8 @@ export type Target =
   | 'contactId'
   | 'authorName'
   | 'authorEmail'
+  | 'contactFirstName'
+  | 'contactLastName'
   | 'title'
   | 'body'
   | 'rating'
@@ -48,6 +51,11 @@ export type FieldRule =
 export interface FormatMapping {
   format: ImportFormat;
   rules: readonly FieldRule[];
+  /**
+   * Keep the text an author wrote (title, body, author name, reply) as it is, spaces and line breaks around it
+   * included, instead of trimming it: Verdict's own format, whose values the API stored as they came.
+   */
+  verbatimText?: boolean;
 }
 
 /** Targets every row must provide; a CSV header must carry one of their columns. */
@@ -68,6 +76,8 @@ export interface SourceRow {
 export const MAX_ROW_CHARS = 1_048_576;
 const SOURCE_ID_MAX_LENGTH = 200;
 const EMAIL_MAX_LENGTH = 320;
+/** A contact's first or last name (Contacts v4 keeps them apart from a review's author name). */
+const CONTACT_NAME_MAX_LENGTH = 100;
 const MEDIA_URL_MAX_LENGTH = 2048;
 
 /** The rule Fastify's Ajv applies to `format: 'email'` (ajv-formats, full mode), so imports accept what the API does. */
@@ -132,9 +142,11 @@ export function characterViolations(
   return out;
 }
 
-/** A string value (trimmed) or a type violation; numbers are accepted where ids are expected. */
-function text(value: unknown, opts: { numbers?: boolean } = {}): Result<string> {
-  if (typeof value === 'string') return ok(value.trim());
+/**
+ * A string value (trimmed, unless `verbatim`) or a type violation; numbers are accepted where ids are expected.
+ */
+function text(value: unknown, opts: { numbers?: boolean; verbatim?: boolean } = {}): Result<string> {
+  if (typeof value === 'string') return ok(opts.verbatim ? value : value.trim());
   if (opts.numbers && typeof value === 'number' && Number.isFinite(value)) return ok(String(value));
   if (value !== null && typeof value === 'object') return bad('must be a string, not an object or a list', 'TYPE');
   return bad('must be a string', 'TYPE');
@@ -436,7 +448,11 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     return p;
   };
   /** A trimmed string within `max` characters, or null when absent; violations are recorded. */
-  const str = (p: Pick | undefined, max: number, opts: { numbers?: boolean } = {}): string | null => {
+  const str = (
+    p: Pick | undefined,
+    max: number,
+    opts: { numbers?: boolean; verbatim?: boolean } = {},
+  ): string | null => {
     if (!p) return null;
     const t = text(p.found.value, opts);
     const m = t.ok ? maxLength(t.value, max) : t;
@@ -464,18 +480,23 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     fail(contactPick.found.name, { description: 'must be a GUID (a Verdict contact id)', rule: 'PATTERN' });
   }
 
-  const authorName = str(value('authorName'), LIMITS.authorNameMaxLength);
+  const verbatim = mapping.verbatimText === true;
+  const authorName = str(value('authorName'), LIMITS.authorNameMaxLength, { verbatim });
   const emailPick = value('authorEmail');
   const authorEmail = str(emailPick, EMAIL_MAX_LENGTH);
-  if (emailPick && authorEmail !== null && !EMAIL_PATTERN.test(authorEmail)) {
+  // A row naming a Verdict contact carries that contact's stored address, which the Contacts API's rule admitted.
+  const emailRule = contactId !== null ? CONTACT_EMAIL : EMAIL_PATTERN;
+  if (emailPick && authorEmail !== null && !emailRule.test(authorEmail)) {
     fail(emailPick.found.name, { description: 'must be an email address', rule: 'FORMAT' });
   }
-  const title = str(value('title'), LIMITS.titleMaxLength);
+  const contactFirst = str(value('contactFirstName'), CONTACT_NAME_MAX_LENGTH);
+  const contactLast = str(value('contactLastName'), CONTACT_NAME_MAX_LENGTH);
+  const title = str(value('title'), LIMITS.titleMaxLength, { verbatim });
 
   const bodyPick = value('body');
   let body: string | null = null;
   if (bodyPick) {
-    const t = text(bodyPick.found.value);
+    const t = text(bodyPick.found.value, { verbatim });
     if (!t.ok) fail(bodyPick.found.name, t);
     else {
       const plain = bodyPick.rule.target === 'body' && bodyPick.rule.html ? htmlToText(t.value) : t.value;
@@ -517,7 +538,7 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     else fail(statusPick.found.name, s);
   }
 
-  const replyMessage = str(value('replyMessage'), LIMITS.replyMaxLength);
+  const replyMessage = str(value('replyMessage'), LIMITS.replyMaxLength, { verbatim });
   const replyDatePick = value('replyDate');
   let replyDate: string | null = null;
   if (replyDatePick && replyMessage !== null) {
@@ -551,6 +572,9 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     contactId,
     authorName: authorName === '' ? null : authorName,
     authorEmail: authorEmail === '' ? null : authorEmail,
+    ...(contactId !== null && (contactFirst || contactLast)
+      ? { contactName: { first: contactFirst || null, last: contactLast || null } }
+      : {}),
     title: title === '' ? null : title,
     body,
     rating,

@@ -14,17 +14,17 @@
  * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
  */
 import { createHash } from 'node:crypto';
+import { GUID_PATTERN } from '../../contract/index.ts';
+import { normalizeEmail } from '../contacts/contacts.service.ts';
 import type { ContactRow, ReviewRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
-import { normalizeEmail } from '../contacts/contacts.service.ts';
-import { contentFingerprint } from '../reviews/reviews.rules.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import { contentFingerprint } from '../reviews/reviews.rules.ts';
 import { score } from '../reviews/reviews.service.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
-import { GUID_PATTERN } from '../../contract/index.ts';
 import type { ImportRecord, ImportRow, RowError } from './import.formats.ts';
 import { importRepo } from './import.repo.ts';
 
@@ -102,7 +102,9 @@ const GUID = new RegExp(GUID_PATTERN);
  * review ids keeps working after the move; any other is derived from the format and the source id.
  */
 function reviewIdOf(siteId: string, format: string, r: ImportRecord): string {
-  return GUID.test(r.sourceId) ? r.sourceId.toLowerCase() : importedReviewId(siteId, `${format}:${r.sourceId}`, r.reviewDate);
+  return GUID.test(r.sourceId)
+    ? r.sourceId.toLowerCase()
+    : importedReviewId(siteId, `${format}:${r.sourceId}`, r.reviewDate);
 }
 
 interface Checked {
@@ -135,6 +137,8 @@ class Checker {
   readonly errors: RowError[] = [];
   readonly fileStats = new Map<string, { namespace: string; entityId: string; count: number; sum: number }>();
   readonly #slots = new Set<string>();
+  /** Normalized email → the contact id a row of this run named with it. */
+  readonly #emailOwners = new Map<string, string>();
 
   /**
    * @param runAt the creation time of every row this run writes: a review already present with this creation time
@@ -190,7 +194,13 @@ class Checker {
    */
   async check(db: DbDeps['db'], chunk: readonly Checked[], slotsFromDb: boolean): Promise<Checked[]> {
     const present = new Map(
-      (await importRepo.existingIds(db, this.siteId, chunk.map((c) => c.id))).map((r) => [r.id, r.created_at]),
+      (
+        await importRepo.existingIds(
+          db,
+          this.siteId,
+          chunk.map((c) => c.id),
+        )
+      ).map((r) => [r.id, r.created_at]),
     );
     const inChunk = new Set<string>();
     const fresh = chunk.filter((c) => {
@@ -204,18 +214,23 @@ class Checker {
       this.skipped++;
       return false;
     });
+    const carried = await this.#contactEmails(db, fresh);
     const taken = new Set<string>();
     if (slotsFromDb) {
-      const contactIds = [...new Set(fresh.flatMap((c) => (c.record.contactId ? [c.record.contactId] : [])))];
+      const contactIds = [...new Set(carried.flatMap((c) => (c.record.contactId ? [c.record.contactId] : [])))];
       const emails = [
-        ...new Set(fresh.flatMap((c) => (!c.record.contactId && c.record.authorEmail ? [normalizeEmail(c.record.authorEmail)] : []))),
+        ...new Set(
+          carried.flatMap((c) =>
+            !c.record.contactId && c.record.authorEmail ? [normalizeEmail(c.record.authorEmail)] : [],
+          ),
+        ),
       ];
       for (const s of await importRepo.liveSlots(db, this.siteId, contactIds, emails)) {
         taken.add(slotOf(s.namespace, s.entity_id, s.author));
       }
     }
     const out: Checked[] = [];
-    for (const c of fresh) {
+    for (const c of carried) {
       const r = c.record;
       const author = authorOf(r);
       if (author) {
@@ -234,6 +249,53 @@ class Checker {
     }
     this.valid += out.length;
     return out;
+  }
+
+  /**
+   * Rows that name a contact by id and carry an email: when the contact is not in Verdict yet, it is created with
+   * that email, which must not belong to another contact (in Verdict, or named earlier in the file). Such a row is
+   * an error rather than a review whose author loses its email. A contact already in Verdict stays as it is.
+   */
+  async #contactEmails(db: DbDeps['db'], rows: readonly Checked[]): Promise<Checked[]> {
+    const named = rows.filter((c) => c.record.contactId && c.record.authorEmail);
+    if (named.length === 0) return [...rows];
+    const ids = [...new Set(named.map((c) => c.record.contactId as string))];
+    const known = new Set((await importRepo.contactsById(db, this.siteId, ids)).map((c) => c.id));
+    const emails = [
+      ...new Set(
+        named.flatMap((c) =>
+          known.has(c.record.contactId as string) ? [] : [normalizeEmail(c.record.authorEmail as string)],
+        ),
+      ),
+    ];
+    const holders = new Map(
+      (await importRepo.contactsByEmail(db, this.siteId, emails)).map((c) => [c.email_normalized, c.id]),
+    );
+    const refused = new Set<Checked>();
+    for (const c of named) {
+      const id = c.record.contactId as string;
+      if (known.has(id)) continue;
+      const email = normalizeEmail(c.record.authorEmail as string);
+      const holder = holders.get(email) ?? this.#emailOwners.get(email);
+      if (holder !== undefined && holder !== id) {
+        refused.add(c);
+        this.fail({
+          line: c.record.line,
+          sourceId: c.record.sourceId,
+          violations: [
+            {
+              field: 'author',
+              description:
+                'names a new contact with an email that another contact has, in Verdict or earlier in the file',
+              violatedRule: 'ALREADY_EXISTS',
+            },
+          ],
+        });
+        continue;
+      }
+      this.#emailOwners.set(email, id);
+    }
+    return rows.filter((c) => !refused.has(c));
   }
 }
 
@@ -338,9 +400,51 @@ async function contactsFor(
   return byEmail;
 }
 
+/**
+ * The contacts rows name by id that are not in Verdict yet, created with the row's email and contact name: what a
+ * Verdict export holds about them, so a move to another database keeps them. A row with neither names no contact
+ * that existed (a visitor's id, an id the API was given), and none is created. The checks made sure the email is free.
+ */
+async function namedContacts(
+  db: DbDeps['db'],
+  siteId: string,
+  records: readonly ImportRecord[],
+  now: string,
+): Promise<void> {
+  const wanted = new Map<string, ImportRecord>();
+  for (const r of records) {
+    if (r.contactId && (r.authorEmail || r.contactName) && !wanted.has(r.contactId)) wanted.set(r.contactId, r);
+  }
+  if (wanted.size === 0) return;
+  for (const c of await importRepo.contactsById(db, siteId, [...wanted.keys()])) wanted.delete(c.id);
+  const created = [...wanted].map(([id, r]): ContactRow => {
+    const first = r.contactName?.first ?? null;
+    const last = r.contactName?.last ?? null;
+    const email = r.authorEmail?.trim() || null;
+    return {
+      site_id: siteId,
+      id,
+      name: [first, last].filter((x) => x !== null).join(' ') || null,
+      name_first: first,
+      name_last: last,
+      email,
+      email_normalized: email === null ? null : normalizeEmail(email),
+      created_at: now,
+      updated_at: now,
+    };
+  });
+  await importRepo.insertContacts(db, created);
+}
+
 /** Writes one chunk of checked records (contacts, reviews, their summary change) in the caller's transaction. */
 async function writeChunk(db: DbDeps['db'], siteId: string, chunk: readonly Checked[], nowDate: Date): Promise<void> {
   const now = iso(nowDate);
+  await namedContacts(
+    db,
+    siteId,
+    chunk.map((c) => c.record),
+    now,
+  );
   const contacts = await contactsFor(
     db,
     siteId,
@@ -348,9 +452,16 @@ async function writeChunk(db: DbDeps['db'], siteId: string, chunk: readonly Chec
     now,
   );
   const rows = chunk.map(({ record: r, id }) =>
-    reviewRow(siteId, id, r, r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null), nowDate),
+    reviewRow(
+      siteId,
+      id,
+      r,
+      r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null),
+      nowDate,
+    ),
   );
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
   const deltas = mergeDeltas(rows.flatMap((row) => summaryDeltas(null, contribution(row))));
   await summariesRepo.applyMany(db, siteId, deltas, now);
 }

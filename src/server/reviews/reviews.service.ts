@@ -17,7 +17,7 @@ import {
 } from '../../contract/index.ts';
 import { ownContactId, type Principal } from '../auth/principal.ts';
 import { privateReadScope } from '../auth/permissions.rules.ts';
-import { findOrCreateContactByEmail } from '../contacts/contacts.service.ts';
+import { findOrCreateContactByEmail, findOrCreateOwnContact } from '../contacts/contacts.service.ts';
 import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
@@ -292,8 +292,12 @@ export async function createReview(deps: ReviewsDeps, p: Principal, input: Revie
 }
 
 /**
- * createReviewAndContact (legacy): the author is the contact with `email` (created from name + email when new);
- * a member without an email writes as its own contact. Without a contact, nothing is created.
+ * createReviewAndContact (legacy). Who the author is depends on the caller (docs/adr/0006-review-authors.md):
+ * - owner and apps link by email: the contact with `email` (created from name + email when new) is the author;
+ *   without an email, or with a new email and no name, nothing is created (400);
+ * - visitors and members always write as themselves: the author is their own contact (a visitor's bound to its
+ *   visitor id, a member's the one its token names), created from `name` when missing. The submitted email is
+ *   neither looked up nor stored, so the answer is the same whether or not some contact has that address.
  */
 export async function createReviewAndContact(
   deps: ReviewsDeps,
@@ -302,34 +306,61 @@ export async function createReviewAndContact(
 ): Promise<Review> {
   const violations = mediaViolations(input.content.media, 'content.media');
   if (violations.length > 0) throw invalid(violations);
-  let contactId: string;
-  let authorName: string | null = input.name ?? null;
-  if (input.email !== undefined) {
-    const found = await findOrCreateContactByEmail(deps, p.siteId, input.email, input.name);
-    if (!found.contact) {
-      throw invalid([{ field: 'name', description: 'is required to create a new contact', violatedRule: 'REQUIRED_FIELD' }]);
-    }
-    contactId = found.contact.id;
-    authorName = input.name ?? found.contact.name;
-  } else if (p.kind === 'MEMBER') {
-    contactId = p.contactId;
-  } else {
-    throw invalid([
-      ...(input.name === undefined
-        ? [{ field: 'name', description: 'is required when the author is not a contact', violatedRule: 'REQUIRED_FIELD' }]
-        : []),
-      { field: 'email', description: 'is required when the author is not a contact', violatedRule: 'REQUIRED_FIELD' },
-    ]);
-  }
+  const author =
+    p.kind === 'ADMIN' || p.kind === 'APP' ? await authorByEmail(deps, p, input) : await ownAuthor(deps, p, input);
   return insertReview(deps, p, {
     id: undefined,
     namespace: input.namespace,
     entityId: input.entityId,
-    contactId,
-    authorName,
+    ...author,
     ...contentDraft(input.content),
     reviewDate: undefined,
   });
+}
+
+type ReviewAuthor = { contactId: string; authorName: string | null };
+
+const notAContact = (field: 'name' | 'email'): FieldViolation => ({
+  field,
+  description: 'is required when the author is not a contact',
+  violatedRule: 'REQUIRED_FIELD',
+});
+
+/** Owner and apps: the contact with the submitted email, created from name + email when none has it. */
+async function authorByEmail(
+  deps: ReviewsDeps,
+  p: Principal,
+  input: CreateReviewAndContactRequest,
+): Promise<ReviewAuthor> {
+  if (input.email === undefined) {
+    throw invalid([...(input.name === undefined ? [notAContact('name')] : []), notAContact('email')]);
+  }
+  const found = await findOrCreateContactByEmail(deps, p.siteId, input.email, input.name);
+  if (!found.contact) {
+    throw invalid([
+      { field: 'name', description: 'is required to create a new contact', violatedRule: 'REQUIRED_FIELD' },
+    ]);
+  }
+  return { contactId: found.contact.id, authorName: input.name ?? found.contact.name };
+}
+
+/**
+ * Visitors and members: their own contact. A visitor that is no contact yet must give name and email, as Wix asks
+ * of a new author; the checks read only the caller's own contact, never the submitted email.
+ */
+async function ownAuthor(deps: ReviewsDeps, p: Principal, input: CreateReviewAndContactRequest): Promise<ReviewAuthor> {
+  const own = ownContactId(p);
+  if (own === undefined) throw new AppError('forbidden', 'PERMISSION_DENIED', 'This caller has no contact of its own');
+  // A visitor becomes a contact only with both name and email (Wix's rule for a new author); a member already is one.
+  const mayCreate = p.kind === 'MEMBER' || input.email !== undefined;
+  const contact = await findOrCreateOwnContact(deps, p.siteId, own, mayCreate ? input.name : undefined);
+  if (!contact && p.kind === 'VISITOR') {
+    throw invalid([
+      ...(input.name === undefined ? [notAContact('name')] : []),
+      ...(input.email === undefined ? [notAContact('email')] : []),
+    ]);
+  }
+  return { contactId: own, authorName: input.name ?? contact?.name ?? null };
 }
 
 /** bulkCreateReview: each item succeeds or fails on its own; HTTP 200 with per-item results. */
