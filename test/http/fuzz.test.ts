@@ -62,7 +62,10 @@ const enc = (s: string): string => {
 
 /** `arb` with probability `p`, else null. */
 const sometimes = <T>(arb: fc.Arbitrary<T>, p: number): fc.Arbitrary<T | null> =>
-  fc.oneof({ weight: Math.round(p * 100), arbitrary: arb }, { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(null) });
+  fc.oneof(
+    { weight: Math.round(p * 100), arbitrary: arb },
+    { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(null) },
+  );
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -133,12 +136,15 @@ const pathValue = (pool: Pool): fc.Arbitrary<string> =>
     { weight: 3, arbitrary: fc.constantFrom(...pool.guarded, ...pool.own).map(enc) },
     { weight: 1, arbitrary: fc.uuid().map(String) },
     { weight: 2, arbitrary: fc.constantFrom(...NASTY_STRINGS).map(enc) },
-    { weight: 2, arbitrary: fc.constantFrom('%00', 'a%00b', '%ZZ', '%ED%A0%80', '..', '%2e%2e', '%2F', 'a;b', '%C0%AE') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom('%00', 'a%00b', '%ZZ', '%ED%A0%80', '..', '%2e%2e', '%2F', 'a;b', '%C0%AE'),
+    },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }).map(enc) },
     { weight: 1, arbitrary: fc.constant(`${randomUUID()}%00`) },
   );
 
-const HUGE_NUMBERS = [2_147_483_648, -2_147_483_649, 2 ** 53 + 2, 1e308, -1e308, 5e-324, -0, 1.5, 9_007_199_254_740_993];
+const HUGE_NUMBERS = [2_147_483_648, -2_147_483_649, 2 ** 53 + 2, 1e308, -1e308, 5e-324, -0, 1.5, 2 ** 53 + 1];
 
 /** A number that is often outside what the field allows. */
 const nastyNumber = fc.oneof(fc.constantFrom(...HUGE_NUMBERS), fc.double(), fc.integer());
@@ -241,7 +247,10 @@ function wellFormedFor(schema: Json, pool: Pool, depth: number, name: string): f
       const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
       const entries = Object.entries(props).map(
         ([key, s]) =>
-          [key, fc.option(fromSchema(s, pool, depth + 1, key), { nil: undefined, freq: required.has(key) ? 15 : 2 })] as const,
+          [
+            key,
+            fc.option(fromSchema(s, pool, depth + 1, key), { nil: undefined, freq: required.has(key) ? 15 : 2 }),
+          ] as const,
       );
       const record = fc.tuple(...entries.map(([, a]) => a)).map((values) => {
         const out: Json = {};
@@ -250,7 +259,10 @@ function wellFormedFor(schema: Json, pool: Pool, depth: number, name: string): f
         });
         return out;
       });
-      const extra = sometimes(fc.dictionary(fc.constantFrom('extra', '$set', '__proto__x', 'id', 'siteId'), nastyScalar(pool)), 0.1);
+      const extra = sometimes(
+        fc.dictionary(fc.constantFrom('extra', '$set', '__proto__x', 'id', 'siteId'), nastyScalar(pool)),
+        0.1,
+      );
       return orNull(fc.tuple(record, extra).map(([r, x]) => (x ? { ...r, ...x } : r)));
     }
     case 'array': {
@@ -264,7 +276,8 @@ function wellFormedFor(schema: Json, pool: Pool, depth: number, name: string): f
       }
       if (schema.format === 'date-time') choices.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
       if (schema.format === 'email') choices.push(fc.emailAddress());
-      if (schema.format === 'uri' || name === 'url') choices.push(fc.constantFrom('http://127.0.0.1:9/hook', 'ftp://x', 'https://'));
+      if (schema.format === 'uri' || name === 'url')
+        choices.push(fc.constantFrom('http://127.0.0.1:9/hook', 'ftp://x', 'https://'));
       if (/entityId/i.test(name)) choices.push(fc.constantFrom(...pool.entities));
       if (schema.example !== undefined) choices.push(fc.constant(schema.example));
       if (typeof schema.maxLength === 'number') choices.push(fc.constant('y'.repeat(schema.maxLength + 1)));
@@ -330,7 +343,22 @@ function queryString(op: Operation, pool: Pool): fc.Arbitrary<string> {
   const keys = [...op.queryParams, 'returnPrivateReviews', 'limit', 'cursor', 'reviewId', 'x', '__proto__', 'a[b]'];
   const value = fc.oneof(
     fc.constantFrom(...NASTY_STRINGS.slice(0, -6)).map(enc),
-    fc.constantFrom('%00', '%ZZ', '1', '0', '100', '101', '-1', '1e3', 'true', 'false', 'APPROVED', 'OPEN', 'p1', 'pzzzzzzzzzz'),
+    fc.constantFrom(
+      '%00',
+      '%ZZ',
+      '1',
+      '0',
+      '100',
+      '101',
+      '-1',
+      '1e3',
+      'true',
+      'false',
+      'APPROVED',
+      'OPEN',
+      'p1',
+      'pzzzzzzzzzz',
+    ),
     fc.constantFrom(...pool.guarded, ...pool.entities, ...pool.siteIds),
     fc.date({ noInvalidDate: true }).map((d) => enc(d.toISOString())),
     fc.string({ maxLength: 20 }).map(enc),
@@ -390,14 +418,40 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
     const gEntity = `g-${randomUUID().slice(0, 8)}`;
     const made: Json[] = [];
     for (const rating of [5, 3, 1]) {
-      made.push(ok(await call(t.app, 'POST', '/reviews/v1/reviews', { auth: g.adminKey, body: reviewBody({ entityId: gEntity, content: { rating } }) }), 'G review'));
+      made.push(
+        ok(
+          await call(t.app, 'POST', '/reviews/v1/reviews', {
+            auth: g.adminKey,
+            body: reviewBody({ entityId: gEntity, content: { rating } }),
+          }),
+          'G review',
+        ),
+      );
     }
     const ids = made.map((b) => String((b.review as Json).id));
     const [first, second, third] = ids as [string, string, string];
-    ok(await call(t.app, 'PATCH', `/reviews/v1/reviews/${first}/reply`, { auth: g.adminKey, body: { message: 'Thanks' } }), 'G reply');
-    ok(await call(t.app, 'PATCH', `/reviews/v1/reviews/${second}/moderate`, { auth: g.adminKey, body: { status: 'REJECTED' } }), 'G moderate');
+    ok(
+      await call(t.app, 'PATCH', `/reviews/v1/reviews/${first}/reply`, {
+        auth: g.adminKey,
+        body: { message: 'Thanks' },
+      }),
+      'G reply',
+    );
+    ok(
+      await call(t.app, 'PATCH', `/reviews/v1/reviews/${second}/moderate`, {
+        auth: g.adminKey,
+        body: { status: 'REJECTED' },
+      }),
+      'G moderate',
+    );
     ok(await call(t.app, 'DELETE', `/reviews/v1/reviews/${third}`, { auth: g.adminKey }), 'G delete');
-    ok(await call(t.app, 'POST', `/verdict/v1/reviews/${first}/votes`, { auth: await g.visitorToken(), body: { vote: 'HELPFUL' } }), 'G vote');
+    ok(
+      await call(t.app, 'POST', `/verdict/v1/reviews/${first}/votes`, {
+        auth: await g.visitorToken(),
+        body: { vote: 'HELPFUL' },
+      }),
+      'G vote',
+    );
     const contact = ok(
       await call(t.app, 'POST', '/contacts/v4/contacts', {
         auth: g.adminKey,
@@ -408,7 +462,9 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
     const hook = ok(
       await call(t.app, 'POST', '/verdict/v1/webhooks', {
         auth: g.adminKey,
-        body: { webhook: { url: 'http://127.0.0.1:9/hook', eventTypes: ['wix.reviews.v1.review_updated'], format: 'json' } },
+        body: {
+          webhook: { url: 'http://127.0.0.1:9/hook', eventTypes: ['wix.reviews.v1.review_updated'], format: 'json' },
+        },
       }),
       'G webhook',
     );
@@ -418,7 +474,13 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
     // F's own reviews, for requests that may legitimately succeed.
     const fEntity = `f-${randomUUID().slice(0, 8)}`;
     for (const rating of [4, 2]) {
-      const r = ok(await call(t.app, 'POST', '/reviews/v1/reviews', { auth: f.adminKey, body: reviewBody({ entityId: fEntity, content: { rating } }) }), 'F review');
+      const r = ok(
+        await call(t.app, 'POST', '/reviews/v1/reviews', {
+          auth: f.adminKey,
+          body: reviewBody({ entityId: fEntity, content: { rating } }),
+        }),
+        'F review',
+      );
       pool.own.push(String((r.review as Json).id));
     }
     pool.entities.push(fEntity, 'stores');
@@ -457,7 +519,10 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
       .chain((op) =>
         fc.record({
           op: fc.constant(op),
-          method: fc.oneof({ weight: 19, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom<Method>('GET', 'POST', 'PATCH', 'PUT', 'DELETE') }),
+          method: fc.oneof(
+            { weight: 19, arbitrary: fc.constant(op.method) },
+            { weight: 1, arbitrary: fc.constantFrom<Method>('GET', 'POST', 'PATCH', 'PUT', 'DELETE') },
+          ),
           prefix: fc.constantFrom(...REVIEW_PREFIXES),
           params: fc.array(pathValue(pool), { minLength: op.pathParams.length, maxLength: op.pathParams.length }),
           query: queryString(op, pool),
@@ -473,7 +538,10 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
             ...Object.keys(callers).map((c) => ({ weight: CALLER_WEIGHTS[c] ?? 1, arbitrary: fc.constant(c) })),
           ),
           contentType: fc.constantFrom(...CONTENT_TYPES),
-          idempotencyKey: sometimes(fc.constantFrom('k1', 'k2', '', ' ', 'x'.repeat(300), 'ключ', 'a b', randomUUID()), 0.3),
+          idempotencyKey: sometimes(
+            fc.constantFrom('k1', 'k2', '', ' ', 'x'.repeat(300), 'ключ', 'a b', randomUUID()),
+            0.3,
+          ),
           siteHeader: sometimes(fc.constantFrom(...pool.siteIds, 'not-a-site', ''), 0.15),
         }),
       )
@@ -502,7 +570,10 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([t.app.inject({ method: req.method, url: req.url, headers: req.headers, payload: req.payload }), deadline]);
+      return await Promise.race([
+        t.app.inject({ method: req.method, url: req.url, headers: req.headers, payload: req.payload }),
+        deadline,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -521,9 +592,12 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
         fc.asyncProperty(requestArb(), async (req) => {
           const res = await send(req);
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-          if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${describeRequest(req)}: ${res.body.slice(0, 300)}`);
+          if (res.statusCode >= 500)
+            throw new Error(`${res.statusCode} for ${describeRequest(req)}: ${res.body.slice(0, 300)}`);
           if (res.statusCode >= 400 && !isWixErrorBody(res.body)) {
-            throw new Error(`${res.statusCode} without the Wix error body for ${describeRequest(req)}: ${res.body.slice(0, 300)}`);
+            throw new Error(
+              `${res.statusCode} without the Wix error body for ${describeRequest(req)}: ${res.body.slice(0, 300)}`,
+            );
           }
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },
@@ -532,7 +606,9 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
       throw new Error(`fuzzing failed on ${dialect.name} with FUZZ_SEED=${SEED}: ${(err as Error).message}`);
     } finally {
       statuses = Object.fromEntries(Object.entries(statuses).sort());
-      console.info(`fuzz on ${dialect.name}: ${RUNS} requests in ${Date.now() - started} ms, statuses ${JSON.stringify(statuses)}`);
+      console.info(
+        `fuzz on ${dialect.name}: ${RUNS} requests in ${Date.now() - started} ms, statuses ${JSON.stringify(statuses)}`,
+      );
     }
   }, 120_000);
 
@@ -558,6 +634,8 @@ function isWixErrorBody(text: string): boolean {
     isObject(validationError) &&
     Array.isArray(validationError.fieldViolations) &&
     validationError.fieldViolations.length > 0 &&
-    validationError.fieldViolations.every((v) => isObject(v) && typeof v.field === 'string' && typeof v.description === 'string')
+    validationError.fieldViolations.every(
+      (v) => isObject(v) && typeof v.field === 'string' && typeof v.description === 'string',
+    )
   );
 }
