@@ -296,6 +296,9 @@ export const Filter = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ entityId: 'prod-123', 'content.rating': { $gte: 4 } }],
 });
 
+/** The filter of query and count: the official SDK's types allow `null` there, which means no filter. */
+const NullableFilter = Type.Union([Filter, Type.Null()]);
+
 export const SortItem = Type.Object({
   fieldName: Type.String({ maxLength: 100 }),
   order: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC')])),
@@ -312,7 +315,7 @@ export const QueryReviewsRequest = Type.Object(
   {
     query: Type.Optional(
       Type.Object({
-        filter: Type.Optional(Filter),
+        filter: Type.Optional(NullableFilter),
         search: Type.Optional(Search),
         sort: Type.Optional(Type.Array(SortItem, { maxItems: 5 })),
         cursorPaging: Type.Optional(
@@ -332,7 +335,7 @@ export type QueryReviewsRequest = Static<typeof QueryReviewsRequest>;
 /** Closed at the top level, like `QueryReviewsRequest`. */
 export const CountReviewsRequest = Type.Object(
   {
-    filter: Type.Optional(Filter),
+    filter: Type.Optional(NullableFilter),
     search: Type.Optional(Search),
     includePrivateReviews: Type.Optional(Type.Boolean()),
   },

@@ -28,7 +28,7 @@ import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite,
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_204);
-const RUNS = 500;
+const RUNS = 400;
 const REQUEST_TIMEOUT_MS = 5_000;
 const CALLER_WEIGHTS: Record<string, number> = { admin: 10, otherAdmin: 3, visitor: 2, member: 2, appRead: 2 };
 

@@ -244,6 +244,9 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
         { returnPrivateReviews: true, query: { filter: {}, sort: [{ fieldName: 'content.rating', order: 'ASC' }] } },
       ],
       ['/reviews/v1/reviews/count', {}],
+      // The SDK's request types allow a null filter (no filter).
+      ['/reviews/v1/reviews/count', { filter: null }],
+      ['/reviews/v1/reviews/query', { query: { filter: null } }],
       ['/reviews/v1/reviews/count', { filter: { entityId: 'p1' }, includePrivateReviews: true }],
       ['/contacts/v4/contacts/query', { query: { paging: { limit: 10 } }, fieldsets: ['FULL'] }],
     ] as const) {
