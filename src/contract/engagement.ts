@@ -4,7 +4,7 @@
  * that reviews need (fact sheet §12). Voter and reporter ids never appear on the wire.
  */
 import { type Static, Type } from 'typebox';
-import { Review } from './review.ts';
+import { IdParam, Review } from './review.ts';
 
 export const ENGAGEMENT_LIMITS = {
   reportTextMaxLength: 1000,
@@ -187,19 +187,46 @@ export type Contact = Static<typeof Contact>;
 
 export const ContactResponse = Type.Object({ contact: Contact });
 
-export const QueryContactsRequest = Type.Object({
-  query: Type.Optional(
-    Type.Object({
-      filter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-      paging: Type.Optional(
-        Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENGAGEMENT_LIMITS.contactsMaxLimit })),
-          offset: Type.Optional(Type.Integer({ minimum: 0 })),
-        }),
-      ),
-    }),
-  ),
+/** `:contactId` of the Contacts routes. */
+export const ContactIdParams = Type.Object({
+  contactId: IdParam('Contact id (GUID).', { code: 'CONTACT_NOT_FOUND', message: 'Contact not found' }),
 });
+
+/** `:contactId` of GDPR erase and export, which answer for everything held about a person, not only a contact row. */
+export const DataSubjectParams = Type.Object({
+  contactId: IdParam('Contact id (GUID) of the person.', {
+    code: 'CONTACT_NOT_FOUND',
+    message: 'Nothing is held about this contact',
+  }),
+});
+
+/**
+ * Closed at the top level (an unknown property is a 400). `fieldsets` is Wix's projection of the contact; Verdict
+ * always returns its whole (minimal) contact, so it is accepted and has no effect.
+ */
+export const QueryContactsRequest = Type.Object(
+  {
+    query: Type.Optional(
+      Type.Object({
+        filter: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        paging: Type.Optional(
+          Type.Object({
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENGAGEMENT_LIMITS.contactsMaxLimit })),
+            offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          }),
+        ),
+      }),
+    ),
+    fieldsets: Type.Optional(
+      Type.Array(Type.String({ maxLength: 50 }), {
+        maxItems: 10,
+        description: 'Accepted for compatibility; the whole contact is always returned.',
+        examples: [['FULL']],
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type QueryContactsRequest = Static<typeof QueryContactsRequest>;
 
 export const QueryContactsResponse = Type.Object({

@@ -3,6 +3,7 @@
  * Route validation, response serialization, `/openapi.json` and the TypeScript types all derive from these.
  */
 import { type Static, Type } from 'typebox';
+import type { ErrorCode } from './errors.ts';
 
 /** Limits from the Wix SDK schemas (fact sheet §5) and PRODUCT.md §3. */
 export const LIMITS = {
@@ -23,6 +24,35 @@ export const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 export const Guid = (description: string) =>
   Type.String({ pattern: GUID_PATTERN, description, examples: ['6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11'] });
+
+/**
+ * The annotation an id path parameter carries: the 404 the server answers, before validation and without reading
+ * the database, when the value is not in the id format (it then names nothing, whatever it holds).
+ */
+export const NOT_FOUND_KEYWORD = 'x-verdict-not-found';
+
+/** What an id path parameter that names nothing is answered with. */
+export interface NotFoundAnswer {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * A path parameter naming a resource by its GUID. The server's route table answers a value in any other format
+ * (a word, an SQL fragment, a NUL byte, 10,000 characters) with `notFound`, as it would an unknown GUID.
+ */
+export const IdParam = (description: string, notFound: NotFoundAnswer) =>
+  Type.String({
+    pattern: GUID_PATTERN,
+    description,
+    examples: ['6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11'],
+    [NOT_FOUND_KEYWORD]: notFound,
+  });
+
+/** `:reviewId` on every review route. */
+export const ReviewIdParams = Type.Object({
+  reviewId: IdParam('Review id (GUID).', { code: 'REVIEW_NOT_FOUND', message: 'Review not found' }),
+});
 
 export const ModerationStatus = Type.Union(
   [
@@ -266,6 +296,9 @@ export const Filter = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ entityId: 'prod-123', 'content.rating': { $gte: 4 } }],
 });
 
+/** The filter of query and count: the official SDK's types allow `null` there, which means no filter. */
+const NullableFilter = Type.Union([Filter, Type.Null()]);
+
 export const SortItem = Type.Object({
   fieldName: Type.String({ maxLength: 100 }),
   order: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC')])),
@@ -277,29 +310,37 @@ const Search = Type.String({
   examples: ['warm comfortable'],
 });
 
-export const QueryReviewsRequest = Type.Object({
-  query: Type.Optional(
-    Type.Object({
-      filter: Type.Optional(Filter),
-      search: Type.Optional(Search),
-      sort: Type.Optional(Type.Array(SortItem, { maxItems: 5 })),
-      cursorPaging: Type.Optional(
-        Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.queryMaxLimit })),
-          cursor: Type.Optional(Type.Union([Type.String({ maxLength: 16_000 }), Type.Null()])),
-        }),
-      ),
-    }),
-  ),
-  returnPrivateReviews: Type.Optional(Type.Boolean()),
-});
+/** Closed at the top level (an unknown property is a 400): these are the properties the official SDK sends. */
+export const QueryReviewsRequest = Type.Object(
+  {
+    query: Type.Optional(
+      Type.Object({
+        filter: Type.Optional(NullableFilter),
+        search: Type.Optional(Search),
+        sort: Type.Optional(Type.Array(SortItem, { maxItems: 5 })),
+        cursorPaging: Type.Optional(
+          Type.Object({
+            limit: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.queryMaxLimit })),
+            cursor: Type.Optional(Type.Union([Type.String({ maxLength: 16_000 }), Type.Null()])),
+          }),
+        ),
+      }),
+    ),
+    returnPrivateReviews: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export type QueryReviewsRequest = Static<typeof QueryReviewsRequest>;
 
-export const CountReviewsRequest = Type.Object({
-  filter: Type.Optional(Filter),
-  search: Type.Optional(Search),
-  includePrivateReviews: Type.Optional(Type.Boolean()),
-});
+/** Closed at the top level, like `QueryReviewsRequest`. */
+export const CountReviewsRequest = Type.Object(
+  {
+    filter: Type.Optional(NullableFilter),
+    search: Type.Optional(Search),
+    includePrivateReviews: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 
 export const BulkFilterRequest = Type.Object({ filter: Filter });
 export const BulkModerateRequest = Type.Object({
@@ -348,6 +389,11 @@ export const BulkCreateReviewResponse = Type.Object({
 export type BulkCreateReviewResponse = Static<typeof BulkCreateReviewResponse>;
 
 export const JobIdResponse = Type.Object({ jobId: Type.String() });
+
+/** `:jobId` of the job status route. */
+export const JobIdParams = Type.Object({
+  jobId: IdParam('Job id (GUID), from a bulk operation.', { code: 'JOB_NOT_FOUND', message: 'Job not found' }),
+});
 
 export const JobStatus = Type.Union([
   Type.Literal('PENDING'),

@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { EVENT_TYPES } from './events.ts';
+import { IdParam } from './review.ts';
 
 export const WEBHOOK_EVENT_TYPES = Object.values(EVENT_TYPES);
 
@@ -75,7 +76,8 @@ export type UpdateWebhookRequest = Static<typeof UpdateWebhookRequest>;
 
 export const WebhookResponse = Type.Object({ webhook: Webhook });
 export const ListWebhooksResponse = Type.Object({ webhooks: Type.Array(Webhook) });
-export const WebhookIdParams = Type.Object({ webhookId: Type.String({ maxLength: 100 }) });
+const WebhookId = IdParam('Webhook id (GUID).', { code: 'WEBHOOK_NOT_FOUND', message: 'Webhook not found' });
+export const WebhookIdParams = Type.Object({ webhookId: WebhookId });
 
 export const DeliveryStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('DELIVERED'), Type.Literal('DEAD')], {
   description: 'PENDING: waiting for its next attempt. DELIVERED: the receiver answered 2xx. DEAD: retries gave up.',
@@ -105,8 +107,11 @@ export const ListDeliveriesQuery = Type.Object({
 });
 export const ListDeliveriesResponse = Type.Object({ deliveries: Type.Array(WebhookDelivery) });
 export const DeliveryParams = Type.Object({
-  webhookId: Type.String({ maxLength: 100 }),
-  deliveryId: Type.String({ maxLength: 100 }),
+  webhookId: WebhookId,
+  deliveryId: IdParam('Delivery id (GUID).', {
+    code: 'WEBHOOK_DELIVERY_NOT_FOUND',
+    message: 'Webhook delivery not found',
+  }),
 });
 export const DeliveryResponse = Type.Object({ delivery: WebhookDelivery });
 

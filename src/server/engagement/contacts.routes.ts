@@ -3,8 +3,8 @@
  * the www.wixapis.com path, the Wix-site path, and the bare `/v4/contacts` the official contacts SDK requests on a
  * custom host (fact sheet §13).
  */
-import { Type } from 'typebox';
 import {
+  ContactIdParams,
   ContactResponse,
   CreateContactRequest,
   ErrorBody,
@@ -40,10 +40,7 @@ export const contactRoutes: RouteDef[] = [
     method: 'GET',
     path: '/:contactId',
     summary: 'A contact by id',
-    schema: {
-      params: Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 100 }) }),
-      response: { 200: ContactResponse, ...errors },
-    },
+    schema: { params: ContactIdParams, response: { 200: ContactResponse, ...errors } },
     handler: async (deps, req) => ({ contact: await getContact(deps, req.principal.siteId, req.params.contactId) }),
   }),
 ];

@@ -8,6 +8,7 @@ import {
   CastVoteRequest,
   CastVoteResponse,
   ContactExport,
+  DataSubjectParams,
   DismissReportsResponse,
   ENGAGEMENT_LIMITS,
   EngagementSettings,
@@ -18,6 +19,7 @@ import {
   ListReportsResponse,
   ReportReviewRequest,
   ReportReviewResponse,
+  ReviewIdParams,
   ReviewResponse,
   TrashQuery,
   TrashResponse,
@@ -39,9 +41,6 @@ import { listTrash, restoreReview } from './trash.service.ts';
 import { actorId, castVote } from './votes.service.ts';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
-
-const ReviewIdParams = Type.Object({ reviewId: Type.String({ minLength: 1, maxLength: 100 }) });
-const ContactIdParams = Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** Per-voter limits: a burst of 30 votes then one every 2 s; a burst of 10 reports then one a minute. */
 export const VOTE_BUCKET = { capacity: 30, refillPerSecond: 0.5 } as const;
@@ -138,7 +137,7 @@ export const engagementRoutes: RouteDef[] = [
     method: 'POST',
     path: '/contacts/:contactId/erase',
     summary: 'GDPR: erase a contact with its reviews, votes and reports at once',
-    schema: { params: ContactIdParams, response: { 200: EraseContactResponse, ...errors } },
+    schema: { params: DataSubjectParams, response: { 200: EraseContactResponse, ...errors } },
     handler: (deps, req) => eraseContact(deps, req.principal, req.params.contactId),
   }),
   route({
@@ -146,7 +145,7 @@ export const engagementRoutes: RouteDef[] = [
     method: 'GET',
     path: '/contacts/:contactId/export',
     summary: 'GDPR: everything held about a contact, as JSON',
-    schema: { params: ContactIdParams, response: { 200: ContactExport, ...errors } },
+    schema: { params: DataSubjectParams, response: { 200: ContactExport, ...errors } },
     handler: (deps, req) => exportContact(deps, req.principal, req.params.contactId, deps.config.trashRetentionDays),
   }),
   route({

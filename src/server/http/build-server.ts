@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { ErrorBody, TokenRequest, TokenResponse } from '../../contract/index.ts';
+import { ErrorBody, NOT_FOUND_KEYWORD, TokenRequest, TokenResponse } from '../../contract/index.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
 import { AppError, forbidden, invalid } from '../errors.ts';
@@ -19,6 +19,7 @@ import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import type { AppDeps } from './app-deps.ts';
 import { errorHandler } from './error-handler.ts';
 import type { RouteDef } from './route.ts';
+import { checkPathParams, jsonDepthExceeds, MAX_BODY_DEPTH, type PathIdSpec, pathIdSpecs, tooDeep } from './validation.ts';
 import { verdictRoutes } from './verdict.routes.ts';
 import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { moderationRoutes } from '../moderation/moderation.routes.ts';
@@ -31,6 +32,8 @@ declare module 'fastify' {
     operation?: Operation;
     /** Routes anyone may call without credentials (health, docs, token exchange). */
     public?: boolean;
+    /** The route's id path parameters, checked before validation (see `checkPathParams`). */
+    pathIds?: readonly PathIdSpec[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -99,7 +102,19 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
     rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
-    ajv: { customOptions: { allErrors: true, coerceTypes: false, verbose: true, useDefaults: true } },
+    ajv: {
+      customOptions: {
+        allErrors: true,
+        coerceTypes: false,
+        verbose: true,
+        useDefaults: true,
+        // A schema that closes an object (`additionalProperties: false`) refuses an unknown field with a violation
+        // naming it, rather than dropping it silently (Fastify's default).
+        removeAdditional: false,
+        // The annotation `IdParam` puts on id path parameters; read by the route table, ignored by Ajv.
+        keywords: [NOT_FOUND_KEYWORD],
+      },
+    },
     // Errors Fastify raises before routing (a malformed percent-escape in the path) get the Wix body too.
     frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply;
@@ -133,6 +148,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       return;
     }
     const text = body.toString('utf8');
+    // Refused before parsing: nothing recursive (validation, hashing, the filter parser) ever sees a deeper body.
+    if (jsonDepthExceeds(text, MAX_BODY_DEPTH)) {
+      done(tooDeep(), undefined);
+      return;
+    }
     // In JSON a NUL can only arrive escaped (a raw control character does not parse).
     if (text.includes('\\u0000')) req.mayHoldNul = true;
     jsonParser(req, text, done);
@@ -157,9 +177,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.principal = principal;
   });
 
-  // Text must not contain NUL: PostgreSQL cannot store it and SQLite would, so it is refused everywhere alike.
-  // (Path ids need no check: an id that is not a GUID names no review and is answered 404.)
+  // Path parameters first: an id that is not in the id format names nothing (404), before any validation or query.
+  // Then text must not contain NUL: PostgreSQL cannot store it and SQLite would, so it is refused everywhere alike.
   app.addHook('preValidation', async (req) => {
+    const pathError = checkPathParams(req.params, req.routeOptions.config.pathIds ?? []);
+    if (pathError) throw pathError;
     if (!req.mayHoldNul && !req.url.includes('%00')) return;
     const violations = [
       ...nulViolations(req.body, ''),
@@ -226,7 +248,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
         method: def.method,
         url: `${prefix}${def.path}`,
         bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
-        config: { operation: def.operation },
+        config: { operation: def.operation, pathIds: pathIdSpecs(def.schema.params) },
         schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: def.operation },
         handler: async (req) => def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
       });

@@ -1,9 +1,103 @@
 /**
  * Turns Ajv validation errors into Wix field violations: one violation per problem, dotted paths, and union
- * branches folded into one readable rule ("must be one of APPROVED, REJECTED").
+ * branches folded into one readable rule ("must be one of APPROVED, REJECTED"). Also the checks that run before
+ * validation, because what they refuse must never reach Ajv, a recursive walk or the database: the nesting depth of
+ * a JSON body, and path parameters (an id that is not in the id format names nothing; a NUL is refused).
  */
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import type { FieldViolation } from '../../contract/index.ts';
+import { type FieldViolation, NOT_FOUND_KEYWORD, type NotFoundAnswer } from '../../contract/index.ts';
+import { AppError, invalid } from '../errors.ts';
+
+/**
+ * The deepest JSON body accepted (arrays and objects nested in one another). The deepest valid request, a filter
+ * nested to its own cap inside a query, needs about 25; deeper bodies are refused before anything walks them.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Whether the JSON text nests arrays and objects deeper than `max`. One pass over the characters, skipping string
+ * contents, with no recursion: safe on any input, and run before the text is parsed.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** The 400 for a body nested deeper than `MAX_BODY_DEPTH`. */
+export const tooDeep = (): AppError =>
+  invalid([
+    { field: 'body', description: `must not nest deeper than ${MAX_BODY_DEPTH} levels`, violatedRule: 'MAX_DEPTH' },
+  ]);
+
+/** An id path parameter of a route: its name, the id format and the answer when a value is not in it. */
+export interface PathIdSpec {
+  name: string;
+  format: RegExp;
+  notFound: NotFoundAnswer;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNotFoundAnswer(v: unknown): v is NotFoundAnswer {
+  return isRecord(v) && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+/** The id parameters (`IdParam` in the contract) a route's params schema declares. */
+export function pathIdSpecs(params: unknown): PathIdSpec[] {
+  if (!isRecord(params) || !isRecord(params.properties)) return [];
+  const out: PathIdSpec[] = [];
+  for (const [name, schema] of Object.entries(params.properties)) {
+    if (!isRecord(schema)) continue;
+    const notFound = schema[NOT_FOUND_KEYWORD];
+    if (isNotFoundAnswer(notFound) && typeof schema.pattern === 'string') {
+      out.push({ name, format: new RegExp(schema.pattern), notFound });
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks a request's path parameters before validation. An id parameter whose value is not in the id format
+ * names nothing and gets its 404 (the first such parameter, in declaration order); any other parameter holding a
+ * NUL character gets a 400 naming it. Null when every parameter may go on.
+ */
+export function checkPathParams(params: unknown, ids: readonly PathIdSpec[]): AppError | null {
+  if (!isRecord(params)) return null;
+  for (const id of ids) {
+    const value = params[id.name];
+    if (typeof value === 'string' && !id.format.test(value)) {
+      return new AppError('not_found', id.notFound.code, id.notFound.message);
+    }
+  }
+  const violations: FieldViolation[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      violations.push({
+        field: `params.${name}`,
+        description: 'must not contain NUL characters',
+        violatedRule: 'INVALID_CHARACTER',
+      });
+    }
+  }
+  return violations.length > 0 ? invalid(violations) : null;
+}
 
 const RULES: Record<string, string> = {
   maximum: 'MAX',
@@ -28,7 +122,10 @@ type AjvError = FastifySchemaValidationError & {
 
 /** `/review/content/0/rating` → `review.content[0].rating`, prefixed by the request part for non-body parts. */
 export function fieldPath(instancePath: string, prefix: string): string {
-  const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = prefix;
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
   return out;
@@ -37,10 +134,16 @@ export function fieldPath(instancePath: string, prefix: string): string {
 function describeUnion(err: AjvError): { description: string; violatedRule: string } {
   const branches = err.parentSchema?.anyOf ?? [];
   if (branches.length > 0 && branches.every((b) => b.const !== undefined)) {
-    return { description: `must be one of ${branches.map((b) => String(b.const)).join(', ')}`, violatedRule: 'INVALID_ENUM_VALUE' };
+    return {
+      description: `must be one of ${branches.map((b) => String(b.const)).join(', ')}`,
+      violatedRule: 'INVALID_ENUM_VALUE',
+    };
   }
   const types = branches.map((b) => b.type ?? 'object').filter((t, i, all) => all.indexOf(t) === i);
-  return { description: types.length > 0 ? `must be ${types.join(' or ')}` : 'has an invalid value', violatedRule: 'TYPE' };
+  return {
+    description: types.length > 0 ? `must be ${types.join(' or ')}` : 'has an invalid value',
+    violatedRule: 'TYPE',
+  };
 }
 
 export function toFieldViolations(errors: readonly FastifySchemaValidationError[], context: string): FieldViolation[] {
@@ -76,6 +179,15 @@ export function toFieldViolations(errors: readonly FastifySchemaValidationError[
 }
 
 function single(e: AjvError, prefix: string): FieldViolation {
+  if (e.keyword === 'additionalProperties') {
+    const unknown = String((e.params as { additionalProperty?: unknown }).additionalProperty ?? '');
+    const base = fieldPath(e.instancePath, prefix);
+    return {
+      field: base ? `${base}.${unknown}` : unknown,
+      description: 'is not a known field',
+      violatedRule: 'UNKNOWN_FIELD',
+    };
+  }
   if (e.keyword === 'required') {
     const missing = String((e.params as { missingProperty?: unknown }).missingProperty ?? '');
     const base = fieldPath(e.instancePath, prefix);

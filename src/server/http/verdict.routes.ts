@@ -11,6 +11,7 @@ import {
   EntityId,
   ErrorBody,
   Job,
+  JobIdParams,
   MemberTokenRequest,
   MemberTokenResponse,
   Namespace,
@@ -47,7 +48,7 @@ export const verdictRoutes: RouteDef[] = [
     path: '/jobs/:jobId',
     summary: 'Status of a bulk job',
     schema: {
-      params: Type.Object({ jobId: Type.String({ maxLength: 100 }) }),
+      params: JobIdParams,
       response: { 200: Type.Object({ job: Job }), ...errors },
     },
     handler: async (deps, req) => ({ job: await getJob(deps, req.principal, req.params.jobId) }),

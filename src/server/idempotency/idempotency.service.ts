@@ -19,8 +19,47 @@ export type Claim =
   | { kind: 'claimed' }
   | { kind: 'replay'; statusCode: number; body: string };
 
-export const requestHash = (method: string, route: string, body: unknown): string =>
-  createHash('sha256').update(`${method} ${route}\n${JSON.stringify(body ?? null)}`).digest('hex');
+/**
+ * The fingerprint of a request: SHA-256 over the method, the route and the body as `JSON.stringify` writes it (so
+ * fingerprints stored before this was written still match). The body is walked with an explicit stack and fed to
+ * the hash piece by piece, so no nesting depth can overflow the call stack.
+ */
+export function requestHash(method: string, route: string, body: unknown): string {
+  const hash = createHash('sha256').update(`${method} ${route}\n`);
+  // Each entry is a value still to write, or punctuation already decided.
+  const stack: ({ value: unknown } | string)[] = [{ value: body ?? null }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item === 'string') {
+      hash.update(item);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      stack.push(']');
+      for (let i = v.length - 1; i >= 0; i--) {
+        // JSON.stringify writes a missing or non-JSON array element as null.
+        const el: unknown = v[i];
+        stack.push({ value: el === undefined || typeof el === 'function' || typeof el === 'symbol' ? null : el });
+        if (i > 0) stack.push(',');
+      }
+      hash.update('[');
+    } else if (typeof v === 'object' && v !== null) {
+      const entries = Object.entries(v).filter(
+        ([, x]) => x !== undefined && typeof x !== 'function' && typeof x !== 'symbol',
+      );
+      stack.push('}');
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i] as [string, unknown];
+        stack.push({ value: x });
+        stack.push(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+      }
+      hash.update('{');
+    } else {
+      hash.update(JSON.stringify(v) ?? 'null');
+    }
+  }
+  return hash.digest('hex');
+}
 
 export async function claimKey(
   deps: DbDeps,

@@ -1,6 +1,7 @@
 /**
  * Parses a Wix query-language filter into a validated AST, collecting every violation (unknown field, operator
- * not allowed for the field, wrong value type, `$in` over 100 values, nesting too deep). Pure.
+ * not allowed for the field, wrong value type or a number outside the column's range, `$in` over 100 values,
+ * nesting too deep, too many conditions in all). Pure.
  */
 import { type FieldViolation, LIMITS } from '../../contract/index.ts';
 import { FIELDS, type FieldSpec, type Operator, resolveField } from './query.fields.ts';
@@ -16,6 +17,15 @@ export type FilterNode =
   | { op: 'isEmpty'; field: string; value: boolean };
 
 export const MAX_FILTER_DEPTH = 8;
+/**
+ * The most nodes one filter may have: each branch of an `$and` or `$or`, each `$not`, each condition and each
+ * `$in` value counts one. SQLite refuses an expression more than 1,000 levels deep, and a flat `$or` of n branches is n levels deep
+ * there, so without this cap a valid-looking filter of 1,000 branches would fail in the database.
+ */
+export const MAX_FILTER_NODES = 500;
+/** The range of the integer columns (`content.rating`, `helpfulness`): PostgreSQL's `integer`. */
+export const INT_MIN = -2_147_483_648;
+export const INT_MAX = 2_147_483_647;
 const STATUSES = ['UNKNOWN', 'APPROVED', 'IN_MODERATION', 'REJECTED', 'SUBMITTED'];
 const ORIGINS = ['UNKNOWN', 'ORGANIC', 'APP'];
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -46,9 +56,10 @@ function normalizeValue(spec: FieldSpec, value: unknown): { ok: true; value: Sca
         ? { ok: true, value }
         : { ok: false, why: `must be one of ${ORIGINS.join(', ')}` };
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value)
+      // An integer outside the column's range matches nothing, but PostgreSQL cannot even bind it: refuse it alike.
+      return typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX
         ? { ok: true, value }
-        : { ok: false, why: 'must be an integer' };
+        : { ok: false, why: `must be an integer from ${INT_MIN} to ${INT_MAX}` };
     case 'number':
       return typeof value === 'number' && Number.isFinite(value)
         ? { ok: true, value }
@@ -78,6 +89,17 @@ export function parseFilter(filter: unknown, path: string): ParsedFilter {
   const violations: FieldViolation[] = [];
   const bad = (field: string, description: string, violatedRule = 'INVALID_ARGUMENT') =>
     violations.push({ field, description, violatedRule });
+  let counted = 0;
+  /** Counts `n` nodes; false (with one violation, the first time) once the filter has more than the cap. */
+  const count = (n: number, at: string): boolean => {
+    const before = counted;
+    counted += n;
+    if (counted <= MAX_FILTER_NODES) return true;
+    if (before <= MAX_FILTER_NODES) {
+      bad(at, `filter has more than ${MAX_FILTER_NODES} branches, conditions and $in values in all`, 'MAX_SIZE');
+    }
+    return false;
+  };
 
   function parseObject(obj: unknown, at: string, depth: number): FilterNode | null {
     if (depth > MAX_FILTER_DEPTH) {
@@ -91,29 +113,36 @@ export function parseFilter(filter: unknown, path: string): ParsedFilter {
     const nodes: FilterNode[] = [];
     for (const [key, value] of Object.entries(obj)) {
       const here = `${at}.${key}`;
+      // Past the cap nothing more is read: the answer is a 400 already, and the rest could be large.
+      if (counted > MAX_FILTER_NODES) break;
       if (key === '$and' || key === '$or') {
         if (!Array.isArray(value) || value.length === 0) {
           bad(here, 'must be a non-empty array of filters');
           continue;
         }
-        const children = value
-          .map((v, i) => parseObject(v, `${here}[${i}]`, depth + 1))
-          .filter((n): n is FilterNode => n !== null);
+        const children: FilterNode[] = [];
+        for (let i = 0; i < value.length && count(1, `${here}[${i}]`); i++) {
+          const child = parseObject(value[i], `${here}[${i}]`, depth + 1);
+          if (child) children.push(child);
+        }
         if (children.length === value.length) nodes.push({ op: key === '$and' ? 'and' : 'or', nodes: children });
         continue;
       }
       if (key === '$not') {
+        if (!count(1, here)) break;
         const child = parseObject(value, here, depth + 1);
         if (child) nodes.push({ op: 'not', node: child });
         continue;
       }
       if (key.startsWith('$')) {
+        if (!count(1, here)) break;
         bad(here, `unsupported operator ${key} at this level`, 'UNSUPPORTED_OPERATOR');
         continue;
       }
       const name = resolveField(key);
       const spec = FIELDS[name];
       if (!spec) {
+        if (!count(1, here)) break;
         bad(here, `field "${key}" cannot be filtered; allowed: ${Object.keys(FIELDS).join(', ')}`, 'UNKNOWN_FIELD');
         continue;
       }
@@ -138,6 +167,7 @@ export function parseFilter(filter: unknown, path: string): ParsedFilter {
   }
 
   function parseOperator(name: string, spec: FieldSpec, op: string, operand: unknown, at: string): FilterNode[] {
+    if (!count(op === '$in' && Array.isArray(operand) ? Math.max(1, operand.length) : 1, at)) return [];
     if (!(spec.operators as readonly string[]).includes(op)) {
       bad(at, `operator ${op} is not supported for ${name}; allowed: ${spec.operators.join(', ')}`, 'UNSUPPORTED_OPERATOR');
       return [];

@@ -15,6 +15,7 @@ import {
   JobIdResponse,
   QueryReviewsRequest,
   QueryReviewsResponse,
+  ReviewIdParams,
   ReviewResponse,
   SetReplyRequest,
   UpdateModerationStatusRequest,
@@ -26,7 +27,6 @@ import { enqueueBulkJob } from '../jobs/jobs.service.ts';
 import { countReviews, queryReviews } from '../query/query.service.ts';
 import * as reviews from './reviews.service.ts';
 
-const ReviewIdParams = Type.Object({ reviewId: Type.String({ minLength: 1, maxLength: 100 }) });
 const GetQuery = Type.Object({
   reviewId: Type.Optional(Type.String()),
   returnPrivateReviews: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
