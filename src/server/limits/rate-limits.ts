@@ -3,7 +3,9 @@
  * network and per site, counted by `rate-limiter-flexible`. With a Redis client the counts live in Redis and every
  * instance shares them; while Redis is unreachable (not connected, or a command slower than its timeout) each
  * instance falls back to its own in-memory counts, the library's insurance limiter, so a request is never failed
- * or held up by Redis. Without Redis the counts are in memory, per instance. Built once by the composition root.
+ * or held up by Redis. A command that times out on a connection that still looks open makes the client reconnect,
+ * so a dead network path costs one command timeout, not one per request. Without Redis the counts are in memory,
+ * per instance. Built once by the composition root.
  */
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -49,22 +51,47 @@ const SCOPES: readonly LimitScope[] = ['address', 'site'];
 
 const policyName = (action: LimitedAction, scope: LimitScope) => `${action}-per-${scope}`;
 
+/** The in-memory insurance limiter; it tells `onUse` each time Redis failed to answer and it counted instead. */
+class FallbackLimiter extends RateLimiterMemory {
+  constructor(
+    opts: ConstructorParameters<typeof RateLimiterMemory>[0],
+    private readonly onUse: () => void,
+  ) {
+    super(opts);
+  }
+
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: { [key: string]: unknown },
+  ): Promise<RateLimiterRes> {
+    this.onUse();
+    return super.consume(key, points, options);
+  }
+}
+
 /** Builds the limiters of every configured action and scope. */
 export function createRateLimits(deps: RateLimitsDeps): RateLimits {
   const limiters = new Map<string, Limiter>();
+  const redis = deps.redis;
+  // Used while the connection looks ready means a command timed out: drop the connection (it reconnects in the
+  // background), so the following requests go straight to memory instead of each waiting for its own timeout.
+  const onFallback = () => {
+    if (redis?.status === 'ready') redis.disconnect(true);
+  };
   const make = (action: LimitedAction, scope: LimitScope, spec: RateLimitSpec): RateLimiterAbstract => {
     const base = {
       points: spec.points,
       duration: spec.windowSeconds,
       keyPrefix: `${deps.keyPrefix}rl:${action}:${scope}`,
     };
-    if (!deps.redis) return new RateLimiterMemory(base);
+    if (!redis) return new RateLimiterMemory(base);
     return new RateLimiterRedis({
       ...base,
-      storeClient: deps.redis,
+      storeClient: redis,
       // Not connected: straight to the insurance limiter instead of a command that would wait or fail.
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(base),
+      insuranceLimiter: new FallbackLimiter(base, onFallback),
     });
   };
   for (const action of Object.keys(deps.config) as LimitedAction[]) {
