@@ -86,7 +86,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'RATE_LIMIT_TOKENS_PER_ADDRESS', default: '60/1m', description: 'Visitor tokens minted per client address (N/<n>s|m|h, or off).' },
   { env: 'RATE_LIMIT_TOKENS_PER_SITE', default: '6000/1m', description: 'Visitor tokens minted per site.' },
-  { env: 'RATE_LIMIT_CREATES_PER_ADDRESS', default: '60/1m', description: 'Review creates (single, with contact, bulk) per client address.' },
+  { env: 'RATE_LIMIT_CREATES_PER_ADDRESS', default: '120/1m', description: 'Review creates (single, with contact, bulk) per client address.' },
   { env: 'RATE_LIMIT_CREATES_PER_SITE', default: '1200/1m', description: 'Review creates per site.' },
   { env: 'RATE_LIMIT_VOTES_PER_ADDRESS', default: '120/1m', description: 'Helpfulness votes per client address.' },
   { env: 'RATE_LIMIT_VOTES_PER_SITE', default: '6000/1m', description: 'Helpfulness votes per site.' },

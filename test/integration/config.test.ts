@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       rateLimits: {
         tokens: { address: { points: 60, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
-        creates: { address: { points: 60, windowSeconds: 60 }, site: { points: 1200, windowSeconds: 60 } },
+        creates: { address: { points: 120, windowSeconds: 60 }, site: { points: 1200, windowSeconds: 60 } },
         votes: { address: { points: 120, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
         reports: { address: { points: 60, windowSeconds: 60 }, site: { points: 600, windowSeconds: 60 } },
       },
