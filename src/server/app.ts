@@ -2,7 +2,7 @@
  * Wires one application instance over an open database: change signal and site cache, authenticator, job worker
  * and the HTTP server. Used by `verdict serve` and by the tests, so both run the same assembly.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/authenticate.ts';
 import type { Config } from './config.ts';
 import { type ChangeSignal, createChangeSignal } from './db/change-signal.ts';
@@ -12,6 +12,8 @@ import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
+import { createRateLimits } from './limits/rate-limits.ts';
+import { createRedisClient } from './limits/redis.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -42,14 +44,35 @@ export async function createApp(
   const changes = opts.changes ?? createChangeSignal(database.native);
   const sites = createSiteCache(database.db, changes);
   let worker: JobWorker | undefined;
+  // Redis (when configured) shares the rate-limit counts between instances; its state changes are logged once the
+  // server's logger exists.
+  let log: FastifyBaseLogger | undefined;
+  let reported: boolean | undefined;
+  const redis = config.redisUrl
+    ? createRedisClient(config.redisUrl, (state) => {
+        if (!log || state.up === reported) return;
+        reported = state.up;
+        if (state.up) log.info('Redis connected; rate limits are shared');
+        else log.warn({ err: state.err }, 'Redis unreachable; rate limits are counted per instance until it is back');
+      })
+    : undefined;
+  const limits = createRateLimits({
+    config: config.rateLimits,
+    keyPrefix: config.redisKeyPrefix,
+    redis,
+    log: { warn: (obj, msg) => log?.warn(obj, msg) },
+  });
   const deps: AppDeps = {
     ...base,
     sites,
     auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
     wakeWorker: () => worker?.wake(),
     config,
+    limits,
   };
   const app = await buildServer(deps, opts);
+  log = app.log;
+  if (redis) app.addHook('onClose', async () => redis.disconnect());
   // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());

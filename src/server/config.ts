@@ -2,6 +2,8 @@
  * The only reader of the environment. One table of keys, each with a default and a description; `loadConfig`
  * returns every problem at once so start-up can list them all and exit 1.
  */
+import { isIP } from 'node:net';
+
 export interface Config {
   port: number;
   host: string;
@@ -21,7 +23,25 @@ export interface Config {
   webhookRetryWindowMs: number;
   natsUrl: string | undefined;
   natsStream: string;
+  /** Shared rate-limit counters live in this Redis when set; otherwise each instance counts alone. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key Verdict writes (several deployments, or test files, can share one Redis). */
+  redisKeyPrefix: string;
+  /** Fastify's `trustProxy`: false (the socket address is the client's), true, a hop count, or trusted proxies. */
+  trustProxy: boolean | number | string[];
+  /** Per-action budgets per client address and per site; `null` turns that one off. */
+  rateLimits: RateLimitsConfig;
 }
+
+/** The actions Verdict rate-limits: visitor token minting, review creates, helpfulness votes and abuse reports. */
+export const LIMITED_ACTIONS = ['tokens', 'creates', 'votes', 'reports'] as const;
+export type LimitedAction = (typeof LIMITED_ACTIONS)[number];
+/** A fixed window: at most `points` requests per `windowSeconds`. */
+export interface RateLimitSpec {
+  points: number;
+  windowSeconds: number;
+}
+export type RateLimitsConfig = Record<LimitedAction, { address: RateLimitSpec | null; site: RateLimitSpec | null }>;
 
 interface KeySpec {
   env: string;
@@ -57,7 +77,54 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
+  { env: 'REDIS_URL', default: '', description: 'redis://host:port (or rediss://); when set, rate-limit counters are shared by every instance.' },
+  { env: 'REDIS_KEY_PREFIX', default: 'verdict:', description: 'Prefix of every Redis key Verdict writes.' },
+  {
+    env: 'TRUST_PROXY',
+    default: 'false',
+    description: 'Which address is the client: false (the socket), true, a hop count, or proxy addresses/CIDRs (comma-separated).',
+  },
+  { env: 'RATE_LIMIT_TOKENS_PER_ADDRESS', default: '60/1m', description: 'Visitor tokens minted per client address (N/<n>s|m|h, or off).' },
+  { env: 'RATE_LIMIT_TOKENS_PER_SITE', default: '6000/1m', description: 'Visitor tokens minted per site.' },
+  { env: 'RATE_LIMIT_CREATES_PER_ADDRESS', default: '120/1m', description: 'Review creates (single, with contact, bulk) per client address.' },
+  { env: 'RATE_LIMIT_CREATES_PER_SITE', default: '1200/1m', description: 'Review creates per site.' },
+  { env: 'RATE_LIMIT_VOTES_PER_ADDRESS', default: '120/1m', description: 'Helpfulness votes per client address.' },
+  { env: 'RATE_LIMIT_VOTES_PER_SITE', default: '6000/1m', description: 'Helpfulness votes per site.' },
+  { env: 'RATE_LIMIT_REPORTS_PER_ADDRESS', default: '60/1m', description: 'Abuse reports per client address.' },
+  { env: 'RATE_LIMIT_REPORTS_PER_SITE', default: '600/1m', description: 'Abuse reports per site.' },
 ];
+
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** Parses `N/<n>s|m|h` (N requests per window) or `off`; undefined when malformed. */
+export function parseRateLimit(raw: string): RateLimitSpec | null | undefined {
+  if (raw === 'off') return null;
+  const m = /^(\d{1,9})\/(\d{1,6})(s|m|h)$/.exec(raw);
+  if (!m) return undefined;
+  const points = Number(m[1]);
+  const windowSeconds = Number(m[2]) * (WINDOW_UNITS[m[3] ?? 's'] ?? 1);
+  if (points < 1 || windowSeconds < 1 || windowSeconds > 86_400) return undefined;
+  return { points, windowSeconds };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Parses TRUST_PROXY: false/true, a hop count, or a comma-separated list of addresses, CIDRs and proxy-addr names. */
+export function parseTrustProxy(raw: string): boolean | number | string[] | undefined {
+  if (raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const items = raw.split(',').map((s) => s.trim());
+  const ok = items.every((item) => {
+    if (PROXY_NAMES.includes(item)) return true;
+    const [addr = '', bits, ...rest] = item.split('/');
+    const family = isIP(addr);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  });
+  return ok && items.length > 0 ? items : undefined;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -104,6 +171,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(get('NATS_STREAM'))) {
     problems.push(`NATS_STREAM must be 1-64 letters, digits, _ or - (got "${get('NATS_STREAM')}")`);
   }
+  const redisUrl = get('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${redisUrl}")`);
+  }
+  const redisKeyPrefix = get('REDIS_KEY_PREFIX');
+  if (!/^[\x21-\x7e]{1,64}$/.test(redisKeyPrefix)) {
+    problems.push(`REDIS_KEY_PREFIX must be 1-64 printable ASCII characters (got "${redisKeyPrefix}")`);
+  }
+  const trustProxy = parseTrustProxy(get('TRUST_PROXY'));
+  if (trustProxy === undefined) {
+    problems.push(
+      `TRUST_PROXY must be false, true, a hop count or a comma-separated list of addresses or CIDRs (got "${get('TRUST_PROXY')}")`,
+    );
+  }
+  const limit = (key: string): RateLimitSpec | null => {
+    const spec = parseRateLimit(get(key));
+    if (spec === undefined) {
+      problems.push(`${key} must be N/<n>s, N/<n>m or N/<n>h (a window of at most 24 h), or off (got "${get(key)}")`);
+      return null;
+    }
+    return spec;
+  };
+  const limits = (name: string) => ({
+    address: limit(`RATE_LIMIT_${name}_PER_ADDRESS`),
+    site: limit(`RATE_LIMIT_${name}_PER_SITE`),
+  });
+  const rateLimits: RateLimitsConfig = {
+    tokens: limits('TOKENS'),
+    creates: limits('CREATES'),
+    votes: limits('VOTES'),
+    reports: limits('REPORTS'),
+  };
   const config: Config = {
     port: int('PORT', 0, 65535),
     host: get('HOST'),
@@ -123,6 +222,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRetryWindowMs: int('WEBHOOK_RETRY_WINDOW_MS', 1, 30 * 86_400_000),
     natsUrl: natsUrl || undefined,
     natsStream: get('NATS_STREAM'),
+    redisUrl: redisUrl || undefined,
+    redisKeyPrefix,
+    trustProxy: trustProxy ?? false,
+    rateLimits,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -19,6 +19,7 @@ import {
   call,
   contactId,
   entityId,
+  noRateLimits,
   reviewBody,
   startTestApp,
   type TestApp,
@@ -445,7 +446,8 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
+    // Every case creates its fixture review from one address: hundreds of creates a minute, not a limit under test.
+    t = await startTestApp(db, noRateLimits());
   });
   afterAll(async () => {
     await t.close();

@@ -183,7 +183,7 @@ describe.each(dialects())('security on $name', (dialect) => {
     creds.unsignedJwt = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(
       JSON.stringify({ sid: site.siteId, typ: 'member', sub: contactId(), iss: 'verdict', exp: 9_999_999_999 }),
     ).toString('base64url')}.`;
-    creds.refreshToken = (await t.deps.auth.issueVisitorTokens(site.clientId)).refresh_token;
+    creds.refreshToken = (await t.deps.auth.issueVisitorTokens(site.clientId, '198.51.100.1')).refresh_token;
     creds.otherAdmin = other.adminKey;
     creds.otherApp = await other.appKey(['reviews.read', 'reviews.read_private', 'reviews.manage', 'reviews.moderate']);
     creds.otherVisitor = await other.visitorToken();

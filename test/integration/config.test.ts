@@ -33,6 +33,15 @@ describe('loadConfig', () => {
       webhookRetryWindowMs: 86_400_000,
       natsUrl: undefined,
       natsStream: 'VERDICT',
+      redisUrl: undefined,
+      redisKeyPrefix: 'verdict:',
+      trustProxy: false,
+      rateLimits: {
+        tokens: { address: { points: 60, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
+        creates: { address: { points: 120, windowSeconds: 60 }, site: { points: 1200, windowSeconds: 60 } },
+        votes: { address: { points: 120, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
+        reports: { address: { points: 60, windowSeconds: 60 }, site: { points: 600, windowSeconds: 60 } },
+      },
     });
   });
 
@@ -75,6 +84,27 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads REDIS_URL, TRUST_PROXY in each of its forms, and limits as N per seconds, minutes or hours, or off', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1,2001:db8::/32,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1',
+      '2001:db8::/32',
+      'loopback',
+    ]);
+    const limits = loadConfig({
+      RATE_LIMIT_TOKENS_PER_ADDRESS: '5/30s',
+      RATE_LIMIT_VOTES_PER_SITE: '100/2h',
+      RATE_LIMIT_REPORTS_PER_ADDRESS: 'off',
+    }).rateLimits;
+    expect(limits.tokens.address).toEqual({ points: 5, windowSeconds: 30 });
+    expect(limits.votes.site).toEqual({ points: 100, windowSeconds: 7200 });
+    expect(limits.reports.address).toBeNull();
+  });
+
   it('lists a bad PORT, DATABASE_URL and LOG_LEVEL together in one ConfigError', () => {
     const err = configError(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://db/verdict', LOG_LEVEL: 'loud' }));
     expect(err.problems).toHaveLength(3);
@@ -96,8 +126,17 @@ describe('loadConfig', () => {
     ['VISITOR_TOKEN_TTL_SECONDS', '1'],
     ['JOB_POLL_INTERVAL_MS', '1e3'],
     ['PUBLIC_BASE_URL', 'reviews.example.com'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1,nonsense'],
+    ['RATE_LIMIT_TOKENS_PER_ADDRESS', '60'],
+    ['RATE_LIMIT_CREATES_PER_SITE', '0/1m'],
+    ['RATE_LIMIT_VOTES_PER_ADDRESS', '10/25h'],
+    ['RATE_LIMIT_REPORTS_PER_SITE', '10/1d'],
   ])('rejects %s=%s with a problem naming the key', (key, value) => {
     const err = configError(() => loadConfig({ [key]: value }));
-    expect(err.problems).toEqual([expect.stringMatching(new RegExp(`^${key} .*"${value.replace('.', '\\.')}"`))]);
+    const quoted = value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    expect(err.problems).toEqual([expect.stringMatching(new RegExp(`^${key} .*"${quoted}"`))]);
   });
 });

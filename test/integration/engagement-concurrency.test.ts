@@ -4,7 +4,16 @@
  * racing with itself files one report; restore racing a new review by the same author lets exactly one win.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, contactId, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import {
+  buildSite,
+  call,
+  contactId,
+  noRateLimits,
+  reviewBody,
+  startTestApp,
+  type TestApp,
+  type TestSite,
+} from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 describe.each(dialects())('engagement concurrency on $name', (dialect) => {
@@ -13,7 +22,8 @@ describe.each(dialects())('engagement concurrency on $name', (dialect) => {
   let site: TestSite;
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
+    // A thousand voters at once from one test address: volume, not the limits, is under test here.
+    t = await startTestApp(db, noRateLimits());
     site = await buildSite(t);
   });
   afterAll(async () => {
@@ -93,7 +103,8 @@ describe.each(dialects())('engagement concurrency on $name', (dialect) => {
     // A report that arrives after the hold finds the review no longer published: 404, like any unpublished review.
     expect(results.every((r) => r.status === 200 || r.status === 404)).toBe(true);
     const filed = results.filter((r) => r.status === 200).length;
-    expect(filed).toBeGreaterThanOrEqual(3);
+    // Ten visitors minted from distinct networks weigh ½ each: the default threshold of 3 takes six of them.
+    expect(filed).toBeGreaterThanOrEqual(6);
     const reports = await t.deps.db
       .selectFrom('review_reports')
       .select('id')

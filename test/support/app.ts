@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type AppContext, createApp } from '../../src/server/app.ts';
-import { type Config, loadConfig } from '../../src/server/config.ts';
+import { type Config, LIMITED_ACTIONS, loadConfig, type RateLimitsConfig } from '../../src/server/config.ts';
 import type { Scope } from '../../src/contract/index.ts';
 import { createApiKey, createSite, updateSiteSettings } from '../../src/server/sites/sites.service.ts';
 import type { SiteSettings } from '../../src/contract/index.ts';
@@ -34,13 +34,26 @@ export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}):
   return t;
 }
 
+/**
+ * Config overrides that switch every rate limit off, for tests that need volume from one address (a thousand
+ * voters at once); tests of the limits set small ones instead.
+ */
+export function noRateLimits(): Partial<Config> {
+  const off = { address: null, site: null };
+  return { rateLimits: Object.fromEntries(LIMITED_ACTIONS.map((a) => [a, off])) as RateLimitsConfig };
+}
+
 export interface TestSite {
   siteId: string;
   clientId: string;
   adminKey: string;
   /** An app key with the given scopes. */
   appKey(scopes: Scope[]): Promise<string>;
-  visitorToken(): Promise<string>;
+  /**
+   * A visitor token minted as if from `address`; by default a fresh address each time, so each visitor counts as
+   * a distinct network when reports are weighed.
+   */
+  visitorToken(address?: string): Promise<string>;
   memberToken(contactId: string): Promise<string>;
   setModeration(settings: SiteSettings['moderation']): Promise<void>;
 }
@@ -54,8 +67,8 @@ export async function buildSite(t: TestApp): Promise<TestSite> {
     async appKey(scopes) {
       return (await createApiKey(t.deps, site.id, { kind: 'app', name: 'test app', scopes })).key;
     },
-    async visitorToken() {
-      return (await t.deps.auth.issueVisitorTokens(site.client_id)).access_token;
+    async visitorToken(address = uniqueAddress()) {
+      return (await t.deps.auth.issueVisitorTokens(site.client_id, address)).access_token;
     },
     async memberToken(contactId) {
       return t.deps.auth.mintMemberToken(site.id, contactId, 3600);
@@ -73,7 +86,14 @@ export async function call(
   app: FastifyInstance,
   method: Method,
   url: string,
-  opts: { auth?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string | Buffer } = {},
+  opts: {
+    auth?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    rawBody?: string | Buffer;
+    /** The client's socket address (default 127.0.0.1). */
+    remoteAddress?: string;
+  } = {},
 ): Promise<{ status: number; body: any; headers: LightMyRequestResponse['headers'] }> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.auth !== undefined) headers.authorization = opts.auth;
@@ -85,7 +105,13 @@ export async function call(
     payload = JSON.stringify(opts.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await app.inject({ method, url, headers, payload });
+  const res = await app.inject({
+    method,
+    url,
+    headers,
+    payload,
+    ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}),
+  });
   let body: unknown;
   try {
     body = res.body ? JSON.parse(res.body) : undefined;
@@ -94,6 +120,13 @@ export async function call(
   }
   return { status: res.statusCode, body, headers: res.headers };
 }
+
+let addresses = 0;
+/** A client address no other call in this process returns (from 10.0.0.0/8). */
+export const uniqueAddress = (): string => {
+  const n = ++addresses;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
 
 let counter = 0;
 /** A fresh contact id (GUID). */

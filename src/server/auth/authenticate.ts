@@ -4,12 +4,13 @@
  * another process (sites/site-cache.ts); visitor and member tokens are JWTs signed (HS256) with the site's secret,
  * so any instance sharing the database can verify them.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { SCOPES, type Scope, type TokenResponse } from '../../contract/index.ts';
 import type { SiteRow } from '../db/schema.ts';
 import type { DbDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { clientNetwork } from '../limits/limits.rules.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
 import { hashKey } from '../sites/sites.service.ts';
@@ -17,6 +18,8 @@ import type { Principal } from './principal.ts';
 
 const ISSUER = 'verdict';
 const REFRESH_TTL_SECONDS = 30 * 86_400;
+/** Visitor identities minted from one network within one such window share a mint mark (docs/rate-limits.md). */
+export const MINT_WINDOW_MS = 86_400_000;
 
 type TokenType = 'visitor' | 'member' | 'refresh';
 
@@ -25,8 +28,15 @@ const unauthenticated = (message = 'Missing or invalid credentials') =>
 
 export interface Authenticator {
   authenticate(authorization: string | undefined, siteIdHeader: string | undefined): Promise<Principal>;
-  issueVisitorTokens(clientId: string): Promise<TokenResponse>;
-  refreshVisitorTokens(clientId: string, refreshToken: string): Promise<TokenResponse>;
+  /** The id of the site a public client id belongs to; 401 UNAUTHENTICATED for an unknown one. */
+  clientSite(clientId: string): Promise<string>;
+  /**
+   * New visitor tokens for a site's client id, minted for a client at `clientAddress`. The tokens carry a mint mark:
+   * a keyed hash of the address's network and the day, never the address itself.
+   */
+  issueVisitorTokens(clientId: string, clientAddress: string): Promise<TokenResponse>;
+  /** Fresh tokens for the same visitor; they keep the mint mark of the first minting (or take one from `clientAddress`). */
+  refreshVisitorTokens(clientId: string, refreshToken: string, clientAddress: string): Promise<TokenResponse>;
   mintMemberToken(siteId: string, contactId: string, ttlSeconds: number): Promise<string>;
 }
 
@@ -37,9 +47,22 @@ export function createAuthenticator(
 
   const secretOf = (s: SiteRow) => new TextEncoder().encode(s.token_secret);
 
-  async function sign(s: SiteRow, typ: TokenType, sub: string, ttlSeconds: number): Promise<string> {
+  /**
+   * The mint mark of a visitor identity: HMAC-SHA256, keyed with the site's token secret, of the client's network
+   * and the mint window it was minted in (128 bits, base64url). The raw address is never stored or sent.
+   */
+  function mintMark(s: SiteRow, clientAddress: string): string {
+    const window = Math.floor(deps.clock().getTime() / MINT_WINDOW_MS);
+    return createHmac('sha256', s.token_secret)
+      .update(`verdict-mint\u0000${clientNetwork(clientAddress)}\u0000${window}`)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+  }
+
+  async function sign(s: SiteRow, typ: TokenType, sub: string, ttlSeconds: number, mnt?: string): Promise<string> {
     const nowSec = Math.floor(deps.clock().getTime() / 1000);
-    return new SignJWT({ sid: s.id, typ })
+    return new SignJWT({ sid: s.id, typ, ...(mnt ? { mnt } : {}) })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
       .setSubject(sub)
@@ -48,7 +71,7 @@ export function createAuthenticator(
       .sign(secretOf(s));
   }
 
-  async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string }> {
+  async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string; mnt?: string }> {
     let sid: unknown;
     try {
       sid = decodeJwt(token).sid;
@@ -68,17 +91,17 @@ export function createAuthenticator(
       if ((typ !== 'visitor' && typ !== 'member' && typ !== 'refresh') || typeof payload.sub !== 'string') {
         throw unauthenticated();
       }
-      return { site: s, typ, sub: payload.sub };
+      return { site: s, typ, sub: payload.sub, ...(typeof payload.mnt === 'string' ? { mnt: payload.mnt } : {}) };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');
       throw unauthenticated();
     }
   }
 
-  async function tokensFor(s: SiteRow, visitorId: string): Promise<TokenResponse> {
+  async function tokensFor(s: SiteRow, visitorId: string, mnt: string): Promise<TokenResponse> {
     return {
-      access_token: await sign(s, 'visitor', visitorId, deps.visitorTokenTtlSeconds),
-      refresh_token: await sign(s, 'refresh', visitorId, REFRESH_TTL_SECONDS),
+      access_token: await sign(s, 'visitor', visitorId, deps.visitorTokenTtlSeconds, mnt),
+      refresh_token: await sign(s, 'refresh', visitorId, REFRESH_TTL_SECONDS, mnt),
       token_type: 'Bearer',
       expires_in: deps.visitorTokenTtlSeconds,
     };
@@ -108,12 +131,12 @@ export function createAuthenticator(
           principal = { kind: 'APP', siteId: key.site_id, keyId: key.id, appId: key.app_id, scopes };
         }
       } else {
-        const { site: s, typ, sub } = await verify(token);
+        const { site: s, typ, sub, mnt } = await verify(token);
         if (typ === 'refresh') throw unauthenticated('A refresh token cannot be used as an access token');
         principal =
           typ === 'member'
             ? { kind: 'MEMBER', siteId: s.id, contactId: sub }
-            : { kind: 'VISITOR', siteId: s.id, visitorId: sub, contactId: sub };
+            : { kind: 'VISITOR', siteId: s.id, visitorId: sub, contactId: sub, ...(mnt ? { mintMark: mnt } : {}) };
       }
       if (siteIdHeader && siteIdHeader !== principal.siteId) {
         throw new AppError('forbidden', 'PERMISSION_DENIED', 'These credentials do not belong to the requested site');
@@ -121,15 +144,21 @@ export function createAuthenticator(
       return principal;
     },
 
-    async issueVisitorTokens(clientId) {
-      return tokensFor(await siteByClientId(clientId), randomUUID());
+    async clientSite(clientId) {
+      return (await siteByClientId(clientId)).id;
     },
 
-    async refreshVisitorTokens(clientId, refreshToken) {
+    async issueVisitorTokens(clientId, clientAddress) {
+      const s = await siteByClientId(clientId);
+      return tokensFor(s, randomUUID(), mintMark(s, clientAddress));
+    },
+
+    async refreshVisitorTokens(clientId, refreshToken, clientAddress) {
       const s = await siteByClientId(clientId);
       const v = await verify(refreshToken);
       if (v.typ !== 'refresh' || v.site.id !== s.id) throw unauthenticated('Invalid refresh token');
-      return tokensFor(s, v.sub);
+      // A refresh token from before mint marks gets one from the address it is refreshed from.
+      return tokensFor(s, v.sub, v.mnt ?? mintMark(s, clientAddress));
     },
 
     async mintMemberToken(siteId, contactId, ttlSeconds) {

@@ -5,7 +5,17 @@ export type Principal =
   | { kind: 'ADMIN'; siteId: string; keyId: string }
   | { kind: 'APP'; siteId: string; keyId: string; appId: string | null; scopes: readonly Scope[] }
   | { kind: 'MEMBER'; siteId: string; contactId: string }
-  | { kind: 'VISITOR'; siteId: string; visitorId: string; contactId: string };
+  | {
+      kind: 'VISITOR';
+      siteId: string;
+      visitorId: string;
+      contactId: string;
+      /**
+       * Keyed hash of the network and day the identity was minted from (never the address); absent on tokens
+       * minted before mint marks existed. Reports weigh visitors by it (docs/rate-limits.md).
+       */
+      mintMark?: string;
+    };
 
 /** A stable string naming the caller, for idempotency records and logs (never contains a secret). */
 export function principalKey(p: Principal): string {

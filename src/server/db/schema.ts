@@ -208,6 +208,8 @@ export interface ReviewReportsTable {
   review_id: string;
   reporter_id: string;
   reporter_kind: string;
+  /** A visitor reporter's mint mark (keyed hash of the network and day it was minted from); null for members. */
+  reporter_mint_mark: string | null;
   review_author_id: string | null;
   reason: string;
   text: string | null;

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { ReviewReportRow, ReviewRow, ReviewVoteRow } from '../db/schema.ts';
 import type { Executor } from '../sites/sites.repo.ts';
+import type { ReportWeight } from './engagement.rules.ts';
 
 export type CastVote = 'HELPFUL' | 'UNHELPFUL';
 
@@ -145,6 +146,28 @@ export const engagementRepo = {
       .where('status', '=', 'OPEN')
       .executeTakeFirstOrThrow();
     return Number(r.n);
+  },
+
+  /**
+   * A review's open reports as the threshold weighs them: how many members reported it, and how many distinct
+   * visitor mint marks did (a visitor report without a mark, filed before marks existed, counts on its own).
+   */
+  openReportWeight: async (db: Executor, siteId: string, reviewId: string): Promise<ReportWeight> => {
+    const r = await db
+      .selectFrom('review_reports')
+      .select([
+        sql<number | string | null>`sum(case when reporter_kind = 'MEMBER' then 1 else 0 end)`.as('members'),
+        sql<
+          number | string
+        >`count(distinct case when reporter_kind <> 'MEMBER' then coalesce(reporter_mint_mark, reporter_id) end)`.as(
+          'visitor_groups',
+        ),
+      ])
+      .where('site_id', '=', siteId)
+      .where('review_id', '=', reviewId)
+      .where('status', '=', 'OPEN')
+      .executeTakeFirstOrThrow();
+    return { members: Number(r.members ?? 0), visitorGroups: Number(r.visitor_groups) };
   },
 
   /** Open reports against reviews by each of these authors (HOLD_REPORTED_AUTHOR). */

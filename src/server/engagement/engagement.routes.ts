@@ -1,7 +1,7 @@
 /**
  * Verdict's engagement and data-care API under `/verdict/v1` (docs/engagement.md): helpfulness votes and abuse
  * reports (visitors and members), reports admin, trash and restore, GDPR erase/export of a contact, engagement
- * settings. Votes and reports are rate-limited per voter by an in-process token bucket (per instance).
+ * settings. Votes and reports are rate-limited per client network and per site by the route table's limit hook.
  */
 import { Type } from 'typebox';
 import {
@@ -24,12 +24,8 @@ import {
   TrashQuery,
   TrashResponse,
 } from '../../contract/index.ts';
-import type { Principal } from '../auth/principal.ts';
-import { AppError } from '../errors.ts';
-import type { AppDeps } from '../http/app-deps.ts';
 import { type RouteDef, route } from '../http/route.ts';
 import { eraseContact, exportContact } from './privacy.service.ts';
-import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 import {
   dismissReviewReports,
   getEngagementSettings,
@@ -38,31 +34,10 @@ import {
   updateEngagementSettings,
 } from './reports.service.ts';
 import { listTrash, restoreReview } from './trash.service.ts';
-import { actorId, castVote } from './votes.service.ts';
+import { castVote } from './votes.service.ts';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
-/** Per-voter limits: a burst of 30 votes then one every 2 s; a burst of 10 reports then one a minute. */
-export const VOTE_BUCKET = { capacity: 30, refillPerSecond: 0.5 } as const;
-export const REPORT_BUCKET = { capacity: 10, refillPerSecond: 1 / 60 } as const;
-
-/** The limiters of one app instance (keyed by its deps, so each app, and each test app, has its own). */
-const limiters = new WeakMap<AppDeps, { votes: RateLimiter; reports: RateLimiter }>();
-
-function limit(deps: AppDeps, p: Principal, which: 'votes' | 'reports'): void {
-  let l = limiters.get(deps);
-  if (!l) {
-    l = { votes: createRateLimiter(VOTE_BUCKET, deps.clock), reports: createRateLimiter(REPORT_BUCKET, deps.clock) };
-    limiters.set(deps, l);
-  }
-  const taken = l[which].take(`${p.siteId}\u0000${actorId(p)}`);
-  if (!taken.ok) {
-    throw new AppError('rate_limited', 'TOO_MANY_REQUESTS', `Too many ${which}; try again later`, {
-      data: { retryAfterSeconds: taken.retryAfterSeconds },
-      headers: { 'Retry-After': String(taken.retryAfterSeconds) },
-    });
-  }
-}
 
 export const engagementRoutes: RouteDef[] = [
   route({
@@ -71,10 +46,8 @@ export const engagementRoutes: RouteDef[] = [
     path: '/reviews/:reviewId/votes',
     summary: 'Vote a published review helpful or unhelpful (NONE withdraws); one vote per visitor or member',
     schema: { params: ReviewIdParams, body: CastVoteRequest, response: { 200: CastVoteResponse, ...errors } },
-    handler: async (deps, req) => {
-      limit(deps, req.principal, 'votes');
-      return castVote(deps, req.principal, req.params.reviewId, req.body.vote);
-    },
+    rateLimit: 'votes',
+    handler: (deps, req) => castVote(deps, req.principal, req.params.reviewId, req.body.vote),
   }),
   route({
     operation: 'reportReview',
@@ -82,10 +55,8 @@ export const engagementRoutes: RouteDef[] = [
     path: '/reviews/:reviewId/reports',
     summary: 'Report a published review (once per visitor or member); at the threshold it returns to moderation',
     schema: { params: ReviewIdParams, body: ReportReviewRequest, response: { 200: ReportReviewResponse, ...errors } },
-    handler: async (deps, req) => {
-      limit(deps, req.principal, 'reports');
-      return { report: await reportReview(deps, req.principal, req.params.reviewId, req.body) };
-    },
+    rateLimit: 'reports',
+    handler: async (deps, req) => ({ report: await reportReview(deps, req.principal, req.params.reviewId, req.body) }),
   }),
   route({
     operation: 'listReviewReports',

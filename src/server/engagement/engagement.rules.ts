@@ -21,6 +21,25 @@ export function decodeTrashCursor(cursor: string): [string, string] | null {
   return null;
 }
 
+/**
+ * A review's open reports, grouped the way the threshold counts them: members, and distinct visitor mint marks
+ * (visitor identities minted from one network on one day share a mark).
+ */
+export interface ReportWeight {
+  members: number;
+  visitorGroups: number;
+}
+
+/** What one group of visitor identities weighs toward the threshold; a member's report weighs 1. */
+export const VISITOR_GROUP_WEIGHT = 0.5;
+
+/** The threshold weight of a review's open reports: 1 per member, ½ per visitor mint mark. */
+export const reportWeight = (w: ReportWeight): number => w.members + w.visitorGroups * VISITOR_GROUP_WEIGHT;
+
+/** Whether the open reports reach the site's threshold (compared in halves, so no rounding is involved). */
+export const reachesReportThreshold = (w: ReportWeight, threshold: number): boolean =>
+  2 * w.members + w.visitorGroups >= 2 * threshold;
+
 const DAY_MS = 86_400_000;
 
 /** When a review deleted at `deletedAt` is purged, given the retention in days. */

@@ -1,6 +1,8 @@
 /**
  * Abuse reports (PRODUCT.md §4): a visitor or member reports a published review once; when the review's open
- * reports reach the site's threshold (default 3) it goes back to IN_MODERATION with reason `REPORTED`, through the
+ * reports reach the site's threshold (default 3), weighed so that cheap visitor identities cannot get there alone
+ * (a member's report weighs 1; visitors minted from one network on one day count once, at ½; docs/engagement.md),
+ * it goes back to IN_MODERATION with reason `REPORTED`, through the
  * reviews service's mutation (revision + 1, `updated` + `moderation_status_changed` events, an audit entry, summary
  * delta, all in one transaction). The owner lists a review's reports and dismisses them.
  */
@@ -20,7 +22,7 @@ import { auditActor } from '../moderation/moderation.service.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { engagementRepo } from './engagement.repo.ts';
-import { isReviewId } from './engagement.rules.ts';
+import { isReviewId, reachesReportThreshold } from './engagement.rules.ts';
 import { actorId } from './votes.service.ts';
 
 /** The audit reason of a review sent back to moderation by reports. */
@@ -77,6 +79,7 @@ export async function reportReview(
     review_id: reviewId,
     reporter_id: reporter,
     reporter_kind: p.kind,
+    reporter_mint_mark: p.kind === 'VISITOR' ? (p.mintMark ?? null) : null,
     review_author_id: review.contact_id,
     reason: input.reason,
     text: input.text ?? null,
@@ -97,16 +100,17 @@ export async function reportReview(
 class NothingToDo extends Error {}
 
 /**
- * Sends a published review back to IN_MODERATION when its open reports reach the site threshold. The audit entry
+ * Sends a published review back to IN_MODERATION when the weight of its open reports reaches the site threshold
+ * (`reachesReportThreshold`). The audit entry
  * names the reporter whose report crossed the threshold (erasing that contact anonymizes it).
  */
 async function holdIfReported(deps: ReviewsDeps, p: Principal, reviewId: string): Promise<void> {
   const siteId = p.siteId;
-  const [open, settings] = await Promise.all([
-    engagementRepo.openReportCount(deps.db, siteId, reviewId),
+  const [weight, settings] = await Promise.all([
+    engagementRepo.openReportWeight(deps.db, siteId, reviewId),
     getEngagementSettings(deps, siteId),
   ]);
-  if (open < settings.reportThreshold) return;
+  if (!reachesReportThreshold(weight, settings.reportThreshold)) return;
   try {
     await mutateReview(deps, siteId, reviewId, undefined, (row, now) => {
       // Another report (or the owner) got there first: nothing left to do.

@@ -25,6 +25,9 @@ import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { moderationRoutes } from '../moderation/moderation.routes.ts';
 import { CONTACT_PREFIXES, contactRoutes } from '../engagement/contacts.routes.ts';
 import { engagementRoutes } from '../engagement/engagement.routes.ts';
+import type { LimitedAction } from '../config.ts';
+import { clientNetwork, policyField, stateField } from '../limits/limits.rules.ts';
+import type { LimitKeys } from '../limits/rate-limits.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,6 +37,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The route's id path parameters, checked before validation (see `checkPathParams`). */
     pathIds?: readonly PathIdSpec[];
+    /** The rate-limited action a route performs; the limit hook counts it per client network and per site. */
+    rateLimit?: LimitedAction;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -95,12 +100,19 @@ export function nulViolations(value: unknown, path: string, out: FieldViolation[
   return out;
 }
 
+/** Fastify's `trustProxy` for TRUST_PROXY: a hop count trusts that many proxies nearest the server. */
+function trustProxyOption(t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_addr, hop) => hop < t : t;
+}
+
 export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: deps.config.logLevel },
     genReqId: () => randomUUID(),
     bodyLimit: deps.config.bodyLimitBytes,
     return503OnClosing: true,
+    // Which address is the client's (`req.ip`): the socket's unless TRUST_PROXY names proxies to believe.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
     ajv: {
       customOptions: {
@@ -177,6 +189,39 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.principal = principal;
   });
 
+  /**
+   * Counts one request of `action` under `keys`, writes `RateLimit-Policy` and `RateLimit` (appending to what an
+   * earlier count of the same request wrote), and refuses with 429 and `Retry-After` when a budget is spent.
+   */
+  async function limit(reply: FastifyReply, action: LimitedAction, keys: LimitKeys): Promise<void> {
+    const policies = deps.limits.policies(action);
+    if (policies.length === 0) return;
+    const outcome = await deps.limits.take(action, keys);
+    void reply.header('RateLimit-Policy', policyField(policies));
+    if (outcome.states.length > 0) {
+      const before = reply.getHeader('RateLimit');
+      const now = stateField(outcome.states);
+      void reply.header('RateLimit', typeof before === 'string' && before ? `${before}, ${now}` : now);
+    }
+    if (!outcome.allowed) {
+      throw new AppError('rate_limited', 'TOO_MANY_REQUESTS', 'Too many requests; try again later', {
+        data: { retryAfterSeconds: outcome.retryAfterSeconds },
+        headers: { 'Retry-After': String(outcome.retryAfterSeconds) },
+      });
+    }
+  }
+
+  // Rate limits, after authentication and before the body is read: per client network, and per site once the
+  // caller's site is known (the token route counts its site in the handler, when the client id has named it).
+  app.addHook('onRequest', async (req, reply) => {
+    const action = req.routeOptions.config.rateLimit;
+    if (!action) return;
+    await limit(reply, action, {
+      address: clientNetwork(req.ip),
+      ...(req.principal ? { site: req.principal.siteId } : {}),
+    });
+  });
+
   // Path parameters first: an id that is not in the id format names nothing (404), before any validation or query.
   // Then text must not contain NUL: PostgreSQL cannot store it and SQLite would, so it is refused everywhere alike.
   app.addHook('preValidation', async (req) => {
@@ -248,7 +293,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
         method: def.method,
         url: `${prefix}${def.path}`,
         bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
-        config: { operation: def.operation, pathIds: pathIdSpecs(def.schema.params) },
+        config: {
+          operation: def.operation,
+          pathIds: pathIdSpecs(def.schema.params),
+          ...(def.rateLimit ? { rateLimit: def.rateLimit } : {}),
+        },
         schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: def.operation },
         handler: async (req) => def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
       });
@@ -264,16 +313,17 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.post(
     '/oauth2/token',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: 'tokens' },
       schema: {
         summary: 'Exchange a site client id for anonymous visitor tokens (or refresh them)',
         tags: ['auth'],
         body: TokenRequest,
-        response: { 200: TokenResponse, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: TokenResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const body = req.body as TokenRequest;
+      await limit(reply, 'tokens', { site: await deps.auth.clientSite(body.clientId) });
       if (body.grantType === 'refresh_token') {
         // The official SDK (OAuthStrategy.renewToken) sends `refreshToken`; `refresh_token` is accepted too.
         const refreshToken = body.refreshToken ?? body.refresh_token;
@@ -282,9 +332,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
             violations: [{ field: 'refreshToken', description: 'is required for grantType refresh_token', violatedRule: 'REQUIRED_FIELD' }],
           });
         }
-        return deps.auth.refreshVisitorTokens(body.clientId, refreshToken);
+        return deps.auth.refreshVisitorTokens(body.clientId, refreshToken, req.ip);
       }
-      return deps.auth.issueVisitorTokens(body.clientId);
+      return deps.auth.issueVisitorTokens(body.clientId, req.ip);
     },
   );
 

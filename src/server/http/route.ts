@@ -5,6 +5,7 @@
 import type { Static, TSchema } from 'typebox';
 import type { Operation } from '../auth/permissions.rules.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { LimitedAction } from '../config.ts';
 import type { AppDeps } from './app-deps.ts';
 
 export interface RouteSchema {
@@ -33,6 +34,8 @@ export interface RouteDef<S extends RouteSchema = RouteSchema> {
   /** Per-route body limit in bytes; bulk routes use the configured bulk limit. */
   bodyLimit?: number;
   bulk?: boolean;
+  /** The budget a call of this route counts against, per client network and per site (docs/rate-limits.md). */
+  rateLimit?: LimitedAction;
   schema: S;
   handler: (deps: AppDeps, req: RouteRequest<S>) => Promise<unknown>;
 }

@@ -33,6 +33,8 @@ const GetQuery = Type.Object({
 });
 const DeleteQuery = Type.Object({ reviewId: Type.Optional(Type.String()) });
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+/** The errors of a rate-limited route: also 429 TOO_MANY_REQUESTS. */
+const limited = { ...errors, 429: ErrorBody };
 
 export const reviewRoutes: RouteDef[] = [
   route({
@@ -40,7 +42,8 @@ export const reviewRoutes: RouteDef[] = [
     method: 'POST',
     path: '/reviews',
     summary: 'Create a review',
-    schema: { body: CreateReviewRequest, response: { 200: ReviewResponse, ...errors } },
+    rateLimit: 'creates',
+    schema: { body: CreateReviewRequest, response: { 200: ReviewResponse, ...limited } },
     handler: async (deps, req) => ({ review: await reviews.createReview(deps, req.principal, req.body.review) }),
   }),
   route({
@@ -48,7 +51,8 @@ export const reviewRoutes: RouteDef[] = [
     method: 'POST',
     path: '/reviews/contact',
     summary: 'Create a review and its author contact (legacy)',
-    schema: { body: CreateReviewAndContactRequest, response: { 200: ReviewResponse, ...errors } },
+    rateLimit: 'creates',
+    schema: { body: CreateReviewAndContactRequest, response: { 200: ReviewResponse, ...limited } },
     handler: async (deps, req) => ({ review: await reviews.createReviewAndContact(deps, req.principal, req.body) }),
   }),
   route({
@@ -160,7 +164,8 @@ export const reviewRoutes: RouteDef[] = [
     path: '/bulk/reviews/create',
     summary: 'Create up to 100 reviews',
     bulk: true,
-    schema: { body: BulkCreateReviewRequest, response: { 200: BulkCreateReviewResponse, ...errors } },
+    rateLimit: 'creates',
+    schema: { body: BulkCreateReviewRequest, response: { 200: BulkCreateReviewResponse, ...limited } },
     handler: (deps, req) => reviews.bulkCreateReview(deps, req.principal, req.body.reviews, req.body.returnEntity === true),
   }),
   route({
