@@ -6,6 +6,7 @@ import { type AppContext, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { acquireServerLock } from './db/server-lock.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { ensureDefaultSite } from './sites/sites.service.ts';
 
@@ -16,11 +17,14 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+  // Before anything is opened: a second server on the same SQLite file stops here (ServerLockedError).
+  const lock = acquireServerLock(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database.db);
   } catch (err) {
     await database.close();
+    lock.release();
     throw err;
   }
   const ctx = await createApp(database, config);
@@ -64,6 +68,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
       await ctx.worker.stop();
       await ctx.webhookWorker.stop();
       await database.close();
+      lock.release();
     })();
     return closing;
   };
