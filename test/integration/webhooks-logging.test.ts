@@ -1,0 +1,92 @@
+/**
+ * What an operator sees in the log when a receiver fails: one warning when a delivery first fails and one when it
+ * becomes DEAD, each naming the webhook, the delivery, the event type and the reason — not one per retry.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/server/config.ts';
+import { createWebhookWorker } from '../../src/server/webhooks/webhooks.worker.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
+
+const CREATED = 'wix.reviews.v1.review_created';
+
+interface Line {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+describe.each(dialects())('webhook failure logging on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  let receiver: Receiver;
+  const lines: Line[] = [];
+
+  beforeAll(async () => {
+    db = await dialect.open();
+    // Attempts 20 ms apart at most, for 400 ms: several retries, then DEAD.
+    t = await startTestApp(db, {
+      webhookPollIntervalMs: 5,
+      webhookRetryBaseMs: 10,
+      webhookRetryMaxMs: 20,
+      webhookRetryWindowMs: 400,
+    });
+    await t.webhookWorker.stop();
+    const log = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as Line) });
+    t.webhookWorker = createWebhookWorker({
+      ...t.deps,
+      config: t.deps.config as Config,
+      log: log as unknown as FastifyBaseLogger,
+      random: () => 1,
+    });
+    t.webhookWorker.start();
+    receiver = await startReceiver();
+    receiver.respond = () => ({ status: 503 });
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await t.close();
+    await db.dispose();
+  });
+
+  it('warns once when a delivery first fails and once when it is dead, with ids, event type and reason', async () => {
+    const site = await buildSite(t);
+    const hook = await call(t.app, 'POST', '/verdict/v1/webhooks', {
+      auth: site.adminKey,
+      body: { webhook: { url: receiver.url, eventTypes: [CREATED], format: 'json' } },
+    });
+    expect(hook.status).toBe(200);
+    const webhookId = hook.body.webhook.id as string;
+    expect((await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() })).status).toBe(
+      200,
+    );
+
+    const dead = await waitFor('the delivery to be DEAD', async () =>
+      t.deps.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('site_id', '=', site.siteId)
+        .where('status', '=', 'DEAD')
+        .executeTakeFirst(),
+    );
+    // Enough attempts that a warning per retry would show.
+    expect(dead.attempts).toBeGreaterThanOrEqual(3);
+    const warnings = lines.filter((l) => l.level === 40 && l.deliveryId === dead.id);
+    const expected = { webhookId, deliveryId: dead.id, eventType: CREATED, reason: 'receiver answered HTTP 503' };
+    expect(warnings).toEqual([
+      expect.objectContaining({ ...expected, state: 'FAILING', attempts: 1, msg: 'webhook delivery failed; retrying' }),
+      expect.objectContaining({
+        ...expected,
+        state: 'DEAD',
+        attempts: dead.attempts,
+        msg: 'webhook delivery dead; no more retries',
+      }),
+    ]);
+    // The retries in between are at debug level only.
+    const retries = lines.filter((l) => l.level === 20 && l.deliveryId === dead.id);
+    expect(retries).toHaveLength(dead.attempts - 2);
+  });
+});
