@@ -12,6 +12,7 @@ import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -26,6 +27,8 @@ export interface AppContext {
   maintenance: Maintenance;
   /** What other processes changed, for the site cache; started when the server is ready, closed when it closes. */
   changes: ChangeSignal;
+  /** This instance's Prometheus registry; `/metrics` on the main port or a listener of its own (main.ts). */
+  metrics: Metrics;
 }
 
 export async function createApp(
@@ -42,12 +45,14 @@ export async function createApp(
   const changes = opts.changes ?? createChangeSignal(database.native);
   const sites = createSiteCache(database.db, changes);
   let worker: JobWorker | undefined;
+  const metrics = createMetrics({ ...base, dbStats: database.stats });
   const deps: AppDeps = {
     ...base,
     sites,
     auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
     wakeWorker: () => worker?.wake(),
     config,
+    metrics,
   };
   const app = await buildServer(deps, opts);
   // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
@@ -64,5 +69,5 @@ export async function createApp(
     log: app.log,
     publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
   });
-  return { app, deps, worker, webhookWorker, maintenance, changes };
+  return { app, deps, worker, webhookWorker, maintenance, changes, metrics };
 }

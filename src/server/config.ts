@@ -21,6 +21,11 @@ export interface Config {
   webhookRetryWindowMs: number;
   natsUrl: string | undefined;
   natsStream: string;
+  /** Port of a separate metrics listener; undefined serves `/metrics` on the main port to admin keys. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Days outbox events are kept once every target has delivered them or given up; 0 keeps them forever. */
+  outboxRetentionDays: number;
 }
 
 interface KeySpec {
@@ -57,6 +62,17 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
+  {
+    env: 'METRICS_PORT',
+    default: '',
+    description: 'Port of a separate, unauthenticated /metrics listener; empty serves /metrics on PORT to admin keys.',
+  },
+  { env: 'METRICS_HOST', default: '127.0.0.1', description: 'Address the separate metrics listener binds to.' },
+  {
+    env: 'OUTBOX_RETENTION_DAYS',
+    default: '7',
+    description: 'Days an outbox event is kept once every webhook delivered it or gave up; 0 keeps events forever.',
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,6 +139,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRetryWindowMs: int('WEBHOOK_RETRY_WINDOW_MS', 1, 30 * 86_400_000),
     natsUrl: natsUrl || undefined,
     natsStream: get('NATS_STREAM'),
+    metricsPort: get('METRICS_PORT') === '' ? undefined : int('METRICS_PORT', 0, 65535),
+    metricsHost: get('METRICS_HOST'),
+    outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 0, 3650),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

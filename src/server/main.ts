@@ -8,11 +8,14 @@ import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { acquireServerLock } from './db/server-lock.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
+import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite } from './sites/sites.service.ts';
 
 export interface RunningServer {
   ctx: AppContext;
   url: string;
+  /** The separate metrics listener's base URL, when METRICS_PORT is set. */
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,10 @@ export async function startServer(config: Config, out: (line: string) => void = 
     );
   }
   const address = await ctx.app.listen({ port: config.port, host: config.host });
+  const metricsServer: MetricsServer | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(ctx.metrics, config.metricsHost, config.metricsPort, ctx.app.log);
   ctx.worker.start();
   ctx.webhookWorker.start();
   const optimize = () =>
@@ -64,6 +71,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
   const close = () => {
     closing ??= (async () => {
       clearInterval(purge);
+      await metricsServer?.close();
       await ctx.app.close();
       await ctx.worker.stop();
       await ctx.webhookWorker.stop();
@@ -72,5 +80,5 @@ export async function startServer(config: Config, out: (line: string) => void = 
     })();
     return closing;
   };
-  return { ctx, url: address, close };
+  return { ctx, url: address, metricsUrl: metricsServer?.url, close };
 }

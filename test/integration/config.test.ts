@@ -33,6 +33,9 @@ describe('loadConfig', () => {
       webhookRetryWindowMs: 86_400_000,
       natsUrl: undefined,
       natsStream: 'VERDICT',
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
+      outboxRetentionDays: 7,
     });
   });
 

@@ -222,6 +222,27 @@ export const deliveriesRepo = {
     await tx.updateTable('webhook_fanout').set({ position, updated_at: now }).where('id', '=', 'outbox').execute();
   },
 
+  /** Deliveries per status, all sites (for `/metrics`). */
+  async countByStatus(db: Executor): Promise<Record<WebhookDeliveryRow['status'], number>> {
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = { PENDING: 0, DELIVERED: 0, DEAD: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  },
+
+  /** Outbox rows the fan-out has not reached yet: how many, and when the oldest was written (for `/metrics`). */
+  async fanOutLag(db: Executor): Promise<{ count: number; oldest: string | null }> {
+    const r = await sql<{ n: number | string; oldest: string | null }>`
+      select count(*) as n, min(created_at) as oldest from outbox_events
+      where position > coalesce((select position from webhook_fanout where id = 'outbox'), 0)`.execute(db);
+    const row = r.rows[0];
+    return { count: Number(row?.n ?? 0), oldest: row?.oldest ?? null };
+  },
+
   getEvent: (db: Executor, siteId: string, eventId: string) =>
     db
       .selectFrom('outbox_events')
