@@ -59,7 +59,12 @@ export async function createApp(
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());
   // Trash purge and relevance decay: starts with the server, stops when it closes.
-  const maintenance = createMaintenance({ ...base, trashRetentionDays: config.trashRetentionDays, log: app.log });
+  const maintenance = createMaintenance({
+    ...base,
+    trashRetentionDays: config.trashRetentionDays,
+    outboxRetentionDays: config.outboxRetentionDays,
+    log: app.log,
+  });
   app.addHook('onReady', async () => maintenance.start());
   app.addHook('onClose', () => maintenance.stop());
   worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
