@@ -4,8 +4,8 @@
  */
 import { sql } from 'kysely';
 import type { ReviewDomainEvent } from '../../contract/index.ts';
-import type { Dialect } from '../db/database.ts';
 import { EVENT_TYPES } from '../../contract/index.ts';
+import type { Dialect } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 
