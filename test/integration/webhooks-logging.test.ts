@@ -1,6 +1,7 @@
 /**
  * What an operator sees in the log when a receiver fails: one warning when a delivery first fails and one when it
- * becomes DEAD, each naming the webhook, the delivery, the event type and the reason — not one per retry.
+ * becomes DEAD, each naming the webhook, the delivery, the event type and the reason — not one per retry; and the
+ * same again after a manual redelivery, which opens a new retry window.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
@@ -88,5 +89,27 @@ describe.each(dialects())('webhook failure logging on $name', (dialect) => {
     // The retries in between are at debug level only.
     const retries = lines.filter((l) => l.level === 20 && l.deliveryId === dead.id);
     expect(retries).toHaveLength(dead.attempts - 2);
+
+    // A manual redelivery opens a new retry window: its first failure and its death are warned about again.
+    const redo = await call(t.app, 'POST', `/verdict/v1/webhooks/${webhookId}/deliveries/${dead.id}/redeliver`, {
+      auth: site.adminKey,
+    });
+    expect(redo.status).toBe(200);
+    const again = await waitFor('the redelivered delivery to be DEAD again', async () => {
+      const row = await t.deps.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('site_id', '=', site.siteId)
+        .where('id', '=', dead.id)
+        .executeTakeFirstOrThrow();
+      return row.status === 'DEAD' && row.attempts > dead.attempts ? row : undefined;
+    });
+    const states = lines.filter((l) => l.level === 40 && l.deliveryId === dead.id).map((l) => [l.state, l.attempts]);
+    expect(states).toEqual([
+      ['FAILING', 1],
+      ['DEAD', dead.attempts],
+      ['FAILING', dead.attempts + 1],
+      ['DEAD', again.attempts],
+    ]);
   });
 });

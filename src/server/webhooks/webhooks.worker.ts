@@ -232,8 +232,9 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
   }
 
   /**
-   * One warning per change of state, not per retry: when a delivery first fails (it had no recorded error) and
-   * when it becomes DEAD. Retries in between are logged at debug.
+   * One warning per change of state, not per retry: when a delivery first fails in its retry window (its attempt
+   * was the one due when the window started: creation, or a manual redelivery) and when it becomes DEAD. Retries
+   * in between are logged at debug.
    */
   function logStateChange(d: WebhookDeliveryRow, patch: Parameters<typeof deliveriesRepo.mark>[3]): void {
     if (patch.last_error === null) return;
@@ -246,7 +247,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       reason: patch.last_error,
     };
     if (patch.status === 'DEAD') deps.log.warn({ ...fields, state: 'DEAD' }, 'webhook delivery dead; no more retries');
-    else if (d.last_error === null) {
+    else if (d.next_attempt_at === d.window_started_at) {
       deps.log.warn(
         { ...fields, state: 'FAILING', nextAttemptAt: patch.next_attempt_at },
         'webhook delivery failed; retrying',
