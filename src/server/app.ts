@@ -14,6 +14,7 @@ import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import { createRateLimits } from './limits/rate-limits.ts';
 import { createRedisClient } from './limits/redis.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -28,6 +29,8 @@ export interface AppContext {
   maintenance: Maintenance;
   /** What other processes changed, for the site cache; started when the server is ready, closed when it closes. */
   changes: ChangeSignal;
+  /** This instance's Prometheus registry; `/metrics` on the main port or a listener of its own (main.ts). */
+  metrics: Metrics;
 }
 
 export async function createApp(
@@ -62,6 +65,7 @@ export async function createApp(
     redis,
     log: { warn: (obj, msg) => log?.warn(obj, msg) },
   });
+  const metrics = createMetrics({ ...base, dbStats: database.stats });
   const deps: AppDeps = {
     ...base,
     sites,
@@ -69,6 +73,7 @@ export async function createApp(
     wakeWorker: () => worker?.wake(),
     config,
     limits,
+    metrics,
   };
   const app = await buildServer(deps, opts);
   log = app.log;
@@ -77,7 +82,12 @@ export async function createApp(
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());
   // Trash purge and relevance decay: starts with the server, stops when it closes.
-  const maintenance = createMaintenance({ ...base, trashRetentionDays: config.trashRetentionDays, log: app.log });
+  const maintenance = createMaintenance({
+    ...base,
+    trashRetentionDays: config.trashRetentionDays,
+    outboxRetentionDays: config.outboxRetentionDays,
+    log: app.log,
+  });
   app.addHook('onReady', async () => maintenance.start());
   app.addHook('onClose', () => maintenance.stop());
   worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
@@ -87,5 +97,5 @@ export async function createApp(
     log: app.log,
     publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
   });
-  return { app, deps, worker, webhookWorker, maintenance, changes };
+  return { app, deps, worker, webhookWorker, maintenance, changes, metrics };
 }

@@ -31,6 +31,11 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Per-action budgets per client address and per site; `null` turns that one off. */
   rateLimits: RateLimitsConfig;
+  /** Port of a separate metrics listener; undefined serves `/metrics` on the main port to admin keys. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Days outbox events are kept once every target has delivered them or given up; 0 keeps them forever. */
+  outboxRetentionDays: number;
 }
 
 /** The actions Verdict rate-limits: visitor token minting, review creates, helpfulness votes and abuse reports. */
@@ -92,6 +97,17 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { env: 'RATE_LIMIT_VOTES_PER_SITE', default: '6000/1m', description: 'Helpfulness votes per site.' },
   { env: 'RATE_LIMIT_REPORTS_PER_ADDRESS', default: '60/1m', description: 'Abuse reports per client address.' },
   { env: 'RATE_LIMIT_REPORTS_PER_SITE', default: '600/1m', description: 'Abuse reports per site.' },
+  {
+    env: 'METRICS_PORT',
+    default: '',
+    description: 'Port of a separate, unauthenticated /metrics listener; empty serves /metrics on PORT to admin keys.',
+  },
+  { env: 'METRICS_HOST', default: '127.0.0.1', description: 'Address the separate metrics listener binds to.' },
+  {
+    env: 'OUTBOX_RETENTION_DAYS',
+    default: '7',
+    description: 'Days an outbox event is kept once every webhook delivered it or gave up; 0 keeps events forever.',
+  },
 ];
 
 const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
@@ -226,6 +242,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisKeyPrefix,
     trustProxy: trustProxy ?? false,
     rateLimits,
+    metricsPort: get('METRICS_PORT') === '' ? undefined : int('METRICS_PORT', 0, 65535),
+    metricsHost: get('METRICS_HOST'),
+    outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 0, 3650),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'too_large'
   | 'unsupported'
   | 'rate_limited'
+  | 'gone'
   | 'internal';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -24,6 +25,7 @@ const STATUS: Record<ErrorKind, number> = {
   too_large: 413,
   unsupported: 415,
   rate_limited: 429,
+  gone: 410,
   internal: 500,
 };
 

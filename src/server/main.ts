@@ -6,21 +6,28 @@ import { type AppContext, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { acquireServerLock } from './db/server-lock.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
+import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite } from './sites/sites.service.ts';
 
 export interface RunningServer {
   ctx: AppContext;
   url: string;
+  /** The separate metrics listener's base URL, when METRICS_PORT is set. */
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+  // Before anything is opened: a second server on the same SQLite file stops here (ServerLockedError).
+  const lock = acquireServerLock(config.databaseUrl);
   const database = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(database.db);
   } catch (err) {
     await database.close();
+    lock.release();
     throw err;
   }
   const ctx = await createApp(database, config);
@@ -44,6 +51,10 @@ export async function startServer(config: Config, out: (line: string) => void = 
     );
   }
   const address = await ctx.app.listen({ port: config.port, host: config.host });
+  const metricsServer: MetricsServer | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(ctx.metrics, config.metricsHost, config.metricsPort, ctx.app.log);
   ctx.worker.start();
   ctx.webhookWorker.start();
   const optimize = () =>
@@ -60,12 +71,14 @@ export async function startServer(config: Config, out: (line: string) => void = 
   const close = () => {
     closing ??= (async () => {
       clearInterval(purge);
+      await metricsServer?.close();
       await ctx.app.close();
       await ctx.worker.stop();
       await ctx.webhookWorker.stop();
       await database.close();
+      lock.release();
     })();
     return closing;
   };
-  return { ctx, url: address, close };
+  return { ctx, url: address, metricsUrl: metricsServer?.url, close };
 }

@@ -42,6 +42,9 @@ describe('loadConfig', () => {
         votes: { address: { points: 120, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
         reports: { address: { points: 60, windowSeconds: 60 }, site: { points: 600, windowSeconds: 60 } },
       },
+      metricsPort: undefined,
+      metricsHost: '127.0.0.1',
+      outboxRetentionDays: 7,
     });
   });
 

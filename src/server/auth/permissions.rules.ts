@@ -50,7 +50,8 @@ export type Operation =
   | 'updateEngagementSettings'
   | 'createContact'
   | 'getContact'
-  | 'queryContacts';
+  | 'queryContacts'
+  | 'readMetrics';
 
 interface Rule {
   visitor: boolean;
@@ -121,6 +122,8 @@ export const PERMISSIONS: Record<Operation, Rule> = {
   createContact: ADMIN_ONLY,
   getContact: ADMIN_ONLY,
   queryContacts: ADMIN_ONLY,
+  // Process-wide counts without site ids or content (see README, Metrics): any site's owner may scrape them.
+  readMetrics: ADMIN_ONLY,
 };
 
 /** Whether `p` may call `op` at all (row-level rules such as "own reviews only" are applied by the service). */

@@ -9,7 +9,7 @@
  * cost is writing each insert's index pages, not reading them (the OS file cache serves the misses). A larger cache
  * would add its full size to the server's memory, and mapped pages count in its RSS as they are touched.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -38,6 +38,11 @@ export type NativeDb =
   | { dialect: 'sqlite'; sqlite: SqliteDatabase.Database }
   | { dialect: 'postgres'; connectionString: string };
 
+/** What the metrics report about connections: the pool's use on PostgreSQL, the WAL's size on SQLite. */
+export type DbStats =
+  | { dialect: 'postgres'; total: number; idle: number; waiting: number }
+  | { dialect: 'sqlite'; walBytes: number };
+
 export interface Db {
   db: Kysely<Database>;
   dialect: Dialect;
@@ -48,6 +53,8 @@ export interface Db {
    * pick a range index over one that serves the sort; PostgreSQL's autovacuum keeps its own, so this is a no-op there.
    */
   optimize(): Promise<void>;
+  /** Connection figures for `/metrics`; cheap (no query), read at each scrape. */
+  stats?(): DbStats;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -104,6 +111,15 @@ export function openSqlite(path: string): Db {
       await checkpointer?.stop();
       await db.destroy();
     },
+    stats: () => {
+      let walBytes = 0;
+      try {
+        if (path !== ':memory:') walBytes = statSync(`${path}-wal`).size;
+      } catch {
+        // No WAL file (yet, or after a clean close): nothing to report.
+      }
+      return { dialect: 'sqlite', walBytes };
+    },
     // 0x10002: look at every table (this connection has used none yet) and analyze those that need it.
     optimize: async () => {
       await sql`pragma optimize=0x10002`.execute(db);
@@ -129,6 +145,7 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
     dialect: 'postgres',
     native: { dialect: 'postgres', connectionString },
     close: () => db.destroy(),
+    stats: () => ({ dialect: 'postgres', total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     // Autovacuum analyzes on its own schedule; only a large table that was never analyzed is done now.
     optimize: async () => {
       const r = await sql<{ relname: string }>`

@@ -7,6 +7,7 @@ import * as query from './migrations/2026_11_25_0004_query.ts';
 import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
 import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts';
 import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.ts';
+import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0005_engagement': engagement,
   '2026_11_26_0001_outbox_position': outboxPosition,
   '2026_12_04_0001_report_mint_mark': reportMintMark,
+  '2026_12_04_0001_outbox_retention': outboxRetention,
 };
 
 class StaticProvider implements MigrationProvider {

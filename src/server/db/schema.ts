@@ -193,6 +193,13 @@ export interface WebhookFanoutTable {
   updated_at: string;
 }
 
+/** Per site, the highest outbox position purged by retention (a feed position below it has lost events). */
+export interface OutboxPurgedTable {
+  site_id: string;
+  position: number;
+  updated_at: string;
+}
+
 export interface ReviewVotesTable {
   site_id: string;
   review_id: string;
@@ -254,6 +261,7 @@ export interface Database {
   review_reports: ReviewReportsTable;
   engagement_settings: EngagementSettingsTable;
   privacy_audit: PrivacyAuditTable;
+  outbox_purged: OutboxPurgedTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;

@@ -1,5 +1,6 @@
 /**
- * The maintenance loop, one per server instance: purges the trash past its retention (hourly) and recomputes every
+ * The maintenance loop, one per server instance: purges the trash past its retention and outbox events past theirs
+ * (outbox/outbox.retention.ts, claimed by one instance at a time) hourly, and recomputes every
  * live review's relevance score so age decay shows in sorts (at start, then daily). Both passes are idempotent and
  * safe beside other instances and live writes: purge deletes only rows still deleted before the cutoff, and a
  * recomputed score is written only if the review's revision and vote counts are those it was computed from.
@@ -7,6 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Media } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
+import { purgeOutbox } from '../outbox/outbox.retention.ts';
 import { score } from '../reviews/reviews.service.ts';
 import { yieldToEventLoop } from '../polling-loop.ts';
 import { engagementRepo } from './engagement.repo.ts';
@@ -51,12 +53,18 @@ export interface Maintenance {
   start(): void;
   /** Stops the timer and waits for a pass in progress. */
   stop(): Promise<void>;
-  /** One pass now: purge, and rescore when due (always on the first pass). */
-  runOnce(): Promise<{ purged: number; rescored: number }>;
+  /** One pass now: purge the trash and the outbox, and rescore when due (always on the first pass). */
+  runOnce(): Promise<{ purged: number; rescored: number; outboxPurged: number }>;
 }
 
 export function createMaintenance(
-  deps: DbDeps & { trashRetentionDays: number; log: FastifyBaseLogger; intervalMs?: number },
+  deps: DbDeps & {
+    trashRetentionDays: number;
+    log: FastifyBaseLogger;
+    intervalMs?: number;
+    /** OUTBOX_RETENTION_DAYS; 0 or absent keeps every event. */
+    outboxRetentionDays?: number;
+  },
 ): Maintenance {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -66,12 +74,13 @@ export function createMaintenance(
   async function runOnce() {
     const now = deps.clock();
     const purged = await purgeTrash(deps, now, deps.trashRetentionDays);
+    const outboxPurged = await purgeOutbox(deps, now, deps.outboxRetentionDays ?? 0, { shouldStop: () => stopped });
     let rescored = 0;
     if (lastRescore === undefined || now.getTime() - lastRescore >= DAY_MS) {
       rescored = await recomputeRelevance(deps, now, () => stopped);
       if (!stopped) lastRescore = now.getTime();
     }
-    return { purged, rescored };
+    return { purged, rescored, outboxPurged };
   }
 
   function tick() {

@@ -3,13 +3,17 @@ import type { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
 import type { JobsDeps } from '../jobs/jobs.service.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
-  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'> &
+    Partial<Pick<Config, 'metricsPort'>>;
   /** Per-address and per-site budgets of token minting, creates, votes and reports (shared through Redis if set). */
   limits: RateLimits;
+  /** Request durations are recorded here; `/metrics` is served on the main port unless `config.metricsPort` is set. */
+  metrics?: Metrics;
   /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
   shutdown?: AbortSignal;
 }

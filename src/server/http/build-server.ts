@@ -28,6 +28,7 @@ import { engagementRoutes } from '../engagement/engagement.routes.ts';
 import type { LimitedAction } from '../config.ts';
 import { clientNetwork, policyField, stateField } from '../limits/limits.rules.ts';
 import type { LimitKeys } from '../limits/rate-limits.ts';
+import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -264,6 +265,20 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     return payload;
   });
 
+  // Request durations by route pattern (aliases are already rewritten to it), never by raw URL.
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.addHook('onResponse', (req, reply, done) => {
+      metrics.observeRequest(
+        req.method,
+        req.routeOptions.url ?? UNMATCHED_ROUTE,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+  }
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -348,6 +363,12 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       return reply.code(503).send(new AppError('internal', 'INTERNAL_ERROR', 'Database unreachable').toBody());
     }
   });
+  // With METRICS_PORT set, metrics have a listener of their own (main.ts) and are not served here.
+  if (metrics && deps.config.metricsPort === undefined) {
+    app.get('/metrics', { config: { operation: 'readMetrics' }, schema: { hide: true } }, async (req, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.scrape(req.log)),
+    );
+  }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   return app;

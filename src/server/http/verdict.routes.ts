@@ -33,7 +33,7 @@ export const verdictRoutes: RouteDef[] = [
     method: 'GET',
     path: '/events',
     summary: 'Domain events after a position (replay, backfill, SDK event handlers); optional long-poll',
-    schema: { querystring: EventFeedQuery, response: { 200: EventFeedResponse, ...errors } },
+    schema: { querystring: EventFeedQuery, response: { 200: EventFeedResponse, ...errors, 410: ErrorBody } },
     handler: (deps, req) =>
       readEvents(deps, req.principal.siteId, {
         after: req.query.after,

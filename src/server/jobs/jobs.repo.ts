@@ -45,4 +45,16 @@ export const jobsRepo = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   },
+
+  /** Jobs waiting or running, all sites (the queue depth for `/metrics`). */
+  async queueDepth(db: Executor): Promise<{ pending: number; running: number }> {
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('status', 'in', ['PENDING', 'RUNNING'])
+      .groupBy('status')
+      .execute();
+    const n = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+    return { pending: n('PENDING'), running: n('RUNNING') };
+  },
 };

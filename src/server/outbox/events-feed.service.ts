@@ -1,12 +1,14 @@
 /**
  * The event feed: a site's outbox read in position order after an opaque position, with an optional bounded
  * long-poll. Positions are the outbox's global, monotonically increasing positions, encoded so clients treat them
- * as opaque. Reading never changes anything, so any instance can serve it.
+ * as opaque. Reading never changes anything, so any instance can serve it. A position older than the outbox
+ * retention (events after it were purged) is refused with 410 FEED_POSITION_EXPIRED rather than skipping them.
  */
 import { sql } from 'kysely';
 import type { EventFeedResponse } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
-import { invalid } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
+import { outboxRepo } from './outbox.repo.ts';
 
 const POLL_MS = 200;
 
@@ -56,6 +58,19 @@ export async function readEvents(
   opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
 ): Promise<EventFeedResponse> {
   const after = decodePosition(opts.after);
+  if (opts.after !== undefined && opts.after !== '') {
+    // Retention purged events of this site past `after` (`p0` included: the position of a site's empty feed):
+    // reading on would skip them without a word. No `after` reads from the oldest event kept.
+    const purged = await outboxRepo.purgedThrough(deps.db, siteId);
+    if (after < purged) {
+      throw new AppError(
+        'gone',
+        'FEED_POSITION_EXPIRED',
+        'Events after this position were purged by the outbox retention; read again without `after` to start from the oldest event kept',
+        { data: { position: opts.after, purgedThrough: encodePosition(purged) } },
+      );
+    }
+  }
   const limit = opts.limit ?? 100;
   const deadline = Date.now() + (opts.waitSeconds ?? 0) * 1000;
   for (;;) {

@@ -1,6 +1,11 @@
-/** Appends domain events to the outbox, always inside the transaction of the change they describe. */
+/**
+ * Appends domain events to the outbox, always inside the transaction of the change they describe; and the queries
+ * of the retention purge (outbox.retention.ts) and of the feed's expiry check.
+ */
+import { sql } from 'kysely';
 import type { ReviewDomainEvent } from '../../contract/index.ts';
 import { EVENT_TYPES } from '../../contract/index.ts';
+import type { Dialect } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 
@@ -23,5 +28,60 @@ export const outboxRepo = {
       }));
       await insertRows(db, 'outbox_events', rows, (r) => db.insertInto('outbox_events').values([...r]));
     }
+  },
+
+  /**
+   * Takes the purge claim for this transaction: one instance purges at a time. PostgreSQL: a transaction-scoped
+   * advisory lock, keyed by schema (several Verdict schemas may share a database); false when another instance holds
+   * it. SQLite: always true (one server per file, and the transaction already holds the write lock).
+   */
+  async claimPurge(tx: Executor, dialect: Dialect): Promise<boolean> {
+    if (dialect !== 'postgres') return true;
+    const r = await sql<{ ok: boolean }>`
+      select pg_try_advisory_xact_lock(hashtext(current_schema() || '.verdict_outbox_purge')) as ok`.execute(tx);
+    return r.rows[0]?.ok === true;
+  },
+
+  /** Up to `limit` events in position order after `after` and at most `upTo` (all sites). */
+  async after(
+    db: Executor,
+    after: number,
+    upTo: number,
+    limit: number,
+  ): Promise<{ position: number; site_id: string; created_at: string }[]> {
+    const rows = await db
+      .selectFrom('outbox_events')
+      .select(['position', 'site_id', 'created_at'])
+      .where('position', '>', after)
+      .where('position', '<=', upTo)
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, position: Number(r.position) }));
+  },
+
+  async deletePositions(db: Executor, positions: readonly number[]): Promise<void> {
+    if (positions.length === 0) return;
+    await db.deleteFrom('outbox_events').where('position', 'in', positions).execute();
+  },
+
+  /** Raises the site's purged-through mark to `position` (never lowers it). */
+  async markPurged(db: Executor, siteId: string, position: number, now: string): Promise<void> {
+    await db
+      .insertInto('outbox_purged')
+      .values({ site_id: siteId, position, updated_at: now })
+      .onConflict((oc) =>
+        oc.column('site_id').doUpdateSet({
+          position: sql`case when excluded.position > outbox_purged.position then excluded.position else outbox_purged.position end`,
+          updated_at: now,
+        }),
+      )
+      .execute();
+  },
+
+  /** The highest position purged from the site's events, or 0 when none was. */
+  async purgedThrough(db: Executor, siteId: string): Promise<number> {
+    const r = await db.selectFrom('outbox_purged').select('position').where('site_id', '=', siteId).executeTakeFirst();
+    return Number(r?.position ?? 0);
   },
 };

@@ -222,6 +222,59 @@ export const deliveriesRepo = {
     await tx.updateTable('webhook_fanout').set({ position, updated_at: now }).where('id', '=', 'outbox').execute();
   },
 
+  /** Deliveries per status, all sites (for `/metrics`). */
+  async countByStatus(db: Executor): Promise<Record<WebhookDeliveryRow['status'], number>> {
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = { PENDING: 0, DELIVERED: 0, DEAD: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  },
+
+  /** Outbox rows the fan-out has not reached yet: how many, and when the oldest was written (for `/metrics`). */
+  async fanOutLag(db: Executor): Promise<{ count: number; oldest: string | null }> {
+    const r = await sql<{ n: number | string; oldest: string | null }>`
+      select count(*) as n, min(created_at) as oldest from outbox_events
+      where position > coalesce((select position from webhook_fanout where id = 'outbox'), 0)`.execute(db);
+    const row = r.rows[0];
+    return { count: Number(row?.n ?? 0), oldest: row?.oldest ?? null };
+  },
+
+  /** The fan-out cursor, read without a lock: every event at or below it has its delivery rows. */
+  async fanOutCursor(db: Executor): Promise<number> {
+    const r = await db.selectFrom('webhook_fanout').select('position').where('id', '=', 'outbox').executeTakeFirst();
+    return Number(r?.position ?? 0);
+  },
+
+  /** Which of these event positions still have a PENDING delivery (the outbox retention keeps those events). */
+  async pendingPositions(db: Executor, positions: readonly number[]): Promise<Set<number>> {
+    if (positions.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('webhook_deliveries')
+      .select('event_position')
+      .distinct()
+      .where('event_position', 'in', positions)
+      .where('status', '=', 'PENDING')
+      .execute();
+    return new Set(rows.map((r) => Number(r.event_position)));
+  },
+
+  /**
+   * Deletes the finished (DELIVERED or DEAD) deliveries of these events, for the outbox retention. A delivery made
+   * PENDING again meanwhile (a redelivery) is kept; with its event gone, its next attempt marks it DEAD.
+   */
+  async deleteFinishedForPositions(db: Executor, positions: readonly number[]): Promise<void> {
+    if (positions.length === 0) return;
+    await db
+      .deleteFrom('webhook_deliveries')
+      .where('event_position', 'in', positions)
+      .where('status', '<>', 'PENDING')
+      .execute();
+  },
+
   getEvent: (db: Executor, siteId: string, eventId: string) =>
     db
       .selectFrom('outbox_events')

@@ -224,7 +224,35 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       };
     }
     const kept = await deliveriesRepo.mark(deps.db, d, worker, patch);
-    if (!kept) deps.log.warn({ deliveryId: d.id }, 'webhook delivery lease lost before marking; it will be retried');
+    if (!kept) {
+      deps.log.warn({ deliveryId: d.id }, 'webhook delivery lease lost before marking; it will be retried');
+      return;
+    }
+    logStateChange(d, patch);
+  }
+
+  /**
+   * One warning per change of state, not per retry: when a delivery first fails in its retry window (its attempt
+   * was the one due when the window started: creation, or a manual redelivery) and when it becomes DEAD. Retries
+   * in between are logged at debug.
+   */
+  function logStateChange(d: WebhookDeliveryRow, patch: Parameters<typeof deliveriesRepo.mark>[3]): void {
+    if (patch.last_error === null) return;
+    const fields = {
+      webhookId: d.webhook_id,
+      deliveryId: d.id,
+      eventType: d.event_type,
+      eventId: d.event_id,
+      attempts: d.attempts,
+      reason: patch.last_error,
+    };
+    if (patch.status === 'DEAD') deps.log.warn({ ...fields, state: 'DEAD' }, 'webhook delivery dead; no more retries');
+    else if (d.next_attempt_at === d.window_started_at) {
+      deps.log.warn(
+        { ...fields, state: 'FAILING', nextAttemptAt: patch.next_attempt_at },
+        'webhook delivery failed; retrying',
+      );
+    } else deps.log.debug({ ...fields, nextAttemptAt: patch.next_attempt_at }, 'webhook delivery failed again');
   }
 
   /** Claims and sends one batch; returns how many deliveries it claimed. */
