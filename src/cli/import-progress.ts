@@ -39,8 +39,9 @@ export function importProgress(stream: NodeJS.WriteStream, expectedRows: number)
     }
     const bar = cliProgress.Format.BarFormat(params.progress, options);
     const percent = `${Math.floor(params.progress * 100)}`.padStart(3);
-    // The total is an estimate: past it, the ETA would claim 0 s while rows keep coming.
-    const eta = params.value < params.total ? cliProgress.Format.TimeFormat(params.eta, options, 1) : '?';
+    // Unknown before the first rows, and past the estimated total (it would claim 0 s while rows keep coming).
+    const known = params.value > 0 && params.value < params.total;
+    const eta = known ? cliProgress.Format.TimeFormat(params.eta, options, 1) : '?';
     return `${payload.phase.padEnd(8)}  ${bar} ${percent}%  ${count(params.value)} of ~${count(params.total)} rows  ${rate}  ETA ${eta}`;
   };
   const bars = new cliProgress.MultiBar(

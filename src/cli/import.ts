@@ -9,11 +9,9 @@ import { type Command, Option } from 'commander';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { IMPORT_FORMATS, type ImportFormat, type RowError } from '../server/imports/import.formats.ts';
-import { type ImportReport, importReviews } from '../server/imports/import.service.ts';
-import { readImportInWorker } from '../server/imports/read-in-worker.ts';
+import type { ImportReport } from '../server/imports/import.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
 import { addConfigOptions, choiceOption, configFrom, EXIT, type Outcome, openExistingDatabase } from './common.ts';
-import { importProgress } from './import-progress.ts';
 
 interface ImportFlags {
   format: ImportFormat;
@@ -74,6 +72,12 @@ server's writes wait (and fail after its 5 s busy timeout): run large imports wh
 }
 
 async function runImport(command: Command, file: string, flags: ImportFlags): Promise<number> {
+  // Loaded here, not with the declaration: every command (serve too) declares import, few run it.
+  const [{ importReviews }, { readImportInWorker }, { importProgress }] = await Promise.all([
+    import('../server/imports/import.service.ts'),
+    import('../server/imports/read-in-worker.ts'),
+    import('./import-progress.ts'),
+  ]);
   const database = await openExistingDatabase(configFrom(command));
   try {
     await migrateToLatest(database.db);

@@ -89,7 +89,8 @@ async function serve(env: Record<string, string>, args: string[] = []): Promise<
       }
       return undefined;
     },
-    30_000,
+    // A start through tsx took 23 s on a loaded 2-core machine; the deadline only bounds a failure.
+    60_000,
   );
   return { child, url, stdout: () => out, stderr: () => err, exit: () => exited };
 }
