@@ -3,57 +3,80 @@
  * published reviews as a Google product review feed, to stdout or `--out FILE`. `verdict import` reads the first two
  * back with `--format verdict`.
  */
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../server/config.ts';
-import { openDatabase } from '../server/db/database.ts';
+import { createWriteStream } from 'node:fs';
+import type { Command } from 'commander';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportReviews } from '../server/imports/export.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
+import {
+  addConfigOptions,
+  choiceOption,
+  configFrom,
+  EXIT,
+  type Outcome,
+  openExistingDatabase,
+  usageError,
+} from './common.ts';
 
-const USAGE = `Usage: verdict export [--format ${EXPORT_FORMATS.join('|')}] [--out FILE]
-       (google: --publisher NAME --product-url 'https://shop.example/products/{entityId}')`;
+interface ExportFlags {
+  format: ExportFormat;
+  out?: string;
+  publisher?: string;
+  productUrl?: string;
+}
 
-export async function exportCommand(args: string[]): Promise<number> {
-  let values: { format?: string; out?: string; publisher?: string; 'product-url'?: string };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        format: { type: 'string' },
-        out: { type: 'string' },
-        publisher: { type: 'string' },
-        'product-url': { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    console.error(`export: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const format = (values.format ?? 'ndjson') as ExportFormat;
-  const feed =
-    values.publisher && values['product-url'] ? { publisher: values.publisher, productUrl: values['product-url'] } : undefined;
-  if (!EXPORT_FORMATS.includes(format) || (format === 'google' && !feed)) {
-    console.error(USAGE);
-    return 2;
-  }
-  const config = loadConfig();
-  const database = openDatabase(config.databaseUrl);
-  try {
-    await migrateToLatest(database.db);
-    const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
-    const { site } = await ensureDefaultSite(deps);
-    const out = values.out ? createWriteStream(values.out) : process.stdout;
-    for await (const text of exportReviews(deps, site.id, format, feed)) {
-      if (!out.write(text)) await once(out, 'drain');
+/** Registers `export` on `program`. */
+export function registerExport(program: Command, outcome: Outcome): void {
+  const command = addConfigOptions(
+    program
+      .command('export')
+      .description(
+        "Write the default site's reviews: live ones in Verdict's import format, or published ones as a Google feed",
+      )
+      .addOption(
+        choiceOption(
+          '--format <format>',
+          "ndjson or csv: Verdict's import format; google: Google product review feed (XML)",
+          EXPORT_FORMATS,
+        ).default('ndjson'),
+      )
+      .option('--out <file>', 'write to this file instead of stdout')
+      .option('--publisher <name>', 'google: the shop name the feed is published under (required with google)')
+      .option(
+        '--product-url <template>',
+        "google: the product page, {entityId} and {namespace} replaced, e.g. 'https://shop.example/products/{entityId}' (required with google)",
+      ),
+    ['DATABASE_URL'],
+  ).addHelpText(
+    'after',
+    `
+Safe beside a running \`verdict serve\`: reviews are read a thousand at a time.`,
+  );
+  command.action(async (flags: ExportFlags) => {
+    if (flags.format === 'google' && !(flags.publisher && flags.productUrl)) {
+      usageError(command, '--format google needs --publisher and --product-url');
     }
-    if (out !== process.stdout) {
-      out.end();
-      await once(out, 'finish');
+    const feed =
+      flags.format === 'google' && flags.publisher && flags.productUrl
+        ? { publisher: flags.publisher, productUrl: flags.productUrl }
+        : undefined;
+    const database = await openExistingDatabase(configFrom(command));
+    try {
+      await migrateToLatest(database.db);
+      const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
+      const { site } = await ensureDefaultSite(deps);
+      const out = flags.out ? createWriteStream(flags.out) : process.stdout;
+      for await (const text of exportReviews(deps, site.id, flags.format, feed)) {
+        if (!out.write(text)) await once(out, 'drain');
+      }
+      if (out !== process.stdout) {
+        out.end();
+        await once(out, 'finish');
+      }
+      outcome.code = EXIT.ok;
+    } finally {
+      await database.close();
     }
-    return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }

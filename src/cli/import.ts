@@ -1,81 +1,126 @@
 /**
  * `verdict import FILE`: reviews from another platform's export (or Verdict's own format) into the default site.
- * Every row error is printed with its line on stderr as it is found; progress goes to stderr when it is a terminal;
- * the reconciliation report goes to stdout (`--json` for a machine-readable one). Exit code 0 when every row was
- * imported or already there, 1 when some rows failed, 2 for a usage error.
+ * Every row error is printed with its line on stderr as it is found; progress goes to stderr when it is a terminal
+ * (import-progress.ts); the reconciliation report goes to stdout (`--json` for a machine-readable one). Exit code 0
+ * when every row was imported or already there, 1 when some rows failed, 2 for a usage error.
  */
 import { access, open, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { type Command, Option } from 'commander';
 import { sql } from 'kysely';
-import { loadConfig } from '../server/config.ts';
-import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { IMPORT_FORMATS, type ImportFormat, type RowError } from '../server/imports/import.formats.ts';
-import { readImportInWorker } from '../server/imports/read-in-worker.ts';
-import { type ImportProgress, type ImportReport, importReviews } from '../server/imports/import.service.ts';
+import type { ImportReport } from '../server/imports/import.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
+import { addConfigOptions, choiceOption, configFrom, EXIT, type Outcome, openExistingDatabase } from './common.ts';
 
-const USAGE = `Usage: verdict import FILE [--format ${IMPORT_FORMATS.join('|')}] [--namespace NS] [--dry-run] [--json]
-                      [--rebuild-indexes | --keep-indexes]`;
+interface ImportFlags {
+  format: ImportFormat;
+  namespace: string;
+  dryRun?: boolean;
+  json?: boolean;
+  rebuildIndexes?: boolean;
+  keepIndexes?: boolean;
+}
 
-export async function importCommand(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    console.error(`import: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const file = positionals[0];
-  const format = (values.format ?? 'verdict') as ImportFormat;
-  if (!file || positionals.length > 1 || !IMPORT_FORMATS.includes(format) || (values['rebuild-indexes'] && values['keep-indexes'])) {
-    console.error(USAGE);
-    return 2;
-  }
-  try {
-    await access(file);
-  } catch {
-    console.error(`import: cannot read ${file}`);
-    return 2;
-  }
-  const config = loadConfig();
-  const database = openDatabase(config.databaseUrl);
+/** Registers `import` on `program`. */
+export function registerImport(program: Command, outcome: Outcome): void {
+  const command = addConfigOptions(
+    program
+      .command('import')
+      .description(
+        'Import reviews from a CSV, JSON or NDJSON export into the default site; importing the same file again creates nothing new',
+      )
+      .argument('<file>', 'the export to read (CSV, JSON array or NDJSON; the syntax is detected)')
+      .addOption(
+        choiceOption('--format <format>', 'the platform that wrote the file', IMPORT_FORMATS).default('verdict'),
+      )
+      .option('--namespace <ns>', 'the namespace of reviews whose file does not name one', 'stores')
+      .option('--dry-run', 'check every row and report, writing nothing')
+      .option('--json', 'print the report as JSON')
+      .addOption(
+        new Option(
+          '--rebuild-indexes',
+          'SQLite: drop the review indexes, append, build them again (default when the file is not much smaller than the database)',
+        ).conflicts('keepIndexes'),
+      )
+      .addOption(
+        new Option(
+          '--keep-indexes',
+          'SQLite: write a thousand rows per transaction with the indexes in place',
+        ).conflicts('rebuildIndexes'),
+      ),
+    ['DATABASE_URL'],
+  ).addHelpText(
+    'after',
+    `
+Row errors go to stderr, each with its line; the report to stdout. Exit 0 when every row is in Verdict, 1 when some
+failed, 2 for a usage error. Progress (rate, ETA) is shown on stderr when it is a terminal.
+Safe beside a running \`verdict serve\`. On SQLite an index rebuild holds the write lock until it commits, so the
+server's writes wait (and fail after its 5 s busy timeout): run large imports while the shop is quiet, or use
+--keep-indexes.`,
+  );
+  command.action(async (file: string, flags: ImportFlags) => {
+    try {
+      await access(file);
+    } catch {
+      console.error(`import: cannot read ${file}`);
+      outcome.code = EXIT.usage;
+      return;
+    }
+    outcome.code = await runImport(command, file, flags);
+  });
+}
+
+async function runImport(command: Command, file: string, flags: ImportFlags): Promise<number> {
+  // Loaded here, not with the declaration: every command (serve too) declares import, few run it.
+  const [{ importReviews }, { readImportInWorker }, { importProgress }] = await Promise.all([
+    import('../server/imports/import.service.ts'),
+    import('../server/imports/read-in-worker.ts'),
+    import('./import-progress.ts'),
+  ]);
+  const database = await openExistingDatabase(configFrom(command));
   try {
     await migrateToLatest(database.db);
     // This connection's page cache, for the run only: an index rebuild writes the whole table in one transaction,
     // and with SQLite's default 2 MB it rereads and rewrites spilled pages (1,000,000 rows: 114 s → 87 s).
     if (database.dialect === 'sqlite') await sql`pragma cache_size = -262144`.execute(database.db);
-    const deps = { db: database.db, dialect: database.dialect, clock: () => new Date(), optimize: () => database.optimize() };
+    const deps = {
+      db: database.db,
+      dialect: database.dialect,
+      clock: () => new Date(),
+      optimize: () => database.optimize(),
+    };
     const { site } = await ensureDefaultSite(deps);
-    const progress = process.stderr.isTTY ? progressLine() : undefined;
+    const expectedRows = await estimateRows(file);
+    const progress = importProgress(process.stderr, expectedRows);
     const started = performance.now();
-    const report = await importReviews(
-      deps,
-      readImportInWorker(file, { format, namespace: values.namespace ?? 'stores' }),
-      {
-        siteId: site.id,
-        format,
-        dryRun: values['dry-run'] === true,
-        rebuildIndexes: values['rebuild-indexes'] ? true : values['keep-indexes'] ? false : 'auto',
-        expectedRows: await estimateRows(file),
-        onError: (e) => {
-          progress?.clear();
-          console.error(formatError(e));
+    let report: ImportReport;
+    try {
+      report = await importReviews(
+        deps,
+        readImportInWorker(file, { format: flags.format, namespace: flags.namespace }),
+        {
+          siteId: site.id,
+          format: flags.format,
+          dryRun: flags.dryRun === true,
+          rebuildIndexes: flags.rebuildIndexes ? true : flags.keepIndexes ? false : 'auto',
+          expectedRows,
+          onError: (e) => progress.log(formatError(e)),
+          onProgress: (p) => progress.update(p),
         },
-        onProgress: progress?.update,
-      },
-    );
-    progress?.clear();
+      );
+    } finally {
+      progress.stop();
+    }
     const seconds = (performance.now() - started) / 1000;
-    console.log(values.json ? JSON.stringify({ ...report, seconds }, null, 2) : formatReport(report, seconds));
-    return report.failed > 0 ? 1 : 0;
+    console.log(flags.json ? JSON.stringify({ ...report, seconds }, null, 2) : formatReport(report, seconds));
+    return report.failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     await database.close();
   }
 }
 
-/** Rows in the file, estimated from its size and the lines of its first 64 KB (weighs the index rebuild only). */
+/** Rows in the file, estimated from its size and the lines of its first 64 KB (weighs the index rebuild and the progress bar). */
 async function estimateRows(file: string): Promise<number> {
   const size = (await stat(file)).size;
   const handle = await open(file);
@@ -88,21 +133,6 @@ async function estimateRows(file: string): Promise<number> {
   } finally {
     await handle.close();
   }
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      namespace: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'rebuild-indexes': { type: 'boolean' },
-      'keep-indexes': { type: 'boolean' },
-    },
-  });
 }
 
 const formatError = (e: RowError): string =>
@@ -133,23 +163,4 @@ function formatReport(r: ImportReport, seconds: number): string {
     }
   }
   return lines.join('\n');
-}
-
-/** One line on stderr, rewritten at most every 200 ms. */
-function progressLine() {
-  let shown = 0;
-  let last = '';
-  return {
-    update(p: ImportProgress) {
-      const now = Date.now();
-      if (now - shown < 200 && p.phase !== 'indexing') return;
-      shown = now;
-      last = `${p.phase} ${count(p.rows)} rows`;
-      process.stderr.write(`\r${last}`);
-    },
-    clear() {
-      if (last) process.stderr.write(`\r${' '.repeat(last.length)}\r`);
-      last = '';
-    },
-  };
 }

@@ -6,6 +6,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,18 +34,13 @@ interface Run {
   stderr: string;
 }
 
-/** Runs one CLI command to completion. */
-function verdict(args: string[], env: Record<string, string>): Promise<Run> {
+/** Runs one CLI command to completion (in the repository's folder unless `cwd` is given). */
+function verdict(args: string[], env: Record<string, string>, cwd = ROOT): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env: childEnv(env), timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [BIN, ...args], { cwd, env: childEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -58,9 +54,12 @@ interface Served {
 
 const running: ChildProcess[] = [];
 
-/** Starts `verdict serve` on a free port and resolves once its pino log line names the listening address. */
-async function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+/**
+ * Starts `verdict serve` (on a free port unless `args` name one) and resolves once its pino log line names the
+ * listening address.
+ */
+async function serve(env: Record<string, string>, args: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: ROOT,
     env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,7 +89,8 @@ async function serve(env: Record<string, string>): Promise<Served> {
       }
       return undefined;
     },
-    30_000,
+    // A start through tsx took 23 s on a loaded 2-core machine; the deadline only bounds a failure.
+    60_000,
   );
   return { child, url, stdout: () => out, stderr: () => err, exit: () => exited };
 }
@@ -99,6 +99,20 @@ async function serve(env: Record<string, string>): Promise<Served> {
 async function terminate(s: Served): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   s.child.kill('SIGTERM');
   return waitFor('verdict serve to exit after SIGTERM', async () => s.exit(), EXIT_DEADLINE_MS);
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it; the listener is closed again). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }
 
 afterEach(() => {
@@ -119,27 +133,91 @@ describe('verdict CLI on SQLite', SLOW, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints usage and exits 2 for an unknown command, 0 for help', async () => {
+  it('prints usage and exits 2 for an unknown command, 0 for help (on stdout)', async () => {
     const bad = await verdict(['frobnicate'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Usage: verdict <command>');
+    expect(bad.stderr.indexOf("error: unknown command 'frobnicate'")).toBe(0);
     const help = await verdict(['help'], env);
     expect(help.code).toBe(0);
-    expect(help.stderr).toContain('keys create --kind admin|app');
+    expect(help.stdout).toContain('keys create --kind admin|app');
   });
 
-  it('migrate applies the core migration once, then reports the database up to date', async () => {
-    const first = await verdict(['migrate'], env);
+  it('refuses an unknown flag with exit 2, naming it before the usage, and touches no database', async () => {
+    const res = await verdict(['keys', 'list', '--bogus'], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr.indexOf("error: unknown option '--bogus'")).toBe(0);
+    expect(res.stderr).toContain('Usage: verdict keys list [options]');
+    expect(existsSync(join(dir, 'v.db'))).toBe(false);
+  });
+
+  it('says what was wrong with a flag value before printing the usage', async () => {
+    const res = await verdict(['export', '--format', 'nope'], env);
+    expect(res.code).toBe(2);
+    const error = res.stderr.indexOf("argument 'nope' is invalid. --format must be ndjson, csv or google.");
+    expect(error).toBeGreaterThan(-1);
+    expect(res.stderr.indexOf('Usage: verdict export [options]')).toBeGreaterThan(error);
+  });
+
+  it('help <command> describes the command with every flag it takes', async () => {
+    const res = await verdict(['help', 'import'], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Usage: verdict import [options] <file>');
+    for (const flag of [
+      '--format',
+      '--namespace',
+      '--dry-run',
+      '--json',
+      '--rebuild-indexes',
+      '--keep-indexes',
+      '--database-url',
+    ]) {
+      expect(res.stdout).toContain(flag);
+    }
+    expect(res.stdout).toContain('Safe beside a running `verdict serve`');
+  });
+
+  it('keys list in a folder without a database exits 1 naming the path it looked at, and creates nothing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'verdict-cli-empty-'));
+    try {
+      const res = await verdict(['keys', 'list'], {}, empty);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`no database at ${join(empty, 'data', 'verdict.db')}`);
+      expect(res.stderr).toContain('verdict init');
+      expect(res.stdout).toBe('');
+      expect(readdirSync(empty)).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('migrate refuses a missing database; init creates it with every migration and the default site, once', async () => {
+    const missing = await verdict(['migrate'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no database at ${join(dir, 'v.db')}`);
+    expect(existsSync(join(dir, 'v.db'))).toBe(false);
+
+    const first = await verdict(['init'], env);
     expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(join(dir, 'v.db'))).toBe(true);
+    expect(first.stdout).toContain(`Created the database at ${join(dir, 'v.db')}.`);
     // Every migration file, in name (= time) order: a file that is not registered would be missing here.
     const files = readdirSync(join(ROOT, 'src', 'server', 'db', 'migrations'))
       .filter((f) => /^\d{4}_\d{2}_\d{2}_\d{4}_\w+\.ts$/.test(f))
       .map((f) => f.replace(/\.ts$/, ''))
       .sort();
     expect(files[0]).toBe('2026_11_25_0001_core');
-    expect(first.stdout.trim()).toBe(`Applied: ${files.join(', ')}`);
+    expect(first.stdout).toContain(`\nApplied: ${files.join(', ')}\n`);
+    // The default site is created and its credentials shown, once.
+    expect(first.stdout).toContain('Verdict created the default site.');
+    expect(first.stdout).toMatch(/admin key: +vdt_admin_[A-Za-z0-9_-]{43}\n/);
+    expect(first.stdout).toMatch(/client id: +[0-9a-f-]{36} /);
     const second = await verdict(['migrate'], env);
     expect(second).toMatchObject({ code: 0, stdout: 'Database is up to date.\n' });
+    const again = await verdict(['init'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('The default site already exists');
+    expect(again.stdout).not.toContain('vdt_admin_');
   });
 
   describe('keys', () => {
@@ -151,9 +229,8 @@ describe('verdict CLI on SQLite', SLOW, () => {
         env,
       );
       expect(res.code).toBe(0);
-      // First use of the file: the default site is created and its admin key shown.
-      expect(res.stdout).toMatch(/initial admin key: vdt_admin_[A-Za-z0-9_-]{43}\n/);
-      expect(res.stdout).toMatch(/public client id \(for POST \/oauth2\/token\): [0-9a-f-]{36}\n/);
+      // The default site was made by init: no second admin key.
+      expect(res.stdout).not.toContain('initial admin key');
       const id = /^id: +(\S+)$/m.exec(res.stdout)?.[1];
       const key = /^key: +(vdt_app_[A-Za-z0-9_-]{43})$/m.exec(res.stdout)?.[1];
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -241,7 +318,15 @@ describe('verdict CLI on SQLite', SLOW, () => {
       const res = await verdict(['import', file, '--format', 'shopify', '--json'], env);
       expect(res.code).toBe(1);
       const report = JSON.parse(res.stdout);
-      expect(report).toMatchObject({ rowsRead: 5, created: 0, skipped: 4, failed: 1, entities: 2, matching: 2, mismatches: [] });
+      expect(report).toMatchObject({
+        rowsRead: 5,
+        created: 0,
+        skipped: 4,
+        failed: 1,
+        entities: 2,
+        matching: 2,
+        mismatches: [],
+      });
     });
 
     it('export writes the reviews as CSV or NDJSON that import reads back as already there', async () => {
@@ -261,7 +346,15 @@ describe('verdict CLI on SQLite', SLOW, () => {
       // The Google feed needs what Verdict does not hold: the shop's name and its product page URLs.
       expect((await verdict(['export', '--format', 'google'], env)).code).toBe(2);
       const feed = await verdict(
-        ['export', '--format', 'google', '--publisher', 'Wool Shop', '--product-url', 'https://shop.example/products/{entityId}'],
+        [
+          'export',
+          '--format',
+          'google',
+          '--publisher',
+          'Wool Shop',
+          '--product-url',
+          'https://shop.example/products/{entityId}',
+        ],
         env,
       );
       expect(feed.code).toBe(0);
@@ -450,6 +543,16 @@ describe('verdict serve on SQLite', SLOW, () => {
       expect(await terminate(server)).toEqual({ code: 0, signal: null });
     }
   });
+  it('serve --port binds the port given as a flag, over PORT in the environment', async () => {
+    const port = await freePort();
+    const server = await serve({ ...env, PORT: '0' }, ['--port', String(port), '--host', '127.0.0.1']);
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    } finally {
+      expect(await terminate(server)).toEqual({ code: 0, signal: null });
+    }
+  });
 });
 
 const postgres = dialects().find((d) => d.name === 'postgres');
@@ -461,6 +564,18 @@ describe.skipIf(!postgres)('verdict serve on PostgreSQL', SLOW, () => {
   });
   afterAll(async () => {
     await db?.dispose();
+  });
+
+  it('keys list on a PostgreSQL database that does not exist exits 1 naming host and database, never the password', async () => {
+    const url = new URL(db.url);
+    url.pathname = '/verdict_cli_missing_db';
+    url.password = 'not-to-be-printed';
+    const res = await verdict(['keys', 'list'], { DATABASE_URL: url.toString() });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      `no PostgreSQL database at postgres://${url.username}@${url.host}/verdict_cli_missing_db`,
+    );
+    expect(res.stderr).not.toContain('not-to-be-printed');
   });
 
   it('starts on DATABASE_URL=postgres://…, serves a key made by the CLI, and exits 0 on SIGTERM', async () => {

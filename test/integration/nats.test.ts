@@ -1,5 +1,6 @@
 /**
- * The JetStream publisher against the local NATS (nats://127.0.0.1:4222, started by .ci/run): every event of a site
+ * The JetStream publisher against the NATS named by NATS_URL (.ci/run starts one on nats://127.0.0.1:4222 and sets
+ * it); without NATS_URL the file is skipped, so `npm test` passes on a machine with no NATS. Every event of a site
  * lands on `verdict.<siteId>.<slug>` with the outbox envelope as data and the event id as Nats-Msg-Id, and a
  * republished event (at-least-once retry) is dropped by JetStream's duplicate window instead of stored twice.
  */
@@ -9,10 +10,10 @@ import { deliveriesRepo, NATS_TARGET } from '../../src/server/webhooks/webhooks.
 import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const NATS_URL = process.env.NATS_URL ?? '';
 const STREAM = 'VERDICT_TEST';
 
-describe.each(dialects())('NATS JetStream publisher on $name', (dialect) => {
+describe.skipIf(!NATS_URL).each(dialects())('NATS JetStream publisher on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
   let nc: NatsConnection;
