@@ -21,6 +21,8 @@ export interface Config {
   webhookRetryWindowMs: number;
   natsUrl: string | undefined;
   natsStream: string;
+  /** Origins allowed to call the API from a browser (CORS); `*` allows any (no cookies are used). */
+  corsOrigins: '*' | string[];
 }
 
 interface KeySpec {
@@ -57,6 +59,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
+  {
+    env: 'CORS_ORIGINS',
+    default: '*',
+    description: 'Comma-separated origins (https://shop.example) a browser may call the API from; * allows any.',
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -104,6 +111,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(get('NATS_STREAM'))) {
     problems.push(`NATS_STREAM must be 1-64 letters, digits, _ or - (got "${get('NATS_STREAM')}")`);
   }
+  const corsRaw = get('CORS_ORIGINS').trim();
+  const corsOrigins = corsRaw === '*' ? ('*' as const) : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (corsOrigins !== '*' && (corsOrigins.length === 0 || corsOrigins.some((o) => !/^https?:\/\/[^/\s]+$/.test(o)))) {
+    problems.push(`CORS_ORIGINS must be * or a comma-separated list of http(s)://host[:port] origins (got "${corsRaw}")`);
+  }
   const config: Config = {
     port: int('PORT', 0, 65535),
     host: get('HOST'),
@@ -123,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRetryWindowMs: int('WEBHOOK_RETRY_WINDOW_MS', 1, 30 * 86_400_000),
     natsUrl: natsUrl || undefined,
     natsStream: get('NATS_STREAM'),
+    corsOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -33,7 +33,16 @@ describe('loadConfig', () => {
       webhookRetryWindowMs: 86_400_000,
       natsUrl: undefined,
       natsStream: 'VERDICT',
+      corsOrigins: '*',
     });
+  });
+
+  it('reads CORS_ORIGINS as a list of origins and refuses anything that is not an origin', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://shop.example, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://shop.example',
+      'http://localhost:3000',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example/path,shop.example' })).toThrow(/CORS_ORIGINS/);
   });
 
   it('treats an empty variable as unset, so its default applies', () => {

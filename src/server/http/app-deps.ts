@@ -6,7 +6,8 @@ import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
-  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays'> &
+    Partial<Pick<Config, 'corsOrigins'>>;
   /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
   shutdown?: AbortSignal;
 }
