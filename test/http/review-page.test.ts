@@ -273,6 +273,20 @@ describe.each(dialects())('review page routes on $name', (dialect) => {
       expect(exposed).toContain(h);
   });
 
+  it('serves the widget script with caching headers and revalidation', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/widget.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(res.headers['cache-control']).toMatch(/public, max-age=\d+/);
+    expect(res.body).toContain('verdict-reviews');
+    const again = await t.app.inject({
+      method: 'GET',
+      url: '/widget.js',
+      headers: { 'if-none-match': String(res.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+  });
+
   it('lists the routes and their schemas in /openapi.json', async () => {
     const doc = (await call(t.app, 'GET', '/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(
