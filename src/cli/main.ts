@@ -16,6 +16,7 @@ Commands:
                              yotpo, woocommerce, shopify); re-running the same file creates nothing new
   export [--format ndjson|csv] [--out FILE]
                              Write the live reviews in Verdict's import format
+  demo-seed                  Sample reviews on the default site's demo product (shown at /demo)
 
 Configuration comes from the environment (see README: DATABASE_URL, PORT, ...).`;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   keys: async (args) => (await import('./keys.ts')).keysCommand(args),
   import: async (args) => (await import('./import.ts')).importCommand(args),
   export: async (args) => (await import('./export.ts')).exportCommand(args),
+  'demo-seed': async (args) => (await import('./demo.ts')).demoSeedCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

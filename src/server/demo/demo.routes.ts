@@ -10,7 +10,7 @@ import { DEMO_PHOTO_PATH, DEMO_PRODUCT, defaultSite } from './demo.service.ts';
 
 const KETTLE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120"><rect width="120" height="120" fill="#f1efe9"/><path d="M30 95h60l-6-50H36z" fill="#c0392b"/><rect x="44" y="34" width="32" height="10" rx="4" fill="#7b241c"/><path d="M84 55c14 0 14 30 0 30" stroke="#7b241c" stroke-width="6" fill="none"/><path d="M36 60L20 48" stroke="#7b241c" stroke-width="6"/></svg>`;
 
-function page(opts: { clientId: string; jsonLd: string; fragment: string; theme: string }): string {
+function page(opts: { clientId: string; entityId: string; jsonLd: string; fragment: string; theme: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -25,6 +25,8 @@ function page(opts: { clientId: string; jsonLd: string; fragment: string; theme:
   main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
   .product { display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: center; margin-bottom: 2rem; }
   .product img { width: 12rem; height: 12rem; border-radius: .5rem; }
+  /* Reserve the widget's first-render height before its script has run (no layout shift). */
+  verdict-reviews:not(:defined) { display: block; min-height: 57.75rem; }
   footer { max-width: 60rem; margin: 2rem auto; padding: 1.5rem; border-top: 1px solid #8884; font-size: .9rem; }
 </style>
 </head>
@@ -34,7 +36,7 @@ function page(opts: { clientId: string; jsonLd: string; fragment: string; theme:
     <img src="${DEMO_PHOTO_PATH}" alt="${escapeHtml(DEMO_PRODUCT.name)}" width="192" height="192">
     <div><h1>${escapeHtml(DEMO_PRODUCT.name)}</h1><p>1.7 litres, stainless steel. €49.00</p></div>
   </section>
-  <verdict-reviews site="${escapeHtml(opts.clientId)}" namespace="${DEMO_PRODUCT.namespace}" entity-id="${DEMO_PRODUCT.entityId}"${opts.theme ? ` theme="${escapeHtml(opts.theme)}"` : ''}>${opts.fragment}</verdict-reviews>
+  <verdict-reviews site="${escapeHtml(opts.clientId)}" namespace="${DEMO_PRODUCT.namespace}" entity-id="${escapeHtml(opts.entityId)}"${opts.theme ? ` theme="${escapeHtml(opts.theme)}"` : ''}>${opts.fragment}</verdict-reviews>
 </main>
 <footer>A sample product page. Seed reviews with <code>verdict demo-seed</code>.</footer>
 </body>
@@ -46,10 +48,11 @@ export function registerDemoRoutes(app: FastifyInstance, deps: AppDeps): void {
     const site = await defaultSite(deps);
     if (!site) return reply.code(404).type('text/plain; charset=utf-8').send('The default site does not exist yet.');
     const q = req.query as Record<string, string | undefined>;
+    // ?entityId= shows another product of the default site; ?ssr=1 puts the server fragment inside the element.
+    const entityId = q.entityId && /^[\w-]{1,36}$/.test(q.entityId) ? q.entityId : DEMO_PRODUCT.entityId;
     const [jsonLd, fragment] = await Promise.all([
-      getProductJsonLd(deps, site.client_id, { ...DEMO_PRODUCT }),
-      // ?ssr=1 shows a server-rendered page: the fragment inside the element, which the widget reuses.
-      q.ssr === '1' ? getReviewPage(deps, site.client_id, DEMO_PRODUCT.namespace, DEMO_PRODUCT.entityId) : undefined,
+      getProductJsonLd(deps, site.client_id, { ...DEMO_PRODUCT, entityId }),
+      q.ssr === '1' ? getReviewPage(deps, site.client_id, DEMO_PRODUCT.namespace, entityId) : undefined,
     ]);
     const theme = q.theme === 'dark' || q.theme === 'light' ? q.theme : '';
     return reply
@@ -58,6 +61,7 @@ export function registerDemoRoutes(app: FastifyInstance, deps: AppDeps): void {
       .send(
         page({
           clientId: site.client_id,
+          entityId,
           jsonLd: scriptJson(jsonLd),
           fragment: fragment ? reviewFragmentHtml(fragment, 'en') : '',
           theme,

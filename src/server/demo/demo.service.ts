@@ -4,10 +4,12 @@
  */
 import type { Review } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { DbDeps } from '../deps.ts';
 import { queryReviews } from '../query/query.service.ts';
 import { createReview, type ReviewsDeps, setReply } from '../reviews/reviews.service.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
-import { DEFAULT_SITE_NAME } from '../sites/sites.service.ts';
+import { DEFAULT_SITE_NAME, ensureDefaultSite } from '../sites/sites.service.ts';
 
 /** The product the demo page shows. */
 export const DEMO_PRODUCT = { namespace: 'stores', entityId: 'demo-kettle', name: 'Verdict Demo Kettle' } as const;
@@ -99,4 +101,26 @@ export async function seedDemoReviews(deps: ReviewsDeps, siteId: string, baseUrl
     written.push(review);
   }
   return written.length;
+}
+
+/** A site cache that always reads the database: enough for a one-shot command with no change signal. */
+export function readThroughSites(db: DbDeps['db']): SiteCache {
+  return {
+    get: (id) => sitesRepo.byId(db, id),
+    keyByHash: (hash) => sitesRepo.keyByHash(db, hash),
+    invalidate: () => {},
+  };
+}
+
+/**
+ * `verdict demo-seed`: the default site (created when missing, with its one-time admin key) and the sample reviews
+ * on its demo product. Returns what the command prints.
+ */
+export async function seedDefaultSiteDemo(
+  deps: DbDeps,
+  baseUrl: string,
+): Promise<{ written: number; clientId: string; adminKey?: string }> {
+  const { site, adminKey } = await ensureDefaultSite(deps);
+  const written = await seedDemoReviews({ ...deps, sites: readThroughSites(deps.db) }, site.id, baseUrl);
+  return { written, clientId: site.client_id, ...(adminKey ? { adminKey } : {}) };
 }
