@@ -3,7 +3,7 @@
  * `dist/widget.js`, or — when there is none (a source checkout run through tsx) — the same bundle built in memory
  * on first use, so an edited tree never serves a stale widget from nowhere.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { etagOf } from './embed.rules.ts';
@@ -44,14 +44,24 @@ export async function buildWidget(root = packageRoot()): Promise<string> {
   return out.outputFiles[0]?.text ?? '';
 }
 
+/** Newest modification time of the widget's sources (its folder and the contract it imports), 0 without sources. */
+function newestSource(root: string): number {
+  let newest = 0;
+  for (const dir of ['src/web/widget', 'src/contract']) {
+    const abs = join(root, dir);
+    if (!existsSync(abs)) continue;
+    for (const f of readdirSync(abs)) newest = Math.max(newest, statSync(join(abs, f)).mtimeMs);
+  }
+  return newest;
+}
+
 /** Loads the widget once per process: dist/widget.js when the build is there and newer than the source, else a fresh build. */
 export function widgetLoader(root = packageRoot()): () => Promise<WidgetAsset> {
   let cached: Promise<WidgetAsset> | undefined;
   return () => {
     cached ??= (async () => {
       const built = join(root, 'dist', 'widget.js');
-      const source = join(root, WIDGET_ENTRY);
-      const fresh = existsSync(built) && (!existsSync(source) || statSync(built).mtimeMs >= statSync(source).mtimeMs);
+      const fresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(root);
       const body = fresh ? readFileSync(built, 'utf8') : await buildWidget(root);
       return { body, etag: etagOf(body) };
     })();

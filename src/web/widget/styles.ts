@@ -81,7 +81,8 @@ export const styles = css`
   .fill { height: 100%; background: var(--_star); transition: width 0.3s; }
   .toolbar { height: var(--_toolbar-h); display: flex; gap: 0.75rem; align-items: center; flex-wrap: nowrap; overflow: hidden; }
   .toolbar .filter { color: var(--_muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .list { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--_gap); }
+  .list { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--_gap); align-content: start; }
+  .list, .empty { min-height: calc(3 * var(--_card-h) + 3 * var(--_gap)); }
   .card {
     height: var(--_card-h); overflow: hidden; border: 1px solid var(--_border); border-radius: var(--_radius);
     padding: 0.75rem 1rem; display: flex; flex-direction: column; gap: 0.25rem;
@@ -103,7 +104,7 @@ export const styles = css`
   .footer { height: var(--_footer-h); display: flex; gap: 0.75rem; align-items: center; }
   .status { color: var(--_muted); }
   .error { color: var(--_error); }
-  .empty { height: var(--_card-h); display: grid; place-items: center; color: var(--_muted); border: 1px dashed var(--_border); border-radius: var(--_radius); }
+  .empty { margin: 0; display: grid; place-items: center; color: var(--_muted); border: 1px dashed var(--_border); border-radius: var(--_radius); }
   form { display: grid; gap: 0.75rem; max-width: 36rem; padding: 1rem 0; }
   label { display: grid; gap: 0.25rem; }
   input, textarea, select { border: 1px solid var(--_border); border-radius: var(--_radius); padding: 0.4rem 0.6rem; background: var(--_bg); }

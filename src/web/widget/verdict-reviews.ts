@@ -402,11 +402,11 @@ export class VerdictReviews extends LitElement {
         ${[5, 4, 3, 2, 1].map((n) => {
           const c = s.histogram[String(n) as keyof RatingSummary['histogram']];
           return html`<li>
-            <button part="bar" aria-pressed=${this.ratingFilter === n ? 'true' : 'false'} aria-label=${t.barLabel(n, count.format(c))}
+            <button part="bar" aria-pressed=${this.ratingFilter === n ? 'true' : 'false'} title=${t.barLabel(n, count.format(c))}
               ?disabled=${c === 0} @click=${() => this.filterBy(this.ratingFilter === n ? undefined : n)}>
-              <span aria-hidden="true">${n} ★</span>
+              <span>${n}<span aria-hidden="true"> ★</span><span class="sr"> ${t.star(n).replace(/^\d+\s*/, '')}</span></span>
               <span class="track" aria-hidden="true"><span class="fill" style="width:${Math.round((c / max) * 100)}%"></span></span>
-              <span aria-hidden="true">${count.format(c)}</span>
+              <span>${count.format(c)}</span>
             </button>
           </li>`;
         })}
