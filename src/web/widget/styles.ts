@@ -78,15 +78,17 @@ export const styles = css`
     border: 0; padding: 0.1rem 0.25rem; height: 1.75rem;
   }
   .track { height: 0.6rem; background: var(--_bar); border-radius: 1rem; overflow: hidden; }
-  .fill { height: 100%; background: var(--_star); transition: width 0.3s; }
+  .fill { display: block; height: 100%; background: var(--_star); transition: width 0.3s; }
   .toolbar { height: var(--_toolbar-h); display: flex; gap: 0.75rem; align-items: center; flex-wrap: nowrap; overflow: hidden; }
   .toolbar .filter { color: var(--_muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .list { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--_gap); align-content: start; }
   .list, .empty { min-height: calc(3 * var(--_card-h) + 3 * var(--_gap)); }
   .card {
     height: var(--_card-h); overflow: hidden; border: 1px solid var(--_border); border-radius: var(--_radius);
-    padding: 0.75rem 1rem; display: flex; flex-direction: column; gap: 0.25rem;
+    padding: 0.75rem 1rem; display: grid; grid-template-rows: minmax(0, 1fr) auto; gap: 0.5rem;
   }
+  .content { overflow: hidden; min-height: 0; display: flex; flex-direction: column; gap: 0.25rem; }
+  .content > * { flex-shrink: 0; }
   .card.open { height: auto; }
   .card h3 { font-size: 1rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .byline { color: var(--_muted); font-size: 0.875rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -99,9 +101,11 @@ export const styles = css`
     border-left: 3px solid var(--_accent); padding-left: 0.5rem; font-size: 0.875rem;
     display: -webkit-box; -webkit-line-clamp: 1; -webkit-box-orient: vertical; overflow: hidden;
   }
-  .actions { margin-top: auto; display: flex; gap: 0.5rem; align-items: center; flex-wrap: nowrap; font-size: 0.875rem; }
+  .actions { display: flex; gap: 0.25rem 0.5rem; align-items: center; flex-wrap: wrap; font-size: 0.875rem; }
+  .actions button { white-space: nowrap; padding: 0.2rem 0.6rem; }
   .actions .more { margin-left: auto; }
   .footer { height: var(--_footer-h); display: flex; gap: 0.75rem; align-items: center; }
+  .footer button { white-space: nowrap; }
   .status { color: var(--_muted); }
   .error { color: var(--_error); }
   .empty { margin: 0; display: grid; place-items: center; color: var(--_muted); border: 1px dashed var(--_border); border-radius: var(--_radius); }

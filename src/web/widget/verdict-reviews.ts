@@ -424,6 +424,7 @@ export class VerdictReviews extends LitElement {
       .map((m, i) => ({ url: safeMediaUrl(m.image?.url), alt: m.image?.altText || t.photo(i + 1) }))
       .filter((m): m is { url: string; alt: string } => m.url !== undefined);
     return html`<li class="card ${this.open[r.id] ? 'open' : ''}" part="review" data-review-id=${r.id}>
+      <div class="content">
       <p><span role="img" aria-label=${t.starsLabel(String(r.content.rating))}>${this.stars(r.content.rating)}</span></p>
       ${r.content.title ? html`<h3>${r.content.title}</h3>` : nothing}
       <p class="byline">${r.author.authorName || t.anonymous} · <time datetime=${r.reviewDate}>${dates.format(new Date(r.reviewDate))}</time>${
@@ -432,9 +433,10 @@ export class VerdictReviews extends LitElement {
       ${r.content.body ? html`<p class="body">${r.content.body}</p>` : nothing}
       ${media.length ? html`<p class="media">${media.map((m) => html`<img src=${m.url} alt=${m.alt} loading="lazy" width="48" height="48" />`)}</p>` : nothing}
       ${r.reply ? html`<p class="reply" part="reply"><strong>${t.ownerReply}:</strong> ${r.reply.message}</p>` : nothing}
+      </div>
       <div class="actions">
-        <button part="button" aria-pressed=${vote === 'HELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'HELPFUL')}>👍 ${t.helpfulCount(count.format(r.foundHelpful))}</button>
-        <button part="button" aria-pressed=${vote === 'UNHELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'UNHELPFUL')}>👎 ${t.unhelpfulCount(count.format(r.foundUnhelpful))}</button>
+        <button part="button" aria-pressed=${vote === 'HELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'HELPFUL')}>${t.helpfulCount(count.format(r.foundHelpful))}</button>
+        <button part="button" aria-pressed=${vote === 'UNHELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'UNHELPFUL')}>${t.unhelpfulCount(count.format(r.foundUnhelpful))}</button>
         <button part="button" @click=${() => this.openReport(r)}>${t.report}</button>
         ${this.open[r.id] ? nothing : html`<button part="button" class="more" @click=${() => (this.open = { ...this.open, [r.id]: true })}>${t.readMore}</button>`}
       </div>
