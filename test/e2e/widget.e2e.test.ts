@@ -33,6 +33,9 @@ const CLS_OBSERVER = `window.__cls = 0; window.__shifts = [];
 new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) { window.__cls += e.value; window.__shifts.push({ v: e.value, t: Math.round(e.startTime), s: e.sources.map((x) => (x.node && (x.node.nodeName + '.' + (x.node.className || '') + ' ' + (x.node.textContent || '').slice(0, 30))) + ' ' + JSON.stringify(x.previousRect) + '->' + JSON.stringify(x.currentRect)) }); } })
   .observe({ type: 'layout-shift', buffered: true });`;
 
+/** Polls every 50 ms (vitest's default backs off to a second between tries). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { interval: 50, timeout: 10_000 });
+
 describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
   let db: TestDb;
   let t: TestApp;
@@ -63,7 +66,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
   async function open(path = '/demo', ctx: BrowserContext = context): Promise<Page> {
     const page = await ctx.newPage();
     await page.addInitScript(CLS_OBSERVER);
-    await page.goto(base + path);
+    await page.goto(base + path, { waitUntil: 'domcontentloaded' });
     await page.locator('verdict-reviews li.card').first().waitFor({ timeout: 10_000 });
     return page;
   }
@@ -106,9 +109,9 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     await page.addInitScript(CLS_OBSERVER);
     await page.goto(`${base}/demo`);
     await cards(page).first().waitFor();
-    await expect.poll(() => cards(page).count()).toBe(3);
+    await poll(() => cards(page).count()).toBe(3);
     expect(requests.sort()).toEqual(['/verdict/v1/embed/reviews', '/widget.js']);
-    await expect.poll(() => page.locator('verdict-reviews .average strong').textContent()).toBe('3.6');
+    await poll(() => page.locator('verdict-reviews .average strong').textContent()).toBe('3.6');
     await page.locator('verdict-reviews .media img').first().waitFor();
     expect(await page.locator('verdict-reviews .media img').first().getAttribute('alt')).toBe(
       'The kettle on a kitchen counter',
@@ -120,21 +123,26 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
       [],
     );
     await page.screenshot({ path: join(ARTIFACTS, 'widget-light.png'), fullPage: true });
+    // With the server fragment inside the element, the widget reuses its data: no request besides the script.
+    requests.length = 0;
+    await page.goto(`${base}/demo?ssr=1`, { waitUntil: 'domcontentloaded' });
+    await poll(() => cards(page).count()).toBe(3);
+    expect(requests).toEqual(['/widget.js']);
     await page.close();
   });
 
   it('sorts, filters by a histogram bar and loads more to the end', async () => {
     const page = await open();
     await page.locator('verdict-reviews select').selectOption('lowest');
-    await expect.poll(() => ratings(page)).toEqual([1, 2, 3, 4, 4, 5, 5, 5]);
+    await poll(() => ratings(page)).toEqual([1, 2, 3, 4, 4, 5, 5, 5]);
     await page.locator('verdict-reviews select').selectOption('highest');
-    await expect.poll(async () => (await ratings(page))[0]).toBe(5);
+    await poll(async () => (await ratings(page))[0]).toBe(5);
     await page.locator('verdict-reviews .histogram button').first().click(); // 5 stars
-    await expect.poll(() => ratings(page)).toEqual([5, 5, 5]);
+    await poll(() => ratings(page)).toEqual([5, 5, 5]);
     expect(await page.locator('verdict-reviews .histogram button').first().getAttribute('aria-pressed')).toBe('true');
     await page.locator('verdict-reviews .toolbar button').click(); // show all
     await page.locator('verdict-reviews select').selectOption('relevance');
-    await expect.poll(() => cards(page).count()).toBe(8);
+    await poll(() => cards(page).count()).toBe(8);
     // From the first page (3 by relevance) to the end by cursor.
     const fresh = await open();
     expect(await cards(fresh).count()).toBe(3);
@@ -155,12 +163,12 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     const id = (await card.getAttribute('data-review-id')) as string;
     const helpful = card.locator('button', { hasText: 'Helpful (' }).first();
     await helpful.click();
-    await expect.poll(() => helpful.textContent()).toContain('Helpful (1)');
-    await expect.poll(async () => (await api('GET', `/reviews/v1/reviews/${id}`)).body.review.foundHelpful).toBe(1);
+    await poll(() => helpful.textContent()).toContain('Helpful (1)');
+    await poll(async () => (await api('GET', `/reviews/v1/reviews/${id}`)).body.review.foundHelpful).toBe(1);
     expect(await helpful.getAttribute('aria-pressed')).toBe('true');
     await helpful.click();
-    await expect.poll(async () => (await api('GET', `/reviews/v1/reviews/${id}`)).body.review.foundHelpful).toBe(0);
-    await expect.poll(() => helpful.textContent()).toContain('Helpful (0)');
+    await poll(async () => (await api('GET', `/reviews/v1/reviews/${id}`)).body.review.foundHelpful).toBe(0);
+    await poll(() => helpful.textContent()).toContain('Helpful (0)');
     await page.route('**/votes', (route) =>
       route.fulfill({
         status: 429,
@@ -175,7 +183,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     await expect
       .poll(() => page.locator('verdict-reviews [role=alert]').textContent())
       .toContain('Too many votes in a short time');
-    await expect.poll(() => helpful.textContent()).toContain('Helpful (0)');
+    await poll(() => helpful.textContent()).toContain('Helpful (0)');
     expect(await helpful.getAttribute('aria-pressed')).toBe('false');
     await page.close();
   });
@@ -215,18 +223,18 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
         })
       ).status,
     ).toBe(200);
-    const page = await open();
+    const held = await open();
     // Inline validation first: nothing filled in.
-    await page.locator('verdict-reviews [part~="write"]').click();
-    await page.locator('verdict-reviews [part~="submit"]').click();
-    expect(await page.locator('verdict-reviews form .error').allTextContents()).toEqual([
+    await held.locator('verdict-reviews [part~="write"]').click();
+    await held.locator('verdict-reviews [part~="submit"]').click();
+    expect(await held.locator('verdict-reviews form .error').allTextContents()).toEqual([
       'Please choose a rating.',
       'This field is required.',
       'This field is required.',
       'This field is required.',
     ]);
-    await page.close();
-    const held = await open();
+    await held.reload({ waitUntil: 'domcontentloaded' });
+    await held.locator('verdict-reviews li.card').first().waitFor();
     await writeReview(held, `held-${contactId()}@example.com`);
     await expect
       .poll(() => held.locator('verdict-reviews [role=status]').textContent())
@@ -246,12 +254,12 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     await expect
       .poll(() => pub.locator('verdict-reviews [role=status]').textContent())
       .toContain('Your review is published');
-    await expect.poll(() => pub.locator('verdict-reviews .byline').first().textContent()).toContain('Eve');
-    await expect.poll(() => pub.locator('verdict-reviews .average small').textContent()).toContain('9 reviews');
+    await poll(() => pub.locator('verdict-reviews .byline').first().textContent()).toContain('Eve');
+    await poll(() => pub.locator('verdict-reviews .average small').textContent()).toContain('9 reviews');
     await pub.close();
     const again = await open();
     await writeReview(again, email);
-    await expect.poll(() => again.locator('verdict-reviews [role=status]').textContent()).toContain('already reviewed');
+    await poll(() => again.locator('verdict-reviews [role=status]').textContent()).toContain('already reviewed');
     // A server violation lands next to its field.
     await again.reload();
     await again.locator('verdict-reviews li.card').first().waitFor();
@@ -266,7 +274,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
       }),
     );
     await writeReview(again, `x-${contactId()}@example.com`);
-    await expect.poll(() => again.locator('verdict-reviews #err-email').textContent()).toBe('is not allowed here');
+    await poll(() => again.locator('verdict-reviews #err-email').textContent()).toBe('is not allowed here');
     await again.close();
   });
 
@@ -358,7 +366,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
       ).toBe(200);
     }
     const page = await open(`/demo?entityId=${entity}`);
-    await expect.poll(() => cards(page).count()).toBe(3);
+    await poll(() => cards(page).count()).toBe(3);
     const text = await page.locator('verdict-reviews .list').textContent();
     for (const p of payloads) expect(text).toContain(p);
     expect(await page.locator('verdict-reviews .list img').count()).toBe(0);
