@@ -6,6 +6,7 @@
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { ConfigError } from '../server/config.ts';
 import { CliFailure, EXIT, type Outcome, usageError } from './common.ts';
+import { registerDemoSeed } from './demo.ts';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerInit } from './init.ts';
@@ -34,6 +35,7 @@ export function buildProgram(outcome: Outcome, output?: OutputConfiguration): Co
   registerKeys(program, outcome);
   registerImport(program, outcome);
   registerExport(program, outcome);
+  registerDemoSeed(program, outcome);
   program.addHelpText(
     'after',
     `

@@ -7,3 +7,5 @@ export * from './auth.ts';
 export * from './moderation.ts';
 export * from './webhooks.ts';
 export * from './engagement.ts';
+export * from './limits.ts';
+export * from './embed.ts';

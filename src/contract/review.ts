@@ -4,21 +4,9 @@
  */
 import { type Static, Type } from 'typebox';
 import type { ErrorCode } from './errors.ts';
+import { LIMITS } from './limits.ts';
 
-/** Limits from the Wix SDK schemas (fact sheet §5) and PRODUCT.md §3. */
-export const LIMITS = {
-  titleMaxLength: 3000,
-  bodyMaxLength: 3000,
-  mediaMaxItems: 10,
-  entityIdMaxLength: 36,
-  namespaceMaxLength: 36,
-  authorNameMaxLength: 100,
-  replyMaxLength: 10_000,
-  bulkCreateMaxItems: 100,
-  queryDefaultLimit: 50,
-  queryMaxLimit: 100,
-  inMaxValues: 100,
-} as const;
+export { LIMITS };
 
 export const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 

@@ -36,6 +36,8 @@ export interface Config {
   metricsHost: string;
   /** Days outbox events are kept once every target has delivered them or given up; 0 keeps them forever. */
   outboxRetentionDays: number;
+  /** Origins allowed to call the API from a browser (CORS); `*` allows any (no cookies are used). */
+  corsOrigins: '*' | string[];
 }
 
 /** The actions Verdict rate-limits: visitor token minting, review creates, helpfulness votes and abuse reports. */
@@ -107,6 +109,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'OUTBOX_RETENTION_DAYS',
     default: '7',
     description: 'Days an outbox event is kept once every webhook delivered it or gave up; 0 keeps events forever.',
+  },
+  {
+    env: 'CORS_ORIGINS',
+    default: '*',
+    description: 'Comma-separated origins (https://shop.example) a browser may call the API from; * allows any.',
   },
 ];
 
@@ -219,6 +226,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     votes: limits('VOTES'),
     reports: limits('REPORTS'),
   };
+  const corsRaw = get('CORS_ORIGINS').trim();
+  const corsOrigins = corsRaw === '*' ? ('*' as const) : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  if (corsOrigins !== '*' && (corsOrigins.length === 0 || corsOrigins.some((o) => !/^https?:\/\/[^/\s]+$/.test(o)))) {
+    problems.push(`CORS_ORIGINS must be * or a comma-separated list of http(s)://host[:port] origins (got "${corsRaw}")`);
+  }
   const config: Config = {
     port: int('PORT', 0, 65535),
     host: get('HOST'),
@@ -245,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: get('METRICS_PORT') === '' ? undefined : int('METRICS_PORT', 0, 65535),
     metricsHost: get('METRICS_HOST'),
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 0, 3650),
+    corsOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -14,6 +14,7 @@ import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
 import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
 import { contactRoutes } from '../../src/server/engagement/contacts.routes.ts';
 import { engagementRoutes } from '../../src/server/engagement/engagement.routes.ts';
+import { EMBED_OPERATIONS } from '../../src/server/embed/embed.routes.ts';
 import {
   buildSite,
   call,
@@ -428,6 +429,15 @@ const OPERATIONS: readonly { operation: Operation; allowed: Caller[]; request: (
     },
     // Not in a route table: a text route of build-server.ts (see the check below).
     { operation: 'readMetrics', allowed: OWNER, request: () => ({ method: 'GET', url: '/metrics' }) },
+    // The review page is public: any caller, with any credentials or none (the site is named by its client id).
+    ...(['reviews', 'reviews.html', 'reviews.jsonld'] as const).map((file, i) => ({
+      operation: EMBED_OPERATIONS[i] as Operation,
+      allowed: [...CALLERS],
+      request: (fx: Fixture): Req => ({
+        method: 'GET',
+        url: `/verdict/v1/embed/${file}?site=${fx.site.clientId}&namespace=stores&entityId=${fx.review.entityId}&name=P`,
+      }),
+    })),
   ];
 
 describe('the permission test table', () => {
@@ -435,9 +445,12 @@ describe('the permission test table', () => {
     const inTable = OPERATIONS.map((o) => o.operation).sort();
     expect(inTable).toEqual(Object.keys(PERMISSIONS).sort());
     const routed = new Set(
-      [...reviewRoutes, ...verdictRoutes, ...moderationRoutes, ...webhookRoutes, ...engagementRoutes, ...contactRoutes].map(
-        (r) => r.operation,
-      ),
+      [
+        ...[...reviewRoutes, ...verdictRoutes, ...moderationRoutes, ...webhookRoutes, ...engagementRoutes, ...contactRoutes].map(
+          (r) => r.operation,
+        ),
+        ...EMBED_OPERATIONS,
+      ],
     );
     // `/metrics` answers Prometheus text, so build-server.ts registers it itself, under this operation.
     routed.add('readMetrics');

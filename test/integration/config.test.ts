@@ -45,7 +45,16 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       metricsHost: '127.0.0.1',
       outboxRetentionDays: 7,
+      corsOrigins: '*',
     });
+  });
+
+  it('reads CORS_ORIGINS as a list of origins and refuses anything that is not an origin', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://shop.example, http://localhost:3000' }).corsOrigins).toEqual([
+      'https://shop.example',
+      'http://localhost:3000',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example/path,shop.example' })).toThrow(/CORS_ORIGINS/);
   });
 
   it('treats an empty variable as unset, so its default applies', () => {

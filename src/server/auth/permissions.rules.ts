@@ -51,7 +51,10 @@ export type Operation =
   | 'createContact'
   | 'getContact'
   | 'queryContacts'
-  | 'readMetrics';
+  | 'readMetrics'
+  | 'getReviewPage'
+  | 'getReviewFragment'
+  | 'getProductJsonLd';
 
 interface Rule {
   visitor: boolean;
@@ -60,6 +63,11 @@ interface Rule {
   appScopes: readonly Scope[];
   /** False for the few operations only a shop visitor or member performs (votes, reports); default true. */
   admin?: boolean;
+  /**
+   * Open to every caller, with or without credentials (the shop's product page, its server, crawlers): the route
+   * is public and names its site by the public client id; it shows only what any visitor may see.
+   */
+  public?: boolean;
 }
 
 const READ: Rule = {
@@ -70,6 +78,7 @@ const READ: Rule = {
 const MANAGE: Rule = { visitor: false, member: false, appScopes: ['reviews.manage'] };
 const MODERATE: Rule = { visitor: false, member: false, appScopes: ['reviews.moderate', 'reviews.manage'] };
 const ADMIN_ONLY: Rule = { visitor: false, member: false, appScopes: [] };
+const PUBLIC: Rule = { visitor: true, member: true, appScopes: [], public: true };
 
 export const PERMISSIONS: Record<Operation, Rule> = {
   getReview: READ,
@@ -124,11 +133,16 @@ export const PERMISSIONS: Record<Operation, Rule> = {
   queryContacts: ADMIN_ONLY,
   // Process-wide counts without site ids or content (see README, Metrics): any site's owner may scrape them.
   readMetrics: ADMIN_ONLY,
+  // The review page of a product (published reviews only): anyone, with or without credentials.
+  getReviewPage: PUBLIC,
+  getReviewFragment: PUBLIC,
+  getProductJsonLd: PUBLIC,
 };
 
 /** Whether `p` may call `op` at all (row-level rules such as "own reviews only" are applied by the service). */
 export function isAllowed(p: Principal, op: Operation): boolean {
   const rule = PERMISSIONS[op];
+  if (rule.public) return true;
   switch (p.kind) {
     case 'ADMIN':
       return rule.admin ?? true;

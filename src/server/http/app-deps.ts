@@ -9,7 +9,7 @@ import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
   config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'> &
-    Partial<Pick<Config, 'metricsPort'>>;
+    Partial<Pick<Config, 'metricsPort' | 'corsOrigins'>>;
   /** Per-address and per-site budgets of token minting, creates, votes and reports (shared through Redis if set). */
   limits: RateLimits;
   /** Request durations are recorded here; `/metrics` is served on the main port unless `config.metricsPort` is set. */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -29,6 +30,8 @@ import type { LimitedAction } from '../config.ts';
 import { clientNetwork, policyField, stateField } from '../limits/limits.rules.ts';
 import type { LimitKeys } from '../limits/rate-limits.ts';
 import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
+import { registerEmbedRoutes } from '../embed/embed.routes.ts';
+import { registerDemoRoutes } from '../demo/demo.routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -173,6 +176,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
 
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(new AppError('not_found', 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}`).toBody());
+  });
+
+  // Cross-origin calls from shop pages (the widget), answered before the auth hook so a preflight needs no
+  // credentials. No cookies are used (tokens travel in Authorization), so `*` is safe for public reads.
+  await app.register(cors, {
+    origin: deps.config.corsOrigins ?? '*',
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'wix-site-id', 'If-None-Match'],
+    exposedHeaders: ['X-Wix-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'ETag', 'Idempotent-Replayed'],
+    maxAge: 600,
   });
 
   // The one authorization point: every route either is public or names an operation of the permission matrix.
@@ -352,6 +365,10 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       return deps.auth.issueVisitorTokens(body.clientId, req.ip);
     },
   );
+
+  // The review page (public JSON, HTML fragment, JSON-LD, /widget.js) and the /demo product page.
+  registerEmbedRoutes(app, deps);
+  registerDemoRoutes(app, deps);
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {

@@ -1,0 +1,73 @@
+/**
+ * The widget's JavaScript as the server sends it at `/widget.js`: the bundle `npm run build` wrote to
+ * `dist/widget.js`, or — when there is none (a source checkout run through tsx) — the same bundle built in memory
+ * on first use, so an edited tree never serves a stale widget from nowhere.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { etagOf } from './embed.rules.ts';
+
+/** The repository (package) root: the nearest folder above this module holding package.json. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+}
+
+/** esbuild options of the widget bundle; scripts/build.mjs and the size test use the same ones. */
+export const WIDGET_ENTRY = 'src/web/widget/index.ts';
+
+export interface WidgetAsset {
+  body: string;
+  etag: string;
+}
+
+/** Builds the widget in memory (minified, one ES module for browsers). */
+export async function buildWidget(root = packageRoot()): Promise<string> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [join(root, WIDGET_ENTRY)],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2021',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]?.text ?? '';
+}
+
+/** Newest modification time of the widget's sources (its folder and the contract it imports), 0 without sources. */
+function newestSource(root: string): number {
+  let newest = 0;
+  for (const dir of ['src/web/widget', 'src/contract']) {
+    const abs = join(root, dir);
+    if (!existsSync(abs)) continue;
+    for (const f of readdirSync(abs)) newest = Math.max(newest, statSync(join(abs, f)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Loads the widget once per process: dist/widget.js when the build is there and newer than the source, else a fresh build. */
+export function widgetLoader(root = packageRoot()): () => Promise<WidgetAsset> {
+  let cached: Promise<WidgetAsset> | undefined;
+  return () => {
+    cached ??= (async () => {
+      const built = join(root, 'dist', 'widget.js');
+      const fresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(root);
+      const body = fresh ? readFileSync(built, 'utf8') : await buildWidget(root);
+      return { body, etag: etagOf(body) };
+    })();
+    cached.catch(() => {
+      cached = undefined;
+    });
+    return cached;
+  };
+}
