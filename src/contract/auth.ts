@@ -1,4 +1,4 @@
-/** Identity wire shapes: visitor tokens, member tokens, API key scopes (PRODUCT.md §2). */
+/** Identity wire shapes: visitor tokens, member tokens, API key scopes (docs/product.md §2). */
 import { type Static, Type } from 'typebox';
 import { Guid } from './review.ts';
 

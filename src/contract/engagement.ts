@@ -1,7 +1,7 @@
 /**
- * Engagement and data care (Verdict extensions, PRODUCT.md §2–4): helpfulness votes, abuse reports, the trash of
+ * Engagement and data care (Verdict extensions, docs/product.md §2–4): helpfulness votes, abuse reports, the trash of
  * deleted reviews, GDPR erase/export of a contact, per-site engagement settings, and the subset of Wix Contacts v4
- * that reviews need (fact sheet §12). Voter and reporter ids never appear on the wire.
+ * that reviews need (docs/wix-api.md §12). Voter and reporter ids never appear on the wire.
  */
 import { type Static, Type } from 'typebox';
 import { IdParam, Review } from './review.ts';
@@ -144,7 +144,7 @@ export const EraseContactResponse = Type.Object({
 });
 export type EraseContactResponse = Static<typeof EraseContactResponse>;
 
-// --- Contacts v4 subset (fact sheet §12) ---
+// --- Contacts v4 subset (docs/wix-api.md §12) ---
 
 export const ContactEmail = Type.Object({
   id: Type.Optional(Type.String()),

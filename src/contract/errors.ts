@@ -1,5 +1,5 @@
 /**
- * The closed list of application error codes Verdict returns, and the Wix error body shape (fact sheet §9).
+ * The closed list of application error codes Verdict returns, and the Wix error body shape (docs/wix-api.md §9).
  */
 import { type Static, Type } from 'typebox';
 

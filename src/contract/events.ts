@@ -1,5 +1,5 @@
 /**
- * Wix domain-event envelope for `wix.reviews.v1.review` (fact sheet §8). The outbox stores exactly this body.
+ * Wix domain-event envelope for `wix.reviews.v1.review` (docs/wix-api.md §8). The outbox stores exactly this body.
  */
 import { type Static, Type } from 'typebox';
 import type { ModerationStatus, Review } from './review.ts';

@@ -1,5 +1,5 @@
 /**
- * Moderation rules and the moderation audit log (PRODUCT.md §4): the ordered rules of one site and namespace (first
+ * Moderation rules and the moderation audit log (docs/product.md §4): the ordered rules of one site and namespace (first
  * match wins), the admin API that reads and replaces them, and the audit entries every status decision writes.
  */
 import { type Static, Type } from 'typebox';

@@ -186,7 +186,7 @@ export type ReviewCreateInput = Static<typeof ReviewCreateInput>;
 
 export const CreateReviewRequest = Type.Object({ review: ReviewCreateInput });
 
-/** bulkCreateReview items: author.contactId is required, rating is not (fact sheet §4.3). */
+/** bulkCreateReview items: author.contactId is required, rating is not (docs/wix-api.md §4.3). */
 export const BulkReviewCreateInput = Type.Object({
   id: Type.Optional(Guid('Client-supplied id for idempotent imports.')),
   namespace: Namespace,

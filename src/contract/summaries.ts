@@ -1,4 +1,4 @@
-/** Rating summaries: count, average and 1–5 histogram of approved reviews per entity (PRODUCT.md §5). */
+/** Rating summaries: count, average and 1–5 histogram of approved reviews per entity (docs/product.md §5). */
 import { type Static, Type } from 'typebox';
 import { EntityId, Namespace } from './review.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Webhooks admin API (`/verdict/v1/webhooks`): registrations per site, their delivery log, and the site's public
- * key that verifies `wix`-format deliveries (PRODUCT.md §7). Secrets are write-only: returned once at creation.
+ * key that verifies `wix`-format deliveries (docs/product.md §7). Secrets are write-only: returned once at creation.
  */
 import { type Static, Type } from 'typebox';
 import { EVENT_TYPES } from './events.ts';

@@ -1,5 +1,5 @@
 /**
- * The Velo `ReviewsQueryBuilder` (fact sheet §7.3): immutable, chainable conditions combined with `$and`, Velo
+ * The Velo `ReviewsQueryBuilder` (docs/wix-api.md §7.3): immutable, chainable conditions combined with `$and`, Velo
  * field names renamed and `Date` values serialized before sending, cursor paging through `find()` results.
  * Serialization follows the official SDK's runtime query builder, so the same code sends the same wire body.
  */

@@ -1,5 +1,5 @@
 /**
- * REST ⇄ Velo conversions, the same the official SDK applies (fact sheet §2): `id`/`createdDate`/`updatedDate`
+ * REST ⇄ Velo conversions, the same the official SDK applies (docs/wix-api.md §2): `id`/`createdDate`/`updatedDate`
  * renamed with a leading underscore, ISO timestamps ⇄ `Date`, media objects ⇄ `wix:image://` / `wix:video://`
  * strings, and Velo field names in filters and sorts renamed before they are sent.
  */

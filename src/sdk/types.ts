@@ -1,7 +1,7 @@
 /**
  * Velo/SDK-shaped types of the Verdict client: the REST shapes of `src/contract` with the official SDK's renames
  * (`id` → `_id`, `createdDate` → `_createdDate`, `updatedDate` → `_updatedDate`), timestamps as `Date` and media as
- * `wix:image://` / `wix:video://` strings (fact sheet §2).
+ * `wix:image://` / `wix:video://` strings (docs/wix-api.md §2).
  */
 import type { JobStatus, ModerationStatus, OriginType } from '../contract/index.ts';
 
@@ -69,7 +69,7 @@ export interface CreateReviewInput {
   reviewDate?: Date;
 }
 
-/** One `bulkCreateReview` item: `author.contactId` is required, `content.rating` is not (fact sheet §4.3). */
+/** One `bulkCreateReview` item: `author.contactId` is required, `content.rating` is not (docs/wix-api.md §4.3). */
 export interface BulkCreateReviewInput {
   _id?: string;
   namespace: string;

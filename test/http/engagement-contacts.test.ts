@@ -1,5 +1,5 @@
 /**
- * The Contacts v4 subset (fact sheet §12) on `/contacts/v4/contacts`, `/_api/contacts/v4/contacts` and the bare
+ * The Contacts v4 subset (docs/wix-api.md §12) on `/contacts/v4/contacts`, `/_api/contacts/v4/contacts` and the bare
  * `/v4/contacts`: create with name and email (normalized, 409 on a duplicate with duplicateContactId), get, query
  * by email; createReviewAndContact reuses a contact made here. Owner only.
  */

@@ -1,6 +1,6 @@
 /**
  * Visitor and member identity: `POST /oauth2/token` (anonymous grant and refresh) and member tokens minted by the
- * owner through `POST /verdict/v1/members/tokens` (PRODUCT.md §2).
+ * owner through `POST /verdict/v1/members/tokens` (docs/product.md §2).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, call, contactId, reviewBody, startTestApp, type TestApp } from '../support/app.ts';

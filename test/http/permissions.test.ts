@@ -1,5 +1,5 @@
 /**
- * The permission matrix of PRODUCT.md §2, one test per cell: every operation × every kind of caller. Allowed callers
+ * The permission matrix of docs/product.md §2, one test per cell: every operation × every kind of caller. Allowed callers
  * get 200; refused callers get 403 PERMISSION_DENIED in the Wix body and the site's data is left exactly as it was.
  * The expected matrix is written out here from the spec, not read from `permissions.rules.ts`, so a change to the
  * rules that breaks the spec fails a test. Then the row-level rules: private reviews are the caller's own for
@@ -72,7 +72,7 @@ const APP_SCOPES: Partial<Record<Caller, Scope[]>> = {
   'APP[no scope]': [],
 };
 
-// Who may call what, from PRODUCT.md §2. Reading (and rating summaries) is open to every caller and to an app with
+// Who may call what, from docs/product.md §2. Reading (and rating summaries) is open to every caller and to an app with
 // any reviews scope; visitors and members write only as themselves; restricted operations need reviews.manage,
 // moderation also reviews.moderate; owner-only operations need the admin key.
 const ALL_APPS: Caller[] = [
@@ -91,7 +91,7 @@ const OWNER: Caller[] = ['ADMIN'];
 const AUDIT_READERS: Caller[] = ['APP[reviews.moderate]', 'ADMIN'];
 // Events carry unpublished reviews, so reading the feed needs the right to read private reviews.
 const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN'];
-// Helpfulness votes and abuse reports are a shopper's: visitors and members only, never a key (PRODUCT.md §2).
+// Helpfulness votes and abuse reports are a shopper's: visitors and members only, never a key (docs/product.md §2).
 const SHOPPERS: Caller[] = ['VISITOR', 'MEMBER'];
 
 const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review.id}${suffix}`;

@@ -262,7 +262,7 @@ describe.each(dialects())('queryReviews and countReviews on $name', (dialect) =>
         pages.push({ ids: ids(res.body.reviews), next: m.cursors.next, prev: m.cursors.prev, count: m.count });
         if (!m.cursors.next) break;
         expect(pages.length).toBeLessThan(10);
-        // The SDK sends only the cursor and the limit for the next page (fact sheet §7.1).
+        // The SDK sends only the cursor and the limit for the next page (docs/wix-api.md §7.1).
         res = await query(auth, { query: { cursorPaging: { limit: 2, cursor: m.cursors.next } } });
       }
       return pages;

@@ -1,7 +1,7 @@
 /**
  * Property test of queryReviews: random reviews, random valid Wix queries (filters, sorts, page sizes), every
  * result walked to the end by cursor (forwards, then back by `prev`) and compared with a reference evaluator
- * written from the fact sheet (§7) — on both dialects.
+ * written from docs/wix-api.md §7 — on both dialects.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { dialects, type TestDb } from '../support/databases.ts';
 type Value = string | number | boolean | null;
 type Filter = Record<string, unknown>;
 
-/** Field → how to read it from a wire review (REST names, fact sheet §7.2). */
+/** Field → how to read it from a wire review (REST names, docs/wix-api.md §7.2). */
 const GET: Record<string, (r: Review) => Value | readonly unknown[]> = {
   id: (r) => r.id,
   namespace: (r) => r.namespace,

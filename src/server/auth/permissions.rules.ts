@@ -1,5 +1,5 @@
 /**
- * The permission matrix of PRODUCT.md §2 as data, and the one function that reads it. Every route names its
+ * The permission matrix of docs/product.md §2 as data, and the one function that reads it. Every route names its
  * operation; the auth hook calls `isAllowed` before the handler runs. Pure: no I/O.
  */
 import type { Scope } from '../../contract/index.ts';
@@ -115,7 +115,7 @@ export const PERMISSIONS: Record<Operation, Rule> = {
   updateModerationRules: ADMIN_ONLY,
   // The audit log names reviews in every status, so it is for those who moderate them.
   queryModerationAudit: { visitor: false, member: false, appScopes: ['reviews.moderate'] },
-  // Votes and reports are a shopper's voice (PRODUCT.md §2): one per visitor or member, never by a key.
+  // Votes and reports are a shopper's voice (docs/product.md §2): one per visitor or member, never by a key.
   castVote: { visitor: true, member: true, appScopes: [], admin: false },
   reportReview: { visitor: true, member: true, appScopes: [], admin: false },
   // Reports are moderation material; restoring a deleted review is the reverse of deleteReview.

@@ -1,5 +1,5 @@
 /**
- * The minimum of Wix Contacts that reviews need (fact sheet §12): find a contact by email or create one (for
+ * The minimum of Wix Contacts that reviews need (docs/wix-api.md §12): find a contact by email or create one (for
  * createReviewAndContact), and the admin-only Contacts v4 subset: create, get, query by email.
  */
 import { randomUUID } from 'node:crypto';
@@ -94,7 +94,7 @@ export async function findOrCreateOwnContact(
 const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
 const GUID = new RegExp(GUID_PATTERN);
 
-/** Row → Contacts v4 wire shape (fact sheet §12): one email, the primary one; revision is always 1 (no updates). */
+/** Row → Contacts v4 wire shape (docs/wix-api.md §12): one email, the primary one; revision is always 1 (no updates). */
 export function toContact(row: ContactRow): Contact {
   const name = {
     ...(row.name_first !== null ? { first: row.name_first } : row.name !== null ? { first: row.name } : {}),

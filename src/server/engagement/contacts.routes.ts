@@ -1,7 +1,7 @@
 /**
- * The Contacts v4 subset reviews need (fact sheet §12): create, get, query by email. Admin only. Mounted under
+ * The Contacts v4 subset reviews need (docs/wix-api.md §12): create, get, query by email. Admin only. Mounted under
  * the www.wixapis.com path, the Wix-site path, and the bare `/v4/contacts` the official contacts SDK requests on a
- * custom host (fact sheet §13).
+ * custom host (docs/wix-api.md §13).
  */
 import {
   ContactIdParams,

@@ -1,5 +1,5 @@
 /**
- * GDPR requests about one contact (PRODUCT.md §3 decision 6): erase everything held about it at once, and export
+ * GDPR requests about one contact (docs/product.md §3 decision 6): erase everything held about it at once, and export
  * it as JSON. Erasure runs in one transaction: the contact's reviews (live and trashed) are purged with their
  * votes and reports, summaries lose what the live ones contributed, each erased review gets a `deleted` event with
  * `triggeredByAnonymizeRequest: true` whose review is redacted, earlier events of those reviews are redacted in

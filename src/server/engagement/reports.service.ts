@@ -1,5 +1,5 @@
 /**
- * Abuse reports (PRODUCT.md §4): a visitor or member reports a published review once; when the review's open
+ * Abuse reports (docs/product.md §4): a visitor or member reports a published review once; when the review's open
  * reports reach the site's threshold (default 3), weighed so that cheap visitor identities cannot get there alone
  * (a member's report weighs 1; visitors minted from one network on one day count once, at ½; docs/engagement.md),
  * it goes back to IN_MODERATION with reason `REPORTED`, through the

@@ -1,5 +1,5 @@
 /**
- * The trash (PRODUCT.md §3 decision 6): deleted reviews listed for the owner, restored unless a new review took the
+ * The trash (docs/product.md §3 decision 6): deleted reviews listed for the owner, restored unless a new review took the
  * author's slot (409), and purged for good after the retention by the maintenance loop. Restore and purge keep
  * summaries and events exact: restore adds the review back to its summary and emits `created` (the review
  * reappears for consumers that dropped it on `deleted`); purge touches nothing public, since the review left every

@@ -1,5 +1,5 @@
 /**
- * Helpfulness votes (PRODUCT.md §3, Verdict extension): one vote per voter per published review, changeable and
+ * Helpfulness votes (docs/product.md §3, Verdict extension): one vote per voter per published review, changeable and
  * withdrawable. The vote row and the review's counters change in one transaction, the counters by an atomic
  * `column = column + delta`; the vote row is compare-and-set, so a voter racing with itself counts once. Votes
  * change neither revision nor event sequence and emit no event; the relevance score is recomputed with them.

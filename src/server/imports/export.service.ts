@@ -1,5 +1,5 @@
 /**
- * `verdict export`: a site's live reviews in Verdict's import format (PRODUCT.md §8), as NDJSON or CSV, read in
+ * `verdict export`: a site's live reviews in Verdict's import format (docs/product.md §8), as NDJSON or CSV, read in
  * primary-key pages so a million reviews are never held at once. A file exported here and imported into another
  * site or database gives the same reviews with the same ids (GUID source ids are kept as review ids).
  *

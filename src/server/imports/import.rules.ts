@@ -96,7 +96,7 @@ export const vocabularyKey = (s: string): string =>
     .toLowerCase()
     .replace(/[\s_-]+/g, '_');
 
-/** The words PRODUCT.md §8 names: published/approved, unpublished/pending, rejected/spam/trash. */
+/** The words docs/product.md §8 names: published/approved, unpublished/pending, rejected/spam/trash. */
 export const BASE_STATUS: StatusVocabulary = {
   approved: 'APPROVED',
   published: 'APPROVED',

@@ -1,5 +1,5 @@
 /**
- * `verdict import`: writes reviews read from another platform's export (PRODUCT.md §8), in one pass over the file:
+ * `verdict import`: writes reviews read from another platform's export (docs/product.md §8), in one pass over the file:
  * each chunk of rows is checked against the file so far and the database, then written (`--dry-run` only checks).
  * Re-running a file creates nothing new: a row's review id is derived from its source identity, and ids already
  * present are skipped.

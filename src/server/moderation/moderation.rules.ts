@@ -1,5 +1,5 @@
 /**
- * The moderation rules engine (PRODUCT.md §4): which status a new or edited review enters, from the ordered rules
+ * The moderation rules engine (docs/product.md §4): which status a new or edited review enters, from the ordered rules
  * of its site and namespace (first match wins), plus the validation of a submitted rules list. Pure: no I/O, no
  * clock; the caller passes the rules, the review and what is known about its author.
  */

@@ -1,5 +1,5 @@
 /**
- * Builds Wix domain-event envelopes (fact sheet §8) for one review change. Pure apart from id generation; event ids
+ * Builds Wix domain-event envelopes (docs/wix-api.md §8) for one review change. Pure apart from id generation; event ids
  * are time-ordered (ADR 0005).
  */
 import { ENTITY_FQDN, type EnvelopeBase, type ModerationStatus, type Review, type ReviewDomainEvent } from '../../contract/index.ts';

@@ -1,5 +1,5 @@
 /**
- * The Wix Reviews query-language field matrix (fact sheet §7.2): which operators each field allows, whether it
+ * The Wix Reviews query-language field matrix (docs/wix-api.md §7.2): which operators each field allows, whether it
  * sorts, and the column and value type behind it.
  */
 export type Operator = '$eq' | '$ne' | '$in' | '$lt' | '$lte' | '$gt' | '$gte' | '$isEmpty';

@@ -1,6 +1,6 @@
 /**
  * queryReviews and countReviews: the validated filter, folded with what the caller may see, compiled to one
- * indexed query; keyset pages with signed cursors (PRODUCT.md §6, fact sheet §7).
+ * indexed query; keyset pages with signed cursors (docs/product.md §6, docs/wix-api.md §7).
  */
 import type { CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import { type FieldViolation, LIMITS, type QueryReviewsRequest, type QueryReviewsResponse } from '../../contract/index.ts';

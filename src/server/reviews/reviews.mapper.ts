@@ -1,4 +1,4 @@
-/** Row ⇄ wire. The wire shape always carries every field the SDK types guarantee (fact sheet §5.1). */
+/** Row ⇄ wire. The wire shape always carries every field the SDK types guarantee (docs/wix-api.md §5.1). */
 import type { Media, ModerationStatus, OriginType, Review } from '../../contract/index.ts';
 import type { ReviewRow } from '../db/schema.ts';
 

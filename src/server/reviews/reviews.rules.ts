@@ -135,7 +135,7 @@ export function wilsonLowerBound(helpful: number, unhelpful: number): number {
 }
 
 /**
- * Relevance in [0, 1] (PRODUCT.md §3 decision 7), the one definition used on every write, vote and recompute:
+ * Relevance in [0, 1] (docs/product.md §3 decision 7), the one definition used on every write, vote and recompute:
  *
  *   quality = 0.50 · wilson(helpful, unhelpful) + 0.25 · min(1, textLength / 500)
  *           + 0.15 · min(1, mediaCount / 3)    + 0.10 · verified

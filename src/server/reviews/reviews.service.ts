@@ -1,6 +1,6 @@
 /**
  * Review operations, named after the Wix operations. Every change runs in one transaction that writes the
- * review, adjusts the entity summary and appends the domain events to the outbox (PRODUCT.md §3–5, §7).
+ * review, adjusts the entity summary and appends the domain events to the outbox (docs/product.md §3–5, §7).
  */
 import {
   type BulkCreateReviewResponse,
@@ -82,7 +82,7 @@ const revisionMismatch = (current: number) =>
     data: { currentRevision: String(current) },
   });
 
-/** The relevance score of a review row at `now` (PRODUCT.md §3 decision 7); votes and the recompute use it too. */
+/** The relevance score of a review row at `now` (docs/product.md §3 decision 7); votes and the recompute use it too. */
 export function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
   return relevanceScore({
     helpful: row.found_helpful,

@@ -20,7 +20,7 @@ const JWT_TTL_SECONDS = 3600;
 
 /**
  * The `wix` body: a JWT whose `data` claim is a JSON string of `{ eventType, instanceId, identity, data }`, where
- * `identity` and `data` are themselves JSON strings (fact sheet §8). `instanceId` is the site id; the outbox does
+ * `identity` and `data` are themselves JSON strings (docs/wix-api.md §8). `instanceId` is the site id; the outbox does
  * not record who made the change, so the identity is UNKNOWN.
  */
 export async function signWixEvent(

@@ -93,7 +93,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   const live = sql<boolean>`deleted_at is null`;
-  // One live review per (site, namespace, entity, author) — PRODUCT.md §3 decision 1.
+  // One live review per (site, namespace, entity, author) — docs/product.md §3 decision 1.
   await db.schema
     .createIndex('reviews_live_author_uq')
     .on('reviews')
