@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'CONTACT_ALREADY_EXISTS',
   'TOO_MANY_REQUESTS',
   'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -21,6 +21,14 @@ export interface Config {
   webhookRetryWindowMs: number;
   natsUrl: string | undefined;
   natsStream: string;
+  /** PostgreSQL statement_timeout of the server's sessions (0: none). */
+  databaseStatementTimeoutMs: number;
+  /** PostgreSQL lock_timeout; SQLite busy_timeout. */
+  databaseLockTimeoutMs: number;
+  /** PostgreSQL: longest wait to make a connection or get a free one from the pool. */
+  databaseConnectTimeoutMs: number;
+  /** How long `verdict serve` keeps retrying an unreachable database at start before it exits 1. */
+  databaseStartupTimeoutMs: number;
 }
 
 interface KeySpec {
@@ -57,6 +65,27 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
+  // Database fault limits; the defaults are db/database.ts's DEFAULT_DATABASE_OPTIONS.
+  {
+    env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    default: '30000',
+    description: 'PostgreSQL statement_timeout of every server session (0: none); a statement cancelled by it answers 503.',
+  },
+  {
+    env: 'DATABASE_LOCK_TIMEOUT_MS',
+    default: '5000',
+    description: 'PostgreSQL lock_timeout, SQLite busy_timeout: how long a statement waits for a lock before it answers 503.',
+  },
+  {
+    env: 'DATABASE_CONNECT_TIMEOUT_MS',
+    default: '2000',
+    description: 'PostgreSQL: longest wait to make a connection or get a free one from the pool before answering 503.',
+  },
+  {
+    env: 'DATABASE_STARTUP_TIMEOUT_MS',
+    default: '60000',
+    description: 'How long the server retries an unreachable database at start (with backoff) before it exits 1.',
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,6 +152,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookRetryWindowMs: int('WEBHOOK_RETRY_WINDOW_MS', 1, 30 * 86_400_000),
     natsUrl: natsUrl || undefined,
     natsStream: get('NATS_STREAM'),
+    databaseStatementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 0, 86_400_000),
+    databaseLockTimeoutMs: int('DATABASE_LOCK_TIMEOUT_MS', 1, 600_000),
+    databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 1, 600_000),
+    databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
