@@ -33,6 +33,10 @@ describe('loadConfig', () => {
       webhookRetryWindowMs: 86_400_000,
       natsUrl: undefined,
       natsStream: 'VERDICT',
+      databaseStatementTimeoutMs: 30_000,
+      databaseLockTimeoutMs: 5_000,
+      databaseConnectTimeoutMs: 2_000,
+      databaseStartupTimeoutMs: 60_000,
     });
   });
 

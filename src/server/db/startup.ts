@@ -11,7 +11,8 @@ import { unavailableReason } from '../errors.ts';
 export function describeDatabaseTarget(url: string): string {
   if (url.startsWith('sqlite:')) return `SQLite file ${url.slice('sqlite:'.length) || ':memory:'}`;
   try {
-    const u = new URL(url);
+    // Without the credentials, which are never shown (and with them, a URL with no host does not parse).
+    const u = new URL(url.replace(/^([a-z]+:\/\/)[^/@]*@/, '$1'));
     // A socket directory may come as ?host=/path instead of the URL's host.
     const host = u.searchParams.get('host') || decodeURIComponent(u.hostname) || 'localhost';
     const port = u.searchParams.get('port') || u.port || '5432';
