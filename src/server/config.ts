@@ -69,12 +69,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     env: 'DATABASE_STATEMENT_TIMEOUT_MS',
     default: '30000',
-    description: 'PostgreSQL statement_timeout of every server session (0: none); a statement cancelled by it answers 503.',
+    description:
+      'PostgreSQL statement_timeout of every server session (0: none); a statement cancelled by it answers 503.',
   },
   {
     env: 'DATABASE_LOCK_TIMEOUT_MS',
     default: '5000',
-    description: 'PostgreSQL lock_timeout, SQLite busy_timeout: how long a statement waits for a lock before it answers 503.',
+    description:
+      'PostgreSQL lock_timeout, SQLite busy_timeout: how long a statement waits for a lock before it answers 503.',
   },
   {
     env: 'DATABASE_CONNECT_TIMEOUT_MS',

@@ -167,7 +167,9 @@ const RETRY_AFTER_SECONDS: Record<UnavailableReason, number> = { busy: 1, unreac
 /** The 503 for a passing unavailability: `SERVICE_UNAVAILABLE` with a `Retry-After` header. */
 export function unavailable(reason: UnavailableReason, cause?: unknown): AppError {
   const message =
-    reason === 'busy' ? 'The service is busy; try again shortly' : 'The service cannot reach its database; try again shortly';
+    reason === 'busy'
+      ? 'The service is busy; try again shortly'
+      : 'The service cannot reach its database; try again shortly';
   return new AppError('unavailable', 'SERVICE_UNAVAILABLE', message, {
     cause,
     headers: { 'Retry-After': String(RETRY_AFTER_SECONDS[reason]) },

@@ -50,7 +50,9 @@ export function createPollingLoop(opts: {
       }
       if (stopping) break;
       const sleepMs =
-        failures === 0 ? opts.intervalMs : Math.min(Math.max(MAX_BACKOFF_MS, opts.intervalMs), opts.intervalMs * 2 ** failures);
+        failures === 0
+          ? opts.intervalMs
+          : Math.min(Math.max(MAX_BACKOFF_MS, opts.intervalMs), opts.intervalMs * 2 ** failures);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, sleepMs);
         function done() {

@@ -60,8 +60,8 @@ describe.skipIf(!postgres)('pooled connections ended by the server on postgres',
   });
 
   const terminateAppBackends = async (): Promise<number> =>
+    // Materialized first, so pg_terminate_backend never runs on a session of another test.
     (
-      // Materialized first, so pg_terminate_backend never runs on a session of another test.
       await sql<{ n: number }>`
         with app as materialized (select pid from pg_stat_activity where application_name = ${name})
         select count(*)::int as n from app where pg_terminate_backend(pid)`.execute(db.db)
@@ -140,7 +140,10 @@ describe.skipIf(!pgUrl)('a database that refuses connections on postgres', () =>
       const requests: [string, () => Promise<Answer>][] = [
         ['createReview', () => call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() })],
         ['getReview', () => call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}`, { auth: site.adminKey })],
-        ['queryReviews', () => call(t.app, 'POST', '/reviews/v1/reviews/query', { auth: site.adminKey, body: { query: {} } })],
+        [
+          'queryReviews',
+          () => call(t.app, 'POST', '/reviews/v1/reviews/query', { auth: site.adminKey, body: { query: {} } }),
+        ],
         ['/readyz', () => call(t.app, 'GET', '/readyz')],
       ];
       for (const [what, request] of requests) {
@@ -157,7 +160,9 @@ describe.skipIf(!pgUrl)('a database that refuses connections on postgres', () =>
     );
     const again = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     expect(again.status).toBe(200);
-    const got = await call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}?returnPrivateReviews=true`, { auth: site.adminKey });
+    const got = await call(t.app, 'GET', `/reviews/v1/reviews/${reviewId}?returnPrivateReviews=true`, {
+      auth: site.adminKey,
+    });
     expect(got.body.review.id).toBe(reviewId);
   });
 });
@@ -187,11 +192,15 @@ describe.skipIf(!postgres)('a table lock held by another session on postgres', (
     await holder.query('begin');
     await holder.query('lock table reviews in access exclusive mode');
     try {
-      const read = await timed(() => call(t.app, 'GET', `/reviews/v1/reviews/${made.body.review.id}`, { auth: site.adminKey }));
+      const read = await timed(() =>
+        call(t.app, 'GET', `/reviews/v1/reviews/${made.body.review.id}`, { auth: site.adminKey }),
+      );
       expectUnavailable(read.value, 'getReview behind the lock');
       expect(read.ms).toBeGreaterThanOrEqual(250);
       expect(read.ms).toBeLessThan(2000);
-      const write = await timed(() => call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() }));
+      const write = await timed(() =>
+        call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() }),
+      );
       expectUnavailable(write.value, 'createReview behind the lock');
       expect(write.ms).toBeLessThan(2000);
       const ready = await timed(() => call(t.app, 'GET', '/readyz'));

@@ -32,7 +32,9 @@ export async function probeReadiness(db: Kysely<Database>, dialect: Dialect): Pr
   const tables = sql.join(HOT_TABLES.map((t) => sql.table(t)));
   // The transaction writes nothing: its commit only releases the locks.
   await db.transaction().execute(async (trx) => {
-    await sql`select set_config('lock_timeout', ${timeout}, true), set_config('statement_timeout', ${timeout}, true)`.execute(trx);
+    await sql`select set_config('lock_timeout', ${timeout}, true), set_config('statement_timeout', ${timeout}, true)`.execute(
+      trx,
+    );
     await sql`lock table ${tables} in row exclusive mode`.execute(trx);
   });
 }

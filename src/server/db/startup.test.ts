@@ -6,8 +6,12 @@ describe('describeDatabaseTarget', () => {
     const text = describeDatabaseTarget('postgres://verdict:hunter2@db.internal:6543/reviews?sslmode=require');
     expect(text).toBe('PostgreSQL database "reviews" on db.internal:6543');
     expect(text).not.toContain('hunter2');
-    expect(describeDatabaseTarget('postgresql://u:p@localhost/shop')).toBe('PostgreSQL database "shop" on localhost:5432');
-    expect(describeDatabaseTarget('postgres://u:p@/shop?host=/var/run/postgresql')).toContain('/var/run/postgresql:5432');
+    expect(describeDatabaseTarget('postgresql://u:p@localhost/shop')).toBe(
+      'PostgreSQL database "shop" on localhost:5432',
+    );
+    expect(describeDatabaseTarget('postgres://u:p@/shop?host=/var/run/postgresql')).toContain(
+      '/var/run/postgresql:5432',
+    );
   });
 
   it('names the file of an SQLite URL', () => {
