@@ -25,8 +25,10 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** PostgreSQL lock_timeout; SQLite busy_timeout. */
   databaseLockTimeoutMs: number;
-  /** PostgreSQL: longest wait to make a connection or get a free one from the pool. */
+  /** PostgreSQL: longest wait to open one connection. */
   databaseConnectTimeoutMs: number;
+  /** PostgreSQL: longest wait for a connection in all (a free one when the pool is full). */
+  databasePoolTimeoutMs: number;
   /** How long `verdict serve` keeps retrying an unreachable database at start before it exits 1. */
   databaseStartupTimeoutMs: number;
 }
@@ -65,7 +67,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
-  // Database fault limits; the defaults are db/database.ts's DEFAULT_DATABASE_OPTIONS.
+  // Database fault limits; the defaults are db/database.ts's DEFAULT_DATABASE_OPTIONS, except the pool wait.
   {
     env: 'DATABASE_STATEMENT_TIMEOUT_MS',
     default: '30000',
@@ -81,7 +83,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     env: 'DATABASE_CONNECT_TIMEOUT_MS',
     default: '2000',
-    description: 'PostgreSQL: longest wait to make a connection or get a free one from the pool before answering 503.',
+    description: 'PostgreSQL: longest wait to open one connection before the request answers 503.',
+  },
+  {
+    env: 'DATABASE_POOL_TIMEOUT_MS',
+    default: '10000',
+    description: 'PostgreSQL: longest wait for a free pooled connection under load before the request answers 503.',
   },
   {
     env: 'DATABASE_STARTUP_TIMEOUT_MS',
@@ -157,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseStatementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 0, 86_400_000),
     databaseLockTimeoutMs: int('DATABASE_LOCK_TIMEOUT_MS', 1, 600_000),
     databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 1, 600_000),
+    databasePoolTimeoutMs: int('DATABASE_POOL_TIMEOUT_MS', 1, 600_000),
     databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);

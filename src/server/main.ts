@@ -27,6 +27,7 @@ export async function startServer(
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     lockTimeoutMs: config.databaseLockTimeoutMs,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
+    poolTimeoutMs: config.databasePoolTimeoutMs,
   });
   try {
     // Migrating is the first use of the database, and idempotent: it is what waits for the database to come up.

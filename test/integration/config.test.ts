@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       databaseStatementTimeoutMs: 30_000,
       databaseLockTimeoutMs: 5_000,
       databaseConnectTimeoutMs: 2_000,
+      databasePoolTimeoutMs: 10_000,
       databaseStartupTimeoutMs: 60_000,
     });
   });

@@ -53,15 +53,22 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL `lock_timeout`; SQLite `busy_timeout` (how long a writer waits for another connection's lock). */
   lockTimeoutMs?: number;
-  /** PostgreSQL: how long a request waits to make a connection, or for a free one when the pool is full. */
+  /** PostgreSQL: how long opening one connection may take. */
   connectTimeoutMs?: number;
+  /** PostgreSQL: how long a request waits for a connection in all (for a free one when the pool is full). */
+  poolTimeoutMs?: number;
 }
 
-/** The defaults of {@link DatabaseOptions}; config.ts has the same values as the defaults of its keys. */
+/**
+ * The defaults of {@link DatabaseOptions}, for the CLI and the tests; the server takes config.ts's keys, whose
+ * defaults are the same except the pool wait (10 s there). Here it is unbounded: a CLI command is its pool's only
+ * user, and a test's burst of a thousand requests on a busy machine should queue, not be shed.
+ */
 export const DEFAULT_DATABASE_OPTIONS: Required<DatabaseOptions> = {
   statementTimeoutMs: 30_000,
   lockTimeoutMs: 5_000,
   connectTimeoutMs: 2_000,
+  poolTimeoutMs: 0,
 };
 
 export interface Db {
@@ -155,9 +162,9 @@ const NUMERIC_OID = 1700;
 /**
  * Opens a PostgreSQL pool; int8 and numeric values are parsed to JS numbers (all ours fit in 2^53).
  *
- * Every session gets `statement_timeout` and `lock_timeout` (startup parameters, so they cost no round trip), the
- * connect timeout bounds both making a connection and waiting for a free one, and TCP keepalive finds a peer that
- * vanished. A connection error never reaches the process as an unhandled `'error'` event: the pool's and every
+ * Every session gets `statement_timeout` and `lock_timeout` (startup parameters, so they cost no round trip),
+ * opening a connection is bounded by the connect timeout and waiting for one in all (the pool full under load) by the
+ * pool timeout, and TCP keepalive finds a peer that vanished. A connection error never reaches the process as an unhandled `'error'` event: the pool's and every
  * client's are handled (a lost idle connection is discarded and reported through `reportFaultsTo`). Errors while
  * getting a connection are raised as {@link DatabaseConnectError}, whatever the server answered, so the error
  * handler can tell "could not reach the data" from a failing statement.
@@ -170,15 +177,23 @@ export function openPostgres(connectionString: string, poolSize = 10, opts: Data
       return pg.types.getTypeParser(oid, format);
     }) as typeof pg.types.getTypeParser,
   };
+  // pg-pool has one timeout for both waits: the pool's bounds the wait for a connection, this client's own the
+  // opening of one (an address that does not answer fails in seconds, not after the whole pool wait).
+  class BoundedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: o.connectTimeoutMs });
+    }
+  }
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
     types,
+    Client: BoundedClient,
     // The URL's own application_name, if any, wins: it is how an operator (or a test) finds these sessions.
     application_name: 'verdict',
     statement_timeout: o.statementTimeoutMs,
     lock_timeout: o.lockTimeoutMs,
-    connectionTimeoutMillis: o.connectTimeoutMs,
+    connectionTimeoutMillis: o.poolTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
