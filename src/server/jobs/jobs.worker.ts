@@ -100,9 +100,13 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
         if (r !== 'more' || loop.stopping) break;
       }
     } catch (err) {
-      // A passing fault is not the job's: its lease runs out and it is claimed again and resumed from the last
-      // recorded batch (the polling loop logs the error and retries).
-      if (unavailableReason(err)) throw err;
+      // A passing fault is not the job's: the lease is given back (if the database takes it; otherwise it runs out)
+      // and the job is claimed again and resumed from its last recorded batch once the loop retries after its backoff.
+      if (unavailableReason(err)) {
+        const expired = iso(new Date(deps.clock().getTime() - 1));
+        await jobsRepo.progress(deps.db, job, worker, { locked_until: expired }).catch(() => false);
+        throw err;
+      }
       deps.log.error({ err, jobId: job.id }, 'bulk job failed');
       await jobsRepo.progress(deps.db, job, worker, {
         status: 'FAILED',
