@@ -78,6 +78,8 @@ export async function createApp(
   const app = await buildServer(deps, opts);
   log = app.log;
   if (redis) app.addHook('onClose', async () => redis.disconnect());
+  // Connection faults the database layer survives (a pooled connection the server ended) go to the server's log.
+  database.reportFaultsTo(app.log);
   // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());

@@ -38,6 +38,16 @@ export interface Config {
   outboxRetentionDays: number;
   /** Origins allowed to call the API from a browser (CORS); `*` allows any (no cookies are used). */
   corsOrigins: '*' | string[];
+  /** PostgreSQL statement_timeout of the server's sessions (0: none). */
+  databaseStatementTimeoutMs: number;
+  /** PostgreSQL lock_timeout; SQLite busy_timeout. */
+  databaseLockTimeoutMs: number;
+  /** PostgreSQL: longest wait to open one connection. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL: longest wait for a connection in all (a free one when the pool is full). */
+  databasePoolTimeoutMs: number;
+  /** How long `verdict serve` keeps retrying an unreachable database at start before it exits 1. */
+  databaseStartupTimeoutMs: number;
 }
 
 /** The actions Verdict rate-limits: visitor token minting, review creates, helpfulness votes and abuse reports. */
@@ -114,6 +124,34 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'CORS_ORIGINS',
     default: '*',
     description: 'Comma-separated origins (https://shop.example) a browser may call the API from; * allows any.',
+  },
+  // Database fault limits; the defaults are db/database.ts's DEFAULT_DATABASE_OPTIONS, except the pool wait.
+  {
+    env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'PostgreSQL statement_timeout of every server session (0: none); a statement cancelled by it answers 503.',
+  },
+  {
+    env: 'DATABASE_LOCK_TIMEOUT_MS',
+    default: '5000',
+    description:
+      'PostgreSQL lock_timeout, SQLite busy_timeout: how long a statement waits for a lock before it answers 503.',
+  },
+  {
+    env: 'DATABASE_CONNECT_TIMEOUT_MS',
+    default: '2000',
+    description: 'PostgreSQL: longest wait to open one connection before the request answers 503.',
+  },
+  {
+    env: 'DATABASE_POOL_TIMEOUT_MS',
+    default: '10000',
+    description: 'PostgreSQL: longest wait for a free pooled connection under load before the request answers 503.',
+  },
+  {
+    env: 'DATABASE_STARTUP_TIMEOUT_MS',
+    default: '60000',
+    description: 'How long the server retries an unreachable database at start (with backoff) before it exits 1.',
   },
 ];
 
@@ -258,6 +296,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsHost: get('METRICS_HOST'),
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 0, 3650),
     corsOrigins,
+    databaseStatementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 0, 86_400_000),
+    databaseLockTimeoutMs: int('DATABASE_LOCK_TIMEOUT_MS', 1, 600_000),
+    databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 1, 600_000),
+    databasePoolTimeoutMs: int('DATABASE_POOL_TIMEOUT_MS', 1, 600_000),
+    databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

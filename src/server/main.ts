@@ -1,12 +1,15 @@
 /**
  * Composition root of `verdict serve`: config → database → migrations → default site → HTTP server and job worker,
  * with graceful shutdown (stop accepting, finish in-flight requests, stop the worker, close the database).
+ * An unreachable database at start is waited for (DATABASE_STARTUP_TIMEOUT_MS, db/startup.ts); once running, a
+ * rejected promise nobody handled is logged, never fatal (every background loop also catches its own faults).
  */
 import { type AppContext, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { acquireServerLock } from './db/server-lock.ts';
+import { retryUntilReachable } from './db/startup.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite } from './sites/sites.service.ts';
@@ -19,12 +22,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  out: (line: string) => void = console.log,
+  warn: (line: string) => void = console.error,
+): Promise<RunningServer> {
   // Before anything is opened: a second server on the same SQLite file stops here (ServerLockedError).
   const lock = acquireServerLock(config.databaseUrl);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, {
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    lockTimeoutMs: config.databaseLockTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    poolTimeoutMs: config.databasePoolTimeoutMs,
+  });
   try {
-    await migrateToLatest(database.db);
+    // Migrating is the first use of the database, and idempotent: it is what waits for the database to come up.
+    await retryUntilReachable(() => migrateToLatest(database.db), {
+      timeoutMs: config.databaseStartupTimeoutMs,
+      databaseUrl: config.databaseUrl,
+      onWait: warn,
+    });
   } catch (err) {
     await database.close();
     lock.release();
@@ -55,6 +72,9 @@ export async function startServer(config: Config, out: (line: string) => void = 
     config.metricsPort === undefined
       ? undefined
       : await serveMetrics(ctx.metrics, config.metricsHost, config.metricsPort, ctx.app.log);
+  // A safety net: a promise rejected with no handler would end the process (Node's default).
+  const onUnhandled = (err: unknown) => ctx.app.log.error({ err }, 'unhandled rejection; the server keeps running');
+  process.on('unhandledRejection', onUnhandled);
   ctx.worker.start();
   ctx.webhookWorker.start();
   const optimize = () =>
@@ -77,6 +97,7 @@ export async function startServer(config: Config, out: (line: string) => void = 
       await ctx.webhookWorker.stop();
       await database.close();
       lock.release();
+      process.off('unhandledRejection', onUnhandled);
     })();
     return closing;
   };

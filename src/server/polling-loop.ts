@@ -1,6 +1,8 @@
 /**
  * The background loop shared by the workers: run `drain` until it has nothing left, then sleep for the poll
  * interval or until woken; errors are logged and the loop goes on; `stop` lets the current round finish.
+ * After consecutive failed rounds (the database away) the sleep doubles, up to {@link MAX_BACKOFF_MS}, so an outage
+ * is not met with a log line per poll; the first round that succeeds goes back to the poll interval.
  */
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -10,6 +12,9 @@ import type { FastifyBaseLogger } from 'fastify';
  * pass would hold up requests (and even `listen`).
  */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The longest sleep between two failed rounds. */
+export const MAX_BACKOFF_MS = 30_000;
 
 export interface PollingLoop {
   start(): void;
@@ -32,16 +37,24 @@ export function createPollingLoop(opts: {
   let wakeUp: (() => void) | undefined;
 
   async function run(): Promise<void> {
+    let failures = 0;
     while (!stopping) {
       try {
         await yieldToEventLoop();
         await opts.drain();
+        if (failures > 0) opts.log.info({ failures }, `${opts.name} loop recovered`);
+        failures = 0;
       } catch (err) {
-        opts.log.error({ err }, `${opts.name} loop error`);
+        failures++;
+        opts.log.error({ err, failures }, `${opts.name} loop error; retrying`);
       }
       if (stopping) break;
+      const sleepMs =
+        failures === 0
+          ? opts.intervalMs
+          : Math.min(Math.max(MAX_BACKOFF_MS, opts.intervalMs), opts.intervalMs * 2 ** failures);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, opts.intervalMs);
+        const timer = setTimeout(done, sleepMs);
         function done() {
           clearTimeout(timer);
           wakeUp = undefined;

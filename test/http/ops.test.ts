@@ -168,15 +168,17 @@ describe.each(dialects())('readiness after losing the database on $name', (diale
     await db.dispose();
   });
 
-  it('answers /readyz with 503 and a Wix INTERNAL_ERROR body once the database is closed', async () => {
+  it('answers /readyz with 503, Retry-After and a Wix SERVICE_UNAVAILABLE body once the database is closed', async () => {
     expect((await call(t.app, 'GET', '/readyz')).status).toBe(200);
     await db.close();
     const res = await call(t.app, 'GET', '/readyz');
     expect(res.status).toBe(503);
     expect(res.headers['x-wix-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['retry-after']).toBe('5');
+    const message = 'The service cannot reach its database; try again shortly';
     expect(res.body).toEqual({
-      message: 'Database unreachable',
-      details: { applicationError: { code: 'INTERNAL_ERROR', description: 'Database unreachable' } },
+      message,
+      details: { applicationError: { code: 'SERVICE_UNAVAILABLE', description: message } },
     });
     // Liveness does not depend on the database: the process is alive, only not ready.
     expect((await call(t.app, 'GET', '/healthz')).status).toBe(200);

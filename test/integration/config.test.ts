@@ -46,6 +46,11 @@ describe('loadConfig', () => {
       metricsHost: '127.0.0.1',
       outboxRetentionDays: 7,
       corsOrigins: '*',
+      databaseStatementTimeoutMs: 30_000,
+      databaseLockTimeoutMs: 5_000,
+      databaseConnectTimeoutMs: 2_000,
+      databasePoolTimeoutMs: 10_000,
+      databaseStartupTimeoutMs: 60_000,
     });
   });
 

@@ -24,6 +24,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { DatabaseConnectError } from '../errors.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import type { Database } from './schema.ts';
 import { shapedStatements } from './sqlite-statements.ts';
@@ -42,12 +43,49 @@ export type NativeDb =
 export type DbStats =
   | { dialect: 'postgres'; total: number; idle: number; waiting: number }
   | { dialect: 'sqlite'; walBytes: number };
+/** Where the database layer reports connection faults it survives (a pooled connection lost while idle). */
+export interface FaultLog {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Limits on waiting for the database; the server takes them from DATABASE_*_TIMEOUT_MS (config.ts), the CLI and
+ * the tests get these defaults. 0 means no limit.
+ */
+export interface DatabaseOptions {
+  /** PostgreSQL `statement_timeout` of every pooled session; work that needs longer raises it for its transaction. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL `lock_timeout`; SQLite `busy_timeout` (how long a writer waits for another connection's lock). */
+  lockTimeoutMs?: number;
+  /** PostgreSQL: how long opening one connection may take. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: how long a request waits for a connection in all (for a free one when the pool is full). */
+  poolTimeoutMs?: number;
+}
+
+/**
+ * The defaults of {@link DatabaseOptions}, for the CLI and the tests; the server takes config.ts's keys, whose
+ * defaults are the same except the pool wait (10 s there). Here it is unbounded: a CLI command is its pool's only
+ * user, and a test's burst of a thousand requests on a busy machine should queue, not be shed.
+ */
+export const DEFAULT_DATABASE_OPTIONS: Required<DatabaseOptions> = {
+  statementTimeoutMs: 30_000,
+  lockTimeoutMs: 5_000,
+  connectTimeoutMs: 2_000,
+  poolTimeoutMs: 0,
+};
 
 export interface Db {
   db: Kysely<Database>;
   dialect: Dialect;
   native: NativeDb;
   close(): Promise<void>;
+  /**
+   * Sends the connection faults the database layer survives to `log` (until then they are dropped). A pooled
+   * PostgreSQL connection that the server ends (restart, failover, `pg_terminate_backend`, a proxy's idle timeout)
+   * is discarded and replaced on the next use; the request that was using it, if any, fails with its error.
+   */
+  reportFaultsTo(log: FaultLog): void;
   /**
    * Refreshes the query planner's statistics where the data changed a lot. SQLite plans without statistics can
    * pick a range index over one that serves the sort; PostgreSQL's autovacuum keeps its own, so this is a no-op there.
@@ -74,15 +112,19 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-const BUSY_TIMEOUT_MS = 5000;
 /** The writer's own autocheckpoint while the background checkpointer runs: the bound on the WAL, in pages. */
 const WAL_BOUND_PAGES = 65536;
 
-/** Opens an SQLite file (or `:memory:`) with the pragmas above. */
-export function openSqlite(path: string): Db {
+/**
+ * Opens an SQLite file (or `:memory:`) with the pragmas above. `lockTimeoutMs` is the busy timeout: a writer that
+ * finds another connection's write transaction waits that long, then fails with SQLITE_BUSY (a 503 for a request).
+ * better-sqlite3 waits synchronously, so the wait holds the event loop: keep it short.
+ */
+export function openSqlite(path: string, opts: Pick<DatabaseOptions, 'lockTimeoutMs'> = {}): Db {
+  const busyTimeoutMs = opts.lockTimeoutMs ?? DEFAULT_DATABASE_OPTIONS.lockTimeoutMs;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
-  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
@@ -97,7 +139,7 @@ export function openSqlite(path: string): Db {
     // one 20 times. If the thread fails, the writer goes back to SQLite's default.
     sqlite.pragma(`wal_autocheckpoint = ${WAL_BOUND_PAGES}`);
     sqlite.pragma(`journal_size_limit = ${WAL_BOUND_PAGES * Number(sqlite.pragma('page_size', { simple: true }))}`);
-    checkpointer = startCheckpointer(path, BUSY_TIMEOUT_MS, () => {
+    checkpointer = startCheckpointer(path, busyTimeoutMs, () => {
       checkpointer = undefined;
       if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
     });
@@ -120,6 +162,8 @@ export function openSqlite(path: string): Db {
       }
       return { dialect: 'sqlite', walBytes };
     },
+    // A single in-process connection: there is no connection to lose.
+    reportFaultsTo() {},
     // 0x10002: look at every table (this connection has used none yet) and analyze those that need it.
     optimize: async () => {
       await sql`pragma optimize=0x10002`.execute(db);
@@ -130,34 +174,90 @@ export function openSqlite(path: string): Db {
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-/** Opens a PostgreSQL pool; int8 and numeric values are parsed to JS numbers (all ours fit in 2^53). */
-export function openPostgres(connectionString: string, poolSize = 10): Db {
+/**
+ * Opens a PostgreSQL pool; int8 and numeric values are parsed to JS numbers (all ours fit in 2^53).
+ *
+ * Every session gets `statement_timeout` and `lock_timeout` (startup parameters, so they cost no round trip),
+ * opening a connection is bounded by the connect timeout and waiting for one in all (the pool full under load) by the
+ * pool timeout, and TCP keepalive finds a peer that vanished. A connection error never reaches the process as an unhandled `'error'` event: the pool's and every
+ * client's are handled (a lost idle connection is discarded and reported through `reportFaultsTo`). Errors while
+ * getting a connection are raised as {@link DatabaseConnectError}, whatever the server answered, so the error
+ * handler can tell "could not reach the data" from a failing statement.
+ */
+export function openPostgres(connectionString: string, poolSize = 10, opts: DatabaseOptions = {}): Db {
+  const o = { ...DEFAULT_DATABASE_OPTIONS, ...opts };
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => Number(v);
       return pg.types.getTypeParser(oid, format);
     }) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString, max: poolSize, types });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg-pool has one timeout for both waits: the pool's bounds the wait for a connection, this client's own the
+  // opening of one (an address that does not answer fails in seconds, not after the whole pool wait).
+  class BoundedClient extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: o.connectTimeoutMs });
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    types,
+    Client: BoundedClient,
+    // The URL's own application_name, if any, wins: it is how an operator (or a test) finds these sessions.
+    application_name: 'verdict',
+    statement_timeout: o.statementTimeoutMs,
+    lock_timeout: o.lockTimeoutMs,
+    connectionTimeoutMillis: o.poolTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  let log: FaultLog | undefined;
+  // An idle connection that fails (the server ended it) is removed by the pool, which then emits 'error'.
+  pool.on('error', (err) => log?.warn({ err }, 'database connection lost while idle; it will be replaced'));
+  // A connection checked out between two statements has no pool listener: an 'error' there would end the process.
+  // Nothing to report here: the statement in flight, or the next one, fails with the error (and its request or
+  // loop logs it), and the pool discards the connection on release. While idle, the pool's listener reports it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      // Every connection busy for the whole wait is load, not an outage.
+      const full = pool.totalCount >= poolSize && pool.idleCount === 0;
+      throw new DatabaseConnectError(err, full ? 'busy' : 'unreachable');
+    }
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect, end: () => pool.end() } }) });
   return {
     db,
     dialect: 'postgres',
     native: { dialect: 'postgres', connectionString },
     close: () => db.destroy(),
     stats: () => ({ dialect: 'postgres', total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    // Autovacuum analyzes on its own schedule; only a large table that was never analyzed is done now.
+    reportFaultsTo(l) {
+      log = l;
+    },
+    // Autovacuum analyzes on its own schedule; only a large table that was never analyzed is done now, without
+    // the statement timeout (an ANALYZE of a large table may take longer than any request should).
     optimize: async () => {
       const r = await sql<{ relname: string }>`
         select relname from pg_stat_user_tables
         where schemaname = current_schema() and n_live_tup > 10000 and coalesce(last_analyze, last_autoanalyze) is null`.execute(db);
-      for (const row of r.rows) await sql`analyze ${sql.id(row.relname)}`.execute(db);
+      for (const row of r.rows) {
+        await db.transaction().execute(async (trx) => {
+          await sql`set local statement_timeout = 0`.execute(trx);
+          await sql`analyze ${sql.id(row.relname)}`.execute(trx);
+        });
+      }
     },
   };
 }
 
-/** Opens the database a DATABASE_URL names. */
-export function openDatabase(url: string): Db {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:');
-  return openPostgres(url);
+/** Opens the database a DATABASE_URL names, with the limits in `opts` (defaults: {@link DEFAULT_DATABASE_OPTIONS}). */
+export function openDatabase(url: string, opts: DatabaseOptions = {}): Db {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:', opts);
+  return openPostgres(url, 10, opts);
 }

@@ -31,18 +31,34 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   // On PostgreSQL the bookkeeping tables live in the current schema, named explicitly: Kysely otherwise matches a
   // migration table of any schema and would skip migrating a fresh schema beside an existing one.
   let migrationTableSchema: string | undefined;
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (postgres) {
     const r = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
     migrationTableSchema = r.rows[0]?.schema;
   }
   // Migrations of different features are independent, so one written earlier may land after a later one.
-  const migrator = new Migrator({
-    db,
-    provider: new StaticProvider(),
-    allowUnorderedMigrations: true,
-    ...(migrationTableSchema ? { migrationTableSchema } : {}),
-  });
-  const { error, results } = await migrator.migrateToLatest();
+  const migrate = (on: Kysely<any>) =>
+    new Migrator({
+      db: on,
+      provider: new StaticProvider(),
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    }).migrateToLatest();
+  // On PostgreSQL the server's sessions have a statement timeout fit for requests; a migration may take longer (an
+  // index on a large table), so it runs on one session without it, given back to the pool with the default restored.
+  // The lock timeout stays: a DDL statement queued behind a long lock would hold every request queued behind it, and
+  // an instance that finds another one's migration lock held fails with lock_not_available, which start-up retries.
+  const { error, results } = postgres
+    ? await db.connection().execute(async (conn) => {
+        await sql`set statement_timeout = 0`.execute(conn);
+        try {
+          return await migrate(conn);
+        } finally {
+          // A failure here means a broken connection, which the pool discards anyway.
+          await sql`reset statement_timeout`.execute(conn).catch(() => {});
+        }
+      })
+    : await migrate(db);
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: error });

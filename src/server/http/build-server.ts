@@ -9,11 +9,11 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { ErrorBody, NOT_FOUND_KEYWORD, TokenRequest, TokenResponse } from '../../contract/index.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import { AppError, forbidden, invalid } from '../errors.ts';
+import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
+import { probeReadiness } from '../db/readiness.ts';
 import type { FieldViolation } from '../../contract/index.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
@@ -371,13 +371,15 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   registerDemoRoutes(app, deps);
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Ready when the hot tables can be written now (db/readiness.ts); otherwise 503 SERVICE_UNAVAILABLE.
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     try {
-      await sql`select 1`.execute(deps.db);
+      await probeReadiness(deps.db, deps.dialect);
       return { status: 'ready' };
     } catch (err) {
       app.log.warn({ err }, 'readiness check failed');
-      return reply.code(503).send(new AppError('internal', 'INTERNAL_ERROR', 'Database unreachable').toBody());
+      const failure = unavailable(unavailableReason(err) ?? 'unreachable', err);
+      return reply.code(failure.status).headers(failure.opts.headers ?? {}).send(failure.toBody());
     }
   });
   // With METRICS_PORT set, metrics have a listener of their own (main.ts) and are not served here.

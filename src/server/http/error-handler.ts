@@ -1,9 +1,11 @@
 /**
  * The one error handler: AppError → its Wix body and status; Fastify's own client errors (validation, bad JSON,
- * body too large, wrong media type) → Wix-shaped 4xx; anything else → generic 500, detail only in the log.
+ * body too large, wrong media type) → Wix-shaped 4xx; a passing database fault (lock or busy timeout, lost or
+ * refused connection; `unavailableReason` decides) → 503 `SERVICE_UNAVAILABLE` with `Retry-After`; anything else
+ * → generic 500, detail only in the log.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, invalid } from '../errors.ts';
+import { AppError, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { toFieldViolations } from './validation.ts';
 
 export function toAppError(err: FastifyError): AppError | null {
@@ -24,13 +26,17 @@ export function toAppError(err: FastifyError): AppError | null {
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return invalid([{ field: 'body', description: 'is not valid JSON', violatedRule: 'INVALID_JSON' }]);
   }
+  const reason = unavailableReason(err);
+  if (reason) return unavailable(reason, err);
   return null;
 }
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const app = toAppError(err);
   if (app) {
-    if (app.status >= 500) request.log.error({ err }, 'request failed');
+    // A 503 is a fault of the moment (the database is busy or away), logged as a warning; other 5xx are errors.
+    if (app.status === 503) request.log.warn({ err }, 'request failed: service unavailable');
+    else if (app.status >= 500) request.log.error({ err }, 'request failed');
     if (app.opts.headers) void reply.headers(app.opts.headers);
     void reply.code(app.status).send(app.toBody());
     return;

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { JobRow } from '../db/schema.ts';
 import { iso } from '../deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, unavailableReason } from '../errors.ts';
 import { compileFilter, keysetCondition } from '../query/compile.ts';
 import { parseFilter } from '../query/filter.ts';
 import { visibleReviews } from '../query/query.service.ts';
@@ -62,6 +62,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
         }
         succeeded++;
       } catch (err) {
+        // The database busy or away: the batch stops here and is retried from its last recorded cursor.
+        if (unavailableReason(err)) throw err;
         // A review deleted meanwhile is simply gone; anything else counts as a failed item.
         if (!(err instanceof AppError && err.code === 'REVIEW_NOT_FOUND')) {
           failed++;
@@ -98,6 +100,13 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
         if (r !== 'more' || loop.stopping) break;
       }
     } catch (err) {
+      // A passing fault is not the job's: the lease is given back (if the database takes it; otherwise it runs out)
+      // and the job is claimed again and resumed from its last recorded batch once the loop retries after its backoff.
+      if (unavailableReason(err)) {
+        const expired = iso(new Date(deps.clock().getTime() - 1));
+        await jobsRepo.progress(deps.db, job, worker, { locked_until: expired }).catch(() => false);
+        throw err;
+      }
       deps.log.error({ err, jobId: job.id }, 'bulk job failed');
       await jobsRepo.progress(deps.db, job, worker, {
         status: 'FAILED',

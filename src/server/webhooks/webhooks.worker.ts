@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { unavailableReason } from '../errors.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import type { EventPublisher } from './nats.publisher.ts';
 import { deliveriesRepo, NATS_TARGET, newDelivery, webhooksRepo } from './webhooks.repo.ts';
@@ -185,6 +186,9 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     try {
       outcome = await attempt(d);
     } catch (err) {
+      // The database busy or away is not the receiver's failure: no attempt is spent, and the delivery is claimed
+      // again once its lease runs out (the polling loop logs the error and retries).
+      if (unavailableReason(err)) throw err;
       deps.log.error({ err, deliveryId: d.id }, 'webhook delivery attempt failed');
       outcome = { ok: false, status: null, error: 'internal error while sending' };
     }
