@@ -25,6 +25,7 @@ export { VerdictError, type VerdictErrorCode } from './errors.ts';
 export {
   type EventFeed,
   type EventFeedOptions,
+  type EventContextWire,
   type EventHandler,
   type EventMetadata,
   memoryPositionStore,
@@ -51,6 +52,7 @@ export type {
 } from './query-builder.ts';
 export type { AbuseReport, ReviewsModule } from './reviews.ts';
 export type { ReportReason, VoteValue } from '../contract/index.ts';
+export type { AccountInfo, EventIdentity } from '../contract/events.ts';
 export type * from './types.ts';
 export {
   SIGNATURE_HEADER,

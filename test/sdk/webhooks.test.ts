@@ -9,6 +9,7 @@ import { AppStrategy, createClient as createWixClient } from '@wix/sdk';
 import { importPKCS8, SignJWT } from 'jose';
 import { verifyJsonWebhook, verifyWebhook, verifyWixWebhook, WebhookVerificationError } from 'verdict/sdk';
 import { describe, expect, it } from 'vitest';
+import { eventContext } from '../../src/server/outbox/outbox.rules.ts';
 import { jsonSignature, signWixEvent } from '../../src/server/webhooks/webhooks.signing.ts';
 
 const review = {
@@ -157,7 +158,12 @@ describe('verifyWebhook, wix format', () => {
   it("verifies the server's own wix-format signature", async () => {
     const token = await signWixEvent(
       privatePem,
-      { eventType: 'wix.reviews.v1.review_created', siteId: 'site-2', bodyJson: JSON.stringify(created) },
+      {
+        eventType: 'wix.reviews.v1.review_created',
+        bodyJson: JSON.stringify(created),
+        context: eventContext('site-2', null),
+        appId: null,
+      },
       new Date(),
     );
     const v = await verifyWixWebhook(token, publicPem);

@@ -6,6 +6,7 @@ import * as moderation from './migrations/2026_11_25_0002_moderation.ts';
 import * as query from './migrations/2026_11_25_0004_query.ts';
 import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
 import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts';
+import * as eventIdentity from './migrations/2026_12_04_0001_event_identity.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0004_query': query,
   '2026_11_25_0005_engagement': engagement,
   '2026_11_26_0001_outbox_position': outboxPosition,
+  '2026_12_04_0001_event_identity': eventIdentity,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -17,6 +17,7 @@ import { type DbDeps, iso } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { buildEvents } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { score } from '../reviews/reviews.service.ts';
 import type { Executor } from '../sites/sites.repo.ts';
@@ -82,7 +83,7 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
           anonymize: true,
         }),
       );
-      await outboxRepo.append(trx, siteId, events);
+      await outboxRepo.append(trx, siteId, events, eventIdentity(p));
       await engagementRepo.purgeReviews(trx, siteId, ids);
       await trx.deleteFrom('moderation_audit').where('site_id', '=', siteId).where('review_id', 'in', ids).execute();
     }

@@ -12,6 +12,7 @@ import {
   type ListReportsResponse,
   type ReportReviewRequest,
 } from '../../contract/index.ts';
+import { UNKNOWN_IDENTITY } from '../../contract/events.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ReviewReportRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
@@ -108,7 +109,8 @@ async function holdIfReported(deps: ReviewsDeps, p: Principal, reviewId: string)
   ]);
   if (open < settings.reportThreshold) return;
   try {
-    await mutateReview(deps, siteId, reviewId, undefined, (row, now) => {
+    // Verdict's own work (the reporter did not decide it): its events carry the UNKNOWN identity.
+    await mutateReview(deps, siteId, UNKNOWN_IDENTITY, reviewId, undefined, (row, now) => {
       // Another report (or the owner) got there first: nothing left to do.
       if (row.moderation_status !== 'APPROVED') throw new NothingToDo();
       return {
