@@ -26,7 +26,10 @@ export interface EnvelopeBase {
 
 export type ReviewDomainEvent =
   | (EnvelopeBase & { slug: 'created'; createdEvent: { entity: Review } })
-  | (EnvelopeBase & { slug: 'updated'; updatedEvent: { currentEntity: Review; modifiedFields?: Record<string, unknown> } })
+  | (EnvelopeBase & {
+      slug: 'updated';
+      updatedEvent: { currentEntity: Review; modifiedFields?: Record<string, unknown> };
+    })
   | (EnvelopeBase & { slug: 'deleted'; deletedEvent: { deletedEntity: Review } })
   | (EnvelopeBase & {
       slug: 'moderation_status_changed';
@@ -46,7 +49,10 @@ export const EventIdentity = Type.Union(
     Type.Object({ identityType: Type.Literal('WIX_USER'), wixUserId: Type.String() }),
     Type.Object({ identityType: Type.Literal('APP'), appId: Type.String() }),
   ],
-  { description: 'Who made the change.', examples: [{ identityType: 'MEMBER', memberId: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11' }] },
+  {
+    description: 'Who made the change.',
+    examples: [{ identityType: 'MEMBER', memberId: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11' }],
+  },
 );
 export type EventIdentity = Static<typeof EventIdentity>;
 
@@ -73,16 +79,23 @@ export interface EventContext {
   accountInfo: AccountInfo;
 }
 
-
 /**
  * The admin event feed (`GET /verdict/v1/events`): events after an opaque position, oldest first, for replay,
  * backfill and the SDK's event handlers. `position` of the response is where the next call continues.
  */
 export const EventFeedQuery = Type.Object({
-  after: Type.Optional(Type.String({ maxLength: 100, description: 'Opaque position from a previous response; omit to start at the beginning.' })),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 100,
+      description: 'Opaque position from a previous response; omit to start at the beginning.',
+    }),
+  ),
   limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 100.' })),
   waitSeconds: Type.Optional(
-    Type.String({ pattern: '^([0-9]|1[0-9]|2[0-5])$', description: 'Long-poll: wait up to this many seconds (0-25) for a first event.' }),
+    Type.String({
+      pattern: '^([0-9]|1[0-9]|2[0-5])$',
+      description: 'Long-poll: wait up to this many seconds (0-25) for a first event.',
+    }),
   ),
 });
 export const FeedEvent = Type.Object({

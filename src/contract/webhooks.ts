@@ -45,7 +45,7 @@ const AppId = Type.String({
   maxLength: 100,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
   description:
-    'The receiving app\'s id (`AppStrategy({ appId })`): `wix`-format JWTs name it as their audience (`aud`). ' +
+    "The receiving app's id (`AppStrategy({ appId })`): `wix`-format JWTs name it as their audience (`aud`). " +
     'Optional; without it the JWT carries no audience.',
   examples: ['6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11'],
 });

@@ -3,10 +3,17 @@
  * - `json`: the body is JSON; header `Verdict-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`,
  *   refused outside a 5-minute window around now (replay protection).
  * - `wix`: the body is an RS256 JWT signed with the site's key, in the shape the official SDK's `webhooks.process()`
- *   reads (claim `data` = JSON string of `{ eventType, instanceId, identity, data }`, `data` the domain event).
+ *   reads (claim `data` = JSON string of `{ eventType, instanceId, identity, accountInfo, data }`, `data` the
+ *   domain event). A `json` body carries `instanceId`, `accountInfo` and `identity` beside the event's fields.
  * Both return the Wix domain-event envelope, and the Velo event the matching `on…` handler would get.
  */
-import { type AccountInfo, EVENT_TYPES, type EventIdentity, type EventSlug, type ReviewDomainEvent } from '../contract/events.ts';
+import {
+  type AccountInfo,
+  EVENT_TYPES,
+  type EventIdentity,
+  type EventSlug,
+  type ReviewDomainEvent,
+} from '../contract/events.ts';
 import { type EventContextWire, slugOfEventType, toVeloEvent, type VeloReviewEvent } from './events.ts';
 
 /** Thrown when a webhook is not authentic, is outside the replay window, or is not a webhook at all. */

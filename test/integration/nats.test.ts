@@ -5,8 +5,8 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveriesRepo, NATS_TARGET } from '../../src/server/webhooks/webhooks.repo.ts';
 import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
+import { deliveriesRepo, NATS_TARGET } from '../../src/server/webhooks/webhooks.repo.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 

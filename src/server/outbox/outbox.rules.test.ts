@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GUID_PATTERN, type Review } from '../../contract/index.ts';
-import { accountInfo, eventContext, eventIdentity, modifiedFields, ownerUserId, parseIdentity } from './outbox.rules.ts';
+import {
+  accountInfo,
+  eventContext,
+  eventIdentity,
+  modifiedFields,
+  ownerUserId,
+  parseIdentity,
+} from './outbox.rules.ts';
 
 const review: Review = {
   id: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11',
@@ -99,7 +106,10 @@ describe('event identity and context', () => {
   });
 
   it('reads a stored identity back, and UNKNOWN for events stored without one or with anything else', () => {
-    expect(parseIdentity('{"identityType":"MEMBER","memberId":"m-1"}')).toEqual({ identityType: 'MEMBER', memberId: 'm-1' });
+    expect(parseIdentity('{"identityType":"MEMBER","memberId":"m-1"}')).toEqual({
+      identityType: 'MEMBER',
+      memberId: 'm-1',
+    });
     expect(parseIdentity(null)).toEqual({ identityType: 'UNKNOWN' });
     expect(parseIdentity('{"identityType":"ROBOT"}')).toEqual({ identityType: 'UNKNOWN' });
     expect(parseIdentity('not json')).toEqual({ identityType: 'UNKNOWN' });
