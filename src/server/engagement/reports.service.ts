@@ -5,6 +5,7 @@
  * delta, all in one transaction). The owner lists a review's reports and dismisses them.
  */
 import { randomUUID } from 'node:crypto';
+import { UNKNOWN_IDENTITY } from '../../contract/events.ts';
 import {
   type AbuseReport,
   ENGAGEMENT_LIMITS,
@@ -12,7 +13,6 @@ import {
   type ListReportsResponse,
   type ReportReviewRequest,
 } from '../../contract/index.ts';
-import { UNKNOWN_IDENTITY } from '../../contract/events.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ReviewReportRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';

@@ -3,14 +3,13 @@
  * id; the worker runs it in batches, recording a keyset cursor so a crash resumes where it stopped.
  */
 import { randomUUID } from 'node:crypto';
-import type { Job, JobStatus } from '../../contract/index.ts';
-import type { EventIdentity } from '../../contract/index.ts';
+import type { EventIdentity, Job, JobStatus } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
-import { parseFilter } from '../query/filter.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
+import { parseFilter } from '../query/filter.ts';
 import { jobsRepo } from './jobs.repo.ts';
 
 export type JobKind = 'BULK_DELETE_REVIEWS' | 'BULK_MODERATE_REVIEWS';

@@ -12,7 +12,12 @@ export const outboxRepo = {
    * Appends events in the caller's transaction, in order (so their positions follow the order given), with the
    * identity of who made the change (sent with every later delivery and feed read).
    */
-  async append(db: Executor, siteId: string, events: readonly ReviewDomainEvent[], identity: EventIdentity): Promise<void> {
+  async append(
+    db: Executor,
+    siteId: string,
+    events: readonly ReviewDomainEvent[],
+    identity: EventIdentity,
+  ): Promise<void> {
     const identityJson = JSON.stringify(identity);
     for (let i = 0; i < events.length; i += CHUNK) {
       const rows = events.slice(i, i + CHUNK).map((e) => ({

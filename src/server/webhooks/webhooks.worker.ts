@@ -11,13 +11,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { eventContext } from '../outbox/outbox.rules.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import type { EventPublisher } from './nats.publisher.ts';
 import { deliveriesRepo, NATS_TARGET, newDelivery, webhooksRepo } from './webhooks.repo.ts';
 import { natsSubject, retryDelayMs, retryWindowExhausted } from './webhooks.rules.ts';
 import { siteKeys } from './webhooks.service.ts';
 import { jsonEventBody, jsonSignature, signWixEvent } from './webhooks.signing.ts';
-import { eventContext } from '../outbox/outbox.rules.ts';
 
 export type WebhookWorkerConfig = Pick<
   Config,
