@@ -41,11 +41,22 @@ const Secret = Type.String({
   examples: ['whsec_9b1c0f4e2d7a4c3b8e6f5a1d'],
 });
 
+const AppId = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+  description:
+    "The receiving app's id (`AppStrategy({ appId })`): `wix`-format JWTs name it as their audience (`aud`). " +
+    'Optional; without it the JWT carries no audience.',
+  examples: ['6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11'],
+});
+
 export const Webhook = Type.Object({
   id: Type.String({ description: 'Webhook id (GUID).' }),
   url: Url,
   eventTypes: Type.Array(WebhookEventType),
   format: WebhookFormat,
+  appId: Type.Optional(AppId),
   secretHint: Type.String({
     description: 'The secret, masked: its first 6 and last 4 characters.',
     examples: ['whsec_…5a1d'],
@@ -56,7 +67,13 @@ export const Webhook = Type.Object({
 export type Webhook = Static<typeof Webhook>;
 
 export const CreateWebhookRequest = Type.Object({
-  webhook: Type.Object({ url: Url, eventTypes: EventTypes, format: WebhookFormat, secret: Type.Optional(Secret) }),
+  webhook: Type.Object({
+    url: Url,
+    eventTypes: EventTypes,
+    format: WebhookFormat,
+    secret: Type.Optional(Secret),
+    appId: Type.Optional(AppId),
+  }),
 });
 export type CreateWebhookRequest = Static<typeof CreateWebhookRequest>;
 export const CreateWebhookResponse = Type.Object({
@@ -70,6 +87,7 @@ export const UpdateWebhookRequest = Type.Object({
     eventTypes: Type.Optional(EventTypes),
     format: Type.Optional(WebhookFormat),
     secret: Type.Optional(Secret),
+    appId: Type.Optional(Type.Union([AppId, Type.Null()], { description: 'A new app id, or null to remove it.' })),
   }),
 });
 export type UpdateWebhookRequest = Static<typeof UpdateWebhookRequest>;

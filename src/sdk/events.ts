@@ -5,7 +5,13 @@
  * where it stopped: no event is lost, and an event whose handlers did not all finish is delivered again
  * (at-least-once; dedupe on `metadata._id` if a handler is not idempotent).
  */
-import { EVENT_TYPES, type EventSlug, type ReviewDomainEvent } from '../contract/events.ts';
+import {
+  type AccountInfo,
+  EVENT_TYPES,
+  type EventIdentity,
+  type EventSlug,
+  type ReviewDomainEvent,
+} from '../contract/events.ts';
 import type { Transport } from './http.ts';
 import { reviewFromRest } from './transform.ts';
 import type { ModerationStatus, Review } from './types.ts';
@@ -22,6 +28,19 @@ export interface EventMetadata {
   /** Increases with each event of the same review. */
   entityEventSequence: string;
   triggeredByAnonymizeRequest?: boolean;
+  /** The site the event belongs to (Verdict's app instance is the site). */
+  instanceId?: string;
+  /** Who made the change: `ANONYMOUS_VISITOR`, `MEMBER`, `WIX_USER` (the owner), `APP`, or `UNKNOWN` (Verdict itself). */
+  identity?: EventIdentity;
+  /** The site (`siteId`) and its owner's account (`accountId`). */
+  accountInfo?: AccountInfo;
+}
+
+/** The metadata sent beside a domain event: by the feed, a `json` webhook body, or a `wix` JWT. */
+export interface EventContextWire {
+  instanceId?: string | undefined;
+  identity?: EventIdentity | undefined;
+  accountInfo?: AccountInfo | undefined;
 }
 
 export interface ReviewCreatedEvent {
@@ -60,9 +79,15 @@ export type VeloReviewEvent = { [K in EventSlug]: { slug: K; event: ReviewEventM
 
 export type EventHandler<E> = (event: E) => void | Promise<void>;
 
-/** The Wix domain-event envelope → the Velo event the official SDK's handler of that slug receives. */
-export function toVeloEvent(e: ReviewDomainEvent): VeloReviewEvent {
+/**
+ * The Wix domain-event envelope → the Velo event the official SDK's handler of that slug receives; `context`
+ * (instanceId, identity, accountInfo) goes into its metadata, as the official SDK puts it there.
+ */
+export function toVeloEvent(e: ReviewDomainEvent, context: EventContextWire = {}): VeloReviewEvent {
   const metadata: EventMetadata = {
+    ...(context.instanceId !== undefined ? { instanceId: context.instanceId } : {}),
+    ...(context.identity !== undefined ? { identity: context.identity } : {}),
+    ...(context.accountInfo !== undefined ? { accountInfo: context.accountInfo } : {}),
     _id: e.id,
     entityFqdn: e.entityFqdn,
     slug: e.slug,
@@ -131,8 +156,8 @@ export class ReviewEventHandlers {
   }
 
   /** Runs every handler of the event's slug; the first handler error rejects (later handlers do not run). */
-  async dispatch(domainEvent: ReviewDomainEvent): Promise<void> {
-    const velo = toVeloEvent(domainEvent);
+  async dispatch(domainEvent: ReviewDomainEvent, context: EventContextWire = {}): Promise<void> {
+    const velo = toVeloEvent(domainEvent, context);
     switch (velo.slug) {
       case 'created':
         return runAll(this.handlers.created, velo.event);
@@ -184,7 +209,7 @@ export interface EventFeedOptions {
   onError?: (error: unknown) => void;
 }
 
-interface FeedEventWire {
+interface FeedEventWire extends EventContextWire {
   position: string;
   eventType: string;
   event: ReviewDomainEvent;
@@ -258,7 +283,7 @@ export class EventFeed {
         });
         for (const e of res.events) {
           if (signal.aborted) return;
-          if (slugOfEventType(e.eventType)) await this.handlers.dispatch(e.event);
+          if (slugOfEventType(e.eventType)) await this.handlers.dispatch(e.event, e);
           this.current = e.position;
           await store.save(e.position);
         }

@@ -11,7 +11,8 @@
  * Runs in Node 20 and browsers: `fetch` and WebCrypto only. The Node file position store is in `verdict/sdk/node`.
  */
 
-export type { RatingSummary } from '../contract/index.ts';
+export type { AccountInfo, EventIdentity } from '../contract/events.ts';
+export type { RatingSummary, ReportReason, VoteValue } from '../contract/index.ts';
 export {
   type ClientOptions,
   type ContactsModule,
@@ -23,6 +24,7 @@ export {
 } from './client.ts';
 export { VerdictError, type VerdictErrorCode } from './errors.ts';
 export {
+  type EventContextWire,
   type EventFeed,
   type EventFeedOptions,
   type EventHandler,
@@ -50,7 +52,6 @@ export type {
   SortField,
 } from './query-builder.ts';
 export type { AbuseReport, ReviewsModule } from './reviews.ts';
-export type { ReportReason, VoteValue } from '../contract/index.ts';
 export type * from './types.ts';
 export {
   SIGNATURE_HEADER,

@@ -3,11 +3,18 @@
  * - `json`: the body is JSON; header `Verdict-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`,
  *   refused outside a 5-minute window around now (replay protection).
  * - `wix`: the body is an RS256 JWT signed with the site's key, in the shape the official SDK's `webhooks.process()`
- *   reads (claim `data` = JSON string of `{ eventType, instanceId, identity, data }`, `data` the domain event).
+ *   reads (claim `data` = JSON string of `{ eventType, instanceId, identity, accountInfo, data }`, `data` the
+ *   domain event). A `json` body carries `instanceId`, `accountInfo` and `identity` beside the event's fields.
  * Both return the Wix domain-event envelope, and the Velo event the matching `on…` handler would get.
  */
-import { EVENT_TYPES, type EventSlug, type ReviewDomainEvent } from '../contract/events.ts';
-import { slugOfEventType, toVeloEvent, type VeloReviewEvent } from './events.ts';
+import {
+  type AccountInfo,
+  EVENT_TYPES,
+  type EventIdentity,
+  type EventSlug,
+  type ReviewDomainEvent,
+} from '../contract/events.ts';
+import { type EventContextWire, slugOfEventType, toVeloEvent, type VeloReviewEvent } from './events.ts';
 
 /** Thrown when a webhook is not authentic, is outside the replay window, or is not a webhook at all. */
 export class WebhookVerificationError extends Error {
@@ -22,9 +29,10 @@ export interface VerifiedWebhook {
   event: ReviewDomainEvent;
   /** The same event as the official SDK's handler of its type receives it; undefined for a non-review event type. */
   velo: VeloReviewEvent | undefined;
-  /** `wix` format only: the `instanceId` and `identity` of the JWT payload. */
+  /** The site (`instanceId`, `accountInfo.siteId`) and who made the change (`identity`), from either format. */
   instanceId?: string;
-  identity?: Record<string, unknown>;
+  identity?: EventIdentity;
+  accountInfo?: AccountInfo;
 }
 
 export interface VerifyJsonOptions {
@@ -86,8 +94,27 @@ function asDomainEvent(v: unknown, what: string): ReviewDomainEvent {
   return v as unknown as ReviewDomainEvent;
 }
 
-function result(format: 'json' | 'wix', eventType: string, event: ReviewDomainEvent): VerifiedWebhook {
-  return { format, eventType, event, velo: slugOfEventType(eventType) ? toVeloEvent(event) : undefined };
+/** The envelope metadata found in a record (a `json` body, or a `wix` JWT's data), keeping only well-formed fields. */
+function contextOf(v: Record<string, unknown>, identity: unknown): EventContextWire {
+  return {
+    ...(typeof v.instanceId === 'string' ? { instanceId: v.instanceId } : {}),
+    ...(isRecord(identity) && typeof identity.identityType === 'string' ? { identity: identity as EventIdentity } : {}),
+    ...(isRecord(v.accountInfo) ? { accountInfo: v.accountInfo as AccountInfo } : {}),
+  };
+}
+
+function result(
+  format: 'json' | 'wix',
+  eventType: string,
+  event: ReviewDomainEvent,
+  context: EventContextWire,
+): VerifiedWebhook {
+  const velo = slugOfEventType(eventType) ? toVeloEvent(event, context) : undefined;
+  const verified: VerifiedWebhook = { format, eventType, event, velo };
+  if (context.instanceId !== undefined) verified.instanceId = context.instanceId;
+  if (context.identity !== undefined) verified.identity = context.identity;
+  if (context.accountInfo !== undefined) verified.accountInfo = context.accountInfo;
+  return verified;
 }
 
 /**
@@ -125,11 +152,14 @@ export async function verifyJsonWebhook(
     if (mac && (await crypto.subtle.verify('HMAC', key, mac, signed))) ok = true;
   }
   if (!ok) fail('signature does not match');
-  // The body is the Wix domain event itself (docs/webhooks.md); its type follows from its slug.
-  const event = asDomainEvent(parseJson(body, 'body'), 'body');
+  // The body is the Wix domain event with the site and the actor beside its fields (docs/webhooks.md); its type
+  // follows from its slug.
+  const parsed = asDomainEvent(parseJson(body, 'body'), 'body');
+  const { instanceId, accountInfo, identity, ...rest } = parsed as ReviewDomainEvent & Record<string, unknown>;
+  const event = rest as unknown as ReviewDomainEvent;
   const slug = SLUGS.find((x) => x === event.slug);
   if (!slug) fail(`unknown event slug ${event.slug}`);
-  return result('json', EVENT_TYPES[slug], event);
+  return result('json', EVENT_TYPES[slug], event, contextOf({ instanceId, accountInfo }, identity));
 }
 
 /** The DER bytes of a PEM `PUBLIC KEY` (SPKI) block; a bare base64 key is accepted too. */
@@ -172,10 +202,8 @@ export async function verifyWixWebhook(
     return fail('JWT data is not a webhook payload');
   }
   const identity = typeof outer.identity === 'string' ? parseJson(outer.identity, 'identity') : undefined;
-  const verified = result('wix', outer.eventType, asDomainEvent(parseJson(outer.data, 'event data'), 'event data'));
-  if (typeof outer.instanceId === 'string') verified.instanceId = outer.instanceId;
-  if (isRecord(identity)) verified.identity = identity;
-  return verified;
+  const event = asDomainEvent(parseJson(outer.data, 'event data'), 'event data');
+  return result('wix', outer.eventType, event, contextOf(outer, identity));
 }
 
 /**

@@ -10,8 +10,21 @@ import { reviews } from '@wix/reviews';
 import { AppStrategy, createClient } from '@wix/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/contract/index.ts';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
+import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
+import { createApiKey } from '../../src/server/sites/sites.service.ts';
+import {
+  buildSite,
+  call,
+  contactId,
+  reviewBody,
+  startTestApp,
+  type TestApp,
+  type TestSite,
+  waitFor,
+} from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
+
+const APP_ID = 'verdict-webhooks-test';
 
 interface Fired {
   handler: string;
@@ -19,17 +32,26 @@ interface Fired {
   title: string | null | undefined;
   status: string | null | undefined;
   previousStatus?: string | null | undefined;
-  metadata: { _id?: string | null; instanceId?: string | null; entityId?: string | null; eventTime?: Date | null };
+  metadata: {
+    _id?: string | null;
+    instanceId?: string | null;
+    entityId?: string | null;
+    eventTime?: Date | null;
+    identity?: unknown;
+    accountInfo?: unknown;
+  };
+  modifiedFields?: Record<string, unknown> | undefined;
 }
 
 /** An HTTP receiver that hands every body to the SDK's `webhooks.process()`; 200 when it accepted, 500 when not. */
 async function sdkReceiver(publicKey: string) {
   const client = createClient({
-    auth: AppStrategy({ appId: 'verdict-webhooks-test', publicKey }),
+    auth: AppStrategy({ appId: APP_ID, publicKey }),
     modules: { reviews },
   });
   const fired: Fired[] = [];
   const rejected: string[] = [];
+  const bodies: string[] = [];
   client.reviews.onReviewCreated((e) => {
     fired.push({
       handler: 'onReviewCreated',
@@ -46,6 +68,7 @@ async function sdkReceiver(publicKey: string) {
       title: e.entity.content?.title,
       status: e.entity.moderation?.moderationStatus,
       metadata: e.metadata,
+      modifiedFields: e.modifiedFields,
     });
   });
   client.reviews.onReviewDeleted((e) => {
@@ -80,8 +103,10 @@ async function sdkReceiver(publicKey: string) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      bodies.push(body);
       client.webhooks
-        .process(Buffer.concat(chunks).toString('utf8'))
+        .process(body)
         .then(() => {
           res.writeHead(200).end();
         })
@@ -97,6 +122,7 @@ async function sdkReceiver(publicKey: string) {
     url,
     fired,
     rejected,
+    bodies,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -124,10 +150,10 @@ describe.each(dialects())('official @wix/sdk webhook receiver on $name', (dialec
     return res.body.publicKey;
   }
 
-  async function wixWebhook(site: TestSite, url: string) {
+  async function wixWebhook(site: TestSite, url: string, appId?: string) {
     const res = await call(t.app, 'POST', '/verdict/v1/webhooks', {
       auth: site.adminKey,
-      body: { webhook: { url, eventTypes: Object.values(EVENT_TYPES), format: 'wix' } },
+      body: { webhook: { url, eventTypes: Object.values(EVENT_TYPES), format: 'wix', ...(appId ? { appId } : {}) } },
     });
     expect(res.status).toBe(200);
     return res.body.webhook.id as string;
@@ -201,6 +227,108 @@ describe.each(dialects())('official @wix/sdk webhook receiver on $name', (dialec
       ]);
       expect(seen).toContainEqual(['onReviewModerationStatusChanged', 'Second title', 'REJECTED', 'APPROVED']);
       expect(seen[seen.length - 1]).toEqual(['onReviewDeleted', 'Second title', 'REJECTED', undefined]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('names who acted (visitor, member, owner, app), the site and the changed fields, with claims AppStrategy checks', async () => {
+    const site = await buildSite(t);
+    const publicPem = await publicKey(site);
+    const receiver = await sdkReceiver(publicPem);
+    const owner = ownerUserId(site.siteId);
+    try {
+      await wixWebhook(site, receiver.url, APP_ID);
+      const visitor = await site.visitorToken();
+      const byVisitor = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: `Bearer ${visitor}`,
+        body: reviewBody({ author: { authorName: 'Vic' } }),
+      });
+      expect(byVisitor.status).toBe(200);
+      const visitorReview = byVisitor.body.review;
+      const memberId = contactId();
+      const byMember = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: `Bearer ${await site.memberToken(memberId)}`,
+        body: reviewBody({ author: { contactId: memberId, authorName: 'Meg' } }),
+      });
+      expect(byMember.status).toBe(200);
+      const memberReview = byMember.body.review;
+      const edited = await call(t.app, 'PATCH', `/reviews/v1/reviews/${visitorReview.id}`, {
+        auth: site.adminKey,
+        body: { review: { revision: visitorReview.revision, content: { title: 'Edited by the owner' } } },
+      });
+      expect(edited.status).toBe(200);
+      const moderated = await call(t.app, 'PATCH', `/reviews/v1/reviews/${visitorReview.id}/moderate`, {
+        auth: site.adminKey,
+        body: { status: 'REJECTED' },
+      });
+      expect(moderated.status).toBe(200);
+      const { key: appKey } = await createApiKey(t.deps, site.siteId, {
+        kind: 'app',
+        name: 'moderation app',
+        scopes: ['reviews.manage'],
+        appId: 'reviews-cleaner',
+      });
+      const deleted = await call(t.app, 'DELETE', `/reviews/v1/reviews/${memberReview.id}`, { auth: appKey });
+      expect(deleted.status).toBe(200);
+
+      const total = Number(
+        (
+          await t.deps.db
+            .selectFrom('outbox_events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('site_id', '=', site.siteId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+      await waitFor(`all ${total} events`, async () => (receiver.fired.length >= total ? true : undefined));
+      expect(receiver.rejected).toEqual([]);
+
+      for (const f of receiver.fired) {
+        expect(f.metadata.instanceId).toBe(site.siteId);
+        expect(f.metadata.accountInfo).toEqual({ accountId: owner, siteId: site.siteId });
+      }
+      const one = (handler: string, reviewId: string, status?: string) => {
+        const found = receiver.fired.filter(
+          (f) => f.handler === handler && f.reviewId === reviewId && (status === undefined || f.status === status),
+        );
+        expect(found, `${handler} of ${reviewId}`).toHaveLength(1);
+        return found[0] as Fired;
+      };
+      // A visitor's create (and the moderation it triggers) is the visitor's act.
+      expect(visitorReview.author.contactId).toEqual(expect.any(String));
+      const visitorIdentity = { identityType: 'ANONYMOUS_VISITOR', anonymousVisitorId: visitorReview.author.contactId };
+      expect(one('onReviewCreated', visitorReview.id).metadata.identity).toEqual(visitorIdentity);
+      expect(one('onReviewPublished', visitorReview.id).metadata.identity).toEqual(visitorIdentity);
+      // A member's create.
+      expect(one('onReviewCreated', memberReview.id).metadata.identity).toEqual({ identityType: 'MEMBER', memberId });
+      // The owner's edit: WIX_USER, with the changed field and its previous value.
+      const edit = one('onReviewUpdated', visitorReview.id, 'APPROVED');
+      expect(edit.metadata.identity).toEqual({ identityType: 'WIX_USER', wixUserId: owner });
+      expect(edit.modifiedFields).toEqual({ 'content.title': 'Good' });
+      // The owner's moderation.
+      const rejection = one('onReviewModerationStatusChanged', visitorReview.id, 'REJECTED');
+      expect(rejection.metadata.identity).toEqual({ identityType: 'WIX_USER', wixUserId: owner });
+      const rejectUpdate = one('onReviewUpdated', visitorReview.id, 'REJECTED');
+      expect(rejectUpdate.metadata.identity).toEqual({ identityType: 'WIX_USER', wixUserId: owner });
+      expect(rejectUpdate.modifiedFields).toMatchObject({
+        'moderation.moderationStatus': 'APPROVED',
+        'moderation.manuallyChanged': false,
+      });
+      // An app's delete.
+      expect(one('onReviewDeleted', memberReview.id).metadata.identity).toEqual({
+        identityType: 'APP',
+        appId: 'reviews-cleaner',
+      });
+
+      // Every body also passes the stricter check of Wix's own claims (iss wix.com, aud = the webhook's app id),
+      // and fails it for another app.
+      const strict = AppStrategy({ appId: APP_ID, publicKey: publicPem });
+      const otherApp = AppStrategy({ appId: 'another-app', publicKey: publicPem });
+      for (const body of receiver.bodies) {
+        expect((await strict.decodeJWT?.(body, true))?.valid).toBe(true);
+        await expect(otherApp.decodeJWT?.(body, true)).rejects.toThrow(/aud/);
+      }
     } finally {
       await receiver.close();
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/server/sites/sites.service.ts';
 import {
   buildSite,
   call,
@@ -184,6 +185,34 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
       auth: site.adminKey,
     });
     expect(summary.body.summary).toMatchObject({ count: 0, average: 0 });
+  });
+
+  it("names the job's creator, an app, in the events of every change the job makes", async () => {
+    const entity = `bi-${crypto.randomUUID().slice(0, 8)}`;
+    const ids = await seed(entity, [4, 5]);
+    const { key } = await createApiKey(t.deps, site.siteId, {
+      kind: 'app',
+      name: 'bulk app',
+      scopes: ['reviews.manage'],
+      appId: 'bulk-cleaner',
+    });
+    const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/delete', {
+      auth: key,
+      body: { filter: { entityId: { $in: [entity] } } },
+    });
+    expect(res.status).toBe(200);
+    expect(await jobDone(res.body.jobId)).toMatchObject({ status: 'COMPLETED', succeeded: 2 });
+    const deleted = await t.deps.db
+      .selectFrom('outbox_events')
+      .select(['entity_id', 'identity_json'])
+      .where('site_id', '=', site.siteId)
+      .where('entity_id', 'in', ids)
+      .where('slug', '=', 'deleted')
+      .execute();
+    expect(deleted).toHaveLength(2);
+    for (const e of deleted) {
+      expect(JSON.parse(e.identity_json ?? 'null')).toEqual({ identityType: 'APP', appId: 'bulk-cleaner' });
+    }
   });
 
   it('refuses a bulk job with an invalid filter before storing anything', async () => {

@@ -332,7 +332,13 @@ describe.each(dialects())('rating summaries and outbox events on $name', (dialec
       const b = list.map((e) => e.body);
       expect(b[0].createdEvent.entity).toEqual(review);
       expect(b[1].actionEvent.body).toEqual({ review, previousModerationStatus: 'SUBMITTED' });
-      expect(b[2].updatedEvent).toEqual({ currentEntity: edited });
+      // modifiedFields: each changed path with its value before the change.
+      expect(b[2].updatedEvent).toEqual({ currentEntity: edited, modifiedFields: { 'content.title': 'Good' } });
+      expect(b[3].updatedEvent.modifiedFields).toEqual({
+        'moderation.moderationStatus': 'IN_MODERATION',
+        'moderation.manuallyChanged': false,
+        publishCount: 0,
+      });
       expect(b[3].updatedEvent.currentEntity).toEqual(approved);
       expect(b[4].actionEvent.body).toEqual({ review: approved, previousModerationStatus: 'IN_MODERATION' });
       expect(b[5].actionEvent.body).toEqual({ review: approved });

@@ -100,6 +100,44 @@ describe.each(dialects())('webhooks admin API on $name', (dialect) => {
     expect(fields).toContain('webhook.eventTypes');
   });
 
+  it('keeps an optional appId (the JWT audience): set at creation, changed or removed by PATCH, validated', async () => {
+    const site = await buildSite(t);
+    const without = await create(site, { url: 'https://example.com/a', eventTypes: [CREATED], format: 'wix' });
+    expect(without.status).toBe(200);
+    expect(without.body.webhook).not.toHaveProperty('appId');
+    const made = await create(site, {
+      url: 'https://example.com/b',
+      eventTypes: [CREATED],
+      format: 'wix',
+      appId: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11',
+    });
+    expect(made.status).toBe(200);
+    expect(made.body.webhook.appId).toBe('6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11');
+    const id = made.body.webhook.id;
+    const read = await call(t.app, 'GET', `/verdict/v1/webhooks/${id}`, { auth: site.adminKey });
+    expect(read.body.webhook.appId).toBe('6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11');
+    const changed = await call(t.app, 'PATCH', `/verdict/v1/webhooks/${id}`, {
+      auth: site.adminKey,
+      body: { webhook: { appId: 'my-app' } },
+    });
+    expect(changed.body.webhook.appId).toBe('my-app');
+    const removed = await call(t.app, 'PATCH', `/verdict/v1/webhooks/${id}`, {
+      auth: site.adminKey,
+      body: { webhook: { appId: null } },
+    });
+    expect(removed.status).toBe(200);
+    expect(removed.body.webhook).not.toHaveProperty('appId');
+    const bad = await create(site, {
+      url: 'ftp://example.com/c',
+      eventTypes: [CREATED],
+      format: 'wix',
+      appId: 'has spaces',
+    });
+    expect(bad.status).toBe(400);
+    const fields = bad.body.details.validationError.fieldViolations.map((v: { field: string }) => v.field);
+    expect(fields).toContain('webhook.appId');
+  });
+
   it('updates URL, event types, format and secret; a new secret is not echoed', async () => {
     const site = await buildSite(t);
     const made = await create(site, { url: 'https://example.com/a', eventTypes: [CREATED], format: 'json' });

@@ -6,6 +6,7 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
 import { deliveriesRepo, NATS_TARGET } from '../../src/server/webhooks/webhooks.repo.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -63,7 +64,17 @@ describe.skipIf(!NATS_URL).each(dialects())('NATS JetStream publisher on $name',
       return r.length === outbox.length && r.every((d) => d.status === 'DELIVERED') ? r : undefined;
     });
     const expected = outbox
-      .map((e) => ({ subject: `verdict.${site.siteId}.${e.slug}`, msgId: e.id, data: e.body_json }))
+      .map((e) => ({
+        subject: `verdict.${site.siteId}.${e.slug}`,
+        msgId: e.id,
+        // The stored envelope, with the site and who acted (here the owner) added at its top level.
+        data: JSON.stringify({
+          ...JSON.parse(e.body_json),
+          instanceId: site.siteId,
+          accountInfo: { accountId: ownerUserId(site.siteId), siteId: site.siteId },
+          identity: { identityType: 'WIX_USER', wixUserId: ownerUserId(site.siteId) },
+        }),
+      }))
       .sort((a, b) => a.msgId.localeCompare(b.msgId));
     expect(await stored(site.siteId, outbox.length)).toEqual(expected);
 

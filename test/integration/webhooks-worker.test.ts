@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/server/config.ts';
 import { openDatabase } from '../../src/server/db/database.ts';
 import type { WebhookDeliveryRow } from '../../src/server/db/schema.ts';
+import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
 import { deliveriesRepo } from '../../src/server/webhooks/webhooks.repo.ts';
 import { createWebhookWorker, type WebhookWorker } from '../../src/server/webhooks/webhooks.worker.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
@@ -124,11 +125,21 @@ describe.each(dialects())('webhook worker on $name', (dialect) => {
     // One batch is sent concurrently, so arrival order is not outbox order: match by event id.
     expect(r.received).toHaveLength(2);
     const byId = new Map(r.received.map((x) => [x.headers['verdict-event-id'], x]));
-    expect(outbox.map((e) => byId.get(e.id)?.body)).toEqual(outbox.map((e) => e.body_json));
+    // The stored envelope with the site and who acted (the owner, by an admin key) added at its top level.
+    const owner = ownerUserId(site.siteId);
+    expect(outbox.map((e) => JSON.parse(byId.get(e.id)?.body ?? 'null'))).toEqual(
+      outbox.map((e) => ({
+        ...JSON.parse(e.body_json),
+        instanceId: site.siteId,
+        accountInfo: { accountId: owner, siteId: site.siteId },
+        identity: { identityType: 'WIX_USER', wixUserId: owner },
+      })),
+    );
     for (const e of outbox) {
       const req = byId.get(e.id);
       if (!req) throw new Error(`no request for ${e.id}`);
       expect(req.headers['verdict-event-type']).toBe(e.event_type);
+      expect(req.headers['verdict-site-id']).toBe(site.siteId);
       expect(req.headers['content-type']).toBe('application/json');
       expect(
         verifySignature(

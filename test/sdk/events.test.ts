@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { memoryPositionStore, type VerdictClient } from 'verdict/sdk';
 import { filePositionStore } from 'verdict/sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
 import { buildSite, contactId, entityId, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 import { type SdkServer, startSdkServer } from './support.ts';
@@ -97,10 +98,23 @@ describe.each(dialects())('verdict/sdk event handlers on $name', (dialect) => {
     expect(created.metadata).toMatchObject({ entityId: r._id, slug: 'created', entityFqdn: 'wix.reviews.v1.review' });
     expect(created.metadata._id).toEqual(expect.any(String));
     expect(created.metadata.eventTime).toBeInstanceOf(Date);
+    // The metadata the official SDK puts beside the domain event: the site, its account and who acted (the owner).
+    const owner = ownerUserId(site.siteId);
+    for (const e of seen.events as { metadata: Record<string, unknown> }[]) {
+      expect(e.metadata).toMatchObject({
+        instanceId: site.siteId,
+        accountInfo: { accountId: owner, siteId: site.siteId },
+        identity: { identityType: 'WIX_USER', wixUserId: owner },
+      });
+    }
     const published = seen.events[2] as { data: { review: { _id: string } } };
     expect(Object.keys(published.data)).toEqual(['review']);
-    const updated = seen.events[3] as { entity: { content: { title: string }; revision: string } };
+    const updated = seen.events[3] as {
+      entity: { content: { title: string }; revision: string };
+      modifiedFields?: Record<string, unknown>;
+    };
     expect(updated.entity).toMatchObject({ content: { title: 'Nicer' }, revision: '2' });
+    expect(updated.modifiedFields).toEqual({ 'content.title': 'Nice' });
 
     await first.events.stop();
     expect(first.events.running).toBe(false);
@@ -127,6 +141,34 @@ describe.each(dialects())('verdict/sdk event handlers on $name', (dialect) => {
       `deleted ${r2._id}`,
     ]);
     expect(seen.log).toEqual(expected);
+  });
+
+  it("names a visitor's and a member's acts in their events' metadata", async () => {
+    const site = await buildSite(s.t);
+    const listener = s.client(site, 'admin');
+    const seen = record(listener);
+    await listener.events.start({ waitSeconds: 1 });
+    const visitorReview = await s.client(site, 'visitor').reviews.createReview({
+      namespace: 'stores',
+      entityId: entityId(),
+      author: {},
+      content: { rating: 5, title: 'From a visitor' },
+    });
+    const memberId = contactId();
+    const memberReview = await s
+      .client(site, { memberToken: await site.memberToken(memberId) })
+      .reviews.createReview({ ...review(), author: { contactId: memberId } });
+    await waitFor('the six creation events', async () => (seen.log.length >= 6 ? true : undefined));
+    await listener.events.stop();
+    const createdBy = (id: string) =>
+      (seen.events as { entity?: { _id: string }; metadata: Record<string, unknown> }[]).find(
+        (e) => e.metadata.slug === 'created' && e.entity?._id === id,
+      )?.metadata.identity;
+    expect(createdBy(visitorReview._id)).toEqual({
+      identityType: 'ANONYMOUS_VISITOR',
+      anonymousVisitorId: visitorReview.author.contactId,
+    });
+    expect(createdBy(memberReview._id)).toEqual({ identityType: 'MEMBER', memberId });
   });
 
   it('redelivers an event whose handler threw, reporting the error, and moves on once it succeeds', async () => {

@@ -9,7 +9,8 @@ import { AppStrategy, createClient as createWixClient } from '@wix/sdk';
 import { importPKCS8, SignJWT } from 'jose';
 import { verifyJsonWebhook, verifyWebhook, verifyWixWebhook, WebhookVerificationError } from 'verdict/sdk';
 import { describe, expect, it } from 'vitest';
-import { jsonSignature, signWixEvent } from '../../src/server/webhooks/webhooks.signing.ts';
+import { eventContext } from '../../src/server/outbox/outbox.rules.ts';
+import { jsonEventBody, jsonSignature, signWixEvent } from '../../src/server/webhooks/webhooks.signing.ts';
 
 const review = {
   id: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11',
@@ -90,6 +91,23 @@ describe('verifyWebhook, json format', () => {
     expect(v.velo.event.data.review._id).toBe(review.id);
   });
 
+  it('returns the site and the actor a json body carries beside the event, and puts them in the Velo metadata', async () => {
+    const context = eventContext('site-3', '{"identityType":"MEMBER","memberId":"m-1"}');
+    const body = jsonEventBody(JSON.stringify(created), context);
+    const v = await verifyJsonWebhook(body, SECRET, jsonSignature(SECRET, body, new Date()));
+    expect(v.event).toEqual(created);
+    expect(v).toMatchObject({
+      instanceId: 'site-3',
+      identity: { identityType: 'MEMBER', memberId: 'm-1' },
+      accountInfo: { siteId: 'site-3' },
+    });
+    expect(v.velo?.event.metadata).toMatchObject({
+      instanceId: 'site-3',
+      identity: { identityType: 'MEMBER', memberId: 'm-1' },
+      accountInfo: { siteId: 'site-3' },
+    });
+  });
+
   it('refuses a changed body, a wrong secret, a missing header and a malformed v1', async () => {
     const t = nowSec();
     expect(await rejection(verifyJsonWebhook(body.replace('Great', 'Awful'), SECRET, sign(body, t)))).toMatch(
@@ -157,7 +175,12 @@ describe('verifyWebhook, wix format', () => {
   it("verifies the server's own wix-format signature", async () => {
     const token = await signWixEvent(
       privatePem,
-      { eventType: 'wix.reviews.v1.review_created', siteId: 'site-2', bodyJson: JSON.stringify(created) },
+      {
+        eventType: 'wix.reviews.v1.review_created',
+        bodyJson: JSON.stringify(created),
+        context: eventContext('site-2', null),
+        appId: null,
+      },
       new Date(),
     );
     const v = await verifyWixWebhook(token, publicPem);

@@ -8,6 +8,7 @@ import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
 import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts';
 import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.ts';
 import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
+import * as eventIdentity from './migrations/2026_12_04_0001_event_identity.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_26_0001_outbox_position': outboxPosition,
   '2026_12_04_0001_report_mint_mark': reportMintMark,
   '2026_12_04_0001_outbox_retention': outboxRetention,
+  '2026_12_04_0001_event_identity': eventIdentity,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -95,6 +95,8 @@ export interface OutboxEventsTable {
   entity_id: string;
   entity_event_sequence: number;
   body_json: string;
+  /** JSON of the event's `identity` (who made the change); null on events written before it was recorded. */
+  identity_json: string | null;
   created_at: string;
 }
 
@@ -154,6 +156,8 @@ export interface WebhooksTable {
   event_types_json: string;
   format: 'wix' | 'json';
   secret: string;
+  /** The receiving app's id: the `aud` claim of `wix`-format JWTs; null sends none. */
+  app_id: string | null;
   created_at: string;
   updated_at: string;
 }

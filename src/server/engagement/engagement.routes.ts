@@ -101,7 +101,7 @@ export const engagementRoutes: RouteDef[] = [
     path: '/reviews/:reviewId/restore',
     summary: 'Restore a deleted review (409 if the author has a new review of the entity)',
     schema: { params: ReviewIdParams, response: { 200: ReviewResponse, ...errors } },
-    handler: async (deps, req) => ({ review: await restoreReview(deps, req.principal.siteId, req.params.reviewId) }),
+    handler: async (deps, req) => ({ review: await restoreReview(deps, req.principal, req.params.reviewId) }),
   }),
   route({
     operation: 'eraseContact',

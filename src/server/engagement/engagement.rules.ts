@@ -59,6 +59,18 @@ export function redactReview(review: Review): Review {
   return { ...rest, author: {}, content: { media: [], rating: review.content.rating } };
 }
 
+/**
+ * A stored event identity (`outbox_events.identity_json`) with an erased contact removed: an identity naming the
+ * contact (as visitor or member) becomes UNKNOWN; any other is kept.
+ */
+export function redactIdentity(identityJson: string | null, contactId: string): string | null {
+  if (identityJson === null) return null;
+  const id = JSON.parse(identityJson) as { anonymousVisitorId?: unknown; memberId?: unknown };
+  return id.anonymousVisitorId === contactId || id.memberId === contactId
+    ? JSON.stringify({ identityType: 'UNKNOWN' })
+    : identityJson;
+}
+
 /** A stored domain event with every review it carries redacted (same envelope, same ids and sequence). */
 export function redactEvent(event: ReviewDomainEvent): ReviewDomainEvent {
   switch (event.slug) {
@@ -67,7 +79,17 @@ export function redactEvent(event: ReviewDomainEvent): ReviewDomainEvent {
     case 'updated':
       return {
         ...event,
-        updatedEvent: { ...event.updatedEvent, currentEntity: redactReview(event.updatedEvent.currentEntity) },
+        updatedEvent: {
+          currentEntity: redactReview(event.updatedEvent.currentEntity),
+          // The paths stay; the previous values (old text, old author name) go.
+          ...(event.updatedEvent.modifiedFields
+            ? {
+                modifiedFields: Object.fromEntries(
+                  Object.keys(event.updatedEvent.modifiedFields).map((path) => [path, null]),
+                ),
+              }
+            : {}),
+        },
       };
     case 'deleted':
       return { ...event, deletedEvent: { deletedEntity: redactReview(event.deletedEvent.deletedEntity) } };

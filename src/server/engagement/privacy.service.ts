@@ -17,13 +17,14 @@ import { type DbDeps, iso } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { buildEvents } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { score } from '../reviews/reviews.service.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { engagementRepo } from './engagement.repo.ts';
-import { purgeDate, redactEvent, redactReview } from './engagement.rules.ts';
+import { purgeDate, redactEvent, redactIdentity, redactReview } from './engagement.rules.ts';
 
 const noContact = () => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Nothing is held about this contact');
 
@@ -64,15 +65,17 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
     if (ids.length > 0) {
       const past = await trx
         .selectFrom('outbox_events')
-        .select(['id', 'body_json'])
+        .select(['id', 'body_json', 'identity_json'])
         .where('site_id', '=', siteId)
         .where('entity_id', 'in', ids)
         .execute();
       for (const e of past) {
         const body = JSON.stringify(redactEvent(JSON.parse(e.body_json) as ReviewDomainEvent));
+        // An event the erased visitor or member made names them in its identity: it becomes UNKNOWN.
+        const identity = redactIdentity(e.identity_json, contactId);
         await trx
           .updateTable('outbox_events')
-          .set({ body_json: body })
+          .set({ body_json: body, identity_json: identity })
           .where('site_id', '=', siteId)
           .where('id', '=', e.id)
           .execute();
@@ -82,7 +85,7 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
           anonymize: true,
         }),
       );
-      await outboxRepo.append(trx, siteId, events);
+      await outboxRepo.append(trx, siteId, events, eventIdentity(p));
       await engagementRepo.purgeReviews(trx, siteId, ids);
       await trx.deleteFrom('moderation_audit').where('site_id', '=', siteId).where('review_id', 'in', ids).execute();
     }

@@ -7,6 +7,7 @@
  * delta, all in one transaction). The owner lists a review's reports and dismisses them.
  */
 import { randomUUID } from 'node:crypto';
+import { UNKNOWN_IDENTITY } from '../../contract/events.ts';
 import {
   type AbuseReport,
   ENGAGEMENT_LIMITS,
@@ -112,7 +113,8 @@ async function holdIfReported(deps: ReviewsDeps, p: Principal, reviewId: string)
   ]);
   if (!reachesReportThreshold(weight, settings.reportThreshold)) return;
   try {
-    await mutateReview(deps, siteId, reviewId, undefined, (row, now) => {
+    // Verdict's own work (the reporter did not decide it): its events carry the UNKNOWN identity.
+    await mutateReview(deps, siteId, UNKNOWN_IDENTITY, reviewId, undefined, (row, now) => {
       // Another report (or the owner) got there first: nothing left to do.
       if (row.moderation_status !== 'APPROVED') throw new NothingToDo();
       return {

@@ -7,10 +7,12 @@
  */
 import type { Media, Review, TrashQuery, TrashResponse } from '../../contract/index.ts';
 import { ENGAGEMENT_LIMITS } from '../../contract/index.ts';
+import type { Principal } from '../auth/principal.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
 import { buildEvents } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { score } from '../reviews/reviews.service.ts';
@@ -55,7 +57,8 @@ const MAX_ATTEMPTS = 5;
  * trash; 409 REVIEW_ALREADY_EXISTS (data.reviewId = the holder) when the author has a live review of the entity
  * again. One transaction: the row, the summary delta and the `created` event.
  */
-export async function restoreReview(deps: DbDeps, siteId: string, id: string): Promise<Review> {
+export async function restoreReview(deps: DbDeps, p: Principal, id: string): Promise<Review> {
+  const siteId = p.siteId;
   if (!isReviewId(id)) throw notFound();
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let seen: { namespace: string; entity_id: string; contact_id: string | null } | undefined;
@@ -77,7 +80,12 @@ export async function restoreReview(deps: DbDeps, siteId: string, id: string): P
         if (!ok) return null;
         await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
         const review = toReview(next);
-        await outboxRepo.append(trx, siteId, buildEvents(review, [{ slug: 'created' }], next.event_sequence, now));
+        await outboxRepo.append(
+          trx,
+          siteId,
+          buildEvents(review, [{ slug: 'created' }], next.event_sequence, now),
+          eventIdentity(p),
+        );
         return review;
       });
     } catch (err) {

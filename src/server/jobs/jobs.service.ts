@@ -3,11 +3,12 @@
  * id; the worker runs it in batches, recording a keyset cursor so a crash resumes where it stopped.
  */
 import { randomUUID } from 'node:crypto';
-import type { Job, JobStatus } from '../../contract/index.ts';
+import type { EventIdentity, Job, JobStatus } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { invalid, notFound } from '../errors.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { parseFilter } from '../query/filter.ts';
 import { jobsRepo } from './jobs.repo.ts';
 
@@ -16,6 +17,8 @@ export type JobKind = 'BULK_DELETE_REVIEWS' | 'BULK_MODERATE_REVIEWS';
 export interface JobParams {
   filter: unknown;
   status?: 'APPROVED' | 'REJECTED';
+  /** Who created the job: the identity of the events its changes write (absent on jobs stored before). */
+  identity?: EventIdentity;
 }
 
 export interface JobsDeps extends DbDeps {
@@ -33,7 +36,7 @@ export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind
     id: randomUUID(),
     kind,
     status: 'PENDING',
-    params_json: JSON.stringify(params),
+    params_json: JSON.stringify({ ...params, identity: eventIdentity(p) } satisfies JobParams),
     cursor: null,
     processed: 0,
     succeeded: 0,

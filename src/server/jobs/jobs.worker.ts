@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
+import { UNKNOWN_IDENTITY } from '../../contract/index.ts';
 import type { JobRow } from '../db/schema.ts';
 import { iso } from '../deps.ts';
 import { AppError, unavailableReason } from '../errors.ts';
 import { compileFilter, keysetCondition } from '../query/compile.ts';
 import { parseFilter } from '../query/filter.ts';
 import { visibleReviews } from '../query/query.service.ts';
-import { deleteReview, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
+import { deletion, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
@@ -38,6 +39,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
 
   async function runBatch(job: JobRow, params: JobParams): Promise<'more' | 'done' | 'lost'> {
     const admin: Principal = { kind: 'ADMIN', siteId: job.site_id, keyId: `job:${job.id}` };
+    // The job's changes are its creator's act, named in their events as the creator.
+    const identity = params.identity ?? UNKNOWN_IDENTITY;
     const parsed = parseFilter(params.filter, 'filter');
     const node = parsed.node;
     const cursor = job.cursor ? (JSON.parse(job.cursor) as [string, string]) : undefined;
@@ -54,11 +57,13 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     for (const row of rows) {
       try {
         if (job.kind === 'BULK_DELETE_REVIEWS') {
-          await deleteReview(deps, admin, row.id);
+          await mutateReview(deps, job.site_id, identity, row.id, undefined, deletion);
         } else if (params.status && row.moderation_status !== params.status) {
           const status = params.status;
           const audit = { actor: { kind: 'JOB', id: job.id }, reason: `BULK_JOB:${job.id}` } as const;
-          await mutateReview(deps, job.site_id, row.id, undefined, (r, now) => moderationMutation(r, status, now, audit));
+          await mutateReview(deps, job.site_id, identity, row.id, undefined, (r, now) =>
+            moderationMutation(r, status, now, audit),
+          );
         }
         succeeded++;
       } catch (err) {

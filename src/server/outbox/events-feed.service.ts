@@ -9,6 +9,7 @@ import type { EventFeedResponse } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
 import { outboxRepo } from './outbox.repo.ts';
+import { eventContext } from './outbox.rules.ts';
 
 const POLL_MS = 200;
 
@@ -77,7 +78,7 @@ export async function readEvents(
     const horizon = await safeHorizon(deps);
     let q = deps.db
       .selectFrom('outbox_events')
-      .select(['position', 'event_type', 'body_json'])
+      .select(['position', 'event_type', 'body_json', 'identity_json'])
       .where('site_id', '=', siteId)
       .where('position', '>', after);
     if (horizon !== null) q = q.where('position', '<=', horizon);
@@ -89,6 +90,7 @@ export async function readEvents(
           position: encodePosition(Number(r.position)),
           eventType: r.event_type,
           event: JSON.parse(r.body_json) as Record<string, unknown>,
+          ...eventContext(siteId, r.identity_json),
         })),
         position: encodePosition(last ? Number(last.position) : after),
       };

@@ -12,13 +12,16 @@ export type EventSpec =
   | { slug: 'moderation_status_changed'; previous: ModerationStatus }
   | { slug: 'review_published' };
 
-/** Envelopes for `specs`, numbered from `firstSequence` (the per-review entityEventSequence). */
+/**
+ * Envelopes for `specs`, numbered from `firstSequence` (the per-review entityEventSequence). `modifiedFields`
+ * (see `outbox.rules.ts`) goes into an `updated` event beside `currentEntity`.
+ */
 export function buildEvents(
   review: Review,
   specs: readonly EventSpec[],
   firstSequence: number,
   at: string,
-  opts: { anonymize?: boolean } = {},
+  opts: { anonymize?: boolean; modifiedFields?: Record<string, unknown> } = {},
 ): ReviewDomainEvent[] {
   const ms = Date.parse(at);
   return specs.map((spec, i) => {
@@ -34,7 +37,14 @@ export function buildEvents(
       case 'created':
         return { ...base, slug: 'created', createdEvent: { entity: review } };
       case 'updated':
-        return { ...base, slug: 'updated', updatedEvent: { currentEntity: review } };
+        return {
+          ...base,
+          slug: 'updated',
+          updatedEvent: {
+            currentEntity: review,
+            ...(opts.modifiedFields ? { modifiedFields: opts.modifiedFields } : {}),
+          },
+        };
       case 'deleted':
         return { ...base, slug: 'deleted', deletedEvent: { deletedEntity: review } };
       case 'moderation_status_changed':

@@ -9,6 +9,7 @@ import {
   type FieldViolation,
   GUID_PATTERN,
   type Media,
+  type EventIdentity,
   type ModerationStatus,
   type Review,
   type ReviewContentInput,
@@ -25,6 +26,7 @@ import { evaluateRules, type RuleDecision, type RuleSubject } from '../moderatio
 import { type AuditDecision, appendAudit, auditActor, auditRow, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { eventIdentity, modifiedFields } from '../outbox/outbox.rules.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
@@ -202,7 +204,12 @@ async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonl
   }
   const deltas = mergeDeltas(items.flatMap((x) => summaryDeltas(null, contribution(x.row))));
   await summariesRepo.applyMany(trx, p.siteId, deltas, now);
-  await outboxRepo.append(trx, p.siteId, items.flatMap((x) => buildEvents(x.review, x.specs, 1, now)));
+  await outboxRepo.append(
+    trx,
+    p.siteId,
+    items.flatMap((x) => buildEvents(x.review, x.specs, 1, now)),
+    eventIdentity(p),
+  );
   const actor = auditActor(p);
   await appendAudit(
     trx,
@@ -509,11 +516,13 @@ const MAX_ATTEMPTS = 5;
 /**
  * Reads a live review, lets `change` decide, and writes it only if nobody changed the row meanwhile, with the
  * summary delta and the events in the same transaction. With `expectedRevision`, a stale caller gets 409
- * REVISION_MISMATCH; without it, a lost race is retried.
+ * REVISION_MISMATCH; without it, a lost race is retried. `identity` names who made the change in its events
+ * (`eventIdentity(principal)`, or UNKNOWN for Verdict's own work).
  */
 export async function mutateReview(
   deps: ReviewsDeps,
   siteId: string,
+  identity: EventIdentity,
   id: string,
   expectedRevision: string | undefined,
   change: (row: ReviewRow, now: string) => Mutation,
@@ -555,7 +564,10 @@ export async function mutateReview(
         if (!ok) return null;
         await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
         const review = toReview(next);
-        await outboxRepo.append(trx, siteId, buildEvents(review, m.events, row.event_sequence + 1, now));
+        const events = buildEvents(review, m.events, row.event_sequence + 1, now, {
+          modifiedFields: modifiedFields(toReview(row), review),
+        });
+        await outboxRepo.append(trx, siteId, events, identity);
         if (m.audit) await appendAudit(trx, [auditRow(siteId, id, m.audit, now)]);
         return review;
       });
@@ -661,7 +673,7 @@ export async function updateReview(
   }
   if (violations.length > 0) throw invalid(violations);
   const recheck = await recheckFor(deps, p, id);
-  return mutateReview(deps, p.siteId, id, input.revision, (row, now) => {
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, input.revision, (row, now) => {
     const requested = input.author?.contactId;
     if (requested !== undefined && requested !== row.contact_id) {
       throw invalid([{ field: 'review.author.contactId', description: 'is immutable', violatedRule: 'IMMUTABLE' }]);
@@ -686,7 +698,7 @@ export async function updateReviewContent(
   if (violations.length > 0) throw invalid(violations);
   const recheck = await recheckFor(deps, p, id);
   const allowed = maskAllows(mask);
-  return mutateReview(deps, p.siteId, id, undefined, (row, now) => {
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, undefined, (row, now) => {
     const current = editable(row);
     return editMutation(row, { ...current, ...applyContent(current, content, allowed) }, now, recheck);
   });
@@ -694,16 +706,17 @@ export async function updateReviewContent(
 
 /** deleteReview: soft delete; the review leaves every read path and frees its uniqueness slot. */
 export async function deleteReview(deps: ReviewsDeps, p: Principal, id: string): Promise<Review> {
-  return mutateReview(deps, p.siteId, id, undefined, (_row, now) => ({
-    patch: { deleted_at: now },
-    bumpRevision: false,
-    events: [{ slug: 'deleted' }],
-  }));
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, undefined, deletion);
+}
+
+/** The mutation of a deletion; shared by the single and bulk operations. */
+export function deletion(_row: ReviewRow, now: string): Mutation {
+  return { patch: { deleted_at: now }, bumpRevision: false, events: [{ slug: 'deleted' }] };
 }
 
 /** setReply: one reply per review; a second call overwrites it (keeping its creation date). */
 export async function setReply(deps: ReviewsDeps, p: Principal, id: string, message: string): Promise<Review> {
-  return mutateReview(deps, p.siteId, id, undefined, (row, now) => ({
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, undefined, (row, now) => ({
     patch: {
       reply_message: message,
       reply_created_at: row.reply_created_at ?? now,
@@ -716,7 +729,7 @@ export async function setReply(deps: ReviewsDeps, p: Principal, id: string, mess
 }
 
 export async function removeReply(deps: ReviewsDeps, p: Principal, id: string): Promise<Review> {
-  return mutateReview(deps, p.siteId, id, undefined, (_row, now) => ({
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, undefined, (_row, now) => ({
     patch: { reply_message: null, reply_created_at: null, reply_updated_at: null, updated_at: now },
     bumpRevision: true,
     events: [{ slug: 'updated' }],
@@ -755,7 +768,7 @@ export async function updateModerationStatus(
   id: string,
   status: 'APPROVED' | 'REJECTED',
 ): Promise<Review> {
-  return mutateReview(deps, p.siteId, id, undefined, (row, now) =>
+  return mutateReview(deps, p.siteId, eventIdentity(p), id, undefined, (row, now) =>
     moderationMutation(row, status, now, { actor: auditActor(p), reason: 'MANUAL' }),
   );
 }

@@ -278,7 +278,7 @@ export const deliveriesRepo = {
   getEvent: (db: Executor, siteId: string, eventId: string) =>
     db
       .selectFrom('outbox_events')
-      .select(['slug', 'event_type', 'body_json'])
+      .select(['slug', 'event_type', 'body_json', 'identity_json'])
       .where('site_id', '=', siteId)
       .where('id', '=', eventId)
       .executeTakeFirst(),

@@ -26,6 +26,7 @@ export function toWebhook(row: WebhookRow): Webhook {
     url: row.url,
     eventTypes: JSON.parse(row.event_types_json) as Webhook['eventTypes'],
     format: row.format,
+    ...(row.app_id !== null ? { appId: row.app_id } : {}),
     secretHint: maskSecret(row.secret),
     createdDate: row.created_at,
     updatedDate: row.updated_at,
@@ -65,6 +66,7 @@ export async function createWebhook(
     event_types_json: JSON.stringify(input.eventTypes),
     format: input.format,
     secret,
+    app_id: input.appId ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -102,6 +104,7 @@ export async function updateWebhook(
       ...(patch.eventTypes !== undefined ? { event_types_json: JSON.stringify(patch.eventTypes) } : {}),
       ...(patch.format !== undefined ? { format: patch.format } : {}),
       ...(patch.secret !== undefined ? { secret: patch.secret } : {}),
+      ...(patch.appId !== undefined ? { app_id: patch.appId } : {}),
       updated_at: iso(deps.clock()),
     };
     await webhooksRepo.update(tx, siteId, id, {
@@ -109,6 +112,7 @@ export async function updateWebhook(
       event_types_json: next.event_types_json,
       format: next.format,
       secret: next.secret,
+      app_id: next.app_id,
       updated_at: next.updated_at,
     });
     return toWebhook(next);

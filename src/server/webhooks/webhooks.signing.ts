@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
+import type { EventContext } from '../../contract/index.ts';
 
 export interface KeyPairPem {
   privateKeyPem: string;
@@ -18,30 +19,49 @@ export async function generateSiteKeyPair(): Promise<KeyPairPem> {
 
 const JWT_TTL_SECONDS = 3600;
 
+/** The issuer Wix puts in its webhook JWTs, which `AppStrategy.decodeJWT(token, true)` requires. */
+export const WIX_ISSUER = 'wix.com';
+
 /**
- * The `wix` body: a JWT whose `data` claim is a JSON string of `{ eventType, instanceId, identity, data }`, where
- * `identity` and `data` are themselves JSON strings (docs/wix-api.md §8). `instanceId` is the site id; the outbox does
- * not record who made the change, so the identity is UNKNOWN.
+ * The `wix` body: a JWT whose `data` claim is a JSON string of `{ eventType, instanceId, identity, accountInfo,
+ * data }`, where `identity` and `data` are themselves JSON strings (docs/wix-api.md §8). `iss` is `wix.com` and
+ * `aud` the webhook's app id when it has one, the claims a receiver checking Wix's own claims expects.
  */
 export async function signWixEvent(
   privateKeyPem: string,
-  event: { eventType: string; siteId: string; bodyJson: string },
+  event: { eventType: string; bodyJson: string; context: EventContext; appId: string | null },
   now: Date,
 ): Promise<string> {
   const key = await importPKCS8(privateKeyPem, 'RS256');
   const data = JSON.stringify({
     eventType: event.eventType,
-    instanceId: event.siteId,
-    identity: JSON.stringify({ identityType: 'UNKNOWN' }),
+    instanceId: event.context.instanceId,
+    identity: JSON.stringify(event.context.identity),
+    accountInfo: event.context.accountInfo,
     data: event.bodyJson,
   });
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ data })
+  const jwt = new SignJWT({ data })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-    .setIssuer('verdict')
+    .setIssuer(WIX_ISSUER)
     .setIssuedAt(iat)
-    .setExpirationTime(iat + JWT_TTL_SECONDS)
-    .sign(key);
+    .setExpirationTime(iat + JWT_TTL_SECONDS);
+  if (event.appId !== null) jwt.setAudience(event.appId);
+  return jwt.sign(key);
+}
+
+/**
+ * The `json` body (and NATS data): the stored domain event with the site and the actor added at its top level
+ * (`instanceId`, `accountInfo`, `identity`), so one receiver can serve many sites. Only adds fields.
+ */
+export function jsonEventBody(bodyJson: string, context: EventContext): string {
+  const event = JSON.parse(bodyJson) as Record<string, unknown>;
+  return JSON.stringify({
+    ...event,
+    instanceId: context.instanceId,
+    accountInfo: context.accountInfo,
+    identity: context.identity,
+  });
 }
 
 /** `Verdict-Signature` of a `json` delivery: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */

@@ -12,12 +12,13 @@ import type { Config } from '../config.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { unavailableReason } from '../errors.ts';
+import { eventContext } from '../outbox/outbox.rules.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import type { EventPublisher } from './nats.publisher.ts';
 import { deliveriesRepo, NATS_TARGET, newDelivery, webhooksRepo } from './webhooks.repo.ts';
 import { natsSubject, retryDelayMs, retryWindowExhausted } from './webhooks.rules.ts';
 import { siteKeys } from './webhooks.service.ts';
-import { jsonSignature, signWixEvent } from './webhooks.signing.ts';
+import { jsonEventBody, jsonSignature, signWixEvent } from './webhooks.signing.ts';
 
 export type WebhookWorkerConfig = Pick<
   Config,
@@ -114,7 +115,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
 
   async function sendHttp(
     hook: WebhookRow,
-    event: { event_type: string; body_json: string },
+    event: { event_type: string; body_json: string; identity_json: string | null },
     eventId: string,
   ): Promise<Outcome> {
     const now = deps.clock();
@@ -123,17 +124,19 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       'user-agent': 'Verdict-Webhooks/1',
       'verdict-event-id': eventId,
       'verdict-event-type': event.event_type,
+      'verdict-site-id': hook.site_id,
     };
+    const context = eventContext(hook.site_id, event.identity_json);
     if (hook.format === 'wix') {
       const keys = await siteKeys(deps, hook.site_id);
       body = await signWixEvent(
         keys.private_key_pem,
-        { eventType: event.event_type, siteId: hook.site_id, bodyJson: event.body_json },
+        { eventType: event.event_type, bodyJson: event.body_json, context, appId: hook.app_id },
         now,
       );
       headers['content-type'] = 'text/plain; charset=utf-8';
     } else {
-      body = event.body_json;
+      body = jsonEventBody(event.body_json, context);
       headers['content-type'] = 'application/json';
       headers['verdict-signature'] = jsonSignature(hook.secret, body, now);
     }
@@ -163,7 +166,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       try {
         await deps.publisher.publish(
           natsSubject(d.site_id, event.slug),
-          event.body_json,
+          jsonEventBody(event.body_json, eventContext(d.site_id, event.identity_json)),
           d.event_id,
           config.webhookTimeoutMs,
         );
