@@ -3,7 +3,7 @@
  * Every review that existed throughout appears exactly once, and no review appears twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { buildSite, call, noRateLimits, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 describe.each(dialects())('paging under concurrent writes on $name', (dialect) => {
@@ -12,7 +12,7 @@ describe.each(dialects())('paging under concurrent writes on $name', (dialect) =
   let site: TestSite;
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
+    t = await startTestApp(db, noRateLimits());
     site = await buildSite(t);
   });
   afterAll(async () => {

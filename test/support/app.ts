@@ -15,8 +15,17 @@ export interface TestApp extends AppContext {
   close(): Promise<void>;
 }
 
+/**
+ * Starts an app on `db` with its workers. Every request of a test comes from one address, and how many land in one
+ * minute depends on the machine's speed, so rate limits are off unless the test sets `rateLimits` itself (the limit
+ * tests do, with small budgets).
+ */
 export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}): Promise<TestApp> {
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50', WEBHOOK_POLL_INTERVAL_MS: '20' }), ...overrides };
+  const config = {
+    ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50', WEBHOOK_POLL_INTERVAL_MS: '20' }),
+    ...noRateLimits(),
+    ...overrides,
+  };
   const ctx = await createApp(db, config, { logger: false });
   await ctx.app.ready();
   ctx.worker.start();
