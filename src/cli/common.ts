@@ -139,7 +139,8 @@ export async function openExistingDatabase(config: Config): Promise<Db> {
       await sql`select 1`.execute(database.db);
     } catch (err) {
       await database.close();
-      const code = (err as { code?: unknown }).code;
+      // The driver's error, or the one the database layer wrapped it in when the connection could not be opened.
+      const code = (err as { code?: unknown }).code ?? ((err as Error).cause as { code?: unknown } | undefined)?.code;
       throw new CliFailure(
         code === '3D000'
           ? `verdict: no PostgreSQL database at ${where}; create it (createdb), then run \`verdict init\` or \`verdict serve\`.`

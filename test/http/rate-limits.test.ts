@@ -122,37 +122,31 @@ describe.each(dialects())('rate limits on $name', (dialect) => {
     expect((await mint(t, await buildSite(t), { remoteAddress: '198.51.100.50' })).status).toBe(200);
   });
 
-  it('limits review creates per address across createReview, createReviewAndContact and bulk create', async () => {
+  it('limits review creates per address across createReview and createReviewAndContact, whoever the visitor is', async () => {
     const site = await buildSite(t);
     const at = { remoteAddress: '192.0.2.200' };
-    const single = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody(), ...at });
+    const asVisitor = async (url: string, body: unknown) =>
+      call(t.app, 'POST', url, { auth: await site.visitorToken('192.0.2.200'), body, ...at });
+    const single = await asVisitor('/reviews/v1/reviews', reviewBody({ author: { authorName: 'V' } }));
     expect(single.status).toBe(200);
     // The per-site budget of creates is switched off in this app ("off"), so only the address policy is named.
     expect(single.headers['ratelimit-policy']).toBe('"creates-per-address";q=3;w=60');
     expect(single.headers.ratelimit).toMatch(/^"creates-per-address";r=2;t=(60|59)$/);
     const { review } = reviewBody();
-    const withContact = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
-      auth: site.adminKey,
-      body: {
-        namespace: review.namespace,
-        entityId: review.entityId,
-        content: review.content,
-        name: 'Ann',
-        email: `${contactId()}@example.com`,
-      },
-      ...at,
-    });
-    expect(withContact.status).toBe(200);
-    const bulk = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
-      auth: site.adminKey,
-      body: { reviews: [reviewBody().review, reviewBody().review] },
-      ...at,
-    });
-    expect(bulk.status).toBe(200);
-    const body = reviewBody();
-    const refused = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body, ...at });
+    const contactBody = {
+      namespace: review.namespace,
+      entityId: review.entityId,
+      content: review.content,
+      name: 'Ann',
+      email: `${contactId()}@example.com`,
+    };
+    expect((await asVisitor('/reviews/v1/reviews/contact', contactBody)).status).toBe(200);
+    expect((await asVisitor('/reviews/v1/reviews', reviewBody({ author: { authorName: 'W' } }))).status).toBe(200);
+    const body = reviewBody({ author: { authorName: 'X' } });
+    const refused = await asVisitor('/reviews/v1/reviews', body);
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual(TOO_MANY);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     // Refused before anything is written.
     const query = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
       auth: site.adminKey,
@@ -163,6 +157,40 @@ describe.each(dialects())('rate limits on $name', (dialect) => {
     // Reads are not limited.
     expect(query.status).toBe(200);
     expect(query.headers['ratelimit-policy']).toBeUndefined();
+  });
+
+  it('does not count API keys: the owner and apps create in bulk from one address', async () => {
+    const site = await buildSite(t);
+    const at = { remoteAddress: '192.0.2.201' };
+    const appKey = await site.appKey(['reviews.manage']);
+    for (let i = 0; i < 5; i++) {
+      const owner = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody(), ...at });
+      expect(owner.status).toBe(200);
+      expect(owner.headers['ratelimit-policy']).toBeUndefined();
+      const app = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: appKey, body: reviewBody(), ...at });
+      expect(app.status).toBe(200);
+    }
+    const bulk = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
+      auth: site.adminKey,
+      body: { reviews: [reviewBody().review, reviewBody().review] },
+      ...at,
+    });
+    expect(bulk.status).toBe(200);
+    // The same address is still limited for visitors.
+    for (let i = 0; i < 3; i++) {
+      const v = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: await site.visitorToken('192.0.2.201'),
+        body: reviewBody({ author: { authorName: 'V' } }),
+        ...at,
+      });
+      expect(v.status).toBe(200);
+    }
+    const refused = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: await site.visitorToken('192.0.2.201'),
+      body: reviewBody({ author: { authorName: 'V' } }),
+      ...at,
+    });
+    expect(refused.status).toBe(429);
   });
 
   it('limits votes and reports per address, whatever identity sends them', async () => {

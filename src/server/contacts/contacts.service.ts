@@ -44,14 +44,27 @@ export async function findOrCreateContactByEmail(
     name_first: name,
     name_last: null,
   };
+  const winner = await insertUnlessTaken(deps, row, () => contactsRepo.byEmail(deps.db, siteId, normalized));
+  return winner === row ? { contact: row, created: true } : { contact: winner, created: false };
+}
+
+/**
+ * Inserts `row`, or, when a concurrent call inserted the same contact first (a unique key refuses this one), returns
+ * the row that won, read by `winner`.
+ */
+async function insertUnlessTaken(
+  deps: DbDeps,
+  row: ContactRow,
+  winner: () => Promise<ContactRow | undefined>,
+): Promise<ContactRow> {
   try {
     await contactsRepo.insert(deps.db, row);
-    return { contact: row, created: true };
+    return row;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const winner = await contactsRepo.byEmail(deps.db, siteId, normalized);
-    if (!winner) throw err;
-    return { contact: winner, created: false };
+    const won = await winner();
+    if (!won) throw err;
+    return won;
   }
 }
 
@@ -80,15 +93,7 @@ export async function findOrCreateOwnContact(
     name_first: name,
     name_last: null,
   };
-  try {
-    await contactsRepo.insert(deps.db, row);
-    return row;
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const winner = await contactsRepo.byId(deps.db, siteId, id);
-    if (!winner) throw err;
-    return winner;
-  }
+  return insertUnlessTaken(deps, row, () => contactsRepo.byId(deps.db, siteId, id));
 }
 
 const NO_CONTACT = (): AppError => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Contact not found');
