@@ -783,6 +783,8 @@ async function seedByImport(t: Target): Promise<{ seconds: number; peakRssMB: nu
   out.end();
   await once(out, 'finish');
   const env = { ...process.env, DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn' };
+  // Only `verdict init` (or serve) creates a database; import writes into an existing one. Not timed.
+  await promisify(execFile)(process.execPath, [VERDICT, 'init'], { env });
   const started = Date.now();
   const child = spawn(process.execPath, [VERDICT, 'import', file, '--json'], {
     env,
