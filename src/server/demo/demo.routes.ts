@@ -26,7 +26,8 @@ function page(opts: { clientId: string; entityId: string; jsonLd: string; fragme
   .product { display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: center; margin-bottom: 2rem; }
   .product img { width: 12rem; height: 12rem; border-radius: .5rem; }
   /* Reserve the widget's first-render height before its script has run (no layout shift). */
-  verdict-reviews:not(:defined) { display: block; min-height: 57.75rem; }
+  verdict-reviews:not(:defined) { display: block; min-height: 68.25rem; }
+  @media (max-width: 40rem) { verdict-reviews:not(:defined) { min-height: 77.25rem; } }
   footer { max-width: 60rem; margin: 2rem auto; padding: 1.5rem; border-top: 1px solid #8884; font-size: .9rem; }
 </style>
 </head>

@@ -20,7 +20,8 @@ export const styles = css`
     --_radius: var(--verdict-radius, 0.5rem);
     --_summary-h: 10rem;
     --_toolbar-h: 3rem;
-    --_card-h: 13rem;
+    /* Room for stars, title, byline, two lines of body, a row of photos, one line of reply and the buttons. */
+    --_card-h: 16.5rem;
     --_gap: 0.75rem;
     --_footer-h: 3.5rem;
     display: block;
@@ -121,6 +122,10 @@ export const styles = css`
   .rate input:focus-visible + label { outline: 2px solid var(--_accent); outline-offset: 2px; }
   dialog { color: var(--_fg); background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); max-width: 28rem; }
   dialog::backdrop { background: rgb(0 0 0 / 0.4); }
+  /* Narrow screens: the buttons take two rows, so each card reserves one more. */
+  @media (max-width: 40rem) {
+    :host { --_card-h: 19.5rem; }
+  }
   @media (prefers-reduced-motion: reduce) {
     *, *::before, *::after { transition: none !important; animation: none !important; scroll-behavior: auto !important; }
   }
