@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { widgetBuildOptions } from './widget-build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
@@ -33,19 +34,8 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
-// The embeddable widget (`/widget.js`): one minified ES module for browsers, Lit bundled in. Same options as
-// buildWidget() in src/server/embed/widget-asset.ts, which builds it in memory when dist/widget.js is missing.
-await build({
-  entryPoints: [join(root, 'src/web/widget/index.ts')],
-  outfile: join(outdir, 'widget.js'),
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2021',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+// The embeddable widget (`/widget.js`), with the options the server's in-memory build uses too.
+await build({ ...widgetBuildOptions(root), outfile: join(outdir, 'widget.js'), logLevel: 'warning' });
 // Loaded as a worker by URL next to the module that starts it (src/server/db/checkpointer.ts); every chunk lands
 // in dist/ itself, so the worker sits beside whichever chunk holds that code.
 copyFileSync(join(root, 'src/server/db/checkpointer.worker.cjs'), join(outdir, 'checkpointer.worker.cjs'));

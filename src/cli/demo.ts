@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { DEMO_PRODUCT, seedDefaultSiteDemo } from '../server/demo/demo.service.ts';
+import { newDefaultSiteBanner } from '../server/sites/sites.service.ts';
 import { addConfigOptions, configFrom, EXIT, type Outcome, openExistingDatabase } from './common.ts';
 
 /** Registers `demo-seed` on `program`. */
@@ -25,10 +26,7 @@ http://localhost:<port>. Safe beside a running \`verdict serve\`; never creates 
       const base = (config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '');
       const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
       const r = await seedDefaultSiteDemo(deps, base);
-      if (r.adminKey) {
-        console.log(`Verdict created the default site.\n  client id:  ${r.clientId}\n  admin key:  ${r.adminKey}`);
-        console.log('The admin key is shown only this once. Store it now.');
-      }
+      if (r.adminKey) console.log(newDefaultSiteBanner({ id: r.siteId, client_id: r.clientId }, r.adminKey));
       const entity = `${DEMO_PRODUCT.namespace}/${DEMO_PRODUCT.entityId}`;
       console.log(
         r.written > 0

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
-import { ensureDefaultSite } from '../server/sites/sites.service.ts';
+import { ensureDefaultSite, newDefaultSiteBanner } from '../server/sites/sites.service.ts';
 import {
   addConfigOptions,
   configFrom,
@@ -44,15 +44,7 @@ On PostgreSQL the database itself must exist (createdb); init creates Verdict's 
         clock: () => new Date(),
       });
       if (adminKey) {
-        console.log(
-          [
-            'Verdict created the default site.',
-            `  site id:    ${site.id}`,
-            `  client id:  ${site.client_id}   (public; visitors exchange it at POST /oauth2/token)`,
-            `  admin key:  ${adminKey}`,
-            'The admin key is shown only this once. Store it now; create more with `verdict keys create`.',
-          ].join('\n'),
-        );
+        console.log(newDefaultSiteBanner(site, adminKey));
       } else {
         console.log(
           `The default site already exists (site id ${site.id}, client id ${site.client_id}); its admin key was printed when it was created.`,

@@ -12,7 +12,7 @@ import { acquireServerLock } from './db/server-lock.ts';
 import { retryUntilReachable } from './db/startup.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
-import { ensureDefaultSite } from './sites/sites.service.ts';
+import { ensureDefaultSite, newDefaultSiteBanner } from './sites/sites.service.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -54,18 +54,7 @@ export async function startServer(
     // PORT=0 the port is not known until listening, so the example is left out.
     const base =
       config.publicBaseUrl?.replace(/\/+$/, '') ?? (config.port === 0 ? undefined : `http://localhost:${config.port}`);
-    out(
-      [
-        '',
-        'Verdict created the default site.',
-        `  site id:    ${site.id}`,
-        `  client id:  ${site.client_id}   (public; visitors exchange it at POST /oauth2/token)`,
-        `  admin key:  ${adminKey}`,
-        'The admin key is shown only this once. Store it now; create more with `verdict keys create`.',
-        ...(base ? [`Try it:  curl -H "Authorization: ${adminKey}" ${base}/verdict/v1/site/settings`] : []),
-        '',
-      ].join('\n'),
-    );
+    out(`\n${newDefaultSiteBanner(site, adminKey, base)}\n`);
   }
   const address = await ctx.app.listen({ port: config.port, host: config.host });
   const metricsServer: MetricsServer | undefined =

@@ -28,7 +28,7 @@ describe.each(dialects())('demo page and seed on $name', (dialect) => {
     expect(first.written).toBeGreaterThanOrEqual(5);
     expect(first.adminKey).toMatch(/^vdt_admin_/);
     const again = await seedDefaultSiteDemo(t.deps, 'http://localhost:8080');
-    expect(again).toEqual({ written: 0, clientId: first.clientId });
+    expect(again).toEqual({ written: 0, siteId: first.siteId, clientId: first.clientId });
 
     const res = await t.app.inject({ method: 'GET', url: '/demo' });
     expect(res.statusCode).toBe(200);

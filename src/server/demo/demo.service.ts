@@ -119,8 +119,8 @@ export function readThroughSites(db: DbDeps['db']): SiteCache {
 export async function seedDefaultSiteDemo(
   deps: DbDeps,
   baseUrl: string,
-): Promise<{ written: number; clientId: string; adminKey?: string }> {
+): Promise<{ written: number; siteId: string; clientId: string; adminKey?: string }> {
   const { site, adminKey } = await ensureDefaultSite(deps);
   const written = await seedDemoReviews({ ...deps, sites: readThroughSites(deps.db) }, site.id, baseUrl);
-  return { written, clientId: site.client_id, ...(adminKey ? { adminKey } : {}) };
+  return { written, siteId: site.id, clientId: site.client_id, ...(adminKey ? { adminKey } : {}) };
 }

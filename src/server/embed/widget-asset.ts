@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { widgetBuildOptions } from '../../../scripts/widget-build-options.mjs';
 import { etagOf } from './embed.rules.ts';
 
 /** The repository (package) root: the nearest folder above this module holding package.json. */
@@ -19,28 +20,15 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
   }
 }
 
-/** esbuild options of the widget bundle; scripts/build.mjs and the size test use the same ones. */
-export const WIDGET_ENTRY = 'src/web/widget/index.ts';
-
 export interface WidgetAsset {
   body: string;
   etag: string;
 }
 
-/** Builds the widget in memory (minified, one ES module for browsers). */
+/** Builds the widget in memory, with the options `npm run build` uses for dist/widget.js. */
 export async function buildWidget(root = packageRoot()): Promise<string> {
   const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [join(root, WIDGET_ENTRY)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2021',
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const out = await build({ ...widgetBuildOptions(root), write: false, logLevel: 'silent' });
   return out.outputFiles[0]?.text ?? '';
 }
 

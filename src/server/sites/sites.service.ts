@@ -68,6 +68,25 @@ export async function createSite(deps: DbDeps, name: string): Promise<{ site: Si
 }
 
 /**
+ * What a command prints once when it created the default site: its ids and the admin key that is never shown again,
+ * with a first request to try when the server's base URL is known.
+ */
+export function newDefaultSiteBanner(
+  site: Pick<SiteRow, 'id' | 'client_id'>,
+  adminKey: string,
+  baseUrl?: string,
+): string {
+  return [
+    'Verdict created the default site.',
+    `  site id:    ${site.id}`,
+    `  client id:  ${site.client_id}   (public; visitors exchange it at POST /oauth2/token)`,
+    `  admin key:  ${adminKey}`,
+    'The admin key is shown only this once. Store it now; create more with `verdict keys create`.',
+    ...(baseUrl ? [`Try it:  curl -H "Authorization: ${adminKey}" ${baseUrl}/verdict/v1/site/settings`] : []),
+  ].join('\n');
+}
+
+/**
  * Returns the default site, creating it (and a one-time admin key) on first start. When several instances start
  * at once on one database, exactly one creates it; the others read it.
  */
