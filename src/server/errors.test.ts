@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DatabaseConnectError, unavailable, unavailableReason } from './errors.ts';
+import { ERROR_CODES } from '../contract/index.ts';
+import { AppError, DatabaseConnectError, type ErrorKind, unavailable, unavailableReason } from './errors.ts';
 
 const withCode = (code: string, message = 'driver error') => Object.assign(new Error(message), { code });
 
@@ -63,5 +66,28 @@ describe('unavailable', () => {
       details: { applicationError: { code: 'SERVICE_UNAVAILABLE', description: busy.publicMessage } },
     });
     expect(unavailable('unreachable').opts.headers).toEqual({ 'Retry-After': '5' });
+  });
+});
+
+describe('the error-code table of ADR 0004', () => {
+  const adr = readFileSync(fileURLToPath(new URL('../../docs/adr/0004-error-codes.md', import.meta.url)), 'utf8');
+  const rows = adr
+    .split('\n')
+    .map((line) => /^\s*\| `([a-z_]+)` \| (\d{3}) \| (.*) \|$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null);
+  const tabled = rows.flatMap((m) => [...(m[3] ?? '').matchAll(/`([A-Z][A-Z_]+)`/g)].map((c) => c[1]));
+
+  it('names every code of the closed list, and only those', () => {
+    const reserved = ['CONTACT_REQUIRED', 'TOO_MANY_TO_COUNT'];
+    expect(new Set([...tabled, ...reserved])).toEqual(new Set(ERROR_CODES));
+    for (const code of reserved) expect(adr).toContain(`\`${code}\``);
+  });
+
+  it('gives each kind the status the error handler sends', () => {
+    expect(rows.length).toBeGreaterThan(0);
+    for (const m of rows) {
+      const kind = m[1] as ErrorKind;
+      expect(new AppError(kind, 'INTERNAL_ERROR', 'x').status, kind).toBe(Number(m[2]));
+    }
   });
 });
