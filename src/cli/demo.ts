@@ -1,8 +1,8 @@
 /** `verdict demo-seed`: sample reviews on the default site's demo product, shown at /demo. */
 import type { Command } from 'commander';
 import { migrateToLatest } from '../server/db/migrate.ts';
-import { systemClock } from '../server/deps.ts';
 import { DEMO_PRODUCT, seedDefaultSiteDemo } from '../server/demo/demo.service.ts';
+import { systemClock } from '../server/deps.ts';
 import { newDefaultSiteBanner } from '../server/sites/sites.service.ts';
 import { addConfigOptions, configFrom, EXIT, type Outcome, openExistingDatabase } from './common.ts';
 

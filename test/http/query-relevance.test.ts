@@ -91,7 +91,11 @@ describe.each(dialects())('relevance over time on $name', (dialect) => {
   async function byRelevance(between: () => void = () => {}): Promise<Review[]> {
     const out: Review[] = [];
     let res = await query({
-      query: { filter: { entityId: entity }, sort: [{ fieldName: 'relevanceScore', order: 'DESC' }], cursorPaging: { limit: 4 } },
+      query: {
+        filter: { entityId: entity },
+        sort: [{ fieldName: 'relevanceScore', order: 'DESC' }],
+        cursorPaging: { limit: 4 },
+      },
     });
     for (;;) {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -103,7 +107,8 @@ describe.each(dialects())('relevance over time on $name', (dialect) => {
     }
   }
 
-  const rows = () => t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', site.siteId).orderBy('id').execute();
+  const rows = () =>
+    t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', site.siteId).orderBy('id').execute();
 
   it('orders by the decayed score at every instant, with no write as time passes', async () => {
     const before = await rows();
@@ -143,7 +148,16 @@ describe.each(dialects())('relevance over time on $name', (dialect) => {
     time.set(Date.parse(START) + 2 * 365 * DAY + 7 * DAY);
     const all = await byRelevance();
     const scores = [...new Set(all.map((r) => r.relevanceScore))];
-    const values = [...scores, ...scores.map((s) => s + 0.0000004), ...scores.map((s) => s - 0.0000006), 0, 1, 0.5, -1, 2];
+    const values = [
+      ...scores,
+      ...scores.map((s) => s + 0.0000004),
+      ...scores.map((s) => s - 0.0000006),
+      0,
+      1,
+      0.5,
+      -1,
+      2,
+    ];
     const ids = (pred: (s: number) => boolean) =>
       all
         .filter((r) => pred(r.relevanceScore))

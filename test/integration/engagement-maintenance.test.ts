@@ -117,7 +117,9 @@ describe.each(dialects())('engagement maintenance on $name', (dialect) => {
       .where('id', '=', old.id)
       .execute();
     expect(await purgeTrash(t.deps, now, 30)).toBe(1);
-    expect(await t.deps.db.selectFrom('reviews').select('id').where('id', '=', old.id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.deps.db.selectFrom('reviews').select('id').where('id', '=', old.id).executeTakeFirst(),
+    ).toBeUndefined();
     expect(await t.deps.db.selectFrom('reviews').select('id').where('id', '=', young.id).executeTakeFirst()).toEqual({
       id: young.id,
     });

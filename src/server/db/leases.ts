@@ -24,10 +24,7 @@ export async function claimLease(
     .insertInto('leases')
     .values({ name, holder, expires_at: until })
     .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({ holder, expires_at: until })
-        .where('leases.expires_at', '<=', now),
+      oc.column('name').doUpdateSet({ holder, expires_at: until }).where('leases.expires_at', '<=', now),
     )
     .returning('holder')
     .executeTakeFirst();

@@ -64,7 +64,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (;;) {
     let q = db
       .selectFrom('reviews')
-      .select(['site_id', 'id', 'found_helpful', 'found_unhelpful', 'title', 'body', 'media_json', 'verified', 'review_date']);
+      .select([
+        'site_id',
+        'id',
+        'found_helpful',
+        'found_unhelpful',
+        'title',
+        'body',
+        'media_json',
+        'verified',
+        'review_date',
+      ]);
     const from = after;
     if (from) q = q.where((eb) => eb(eb.refTuple('site_id', 'id'), '>', eb.tuple(from[0], from[1])));
     const rows = (await q.orderBy('site_id').orderBy('id').limit(BATCH).execute()) as Source[];
