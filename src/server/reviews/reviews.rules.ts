@@ -190,8 +190,11 @@ export function relevanceRank(quality: number, reviewDate: Date, now: Date): num
  * become comparisons with these bounds; `relevanceAt` is defined by them, so the two always agree.
  */
 export function relevanceBound(level: number, now: Date): number {
-  return dayTerm(now) + Math.log2((level - 0.5) / RELEVANCE_LEVELS);
+  return boundAt(dayTerm(now), level);
 }
+
+/** `relevanceBound` for the day term `today` of an instant, computed once per read. */
+const boundAt = (today: number, level: number): number => today + Math.log2((level - 0.5) / RELEVANCE_LEVELS);
 
 /**
  * The score (the wire `relevanceScore`) of a review of rank `rank` at `now`: the highest level whose bound the rank
@@ -199,10 +202,12 @@ export function relevanceBound(level: number, now: Date): number {
  * clamped to 1 if the clock reads a day before the one the review was scored on.
  */
 export function relevanceAt(rank: number, now: Date): number {
-  let level = Math.round(Math.min(1, 2 ** (rank - dayTerm(now))) * RELEVANCE_LEVELS);
-  // The estimate is off by one at most where rounding meets the logarithm; the bounds decide.
-  while (level < RELEVANCE_LEVELS && rank >= relevanceBound(level + 1, now)) level++;
-  while (level > 0 && rank < relevanceBound(level, now)) level--;
+  const today = dayTerm(now);
+  // An estimate (exp is several times cheaper than a fractional power of 2); it is off by one at most where
+  // rounding meets the logarithm, and the bounds decide.
+  let level = Math.round(Math.min(1, Math.exp((rank - today) * Math.LN2)) * RELEVANCE_LEVELS);
+  while (level < RELEVANCE_LEVELS && rank >= boundAt(today, level + 1)) level++;
+  while (level > 0 && rank < boundAt(today, level)) level--;
   return level / RELEVANCE_LEVELS;
 }
 
