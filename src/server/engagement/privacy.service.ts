@@ -188,7 +188,13 @@ export async function exportContact(
     deletedReviews: reviews.flatMap((r) =>
       r.deleted_at === null
         ? []
-        : [{ review: toReview(r, nowDate), deletedDate: r.deleted_at, purgeDate: purgeDate(r.deleted_at, retentionDays) }],
+        : [
+            {
+              review: toReview(r, nowDate),
+              deletedDate: r.deleted_at,
+              purgeDate: purgeDate(r.deleted_at, retentionDays),
+            },
+          ],
     ),
     votes: votes.map((v) => ({
       reviewId: v.review_id,
