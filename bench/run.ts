@@ -429,7 +429,7 @@ const DEEP_OFFSET = (DEEP_PAGE - 1) * PAGE_SIZE - 1;
 const batchEntities = Array.from({ length: 100 }, (_, i) => `e-${i}`);
 
 const INSERT_REVIEW = `insert into reviews (site_id, id, namespace, entity_id, contact_id, author_name, title, body, media_json, rating,
-  moderation_status, manually_changed, revision, verified, origin_type, review_date, relevance_score, publish_count, event_sequence,
+  moderation_status, manually_changed, revision, verified, origin_type, review_date, relevance_rank, publish_count, event_sequence,
   content_hash, created_at, updated_at)
   values (?, ?, 'stores', ?, ?, 'Raw', 'Title', 'Body text', '[]', 4, 'APPROVED', 0, 1, 0, 'APP', ?, 0, 1, 3, 'h', ?, ?)`;
 const UPSERT_SUMMARY = `insert into entity_summaries (site_id, namespace, entity_id, review_count, rating_sum, r1, r2, r3, r4, r5, updated_at)
@@ -440,7 +440,7 @@ const INSERT_OUTBOX = `insert into outbox_events (site_id, id, event_type, slug,
   values (?, ?, 'wix.reviews.v1.review_created', 'created', ?, 1, '{}', ?)`;
 const INSERT_VOTE = `insert into review_votes (site_id, review_id, voter_id, vote, created_at, updated_at) values (?, ?, ?, 'HELPFUL', ?, ?)`;
 const APPLY_VOTE = `update reviews set found_helpful = found_helpful + 1, helpfulness = helpfulness + 1,
-  relevance_score = relevance_score + 0.001 where site_id = ? and id = ?`;
+  relevance_rank = relevance_rank + 0.001 where site_id = ? and id = ?`;
 const BY_ID = 'select * from reviews where site_id = ? and id = ? and deleted_at is null';
 const SUMMARY = 'select * from entity_summaries where site_id = ? and namespace = ? and entity_id = ?';
 const SUMMARIES = `select * from entity_summaries where site_id = ? and namespace = ? and entity_id in (${batchEntities.map(() => '?').join(', ')})`;

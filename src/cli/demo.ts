@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { DEMO_PRODUCT, seedDefaultSiteDemo } from '../server/demo/demo.service.ts';
+import { systemClock } from '../server/deps.ts';
 import { newDefaultSiteBanner } from '../server/sites/sites.service.ts';
 import { addConfigOptions, configFrom, EXIT, type Outcome, openExistingDatabase } from './common.ts';
 
@@ -24,7 +25,7 @@ http://localhost:<port>. Safe beside a running \`verdict serve\`; never creates 
     try {
       await migrateToLatest(database.db);
       const base = (config.publicBaseUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '');
-      const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
+      const deps = { db: database.db, dialect: database.dialect, clock: systemClock };
       const r = await seedDefaultSiteDemo(deps, base);
       if (r.adminKey) console.log(newDefaultSiteBanner({ id: r.siteId, client_id: r.clientId }, r.adminKey));
       const entity = `${DEMO_PRODUCT.namespace}/${DEMO_PRODUCT.entityId}`;

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { migrateToLatest } from '../server/db/migrate.ts';
+import { systemClock } from '../server/deps.ts';
 import { EXPORT_FORMATS, type ExportFormat, exportReviews } from '../server/imports/export.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
 import {
@@ -64,7 +65,7 @@ Safe beside a running \`verdict serve\`: reviews are read a thousand at a time.`
     const database = await openExistingDatabase(configFrom(command));
     try {
       await migrateToLatest(database.db);
-      const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
+      const deps = { db: database.db, dialect: database.dialect, clock: systemClock };
       const { site } = await ensureDefaultSite(deps);
       const out = flags.out ? createWriteStream(flags.out) : process.stdout;
       for await (const text of exportReviews(deps, site.id, flags.format, feed)) {

@@ -8,6 +8,7 @@ import { access, open, stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../server/db/migrate.ts';
+import { systemClock } from '../server/deps.ts';
 import { IMPORT_FORMATS, type ImportFormat, type RowError } from '../server/imports/import.formats.ts';
 import type { ImportReport } from '../server/imports/import.service.ts';
 import { ensureDefaultSite } from '../server/sites/sites.service.ts';
@@ -87,7 +88,7 @@ async function runImport(command: Command, file: string, flags: ImportFlags): Pr
     const deps = {
       db: database.db,
       dialect: database.dialect,
-      clock: () => new Date(),
+      clock: systemClock,
       optimize: () => database.optimize(),
     };
     const { site } = await ensureDefaultSite(deps);

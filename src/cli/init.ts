@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
+import { systemClock } from '../server/deps.ts';
 import { ensureDefaultSite, newDefaultSiteBanner } from '../server/sites/sites.service.ts';
 import {
   addConfigOptions,
@@ -41,7 +42,7 @@ On PostgreSQL the database itself must exist (createdb); init creates Verdict's 
       const { site, adminKey } = await ensureDefaultSite({
         db: database.db,
         dialect: database.dialect,
-        clock: () => new Date(),
+        clock: systemClock,
       });
       if (adminKey) {
         console.log(newDefaultSiteBanner(site, adminKey));

@@ -5,7 +5,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { SCOPES, type Scope } from '../contract/index.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
-import type { DbDeps } from '../server/deps.ts';
+import { type DbDeps, systemClock } from '../server/deps.ts';
 import { createApiKey, ensureDefaultSite, listApiKeys, revokeApiKey } from '../server/sites/sites.service.ts';
 import {
   addConfigOptions,
@@ -122,7 +122,7 @@ async function withSite(command: Command, fn: (deps: DbDeps, site: Site) => Prom
   const database = await openExistingDatabase(configFrom(command));
   try {
     await migrateToLatest(database.db);
-    const deps = { db: database.db, dialect: database.dialect, clock: () => new Date() };
+    const deps = { db: database.db, dialect: database.dialect, clock: systemClock };
     const { site, adminKey } = await ensureDefaultSite(deps);
     if (adminKey) {
       console.log(`Created the default site; its initial admin key: ${adminKey}`);

@@ -1,6 +1,8 @@
 /**
  * Wires one application instance over an open database: change signal and site cache, authenticator, job worker
- * and the HTTP server. Used by `verdict serve` and by the tests, so both run the same assembly.
+ * and the HTTP server. Used by `verdict serve` and by the tests, so both run the same assembly. The caller gives the
+ * clock; it reaches every service, the authenticator, the workers and the maintenance loop from here, and the
+ * dependencies are frozen once built, so a test passes the clock it needs at start instead of swapping it later.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/authenticate.ts';
@@ -25,7 +27,7 @@ export interface AppContext {
   worker: JobWorker;
   /** Delivers outbox events to webhooks (and NATS when configured); started and stopped with the server. */
   webhookWorker: WebhookWorker;
-  /** Trash purge and relevance decay; started when the server is ready, stopped when it closes. */
+  /** Trash and outbox purges, each leased to one instance per period; started when ready, stopped on close. */
   maintenance: Maintenance;
   /** What other processes changed, for the site cache; started when the server is ready, closed when it closes. */
   changes: ChangeSignal;
@@ -36,13 +38,14 @@ export interface AppContext {
 export async function createApp(
   database: Db,
   config: Config,
-  opts: ServerOptions & {
-    clock?: Clock;
+  opts: Omit<ServerOptions, 'closing'> & {
+    /** The one clock of this instance: `systemClock` in `verdict serve`, a controlled one in tests. */
+    clock: Clock;
     /** Replaces the signal made from `database` (tests); the app closes it with the server either way. */
     changes?: ChangeSignal;
-  } = {},
+  },
 ): Promise<AppContext> {
-  const clock = opts.clock ?? (() => new Date());
+  const clock = opts.clock;
   const base = { db: database.db, dialect: database.dialect, clock };
   const changes = opts.changes ?? createChangeSignal(database.native);
   const sites = createSiteCache(database.db, changes);
@@ -66,7 +69,9 @@ export async function createApp(
     log: { warn: (obj, msg) => log?.warn(obj, msg) },
   });
   const metrics = createMetrics({ ...base, dbStats: database.stats });
-  const deps: AppDeps = {
+  const closing = new AbortController();
+  // Frozen: a dependency is chosen here, once; assigning one later would reach only some of its readers.
+  const deps: AppDeps = Object.freeze({
     ...base,
     sites,
     auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
@@ -74,8 +79,9 @@ export async function createApp(
     config,
     limits,
     metrics,
-  };
-  const app = await buildServer(deps, opts);
+    shutdown: closing.signal,
+  });
+  const app = await buildServer(deps, { ...opts, closing });
   log = app.log;
   if (redis) app.addHook('onClose', async () => redis.disconnect());
   // Connection faults the database layer survives (a pooled connection the server ended) go to the server's log.
@@ -83,7 +89,7 @@ export async function createApp(
   // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());
-  // Trash purge and relevance decay: starts with the server, stops when it closes.
+  // Trash and outbox purges: start with the server, stop when it closes.
   const maintenance = createMaintenance({
     ...base,
     trashRetentionDays: config.trashRetentionDays,

@@ -7,6 +7,7 @@
 import { type AppContext, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { systemClock } from './deps.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { acquireServerLock } from './db/server-lock.ts';
 import { retryUntilReachable } from './db/startup.ts';
@@ -47,7 +48,7 @@ export async function startServer(
     lock.release();
     throw err;
   }
-  const ctx = await createApp(database, config);
+  const ctx = await createApp(database, config, { clock: systemClock });
   const { site, adminKey } = await ensureDefaultSite(ctx.deps);
   if (adminKey) {
     // PUBLIC_BASE_URL when set (the address clients use behind a proxy), else this server on localhost; with

@@ -24,15 +24,19 @@ const ids = (reviews: { id: string }[]) => reviews.map((r) => r.id);
 describe.each(dialects())('queryReviews and countReviews on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
-  /** A controlled clock advancing one second per reading, so creation order is createdDate order. */
+  /**
+   * A controlled clock advancing one second per reading, so creation order is createdDate order. Wired at start, so
+   * the workers read it too (and move it along; tokens live for hours of it).
+   */
   let now = Date.parse('2032-01-01T00:00:00.000Z');
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
-    t.deps.clock = () => {
-      now += 1000;
-      return new Date(now);
-    };
+    t = await startTestApp(db, {
+      clock: () => {
+        now += 1000;
+        return new Date(now);
+      },
+    });
   });
   afterAll(async () => {
     await t.close();

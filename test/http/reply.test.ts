@@ -9,7 +9,7 @@ describe.each(dialects())('setReply and removeReply on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
   let site: TestSite;
-  /** A controlled clock: every service call sees `now`, which tests move forward explicitly. */
+  /** A controlled clock, wired at start: every service call sees `now`, which tests move forward explicitly. */
   let now = Date.parse('2031-05-01T09:00:00.000Z');
   const tick = (ms = 60_000) => {
     now += ms;
@@ -17,8 +17,7 @@ describe.each(dialects())('setReply and removeReply on $name', (dialect) => {
   };
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
-    t.deps.clock = () => new Date(now);
+    t = await startTestApp(db, { clock: () => new Date(now) });
     site = await buildSite(t);
   });
   afterAll(async () => {

@@ -37,7 +37,7 @@ function summaryOf(namespace: string, entity: string, ratings: number[]): Summar
 describe.each(dialects())('rating summaries and outbox events on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
-  /** A controlled clock: every service call sees `now`; `tick` moves it and returns the new ISO time. */
+  /** A controlled clock, wired at start: every service call sees `now`; `tick` moves it and returns the new ISO time. */
   let now = Date.parse('2033-07-01T12:00:00.000Z');
   const at = () => new Date(now).toISOString();
   const tick = () => {
@@ -46,8 +46,7 @@ describe.each(dialects())('rating summaries and outbox events on $name', (dialec
   };
   beforeAll(async () => {
     db = await dialect.open();
-    t = await startTestApp(db);
-    t.deps.clock = () => new Date(now);
+    t = await startTestApp(db, { clock: () => new Date(now) });
   });
   afterAll(async () => {
     await t.close();

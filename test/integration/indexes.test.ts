@@ -9,6 +9,7 @@ import type { Database } from '../../src/server/db/schema.ts';
 import { keysetCondition } from '../../src/server/query/compile.ts';
 import { parseFilter } from '../../src/server/query/filter.ts';
 import { pageOf, parseSort, selectReviews } from '../../src/server/query/query.service.ts';
+import { resolveAt } from '../../src/server/query/relevance.ts';
 import { reviewsRepo } from '../../src/server/reviews/reviews.repo.ts';
 import { summariesRepo } from '../../src/server/summaries/summaries.repo.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -46,7 +47,7 @@ async function seed(db: Kysely<Database>) {
       origin_type: 'APP',
       origin_app_id: null,
       review_date: t,
-      relevance_score: 0,
+      relevance_rank: Math.log2(0.05 + (i % 19) / 20) + Math.floor(Date.parse(t) / 86_400_000) / 365,
       publish_count: 1,
       event_sequence: 1,
       content_hash: 'h',
@@ -88,7 +89,8 @@ function expectIndex(plan: Plan, index: string, dialect: string, opts: { sorted?
 
 /** The exact page query queryReviews runs for this caller, filter and sort (first page). */
 function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
-  const node = parseFilter(filter, 'filter').node;
+  const parsed = parseFilter(filter, 'filter').node;
+  const node = parsed && resolveAt(parsed, new Date('2026-06-01T00:00:00.000Z'));
   const keys = parseSort(sort, 'sort').keys;
   return pageOf(selectReviews(t, p, { node, search: null, includePrivate: priv, sort: keys }), keys, undefined, 'next', 51);
 }
@@ -131,7 +133,7 @@ describe.each(dialects())('index use on $name', (dialect) => {
     const cases: [string, string][] = [
       ['content.rating', 'reviews_entity_status_rating_idx'],
       ['helpfulness', 'reviews_entity_status_helpfulness_idx'],
-      ['relevanceScore', 'reviews_entity_status_relevance_idx'],
+      ['relevanceScore', 'reviews_entity_status_relevance_rank_idx'],
     ];
     for (const [fieldName, index] of cases) {
       for (const order of ['ASC', 'DESC'] as const) {
@@ -139,6 +141,16 @@ describe.each(dialects())('index use on $name', (dialect) => {
         expectIndex(plan, index, t.dialect, { sorted: true });
       }
     }
+  });
+
+  it('serves a relevanceScore filter sorted by relevance as a range of the rank index, without a sort step', async () => {
+    const plan = await explain(
+      t,
+      page(t, visitor, { entityId: 'e10', relevanceScore: { $gte: 0.2 } }, [{ fieldName: 'relevanceScore', order: 'DESC' }], false),
+    );
+    expectIndex(plan, 'reviews_entity_status_relevance_rank_idx', t.dialect, { sorted: true });
+    if (t.dialect === 'sqlite') expect(plan.text).toMatch(/relevance_rank>\?/);
+    else expect(plan.text).toMatch(/Index Cond: .*relevance_rank >= /);
   });
 
   it('serves a rating filter sorted by createdDate from an entity index', async () => {
@@ -160,7 +172,7 @@ describe.each(dialects())('index use on $name', (dialect) => {
       ['reviews_entity_status_rating_idx', '1000000 1001 77 77 77 1 1'],
       ['reviews_entity_status_created_idx', '1000000 1001 77 77 1 1'],
       ['reviews_entity_status_helpfulness_idx', '1000000 1001 77 77 77 1 1'],
-      ['reviews_entity_status_relevance_idx', '1000000 1001 77 77 9 1 1'],
+      ['reviews_entity_status_relevance_rank_idx', '1000000 1001 77 77 9 1 1'],
     ]) {
       await sql`insert into sqlite_stat1 (tbl, idx, stat) values ('reviews', ${idx}, ${stat})`.execute(t.db);
     }
@@ -171,6 +183,7 @@ describe.each(dialects())('index use on $name', (dialect) => {
         [{ entityId: 'e10', 'content.rating': { $in: [4, 5] } }, 'createdDate', 'reviews_entity_status_created_idx'],
         [{ entityId: 'e10', helpfulness: { $gt: 0 } }, 'content.rating', 'reviews_entity_status_rating_idx'],
         [{ entityId: 'e10', 'content.rating': { $lt: 3 } }, 'helpfulness', 'reviews_entity_status_helpfulness_idx'],
+        [{ entityId: 'e10', relevanceScore: { $gt: 0.1 } }, 'createdDate', 'reviews_entity_status_created_idx'],
       ] as const) {
         const plan = await explain(t, page(t, visitor, filter, [{ fieldName: sort, order: 'DESC' }], false));
         expectIndex(plan, index, t.dialect, { sorted: true });

@@ -15,7 +15,7 @@ import { type AppContext, createApp } from '../../src/server/app.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/server/config.ts';
 import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { type Db, openDatabase } from '../../src/server/db/database.ts';
-import type { DbDeps } from '../../src/server/deps.ts';
+import { type DbDeps, systemClock } from '../../src/server/deps.ts';
 import { createSiteCache } from '../../src/server/sites/site-cache.ts';
 import { sitesRepo } from '../../src/server/sites/sites.repo.ts';
 import {
@@ -51,7 +51,7 @@ function verdict(args: string[], databaseUrl: string): Promise<{ code: number; s
 }
 
 async function startApp(db: Db, changes?: ChangeSignal): Promise<AppContext> {
-  const ctx = await createApp(db, loadConfig({ LOG_LEVEL: 'silent' }), { logger: false, changes });
+  const ctx = await createApp(db, loadConfig({ LOG_LEVEL: 'silent' }), { logger: false, changes, clock: systemClock });
   await ctx.app.ready();
   return ctx;
 }

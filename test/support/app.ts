@@ -8,6 +8,7 @@ import { type Config, LIMITED_ACTIONS, loadConfig, type RateLimitsConfig } from 
 import type { Scope } from '../../src/contract/index.ts';
 import { createApiKey, createSite, updateSiteSettings } from '../../src/server/sites/sites.service.ts';
 import type { SiteSettings } from '../../src/contract/index.ts';
+import { type Clock, systemClock } from '../../src/server/deps.ts';
 import type { TestDb } from './databases.ts';
 
 export interface TestApp extends AppContext {
@@ -16,17 +17,24 @@ export interface TestApp extends AppContext {
 }
 
 /**
+ * What a test app is started with: config overrides, and `clock`, the one clock every service, worker and the
+ * authenticator of the app read (the system clock unless given; see `testClock`).
+ */
+export type TestAppOptions = Partial<Config> & { clock?: Clock };
+
+/**
  * Starts an app on `db` with its workers. Every request of a test comes from one address, and how many land in one
  * minute depends on the machine's speed, so rate limits are off unless the test sets `rateLimits` itself (the limit
  * tests do, with small budgets).
  */
-export async function startTestApp(db: TestDb, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(db: TestDb, options: TestAppOptions = {}): Promise<TestApp> {
+  const { clock = systemClock, ...overrides } = options;
   const config = {
     ...loadConfig({ LOG_LEVEL: 'silent', JOB_POLL_INTERVAL_MS: '50', WEBHOOK_POLL_INTERVAL_MS: '20' }),
     ...noRateLimits(),
     ...overrides,
   };
-  const ctx = await createApp(db, config, { logger: false });
+  const ctx = await createApp(db, config, { logger: false, clock });
   await ctx.app.ready();
   ctx.worker.start();
   ctx.webhookWorker.start();

@@ -63,7 +63,11 @@ export interface ReviewsTable {
   origin_type: string;
   origin_app_id: string | null;
   review_date: string;
-  relevance_score: number;
+  /**
+   * log2(quality) + reviewDay / 365: relevance without its age decay, so it never changes with time and one index
+   * serves the relevance sort. The wire `relevanceScore` is computed from it at read time (reviews.rules.ts).
+   */
+  relevance_rank: number;
   publish_count: number;
   event_sequence: number;
   content_hash: string;
@@ -246,6 +250,13 @@ export interface PrivacyAuditTable {
   created_at: string;
 }
 
+/** A named lease on periodic work: the instance `holder` does it, and no other takes it before `expires_at`. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface Database {
   sites: SitesTable;
   api_keys: ApiKeysTable;
@@ -266,6 +277,7 @@ export interface Database {
   engagement_settings: EngagementSettingsTable;
   privacy_audit: PrivacyAuditTable;
   outbox_purged: OutboxPurgedTable;
+  leases: LeasesTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;

@@ -97,8 +97,8 @@ export const engagementRepo = {
       .executeTakeFirst(),
 
   /**
-   * Sets the relevance score only if the inputs it was computed from are unchanged (revision, counters), so a
-   * recompute never overwrites a score a concurrent write computed from newer data.
+   * Sets the relevance rank only if the inputs it was computed from are unchanged (revision, counters), so a stale
+   * computation never overwrites a rank a concurrent write computed from newer data.
    */
   async setRelevance(
     db: Executor,
@@ -107,7 +107,7 @@ export const engagementRepo = {
   ): Promise<boolean> {
     const r = await db
       .updateTable('reviews')
-      .set({ relevance_score: score })
+      .set({ relevance_rank: score })
       .where('site_id', '=', seen.site_id)
       .where('id', '=', seen.id)
       .where('revision', '=', seen.revision)
@@ -115,13 +115,6 @@ export const engagementRepo = {
       .where('found_unhelpful', '=', seen.found_unhelpful)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
-  },
-
-  /** Live reviews after (site_id, id), for the relevance recompute (every site, primary-key order). */
-  liveBatch: (db: Executor, after: readonly [string, string] | undefined, limit: number): Promise<ReviewRow[]> => {
-    let q = db.selectFrom('reviews').selectAll().where('deleted_at', 'is', null);
-    if (after) q = q.where((eb) => eb(eb.refTuple('site_id', 'id'), '>', eb.tuple(after[0], after[1])));
-    return q.orderBy('site_id').orderBy('id').limit(limit).execute();
   },
 
   votesOfVoter: (db: Executor, siteId: string, voterId: string): Promise<ReviewVoteRow[]> =>
@@ -263,7 +256,7 @@ export const engagementRepo = {
   async undelete(
     db: Executor,
     seen: Pick<ReviewRow, 'site_id' | 'id' | 'deleted_at' | 'event_sequence'>,
-    patch: { event_sequence: number; updated_at: string; relevance_score: number },
+    patch: { event_sequence: number; updated_at: string; relevance_rank: number },
   ): Promise<boolean> {
     if (seen.deleted_at === null) return false;
     const r = await db

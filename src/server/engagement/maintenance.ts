@@ -1,62 +1,40 @@
 /**
- * The maintenance loop, one per server instance: purges the trash past its retention and outbox events past theirs
- * (outbox/outbox.retention.ts, claimed by one instance at a time) hourly, and recomputes every
- * live review's relevance score so age decay shows in sorts (at start, then daily). Both passes are idempotent and
- * safe beside other instances and live writes: purge deletes only rows still deleted before the cutoff, and a
- * recomputed score is written only if the review's revision and vote counts are those it was computed from.
+ * The maintenance loop of a server instance: each period (an hour by default) it purges the trash past its
+ * retention and outbox events past theirs (outbox/outbox.retention.ts). Each kind of work is claimed with a lease
+ * (db/leases.ts), so with several instances exactly one does it per period. Relevance needs no pass at all: what is
+ * stored does not decay (reviews.rules.ts), so nothing here reads or writes every review, at start or later.
+ * Both purges are idempotent and bounded: they delete only rows still due, in batches, one transaction each.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Media } from '../../contract/index.ts';
-import type { DbDeps } from '../deps.ts';
+import { claimLease } from '../db/leases.ts';
+import { type DbDeps, iso } from '../deps.ts';
 import { purgeOutbox } from '../outbox/outbox.retention.ts';
-import { score } from '../reviews/reviews.service.ts';
-import { yieldToEventLoop } from '../polling-loop.ts';
-import { engagementRepo } from './engagement.repo.ts';
 import { purgeTrash } from './trash.service.ts';
 
-const RESCORE_BATCH = 500;
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
-/**
- * Recomputes the relevance score of every live review at `now` (all sites), in primary-key batches of one
- * transaction each; writes only scores that changed. Returns how many were rewritten.
- */
-export async function recomputeRelevance(
-  deps: Pick<DbDeps, 'db'>,
-  now: Date,
-  shouldStop: () => boolean = () => false,
-): Promise<number> {
-  let after: [string, string] | undefined;
-  let changed = 0;
-  for (;;) {
-    // Between batches, so a shutdown does not wait for a pass over every review, and requests get their turn.
-    if (shouldStop()) return changed;
-    await yieldToEventLoop();
-    const rows = await engagementRepo.liveBatch(deps.db, after, RESCORE_BATCH);
-    const stale = rows.flatMap((row) => {
-      const next = score(row, now, JSON.parse(row.media_json) as Media[]);
-      return Math.abs(next - row.relevance_score) > 1e-9 ? [{ row, next }] : [];
-    });
-    if (stale.length > 0) {
-      await deps.db.transaction().execute(async (trx) => {
-        for (const s of stale) if (await engagementRepo.setRelevance(trx, s.row, s.next)) changed++;
-      });
-    }
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < RESCORE_BATCH) return changed;
-    after = [last.site_id, last.id];
-  }
+/** The leases of the two purges, one row each in `leases`. */
+export const MAINTENANCE_LEASES = { trash: 'trash-purge', outbox: 'outbox-purge' } as const;
+
+/** What one pass did: how many rows each purge removed, or null where another instance holds this period's lease. */
+export interface MaintenancePass {
+  purged: number | null;
+  outboxPurged: number | null;
 }
 
 export interface Maintenance {
   start(): void;
   /** Stops the timer and waits for a pass in progress. */
   stop(): Promise<void>;
-  /** One pass now: purge the trash and the outbox, and rescore when due (always on the first pass). */
-  runOnce(): Promise<{ purged: number; rescored: number; outboxPurged: number }>;
+  /** One pass now: each purge whose lease for the current period this instance can take. */
+  runOnce(): Promise<MaintenancePass>;
 }
 
+/**
+ * The loop of one instance. `intervalMs` is both how often it wakes and the length of a lease's period, so an
+ * instance that did a period's work finds its own lease ended when it wakes again.
+ */
 export function createMaintenance(
   deps: DbDeps & {
     trashRetentionDays: number;
@@ -66,21 +44,30 @@ export function createMaintenance(
     outboxRetentionDays?: number;
   },
 ): Maintenance {
+  const holder = `instance-${randomUUID()}`;
+  const periodMs = deps.intervalMs ?? HOUR_MS;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
-  let lastRescore: number | undefined;
 
-  async function runOnce() {
+  /** Runs `work` if this instance takes the lease `name` for the period starting at `now`; null if it does not. */
+  async function leased(name: string, now: Date, work: () => Promise<number>): Promise<number | null> {
+    const until = iso(new Date(now.getTime() + periodMs));
+    if (!(await claimLease(deps.db, name, holder, iso(now), until))) return null;
+    return work();
+  }
+
+  async function runOnce(): Promise<MaintenancePass> {
     const now = deps.clock();
-    const purged = await purgeTrash(deps, now, deps.trashRetentionDays);
-    const outboxPurged = await purgeOutbox(deps, now, deps.outboxRetentionDays ?? 0, { shouldStop: () => stopped });
-    let rescored = 0;
-    if (lastRescore === undefined || now.getTime() - lastRescore >= DAY_MS) {
-      rescored = await recomputeRelevance(deps, now, () => stopped);
-      if (!stopped) lastRescore = now.getTime();
-    }
-    return { purged, rescored, outboxPurged };
+    const purged = await leased(MAINTENANCE_LEASES.trash, now, () => purgeTrash(deps, now, deps.trashRetentionDays));
+    const retention = deps.outboxRetentionDays ?? 0;
+    const outboxPurged =
+      retention > 0
+        ? await leased(MAINTENANCE_LEASES.outbox, now, () =>
+            purgeOutbox(deps, now, retention, { shouldStop: () => stopped }),
+          )
+        : 0;
+    return { purged, outboxPurged };
   }
 
   function tick() {
@@ -90,7 +77,7 @@ export function createMaintenance(
       .finally(() => {
         running = undefined;
         if (!stopped) {
-          timer = setTimeout(tick, deps.intervalMs ?? HOUR_MS);
+          timer = setTimeout(tick, periodMs);
           timer.unref();
         }
       });

@@ -81,7 +81,7 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
           .execute();
       }
       const events = reviews.flatMap((row) =>
-        buildEvents(redactReview(toReview(row)), [{ slug: 'deleted' }], row.event_sequence + 1, now, {
+        buildEvents(redactReview(toReview(row, nowDate)), [{ slug: 'deleted' }], row.event_sequence + 1, now, {
           anonymize: true,
         }),
       );
@@ -168,7 +168,8 @@ export async function exportContact(
     engagementRepo.reportsOfReporter(deps.db, siteId, contactId),
   ]);
   if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
-  const now = iso(deps.clock());
+  const nowDate = deps.clock();
+  const now = iso(nowDate);
   await deps.db
     .insertInto('privacy_audit')
     .values({
@@ -183,11 +184,17 @@ export async function exportContact(
     .execute();
   return {
     contact: contact ? toContact(contact) : null,
-    reviews: reviews.filter((r) => r.deleted_at === null).map(toReview),
+    reviews: reviews.filter((r) => r.deleted_at === null).map((r) => toReview(r, nowDate)),
     deletedReviews: reviews.flatMap((r) =>
       r.deleted_at === null
         ? []
-        : [{ review: toReview(r), deletedDate: r.deleted_at, purgeDate: purgeDate(r.deleted_at, retentionDays) }],
+        : [
+            {
+              review: toReview(r, nowDate),
+              deletedDate: r.deleted_at,
+              purgeDate: purgeDate(r.deleted_at, retentionDays),
+            },
+          ],
     ),
     votes: votes.map((v) => ({
       reviewId: v.review_id,

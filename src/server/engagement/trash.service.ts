@@ -24,7 +24,7 @@ import { decodeTrashCursor, encodeTrashCursor, isReviewId, purgeCutoff, purgeDat
 
 /** listTrash: deleted reviews, most recently deleted first, cursor paged; each with its purge date. */
 export async function listTrash(
-  deps: Pick<DbDeps, 'db'>,
+  deps: Pick<DbDeps, 'db' | 'clock'>,
   siteId: string,
   query: TrashQuery,
   retentionDays: number,
@@ -37,9 +37,10 @@ export async function listTrash(
   const rows = await engagementRepo.trash(deps.db, siteId, after, limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const now = deps.clock();
   return {
     reviews: page.map((row) => ({
-      review: toReview(row),
+      review: toReview(row, now),
       deletedDate: row.deleted_at ?? '',
       purgeDate: purgeDate(row.deleted_at ?? '', retentionDays),
     })),
@@ -71,15 +72,15 @@ export async function restoreReview(deps: DbDeps, p: Principal, id: string): Pro
         const nowDate = deps.clock();
         const now = iso(nowDate);
         const next = { ...row, deleted_at: null, event_sequence: row.event_sequence + 1, updated_at: now };
-        next.relevance_score = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
+        next.relevance_rank = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
         const ok = await engagementRepo.undelete(trx, row, {
           event_sequence: next.event_sequence,
           updated_at: now,
-          relevance_score: next.relevance_score,
+          relevance_rank: next.relevance_rank,
         });
         if (!ok) return null;
         await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
-        const review = toReview(next);
+        const review = toReview(next, nowDate);
         await outboxRepo.append(
           trx,
           siteId,

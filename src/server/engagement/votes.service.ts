@@ -54,7 +54,7 @@ export async function castVote(
         if (before === vote) {
           const row = await reviewsRepo.live(trx, key.siteId, reviewId);
           if (row?.moderation_status !== 'APPROVED') throw notFound();
-          return { vote, review: toReview(row) };
+          return { vote, review: toReview(row, nowDate) };
         }
         let ok = true;
         if (vote === 'NONE') {
@@ -71,7 +71,7 @@ export async function castVote(
         // The row is locked by the counter update until commit, so this score matches the counts it stores.
         const relevance = score(row, nowDate, JSON.parse(row.media_json) as Media[]);
         await engagementRepo.setRelevance(trx, row, relevance);
-        return { vote, review: toReview({ ...row, relevance_score: relevance }) };
+        return { vote, review: toReview({ ...row, relevance_rank: relevance }, nowDate) };
       });
     } catch (err) {
       if (isUniqueViolation(err)) continue;

@@ -14,6 +14,9 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
   limits: RateLimits;
   /** Request durations are recorded here; `/metrics` is served on the main port unless `config.metricsPort` is set. */
   metrics?: Metrics;
-  /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
+  /**
+   * Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. Wired with the
+   * rest: like every dependency it is set when the object is built and never assigned afterwards.
+   */
   shutdown?: AbortSignal;
 }

@@ -80,6 +80,8 @@ function canonicalUrl(url: string): string {
 
 export interface ServerOptions {
   logger?: boolean | { level: string };
+  /** Aborted when the server starts closing; the composition root wires its signal as `deps.shutdown`. */
+  closing?: AbortController;
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -141,8 +143,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       req.log.info({ err }, 'rejected before routing');
     },
   });
-  const closing = new AbortController();
-  deps.shutdown = closing.signal;
+  const closing = opts.closing ?? new AbortController();
   app.addHook('preClose', async () => closing.abort());
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', null);

@@ -340,7 +340,7 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     origin_type: 'ORGANIC',
     origin_app_id: null,
     review_date: r.reviewDate,
-    relevance_score: 0,
+    relevance_rank: 0,
     publish_count: r.status === 'APPROVED' ? 1 : 0,
     event_sequence: 0,
     content_hash: contentFingerprint({
@@ -356,7 +356,7 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     updated_at: now,
     deleted_at: null,
   };
-  row.relevance_score = score(row, nowDate, r.media);
+  row.relevance_rank = score(row, nowDate, r.media);
   return row;
 }
 

@@ -13,6 +13,7 @@ import { AppError, unavailableReason } from '../errors.ts';
 import { compileFilter, keysetCondition } from '../query/compile.ts';
 import { parseFilter } from '../query/filter.ts';
 import { visibleReviews } from '../query/query.service.ts';
+import { resolveAt } from '../query/relevance.ts';
 import { deletion, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import { jobsRepo } from './jobs.repo.ts';
@@ -42,7 +43,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     // The job's changes are its creator's act, named in their events as the creator.
     const identity = params.identity ?? UNKNOWN_IDENTITY;
     const parsed = parseFilter(params.filter, 'filter');
-    const node = parsed.node;
+    // A relevanceScore condition compares with the scores at this batch's clock reading.
+    const node = parsed.node && resolveAt(parsed.node, deps.clock());
     const cursor = job.cursor ? (JSON.parse(job.cursor) as [string, string]) : undefined;
     const keys = [
       { field: 'createdDate', column: 'created_at', order: 'ASC' },

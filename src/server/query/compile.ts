@@ -11,7 +11,7 @@ type EB = ExpressionBuilder<Database, 'reviews'>;
 
 export interface SortKey {
   field: string;
-  column: 'rating' | 'created_at' | 'helpfulness' | 'relevance_score' | 'verified' | 'origin_type' | 'id';
+  column: 'rating' | 'created_at' | 'helpfulness' | 'relevance_rank' | 'verified' | 'origin_type' | 'id';
   order: 'ASC' | 'DESC';
 }
 
@@ -33,6 +33,18 @@ export interface CompileOptions {
   unindexed?: ReadonlySet<string>;
 }
 
+/** The spec of a field a condition may be compiled on: a decaying field must have been resolved (`resolveAt`). */
+function compilable(field: string) {
+  const spec = FIELDS[field];
+  if (!spec) throw new Error(`unknown field ${field}`);
+  if (spec.decays) throw new Error(`a filter on ${field} must be resolved at an instant before it is compiled`);
+  return spec;
+}
+
+/**
+ * The SQL condition of a validated filter whose conditions on decaying fields were resolved at an instant
+ * (`resolveAt` in relevance.ts); throws on one that was not, rather than compare a score with a rank.
+ */
 export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {}): Expression<SqlBool> {
   const ref = (column: string, indexable: boolean): Expression<unknown> =>
     !indexable && opts.unindexed?.has(column) ? sql`+${sql.ref(column)}` : eb.ref(column as SortKey['column']);
@@ -48,8 +60,7 @@ export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {
       return node.value ? eb(col, '=', '[]') : eb(col, '<>', '[]');
     }
     case 'in': {
-      const spec = FIELDS[node.field];
-      if (!spec) throw new Error(`unknown field ${node.field}`);
+      const spec = compilable(node.field);
       const col = ref(spec.column, node.values.length === 1);
       const present = node.values.filter((v): v is Exclude<Scalar, null> => v !== null);
       const parts: Expression<SqlBool>[] = [];
@@ -58,8 +69,7 @@ export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {
       return parts.length === 1 && parts[0] ? parts[0] : eb.or(parts);
     }
     case 'cmp': {
-      const spec = FIELDS[node.field];
-      if (!spec) throw new Error(`unknown field ${node.field}`);
+      const spec = compilable(node.field);
       const col = ref(spec.column, node.cmp === '$eq');
       if (node.value === null) return node.cmp === '$eq' ? eb(col, 'is', null) : eb(col, 'is not', null);
       const cmp = eb(col, COMPARATORS[node.cmp], node.value);
@@ -67,6 +77,8 @@ export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {
       if (node.cmp === '$ne' && spec.nullable) return eb.or([eb(col, 'is', null), cmp]);
       return known(eb, spec.nullable, col, cmp);
     }
+    case 'rank':
+      return eb(ref('relevance_rank', false), node.bound === '$gte' ? '>=' : '<', node.value);
   }
 }
 

@@ -14,7 +14,9 @@ export type FilterNode =
   | { op: 'not'; node: FilterNode }
   | { op: 'cmp'; field: string; cmp: Exclude<Operator, '$in' | '$isEmpty'>; value: Scalar }
   | { op: 'in'; field: string; values: Scalar[] }
-  | { op: 'isEmpty'; field: string; value: boolean };
+  | { op: 'isEmpty'; field: string; value: boolean }
+  /** The stored relevance rank at least (`$gte`) or below (`$lt`) a bound: a `relevanceScore` filter at one instant. */
+  | { op: 'rank'; bound: '$gte' | '$lt'; value: number };
 
 export const MAX_FILTER_DEPTH = 8;
 /**

@@ -15,7 +15,7 @@ export type Column =
   | 'review_date'
   | 'updated_at'
   | 'helpfulness'
-  | 'relevance_score'
+  | 'relevance_rank'
   | 'verified'
   | 'origin_type'
   | 'media_json';
@@ -26,6 +26,11 @@ export interface FieldSpec {
   operators: readonly Operator[];
   sortable: boolean;
   nullable: boolean;
+  /**
+   * The field's value depends on the instant it is read at, and the column holds something else from which it is
+   * derived: a filter on it is rewritten for one instant (`relevance.ts`) before it is compiled.
+   */
+  decays?: true;
 }
 
 const EQ: readonly Operator[] = ['$eq', '$ne', '$in'];
@@ -46,7 +51,15 @@ export const FIELDS: Record<string, FieldSpec> = {
   'content.rating': { column: 'rating', type: 'int', operators: RANGE, sortable: true, nullable: false },
   createdDate: { column: 'created_at', type: 'date', operators: RANGE, sortable: true, nullable: false },
   helpfulness: { column: 'helpfulness', type: 'int', operators: RANGE, sortable: true, nullable: false },
-  relevanceScore: { column: 'relevance_score', type: 'number', operators: RANGE, sortable: true, nullable: false },
+  // Sorted by the stored rank, which orders reviews exactly as their scores do at every instant (reviews.rules.ts).
+  relevanceScore: {
+    column: 'relevance_rank',
+    type: 'number',
+    operators: RANGE,
+    sortable: true,
+    nullable: false,
+    decays: true,
+  },
   verified: { column: 'verified', type: 'bool', operators: ['$eq', '$ne'], sortable: true, nullable: false },
   'origin.type': { column: 'origin_type', type: 'origin', operators: ['$eq', '$ne'], sortable: true, nullable: false },
   'content.media': { column: 'media_json', type: 'media', operators: ['$isEmpty'], sortable: false, nullable: false },

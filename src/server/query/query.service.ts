@@ -16,6 +16,7 @@ import { searchCondition, searchTokens } from './search.ts';
 import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 import { type FilterNode, parseFilter } from './filter.ts';
 import { FIELDS, resolveField } from './query.fields.ts';
+import { resolveAt } from './relevance.ts';
 import { ShapeCache, Slots } from './shape-cache.ts';
 
 type ReviewsQuery<O = ReviewWireRow> = SelectQueryBuilder<Database, 'reviews', O>;
@@ -94,7 +95,7 @@ export interface ReviewSelection {
 }
 
 /** Keys with an index per entity: (site, entity, status, key, created_at, id); created_at leads the default one. */
-const ENTITY_SORT_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'rating', 'helpfulness', 'relevance_score']);
+const ENTITY_SORT_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'rating', 'helpfulness', 'relevance_rank']);
 
 /**
  * Which filter columns must not pick an index, so that one entity's page is read through the index that serves its
@@ -171,6 +172,8 @@ function markFilter(node: FilterNode, slots: Slots): FilterNode {
       };
     case 'in':
       return { op: 'in', field: node.field, values: node.values.map((v) => (v === null ? null : slots.mark(v))) };
+    case 'rank':
+      return { op: 'rank', bound: node.bound, value: slots.mark(node.value) };
     case 'isEmpty':
       return node;
   }
@@ -273,9 +276,13 @@ export async function queryReviews(
   if (violations.length > 0) throw invalid(violations);
 
   const keys = sorted.keys;
+  // One reading of the clock per request: the scores a filter compares with are the scores the page carries. A
+  // cursor keeps the filter as written, so each page compares with the scores of its own request.
+  const now = deps.clock();
+  const node = parsed.node && resolveAt(parsed.node, now);
   // One statement per page (nothing counted, no summary read), compiled once per shape: see `pageQuery`.
   const visibility = visibilityOf(p, includePrivate);
-  const query = pageQuery(deps, visibility, parsed.node, search.tokens, keys, position, direction, limit + 1);
+  const query = pageQuery(deps, visibility, node, search.tokens, keys, position, direction, limit + 1);
   const { rows } = await deps.db.executeQuery<ReviewWireRow>(query);
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -301,7 +308,7 @@ export async function queryReviews(
   const last = page[page.length - 1];
   const next = direction === 'next' ? (hasMore ? cursorAt(last, 'next') : null) : cursorAt(last, 'next');
   const prev = direction === 'next' ? (position ? cursorAt(first, 'prev') : null) : hasMore ? cursorAt(first, 'prev') : null;
-  return { reviews: page.map(toReview), metadata: { count: page.length, cursors: { next, prev } } };
+  return { reviews: page.map((row) => toReview(row, now)), metadata: { count: page.length, cursors: { next, prev } } };
 }
 
 /**
@@ -351,7 +358,8 @@ export async function countReviews(
     const row = await q.executeTakeFirstOrThrow();
     return Number(row.n);
   }
-  const row = await selectReviews(deps, p, { node: parsed.node, search: search.tokens, includePrivate })
+  const node = parsed.node && resolveAt(parsed.node, deps.clock());
+  const row = await selectReviews(deps, p, { node, search: search.tokens, includePrivate })
     .clearSelect()
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();

@@ -22,6 +22,7 @@ import type { Database } from '../db/schema.ts';
 import type { FilterNode, Scalar } from './filter.ts';
 import { FIELDS, type FieldSpec } from './query.fields.ts';
 import { pageOf, pageQuery, parseSort, selectReviews, visibilityOf } from './query.service.ts';
+import { resolveAt } from './relevance.ts';
 import { ShapeCache, Slots } from './shape-cache.ts';
 
 const compilers: Record<Dialect, Kysely<Database>> = {
@@ -90,7 +91,9 @@ const leaf: fc.Arbitrary<FilterNode> = fc
       .array(value, { minLength: 1, maxLength: 4 })
       .map((values): FilterNode => ({ op: 'in', field, values }));
     return fc.oneof(cmp, within);
-  });
+  })
+  // As a request resolves it: conditions on relevanceScore become bounds on the stored rank.
+  .map((node) => resolveAt(node, new Date('2026-06-01T12:00:00.000Z')));
 
 const filter: fc.Arbitrary<FilterNode> = fc.letrec<{ node: FilterNode }>((tie) => ({
   node: fc.oneof(
@@ -162,6 +165,8 @@ function revalue(node: FilterNode, step: number): FilterNode {
       return { ...node, values: node.values.map((v) => other(v, node.field)) };
     case 'isEmpty':
       return { ...node, value: step % 2 === 0 ? !node.value : node.value };
+    case 'rank':
+      return { ...node, value: node.value + step };
   }
 }
 

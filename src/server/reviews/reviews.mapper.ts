@@ -1,6 +1,7 @@
 /** Row ⇄ wire. The wire shape always carries every field the SDK types guarantee (docs/wix-api.md §5.1). */
 import type { Media, ModerationStatus, OriginType, Review } from '../../contract/index.ts';
 import type { ReviewRow } from '../db/schema.ts';
+import { relevanceAt } from './reviews.rules.ts';
 
 /**
  * The columns `toReview` reads. A page read selects only these: every other column of `reviews` (site, deletion,
@@ -29,7 +30,7 @@ export const REVIEW_WIRE_COLUMNS = [
   'origin_type',
   'origin_app_id',
   'review_date',
-  'relevance_score',
+  'relevance_rank',
   'publish_count',
   'created_at',
   'updated_at',
@@ -41,7 +42,11 @@ export type ReviewWireRow = Pick<ReviewRow, (typeof REVIEW_WIRE_COLUMNS)[number]
 /** No media, as stored: most reviews have none, and this needs no parse. */
 const NO_MEDIA = '[]';
 
-export function toReview(row: ReviewWireRow): Review {
+/**
+ * The wire shape of a review row as of `now`: `relevanceScore` is the stored rank's score at that instant (it decays
+ * with age), so a read, a write's answer and an event each say the score at their own moment.
+ */
+export function toReview(row: ReviewWireRow, now: Date): Review {
   const review: Review = {
     id: row.id,
     namespace: row.namespace,
@@ -61,7 +66,7 @@ export function toReview(row: ReviewWireRow): Review {
     verified: row.verified === 1,
     origin: { type: row.origin_type as OriginType },
     reviewDate: row.review_date,
-    relevanceScore: row.relevance_score,
+    relevanceScore: relevanceAt(row.relevance_rank, now),
     publishCount: row.publish_count,
   };
   if (row.title !== null) review.content.title = row.title;

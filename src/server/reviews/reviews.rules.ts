@@ -134,16 +134,88 @@ export function wilsonLowerBound(helpful: number, unhelpful: number): number {
   return (p + (z * z) / (2 * n) - z * Math.sqrt((p * (1 - p) + (z * z) / (4 * n)) / n)) / (1 + (z * z) / n);
 }
 
+/** The half-life of relevance: a review's score halves with every year of age. */
+export const RELEVANCE_HALF_LIFE_DAYS = 365;
+/** Scores are sent rounded to 6 decimals: level k of 0…RELEVANCE_LEVELS is the score k / 1e6. */
+export const RELEVANCE_LEVELS = 1_000_000;
 /**
- * Relevance in [0, 1] (docs/product.md §3 decision 7), the one definition used on every write, vote and recompute:
+ * The quality a review with nothing to its credit (no text, media, votes or verification) is ranked with, instead
+ * of 0, whose logarithm would be -Infinity. 2^-128 is far below the smallest quality anything earns (one character
+ * of text: 0.0005 ≈ 2^-11) decayed over a century (2^-100), so such reviews still rank below every review that has
+ * something, among themselves newest first, and their score rounds to 0 as before.
+ */
+export const RELEVANCE_QUALITY_FLOOR = 2 ** -128;
+const DAY_MS = 86_400_000;
+
+/** Whole UTC days since 1970-01-01: ages count calendar days, so a score stays the same all day. */
+const utcDay = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
+/** The rank a review of quality 1 dated on the day of `at` has; ranks and thresholds share this one term. */
+const dayTerm = (at: Date): number => utcDay(at) / RELEVANCE_HALF_LIFE_DAYS;
+
+/**
+ * The part of relevance that does not decay, in [0, 1] (docs/product.md §3 decision 7):
  *
  *   quality = 0.50 · wilson(helpful, unhelpful) + 0.25 · min(1, textLength / 500)
  *           + 0.15 · min(1, mediaCount / 3)    + 0.10 · verified
- *   score   = round6(quality · 0.5^(ageDays / 365))      ageDays = whole days since reviewDate (≥ 0)
- *
- * So it rises with helpful votes (strictly, below saturation) and falls with unhelpful ones, rises with text,
- * media and a verified purchase, halves every year of age, and stays within [0, 1]. Stored scores age with the
- * clock, so the maintenance loop recomputes them at start and daily (src/server/engagement/maintenance.ts).
+ */
+export function relevanceQuality(input: {
+  helpful: number;
+  unhelpful: number;
+  textLength: number;
+  mediaCount: number;
+  verified: boolean;
+}): number {
+  return (
+    0.5 * wilsonLowerBound(input.helpful, input.unhelpful) +
+    0.25 * Math.min(1, input.textLength / 500) +
+    0.15 * Math.min(1, input.mediaCount / 3) +
+    0.1 * (input.verified ? 1 : 0)
+  );
+}
+
+/**
+ * The stored relevance rank: log2(quality) + reviewDay / 365, a value that never changes with time. The score at
+ * any instant is quality · 2^(-ageDays / 365) = 2^(rank - today / 365), so ordering by rank is ordering by score at
+ * every instant, and an index on the rank serves the relevance sort with no rescoring. A review dated after `now`
+ * (the instant it is scored) counts as dated on that day: it can never rank above its own quality.
+ */
+export function relevanceRank(quality: number, reviewDate: Date, now: Date): number {
+  const day = Math.min(utcDay(reviewDate), utcDay(now)) / RELEVANCE_HALF_LIFE_DAYS;
+  return Math.log2(Math.max(quality, RELEVANCE_QUALITY_FLOOR)) + day;
+}
+
+/**
+ * The lowest rank whose score at `now` is at least level `level` (1…RELEVANCE_LEVELS): the score k / 1e6 is
+ * round6(2^(rank - today / 365)), and rounding reaches level k from (k - 0.5) / 1e6 on. Filters on `relevanceScore`
+ * become comparisons with these bounds; `relevanceAt` is defined by them, so the two always agree.
+ */
+export function relevanceBound(level: number, now: Date): number {
+  return boundAt(dayTerm(now), level);
+}
+
+/** `relevanceBound` for the day term `today` of an instant, computed once per read. */
+const boundAt = (today: number, level: number): number => today + Math.log2((level - 0.5) / RELEVANCE_LEVELS);
+
+/**
+ * The score (the wire `relevanceScore`) of a review of rank `rank` at `now`: the highest level whose bound the rank
+ * reaches, divided by 1e6, so in [0, 1] and constant during a UTC day. It equals round6(quality · 0.5^(ageDays / 365)),
+ * clamped to 1 if the clock reads a day before the one the review was scored on.
+ */
+export function relevanceAt(rank: number, now: Date): number {
+  const today = dayTerm(now);
+  // An estimate (exp is several times cheaper than a fractional power of 2); it is off by one at most where
+  // rounding meets the logarithm, and the bounds decide.
+  let level = Math.round(Math.min(1, Math.exp((rank - today) * Math.LN2)) * RELEVANCE_LEVELS);
+  while (level < RELEVANCE_LEVELS && rank >= boundAt(today, level + 1)) level++;
+  while (level > 0 && rank < boundAt(today, level)) level--;
+  return level / RELEVANCE_LEVELS;
+}
+
+/**
+ * Relevance in [0, 1] of a review at `now`: its quality (`relevanceQuality`) halved every 365 whole UTC days of
+ * age, rounded to 6 decimals. So it rises with helpful votes (strictly, below saturation) and falls with unhelpful
+ * ones, rises with text, media and a verified purchase, halves every year of age, and stays within [0, 1]. What is
+ * stored is the rank, which does not decay (`relevanceRank`); this is the score read from it (`relevanceAt`).
  */
 export function relevanceScore(input: {
   helpful: number;
@@ -154,13 +226,5 @@ export function relevanceScore(input: {
   reviewDate: Date;
   now: Date;
 }): number {
-  const quality =
-    0.5 * wilsonLowerBound(input.helpful, input.unhelpful) +
-    0.25 * Math.min(1, input.textLength / 500) +
-    0.15 * Math.min(1, input.mediaCount / 3) +
-    0.1 * (input.verified ? 1 : 0);
-  // Whole days: a score stays the same all day, so a recompute pass rewrites only what really changed.
-  const ageDays = Math.max(0, Math.floor((input.now.getTime() - input.reviewDate.getTime()) / 86_400_000));
-  const decay = 0.5 ** (ageDays / 365);
-  return Math.round(quality * decay * 1e6) / 1e6;
+  return relevanceAt(relevanceRank(relevanceQuality(input), input.reviewDate, input.now), input.now);
 }

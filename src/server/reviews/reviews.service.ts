@@ -44,7 +44,8 @@ import {
   maskViolations,
   mediaViolations,
   normalizeMask,
-  relevanceScore,
+  relevanceQuality,
+  relevanceRank,
   UPDATE_MASK,
 } from './reviews.rules.ts';
 
@@ -84,17 +85,20 @@ const revisionMismatch = (current: number) =>
     data: { currentRevision: String(current) },
   });
 
-/** The relevance score of a review row at `now` (docs/product.md §3 decision 7); votes and the recompute use it too. */
+/**
+ * The relevance rank to store for a review row scored at `now` (docs/product.md §3 decision 7): it does not decay,
+ * so it is written on every write and vote and never rewritten as time passes; `relevanceAt` in reviews.rules.ts
+ * turns it into the score at the instant of a read. Votes, the import and every write path store it the same way.
+ */
 export function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
-  return relevanceScore({
+  const quality = relevanceQuality({
     helpful: row.found_helpful,
     unhelpful: row.found_unhelpful,
     textLength: (row.title?.length ?? 0) + (row.body?.length ?? 0),
     mediaCount: media.length,
     verified: row.verified === 1,
-    reviewDate: new Date(row.review_date),
-    now,
   });
+  return relevanceRank(quality, new Date(row.review_date), now);
 }
 
 function originOf(p: Principal): { type: 'ORGANIC' | 'APP'; appId: string | null } {
@@ -180,7 +184,7 @@ function prepareInsert(
     origin_type: origin.type,
     origin_app_id: origin.appId,
     review_date: draft.reviewDate ? new Date(draft.reviewDate).toISOString() : now,
-    relevance_score: 0,
+    relevance_rank: 0,
     publish_count: status === 'APPROVED' ? 1 : 0,
     event_sequence: specs.length,
     content_hash: fingerprint(draft),
@@ -188,8 +192,8 @@ function prepareInsert(
     updated_at: now,
     deleted_at: null,
   };
-  row.relevance_score = score(row, nowDate, draft.media);
-  return { row, review: toReview(row), specs, decision };
+  row.relevance_rank = score(row, nowDate, draft.media);
+  return { row, review: toReview(row, nowDate), specs, decision };
 }
 
 const INSERT_CHUNK = 100;
@@ -226,7 +230,7 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
   const hash = fingerprint(draft);
   if (draft.id !== undefined) {
     const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-    if (existing) return replayOrConflict(existing, hash);
+    if (existing) return replayOrConflict(existing, hash, deps.clock());
   }
   const reports = await openReportsOf(deps, p.siteId, [draft.contactId]);
   const nowDate = deps.clock();
@@ -244,7 +248,7 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     // Lost a race: either the same client id (replay) or the author's uniqueness slot.
     if (draft.id !== undefined) {
       const same = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-      if (same) return replayOrConflict(same, hash);
+      if (same) return replayOrConflict(same, hash, nowDate);
     }
     const holder = draft.contactId
       ? await reviewsRepo.liveByAuthor(deps.db, p.siteId, draft.namespace, draft.entityId, draft.contactId)
@@ -264,8 +268,8 @@ async function openReportsOf(deps: ReviewsDeps, siteId: string, contactIds: read
   return engagementRepo.openReportsByAuthor(deps.db, siteId, contactIds.filter((c): c is string => c !== null));
 }
 
-function replayOrConflict(existing: ReviewRow, hash: string): Review {
-  if (existing.deleted_at === null && existing.content_hash === hash) return toReview(existing);
+function replayOrConflict(existing: ReviewRow, hash: string, now: Date): Review {
+  if (existing.deleted_at === null && existing.content_hash === hash) return toReview(existing, now);
   throw new AppError('conflict', 'REVIEW_ALREADY_EXISTS', 'A different review with this id already exists', {
     data: { reviewId: existing.id },
   });
@@ -482,7 +486,7 @@ export async function bulkCreateReview(
 
 /** getReview: unpublished reviews only with returnPrivateReviews and the right to see them; else 404. */
 export async function getReview(
-  deps: Pick<DbDeps, 'db'>,
+  deps: Pick<DbDeps, 'db' | 'clock'>,
   p: Principal,
   id: string,
   returnPrivate: boolean,
@@ -490,7 +494,7 @@ export async function getReview(
   if (!isReviewId(id)) throw notFound();
   const row = await reviewsRepo.live(deps.db, p.siteId, id);
   if (!row || !canSee(p, row, returnPrivate)) throw notFound();
-  return toReview(row);
+  return toReview(row, deps.clock());
 }
 
 function canSee(p: Principal, row: ReviewRow, returnPrivate: boolean): boolean {
@@ -553,19 +557,19 @@ export async function mutateReview(
           revision: row.revision + (m.bumpRevision ? 1 : 0),
           event_sequence: row.event_sequence + m.events.length,
         };
-        next.relevance_score = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
+        next.relevance_rank = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
         attempted = next;
         const ok = await reviewsRepo.updateIfUnchanged(trx, siteId, id, row, {
           ...m.patch,
           revision: next.revision,
           event_sequence: next.event_sequence,
-          relevance_score: next.relevance_score,
+          relevance_rank: next.relevance_rank,
         });
         if (!ok) return null;
         await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
-        const review = toReview(next);
+        const review = toReview(next, nowDate);
         const events = buildEvents(review, m.events, row.event_sequence + 1, now, {
-          modifiedFields: modifiedFields(toReview(row), review),
+          modifiedFields: modifiedFields(toReview(row, nowDate), review),
         });
         await outboxRepo.append(trx, siteId, events, identity);
         if (m.audit) await appendAudit(trx, [auditRow(siteId, id, m.audit, now)]);
