@@ -79,7 +79,11 @@ beforeAll(async () => {
   packedFiles = packed.files.map((f: { path: string }) => f.path).sort();
   app = join(work, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'shop-app', version: '1.0.0', private: true }));
+  // An ES module app, so every-method.ts checks the ES module declarations and commonjs.cts the CommonJS ones.
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'shop-app', version: '1.0.0', private: true, type: 'module' }),
+  );
   await run('npm', ['install', join(work, packed.filename), '--no-audit', '--no-fund', '--offline'], app);
   for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(app, f));
 }, 120_000);
@@ -149,23 +153,19 @@ describe('the packed @verdict/sdk', () => {
     expect(methods.length).toBeGreaterThan(20);
     expect(methods.filter((m) => !source.includes(m))).toEqual([]);
     const tsconfig = (compilerOptions: object) => ({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        skipLibCheck: false,
-        ...compilerOptions,
-      },
+      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', ...compilerOptions },
       files: ['every-method.ts', 'commonjs.cts'],
     });
-    // A browser or universal app (DOM types, no Node types), and a Node backend (Node types, no DOM).
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig({ lib: ['ES2022', 'DOM'], types: [] })));
+    // A browser or universal app (DOM types, no Node types) checking the package's declarations themselves (only
+    // TypeScript's own lib files skipped), and a Node backend (Node types, no DOM) configured as most apps are.
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify(tsconfig({ lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, skipDefaultLibCheck: true })),
+    );
     writeFileSync(
       join(app, 'tsconfig.node.json'),
       JSON.stringify(
-        tsconfig({ lib: ['ES2022'], types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }),
+        tsconfig({ lib: ['ES2022'], types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: true }),
       ),
     );
     await Promise.all([run(TSC, ['-p', 'tsconfig.json'], app), run(TSC, ['-p', 'tsconfig.node.json'], app)]);
