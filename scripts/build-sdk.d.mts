@@ -1,4 +1,4 @@
-import type * as ts from 'typescript';
+import type ts from 'typescript';
 
 /** The most the browser build may weigh gzipped, in bytes. */
 export const BROWSER_GZIP_BUDGET: number;

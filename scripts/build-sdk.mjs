@@ -66,7 +66,7 @@ function treeShakeContract(ts) {
   };
 }
 
-/** The `.d.ts` files of the SDK, `Static<typeof Schema>` replaced by the type it stands for, no TypeBox left. */
+/** The `.d.ts` files of the SDK, each TypeBox-computed type replaced by the type it stands for, no TypeBox left. */
 function declarations(ts, root, outdir) {
   const src = join(root, 'src');
   const program = ts.createProgram([join(src, 'sdk/index.ts'), join(src, 'sdk/node.ts')], {
@@ -82,12 +82,16 @@ function declarations(ts, root, outdir) {
     rootDir: src,
     outDir: outdir,
   });
-  const problems = ts.getPreEmitDiagnostics(program);
-  if (problems.length > 0) throw new Error(`the SDK does not type-check:\n${format(ts, problems, root)}`);
+  // Syntax only: type errors are `npm run typecheck`'s to report, and a full check here would double the time.
+  const problems = program.getSyntacticDiagnostics();
+  if (problems.length > 0) throw new Error(format(ts, problems, root));
   const checker = program.getTypeChecker();
+  const derived = typeboxDerived(ts, checker);
   const files = new Map();
   const result = program.emit(undefined, (path, text) => files.set(path, text), undefined, true, {
-    afterDeclarations: [(context) => (file) => (ts.isSourceFile(file) ? selfContained(ts, checker, context, file) : file)],
+    afterDeclarations: [
+      (context) => (file) => (ts.isSourceFile(file) ? selfContained(ts, checker, derived, context, file) : file),
+    ],
   });
   if (result.diagnostics.length > 0) throw new Error(format(ts, result.diagnostics, root));
   return files;
@@ -101,12 +105,96 @@ function format(ts, diagnostics, root) {
   });
 }
 
+/** Whether a symbol (followed through imports) is declared in TypeBox's own files. */
+function declaredByTypebox(ts, checker, symbol) {
+  const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  return (target?.declarations ?? []).some((d) => /[\\/]node_modules[\\/]typebox[\\/]/.test(d.getSourceFile().fileName));
+}
+
+/** Whether a type node names TypeBox: an `import("typebox…")` type, or an identifier in `names`. */
+function namesTypebox(ts, node, names) {
+  let found = false;
+  const visit = (n) => {
+    if (found) return;
+    if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && /typebox/.test(n.argument.literal.text)) found = true;
+    else if (ts.isIdentifier(n) && names.has(n.text)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
 /**
- * One declaration file made independent of TypeBox: each `Static<…>` becomes the structural type the checker
- * computes for it, declarations typed with TypeBox's own types (the schemas themselves, which the SDK does not
- * export) are dropped with TypeBox's import, and `.ts` import paths become `.js`.
+ * Decides which type references stand for something computed by TypeBox and must be written out in full:
+ * `Static<…>`; a generic alias built on TypeBox types (`type ResponseOf<K> = Static<(typeof OPS)[K]['response']>`,
+ * used as `ResponseOf<'getReview'>`); and `typeof schema`, with the indexed accesses around it
+ * (`(typeof OPS)['getReview']['path']`).
  */
-function selfContained(ts, checker, context, file) {
+function typeboxDerived(ts, checker) {
+  const genericAliases = new Map();
+  const typeboxTypes = new Map();
+  // Whether a value's type is or holds a TypeBox type (a schema, or an object of schemas), looked up structurally.
+  const holdsTypebox = (type, depth = 0) => {
+    if (typeboxTypes.has(type)) return typeboxTypes.get(type);
+    typeboxTypes.set(type, false);
+    const found =
+      declaredByTypebox(ts, checker, type.aliasSymbol) ||
+      declaredByTypebox(ts, checker, type.symbol) ||
+      (depth < 8 &&
+        ((type.isUnionOrIntersection() && type.types.some((t) => holdsTypebox(t, depth + 1))) ||
+          (type.flags & ts.TypeFlags.Object &&
+            checker.getPropertiesOfType(type).some((p) => holdsTypebox(checker.getTypeOfSymbol(p), depth + 1)))));
+    typeboxTypes.set(type, Boolean(found));
+    return Boolean(found);
+  };
+  const isSchemaValue = (symbol) => {
+    const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    return Boolean(target && target.flags & ts.SymbolFlags.Value && holdsTypebox(checker.getTypeOfSymbol(target)));
+  };
+  const queried = (node) => {
+    let n = node;
+    while (ts.isIndexedAccessTypeNode(n) || ts.isParenthesizedTypeNode(n) || ts.isTypeOperatorNode(n))
+      n = ts.isIndexedAccessTypeNode(n) ? n.objectType : n.type;
+    return ts.isTypeQueryNode(n) ? n : undefined;
+  };
+  const derived = (node) => {
+    if (ts.isTypeReferenceNode(node)) {
+      const symbol = checker.getSymbolAtLocation(node.typeName);
+      if (declaredByTypebox(ts, checker, symbol)) return true;
+      const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const decl = target?.declarations?.find(ts.isTypeAliasDeclaration);
+      if (decl?.typeParameters) {
+        if (!genericAliases.has(target)) {
+          genericAliases.set(target, false);
+          genericAliases.set(target, containsDerived(decl.type));
+        }
+        return genericAliases.get(target);
+      }
+      return false;
+    }
+    const query = queried(node);
+    return query !== undefined && isSchemaValue(checker.getSymbolAtLocation(query.exprName));
+  };
+  const containsDerived = (node) => {
+    let found = false;
+    const visit = (n) => {
+      if (found) return;
+      if (ts.isTypeNode(n) && derived(n)) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(node);
+    return found;
+  };
+  return derived;
+}
+
+/**
+ * One declaration file made independent of TypeBox: each type computed by TypeBox (see typeboxDerived) becomes
+ * the structural type the checker computes for it, declarations typed with TypeBox's own types (the schemas
+ * themselves, which the SDK does not export) are dropped with TypeBox's import and the imports only they used, and
+ * `.ts` import paths become `.js`.
+ */
+function selfContained(ts, checker, derived, context, file) {
   const { factory } = context;
   const typebox = new Set();
   for (const s of file.statements) {
@@ -117,29 +205,18 @@ function selfContained(ts, checker, context, file) {
     if (bindings && ts.isNamespaceImport(bindings)) typebox.add(bindings.name.text);
     if (s.importClause?.name) typebox.add(s.importClause.name.text);
   }
+  const flags =
+    ts.NodeBuilderFlags.NoTruncation | ts.NodeBuilderFlags.InTypeAlias | ts.NodeBuilderFlags.MultilineObjectLiterals;
   const expand = (node) => {
-    if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text === 'Static') {
-      const parsed = ts.getParseTreeNode(node);
-      const type = parsed && checker.getTypeFromTypeNode(parsed);
-      const flags =
-        ts.NodeBuilderFlags.NoTruncation | ts.NodeBuilderFlags.InTypeAlias | ts.NodeBuilderFlags.MultilineObjectLiterals;
-      const expanded = type && checker.typeToTypeNode(type, undefined, flags);
-      if (!expanded) throw new Error(`cannot expand a Static<…> type in ${file.fileName}`);
-      return expanded;
+    const parsed = ts.isTypeNode(node) ? ts.getParseTreeNode(node) : undefined;
+    if (parsed && ts.isTypeNode(parsed) && derived(parsed)) {
+      // A type over a type parameter (inside a generic alias) has no structure to write out; the statement holding
+      // it still names TypeBox then, and is dropped below: its uses are written out where they are instantiated.
+      return checker.typeToTypeNode(checker.getTypeFromTypeNode(parsed), undefined, flags) ?? node;
     }
     return ts.visitEachChild(node, expand, context);
   };
-  const usesTypebox = (node) => {
-    let found = false;
-    const visit = (n) => {
-      if (found) return;
-      if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && n.argument.literal.text === 'typebox') found = true;
-      else if (ts.isIdentifier(n) && typebox.has(n.text)) found = true;
-      else ts.forEachChild(n, visit);
-    };
-    visit(node);
-    return found;
-  };
+  const usesTypebox = (node) => namesTypebox(ts, node, typebox);
   const jsPath = (specifier) =>
     /^\.\.?\//.test(specifier.text) ? factory.createStringLiteral(specifier.text.replace(/\.ts$/, '.js')) : specifier;
   const body = [];

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -56,8 +56,44 @@ async function run(file: string, args: string[], cwd: string, env: Record<string
   }
 }
 
-/** The last stdout line of a script, as JSON. */
-async function runScript(script: string, env: Record<string, string>): Promise<any> {
+/** What test/fixtures/sdk-package/esm.mjs prints. */
+interface EsmResult {
+  defaultIsNamed: boolean;
+  reviewId: string;
+  createdDateIsDate: boolean;
+  fetchedId: string;
+  reply: string | undefined;
+  visitorReviewId: string;
+  queried: string[];
+  denied: string | undefined;
+  events: string[];
+  exports: string[];
+}
+
+/** What test/fixtures/sdk-package/cjs.cjs prints. */
+interface CjsResult {
+  reviewId: string;
+  summary: { count: number; average: number };
+  count: number;
+  defaultIsNamed: boolean;
+  viaDefaultId: string;
+  notFound: { isVerdictError: boolean; code: string; status: number } | undefined;
+  filePositionStore: string;
+}
+
+/** What test/fixtures/sdk-package/page.html leaves in `window.__result`. */
+interface PageResult {
+  error?: string;
+  createdIsDate: boolean;
+  createdId: string;
+  queried: string[];
+  viaDefaultId: string;
+  notFound: { isVerdictError: boolean; code: string; requestId: string | null } | undefined;
+  headers: { requestId: string | null; rateLimit: string | null; rateLimitPolicy: string | null; etag: string | null };
+}
+
+/** The last stdout line of a script, parsed as the JSON it prints. */
+async function runScript<T>(script: string, env: Record<string, string>): Promise<T> {
   const out = (await run(process.execPath, [script], app, env)).trim().split('\n');
   return JSON.parse(out[out.length - 1] ?? 'null');
 }
@@ -136,18 +172,18 @@ describe('the packed @verdict/sdk', () => {
         f,
       ).toEqual([]);
       // A CommonJS declaration imports CommonJS ones.
-      if (f.endsWith('.d.cts')) expect(specifiers.filter((s) => s?.endsWith('.js')), f).toEqual([]);
+      if (f.endsWith('.d.cts'))
+        expect(
+          specifiers.filter((s) => s?.endsWith('.js')),
+          f,
+        ).toEqual([]);
       relativeImports += specifiers.length;
     }
     expect(relativeImports).toBeGreaterThan(20);
   });
 
   it('type-checks a file calling every method, as ES module and CommonJS, with tsc --strict', async () => {
-    const names = (await run(
-      process.execPath,
-      ['--input-type=module', '-e', LIST_METHODS],
-      app,
-    )) as string;
+    const names = (await run(process.execPath, ['--input-type=module', '-e', LIST_METHODS], app)) as string;
     const methods: string[] = JSON.parse(names);
     const source = readFileSync(join(app, 'every-method.ts'), 'utf8');
     expect(methods.length).toBeGreaterThan(20);
@@ -165,7 +201,12 @@ describe('the packed @verdict/sdk', () => {
     writeFileSync(
       join(app, 'tsconfig.node.json'),
       JSON.stringify(
-        tsconfig({ lib: ['ES2022'], types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')], skipLibCheck: true }),
+        tsconfig({
+          lib: ['ES2022'],
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          skipLibCheck: true,
+        }),
       ),
     );
     await Promise.all([run(TSC, ['-p', 'tsconfig.json'], app), run(TSC, ['-p', 'tsconfig.node.json'], app)]);
@@ -211,7 +252,7 @@ describe.each(dialects())('@verdict/sdk from the tarball against a live server o
   });
 
   it('runs an ES module script with plain Node: the default module, elevate, a visitor, errors and events', async () => {
-    const r = await runScript('esm.mjs', env);
+    const r = await runScript<EsmResult>('esm.mjs', env);
     expect(r).toMatchObject({
       defaultIsNamed: true,
       createdDateIsDate: true,
@@ -227,7 +268,7 @@ describe.each(dialects())('@verdict/sdk from the tarball against a live server o
   });
 
   it('runs a CommonJS script with require(): createClient, the default module, ratings and a typed error', async () => {
-    const r = await runScript('cjs.cjs', env);
+    const r = await runScript<CjsResult>('cjs.cjs', env);
     expect(r).toMatchObject({
       count: 1,
       defaultIsNamed: true,
@@ -312,43 +353,47 @@ describe('@verdict/sdk across origins', () => {
     );
   });
 
-  it.skipIf(!CHROMIUM)('runs the browser build in Chromium on another origin, calling the live server', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${allowed}/?api=${encodeURIComponent(api)}&clientId=${encodeURIComponent(site.clientId)}`);
-      await page.waitForFunction(() => 'result' in window || '__result' in window, null, { timeout: 15_000 });
-      const r = await page.evaluate(() => (window as unknown as { __result: any }).__result);
-      expect(errors).toEqual([]);
-      expect(r.error).toBeUndefined();
-      expect(r).toMatchObject({
-        createdIsDate: true,
-        queried: [r.createdId],
-        viaDefaultId: r.createdId,
-        notFound: { isVerdictError: true, code: 'REVIEW_NOT_FOUND' },
-      });
-      // Readable across origins only because the server exposes them.
-      expect(r.notFound.requestId).toMatch(/\S/);
-      expect(r.headers.requestId).toMatch(/\S/);
-      expect(r.headers.rateLimit).toContain('tokens-per-address');
-      expect(r.headers.rateLimitPolicy).toContain('tokens-per-address');
-      expect(r.headers.etag).toMatch(/\S/);
+  it.skipIf(!CHROMIUM)(
+    'runs the browser build in Chromium on another origin, calling the live server',
+    async () => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`${allowed}/?api=${encodeURIComponent(api)}&clientId=${encodeURIComponent(site.clientId)}`);
+        await page.waitForFunction(() => '__result' in window, null, { timeout: 15_000 });
+        const r = await page.evaluate(() => (window as unknown as { __result: PageResult }).__result);
+        expect(errors).toEqual([]);
+        expect(r.error).toBeUndefined();
+        expect(r).toMatchObject({
+          createdIsDate: true,
+          queried: [r.createdId],
+          viaDefaultId: r.createdId,
+          notFound: { isVerdictError: true, code: 'REVIEW_NOT_FOUND' },
+        });
+        // Readable across origins only because the server exposes them.
+        expect(r.notFound?.requestId).toMatch(/\S/);
+        expect(r.headers.requestId).toMatch(/\S/);
+        expect(r.headers.rateLimit).toContain('tokens-per-address');
+        expect(r.headers.rateLimitPolicy).toContain('tokens-per-address');
+        expect(r.headers.etag).toMatch(/\S/);
 
-      // A page of an origin not in CORS_ORIGINS cannot read the API.
-      await page.goto(`${other}/blank`);
-      const blocked = await page.evaluate(async (url) => {
-        try {
-          await fetch(`${url}/reviews/v1/reviews/count`, { method: 'POST', body: '{}' });
-          return 'read';
-        } catch (err) {
-          return String(err);
-        }
-      }, api);
-      expect(blocked).toMatch(/TypeError/);
-    } finally {
-      await browser.close();
-    }
-  }, 60_000);
+        // A page of an origin not in CORS_ORIGINS cannot read the API.
+        await page.goto(`${other}/blank`);
+        const blocked = await page.evaluate(async (url) => {
+          try {
+            await fetch(`${url}/reviews/v1/reviews/count`, { method: 'POST', body: '{}' });
+            return 'read';
+          } catch (err) {
+            return String(err);
+          }
+        }, api);
+        expect(blocked).toMatch(/TypeError/);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });
