@@ -2,7 +2,8 @@
 /**
  * Compiles the server and CLI to plain JavaScript in `dist/` (one ES module bundle with a chunk per lazily loaded
  * command; npm packages stay external). `bin/verdict.mjs` runs it when it is newer than every source file and
- * falls back to the TypeScript sources through tsx otherwise, so an edit is never served stale.
+ * falls back to the TypeScript sources through tsx otherwise, so an edit is never served stale. Also builds the
+ * installable SDK package in `packages/sdk/dist/` (scripts/build-sdk.mjs).
  *
  * Why build at all: a server run through tsx keeps a second V8 isolate for the loader hooks, the transpiled modules
  * and their source maps — about 100 MB of its resident memory on a 1,000,000-review database (docs/performance.md).
@@ -12,6 +13,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildSdk } from './build-sdk.mjs';
 import { widgetBuildOptions } from './widget-build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,3 +41,5 @@ await build({ ...widgetBuildOptions(root), outfile: join(outdir, 'widget.js'), l
 // Loaded as a worker by URL next to the module that starts it (src/server/db/checkpointer.ts); every chunk lands
 // in dist/ itself, so the worker sits beside whichever chunk holds that code.
 copyFileSync(join(root, 'src/server/db/checkpointer.worker.cjs'), join(outdir, 'checkpointer.worker.cjs'));
+// The SDK as a package a shop's app installs (`npm install ./packages/sdk`), with no server dependency.
+await buildSdk(root);

@@ -1,6 +1,7 @@
 /**
  * Module boundaries of `verdict/sdk`: the browser entry reaches only `src/sdk` and `src/contract` and no Node
- * built-in; its only package dependency is the contract's (typebox); nothing under `src/sdk` imports the server.
+ * built-in; its only package import is the contract's (typebox, which the package build leaves out when only types
+ * and plain values are used); nothing under `src/sdk` imports the server; the package names resolve as ADR 0010 says.
  * Read from the import graph of the source files, so a new import breaks this test, not a user's bundle.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -53,9 +54,37 @@ describe('verdict/sdk module boundaries', () => {
     }
   });
 
-  it('package.json exports verdict/sdk and verdict/sdk/node', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string> };
-    expect(pkg.exports['./sdk']).toBe('./src/sdk/index.ts');
-    expect(pkg.exports['./sdk/node']).toBe('./src/sdk/node.ts');
+  it('verdict/sdk and @verdict/sdk resolve to the built package, and to the sources inside this repository', () => {
+    const read = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8'));
+    const built = {
+      '.': {
+        import: { types: './dist/types/sdk/index.d.ts', browser: './dist/browser.js', default: './dist/index.js' },
+        require: { types: './dist/types/sdk/index.d.cts', default: './dist/index.cjs' },
+      },
+      './node': {
+        import: { types: './dist/types/sdk/node.d.ts', default: './dist/node.js' },
+        require: { types: './dist/types/sdk/node.d.cts', default: './dist/node.cjs' },
+      },
+    };
+    const sdk = read('packages/sdk/package.json');
+    expect(sdk).toMatchObject({ name: '@verdict/sdk', type: 'module', exports: built });
+    expect(sdk.dependencies ?? {}).toEqual({});
+    // The root package points at the same files (`dist/…` under packages/sdk), without the browser condition.
+    const under = (target: { import: object; require: object }) =>
+      JSON.parse(
+        JSON.stringify(target)
+          .replaceAll('"./dist/', '"./packages/sdk/dist/')
+          .replace(/"browser":"[^"]*",/, ''),
+      );
+    expect(read('package.json').exports).toMatchObject({
+      './sdk': under(built['.']),
+      './sdk/node': under(built['./node']),
+    });
+    expect(read('tsconfig.json').compilerOptions.paths).toMatchObject({
+      'verdict/sdk': ['./src/sdk/index.ts'],
+      'verdict/sdk/node': ['./src/sdk/node.ts'],
+      '@verdict/sdk': ['./src/sdk/index.ts'],
+      '@verdict/sdk/node': ['./src/sdk/node.ts'],
+    });
   });
 });
