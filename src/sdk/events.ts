@@ -6,14 +6,8 @@
  * (at-least-once; dedupe on `metadata._id` if a handler is not idempotent).
  */
 
-import {
-  type AccountInfo,
-  ENTITY_FQDN,
-  EVENT_TYPES,
-  type EventIdentity,
-  type EventSlug,
-  type ReviewDomainEvent,
-} from '../contract/events.ts';
+import { ENTITY_FQDN, EVENT_TYPES } from '../contract/event-types.ts';
+import type { AccountInfo, EventIdentity, EventSlug, ReviewDomainEvent } from '../contract/events.ts';
 import type { CallOutput } from '../contract/operations/call.ts';
 import type { Transport } from './http.ts';
 import { reviewFromRest } from './transform.ts';
