@@ -1,6 +1,6 @@
 /**
- * The shape of one catalogue entry (everything about an operation except where it is served, which `routes.ts`
- * holds), and the access rules several operations share (the permission matrix of docs/product.md §2).
+ * The shape of one catalogue entry — its row of `routes.ts` (where it is served) plus everything else about it —
+ * and the access rules several operations share (the permission matrix of docs/product.md §2).
  */
 import type { TObject, TSchema } from 'typebox';
 import type { Scope } from '../auth.ts';
