@@ -217,6 +217,24 @@ function selfContained(ts, checker, derived, context, file) {
     return ts.visitEachChild(node, expand, context);
   };
   const usesTypebox = (node) => namesTypebox(ts, node, typebox);
+  // A concrete alias mapped over a union of names (the catalogue's OperationTypes) is printed by the checker in its
+  // mapped form, which still names the generic aliases it maps with: write it out member by member instead, two
+  // levels deep (operation → part), each part as the structural type the checker computes.
+  const writeOut = (type, depth) => {
+    if (depth >= 2 || !(type.flags & ts.TypeFlags.Object)) {
+      return checker.typeToTypeNode(type, undefined, flags) ?? factory.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword);
+    }
+    return factory.createTypeLiteralNode(
+      checker.getPropertiesOfType(type).map((p) =>
+        factory.createPropertySignature(
+          undefined,
+          /^[A-Za-z_$][\w$]*$/.test(p.name) ? factory.createIdentifier(p.name) : factory.createStringLiteral(p.name),
+          p.flags & ts.SymbolFlags.Optional ? factory.createToken(ts.SyntaxKind.QuestionToken) : undefined,
+          writeOut(checker.getTypeOfSymbol(p), depth + 1),
+        ),
+      ),
+    );
+  };
   const jsPath = (specifier) =>
     /^\.\.?\//.test(specifier.text) ? factory.createStringLiteral(specifier.text.replace(/\.ts$/, '.js')) : specifier;
   const body = [];
@@ -236,6 +254,12 @@ function selfContained(ts, checker, derived, context, file) {
       continue;
     }
     const out = ts.visitNode(s, expand);
+    const original = ts.getParseTreeNode(s);
+    if (usesTypebox(out) && ts.isTypeAliasDeclaration(s) && !s.typeParameters && original && ts.isTypeAliasDeclaration(original)) {
+      const type = writeOut(checker.getTypeAtLocation(original.name), 0);
+      body.push(factory.updateTypeAliasDeclaration(s, s.modifiers, s.name, undefined, type));
+      continue;
+    }
     if (!usesTypebox(out)) body.push(out);
   }
   // An import only an expanded Static<typeof X> used (X a schema, dropped above) goes too.

@@ -2,18 +2,10 @@
  * Wix domain-event envelope for `wix.reviews.v1.review` (docs/wix-api.md §8). The outbox stores exactly this body.
  */
 import { type Static, Type } from 'typebox';
+import type { ENTITY_FQDN } from './event-types.ts';
 import type { ModerationStatus, Review } from './review.ts';
 
-export const ENTITY_FQDN = 'wix.reviews.v1.review';
-
-export const EVENT_TYPES = {
-  created: 'wix.reviews.v1.review_created',
-  updated: 'wix.reviews.v1.review_updated',
-  deleted: 'wix.reviews.v1.review_deleted',
-  moderation_status_changed: 'wix.reviews.v1.review_moderation_status_changed',
-  review_published: 'wix.reviews.v1.review_review_published',
-} as const;
-export type EventSlug = keyof typeof EVENT_TYPES;
+export { ENTITY_FQDN, EVENT_TYPES, type EventSlug } from './event-types.ts';
 
 export interface EnvelopeBase {
   id: string;

@@ -30,3 +30,11 @@ export const EMBED_FIRST_PAGE_SIZE = 3;
 export const EMBED_PAGE_SIZE = 10;
 /** Latest published reviews listed in the JSON-LD of an entity. */
 export const JSONLD_REVIEW_COUNT = 5;
+
+/**
+ * The budgets a call can count against (docs/rate-limits.md): visitor token minting, review creates, helpfulness
+ * votes and abuse reports. The catalogue of operations names each rate-limited operation's budget; the server's
+ * configuration sets each budget's size.
+ */
+export const RATE_LIMITED_ACTIONS = ['tokens', 'creates', 'votes', 'reports'] as const;
+export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number];

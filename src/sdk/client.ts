@@ -1,11 +1,12 @@
 /**
  * `createClient`: one Verdict client with the Velo-style modules (`reviews`, `ratings`, `contacts`, `jobs`), the
- * event feed behind the `on…` handlers, and `elevate()` — the `wix-auth` function that re-runs a restricted call
- * with the client's admin credentials.
+ * event feed behind the `on…` handlers, `call()` for any operation of the catalogue in its REST shape, and
+ * `elevate()` — the `wix-auth` function that re-runs a restricted call with the client's admin credentials.
  */
 
-import type { Static } from 'typebox';
-import type { MemberTokenResponse, RatingSummary, Job as RestJob } from '../contract/index.ts';
+import type { RatingSummary } from '../contract/index.ts';
+import type { Call, CallOutput } from '../contract/operations/call.ts';
+import type { OperationName } from '../contract/operations/index.ts';
 import { EventFeed, ReviewEventHandlers } from './events.ts';
 import {
   apiKeyCredentials,
@@ -48,7 +49,7 @@ export interface ContactsModule {
    * Restricted (admin key). Mints a short-lived token for a logged-in member (the contact id of the member); hand
    * it to the member's browser as `auth: { memberToken }`.
    */
-  createMemberToken(contactId: string, options?: { ttlSeconds?: number }): Promise<Static<typeof MemberTokenResponse>>;
+  createMemberToken(contactId: string, options?: { ttlSeconds?: number }): Promise<CallOutput<'createMemberToken'>>;
 }
 
 export interface JobsModule {
@@ -63,6 +64,12 @@ export interface VerdictClient {
   jobs: JobsModule;
   /** Starts and stops the event feed behind `reviews.onReview…` handlers. */
   events: EventFeed;
+  /**
+   * Any operation of the catalogue by name, with the client's credentials: REST names and shapes (`id`, ISO
+   * dates), input and answer typed from the catalogue, errors as `VerdictError`. For the operations the modules do
+   * not wrap yet, e.g. `call('listTrash', { query: { limit: '10' } })`. `elevate(client.call)` makes it as the owner.
+   */
+  call: Call<OperationName>;
   /**
    * Returns a function making the same call with the client's admin credentials (like `wix-auth`'s `elevate`).
    * Throws at call time when no admin credentials are configured. Never expose an elevated function to visitors:
@@ -83,32 +90,23 @@ const MODULE_NAMES: readonly (keyof Modules)[] = ['reviews', 'ratings', 'contact
 /** For each SDK function: the same function of the client's elevated modules (built on first use). */
 const elevated = new WeakMap<object, () => unknown>();
 
-function ratingsModule(transport: Transport): RatingsModule {
+function ratingsModule({ call }: Transport): RatingsModule {
   return {
     getRatingSummary: async (namespace, entityId) =>
-      (
-        await transport.request<{ summary: RatingSummary }>('GET', '/verdict/v1/ratings/summary', {
-          query: { namespace, entityId },
-        })
-      ).summary,
-    batchRatingSummaries: (namespace, entityIds) =>
-      transport.request('POST', '/verdict/v1/ratings/summaries', { body: { namespace, entityIds } }),
+      (await call('getRatingSummary', { query: { namespace, entityId } })).summary,
+    batchRatingSummaries: (namespace, entityIds) => call('batchRatingSummaries', { body: { namespace, entityIds } }),
   };
 }
 
-function contactsModule(transport: Transport): ContactsModule {
+function contactsModule({ call }: Transport): ContactsModule {
   return {
-    createMemberToken: (contactId, options = {}) =>
-      transport.request('POST', '/verdict/v1/members/tokens', { body: { contactId, ...options } }),
+    createMemberToken: (contactId, options = {}) => call('createMemberToken', { body: { contactId, ...options } }),
   };
 }
 
-function jobsModule(transport: Transport): JobsModule {
+function jobsModule({ call }: Transport): JobsModule {
   return {
-    getJob: async (jobId) =>
-      jobFromRest(
-        (await transport.request<{ job: RestJob }>('GET', `/verdict/v1/jobs/${encodeURIComponent(jobId)}`)).job,
-      ),
+    getJob: async (jobId) => jobFromRest((await call('getJob', { params: { jobId } })).job),
   };
 }
 
@@ -167,9 +165,13 @@ export function createClient(options: ClientOptions): VerdictClient {
     }
   }
 
+  const call = transport.call;
+  elevated.set(call, () => admin().call);
+
   return {
     ...modules,
     events: new EventFeed(admin, handlers),
+    call,
     elevate: (fn) => elevate(fn),
   };
 }

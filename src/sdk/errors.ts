@@ -2,7 +2,8 @@
  * The one error class of the SDK: every non-200 answer of the server becomes a `VerdictError` carrying the Wix
  * error body's parts (docs/wix-api.md §9.1) and the `X-Wix-Request-Id` header.
  */
-import { ERROR_CODES, type ErrorCode, type FieldViolation } from '../contract/errors.ts';
+import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
+import type { FieldViolation } from '../contract/errors.ts';
 
 export type { ErrorCode, FieldViolation };
 

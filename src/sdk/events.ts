@@ -5,13 +5,10 @@
  * where it stopped: no event is lost, and an event whose handlers did not all finish is delivered again
  * (at-least-once; dedupe on `metadata._id` if a handler is not idempotent).
  */
-import {
-  type AccountInfo,
-  EVENT_TYPES,
-  type EventIdentity,
-  type EventSlug,
-  type ReviewDomainEvent,
-} from '../contract/events.ts';
+
+import { ENTITY_FQDN, EVENT_TYPES } from '../contract/event-types.ts';
+import type { AccountInfo, EventIdentity, EventSlug, ReviewDomainEvent } from '../contract/events.ts';
+import type { CallOutput } from '../contract/operations/call.ts';
 import type { Transport } from './http.ts';
 import { reviewFromRest } from './transform.ts';
 import type { ModerationStatus, Review } from './types.ts';
@@ -209,17 +206,16 @@ export interface EventFeedOptions {
   onError?: (error: unknown) => void;
 }
 
-interface FeedEventWire extends EventContextWire {
-  position: string;
-  eventType: string;
-  event: ReviewDomainEvent;
-}
-interface FeedResponseWire {
-  events: FeedEventWire[];
-  position: string;
-}
+/** The feed's answer, typed from the catalogue (`readEvents`). */
+type FeedAnswer = CallOutput<'readEvents'>;
 
-const FEED_PATH = '/verdict/v1/events';
+/**
+ * The feed carries each event as a JSON object; the events of the reviews entity are the Wix domain events this
+ * SDK dispatches (checked by their entity and slug, so another entity's event is skipped, not misread).
+ */
+function isReviewEvent(e: Record<string, unknown>): e is Record<string, unknown> & ReviewDomainEvent {
+  return e.entityFqdn === ENTITY_FQDN && typeof e.slug === 'string' && (SLUGS as readonly string[]).includes(e.slug);
+}
 
 /** Reads the event feed and feeds the registered handlers until stopped. */
 export class EventFeed {
@@ -278,12 +274,12 @@ export class EventFeed {
       try {
         // stop() lets a long-poll in flight finish (within waitSeconds) rather than abort it, and drops its answer:
         // a request aborted mid-flight can keep the server's connection, and so its shutdown, hanging.
-        const res = await transport.request<FeedResponseWire>('GET', FEED_PATH, {
+        const res: FeedAnswer = await transport.call('readEvents', {
           query: { after: this.current, limit, waitSeconds },
         });
         for (const e of res.events) {
           if (signal.aborted) return;
-          if (slugOfEventType(e.eventType)) await this.handlers.dispatch(e.event, e);
+          if (slugOfEventType(e.eventType) && isReviewEvent(e.event)) await this.handlers.dispatch(e.event, e);
           this.current = e.position;
           await store.save(e.position);
         }
@@ -299,9 +295,7 @@ export class EventFeed {
 async function endPosition(transport: Transport): Promise<string> {
   let after: string | undefined;
   for (;;) {
-    const res = await transport.request<FeedResponseWire>('GET', FEED_PATH, {
-      query: { after, limit: '100', waitSeconds: '0' },
-    });
+    const res = await transport.call('readEvents', { query: { after, limit: '100', waitSeconds: '0' } });
     if (res.events.length === 0) return res.position;
     after = res.position;
   }

@@ -1,9 +1,12 @@
 /**
  * The SDK's transport: `fetch` only (Node 20 and browsers), the caller's credentials in `Authorization` exactly as
  * the official SDK sends them, Wix error bodies turned into `VerdictError`, and anonymous visitor tokens fetched
- * and refreshed by the client itself (an expired token is refreshed once and the call retried).
+ * and refreshed by the client itself (an expired token is refreshed once and the call retried). Requests are made
+ * with the catalogue's typed `call` (`src/contract/operations/call.ts`): no path or response type is written here.
  */
-import type { TokenResponse } from '../contract/index.ts';
+import { type Call, type CallOutput, type CallRequest, createCall } from '../contract/operations/call.ts';
+import type { OperationName } from '../contract/operations/index.ts';
+import * as routes from '../contract/operations/routes.ts';
 import { errorFromResponse, VerdictError } from './errors.ts';
 
 /** Visitor tokens as the client keeps them; persist them (see `onTokens`) to keep the same visitor across loads. */
@@ -26,14 +29,6 @@ export type ClientAuth =
   /** An anonymous visitor of the site with this public client id; tokens are fetched and refreshed automatically. */
   | { anonymous: { clientId: string; tokens?: VisitorTokens; onTokens?: (tokens: VisitorTokens) => void } };
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-
-export interface RequestOptions {
-  query?: Record<string, string | undefined>;
-  body?: unknown;
-  signal?: AbortSignal;
-}
-
 /** One set of credentials: the `Authorization` value, and how to renew it after UNAUTHENTICATED. */
 export interface Credentials {
   authorization(): Promise<string>;
@@ -47,44 +42,43 @@ export interface TransportOptions {
   fetch: typeof fetch;
 }
 
-/** Sends one JSON request; success is HTTP 200 only, like the official SDK. */
+/** Sends the catalogue's operations as JSON requests; success is HTTP 200 only, like the official SDK. */
 export class Transport {
+  /** Any operation of the catalogue, typed from it, with these credentials. */
+  readonly call: Call<OperationName>;
+
   constructor(
     private readonly opts: TransportOptions,
     private readonly credentials: Credentials,
-  ) {}
+  ) {
+    this.call = createCall(routes, (request) => this.send(request));
+  }
 
-  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  private async send(request: CallRequest): Promise<unknown> {
     try {
-      return await this.send<T>(method, path, options, await this.credentials.authorization());
+      return await this.sendAs(request, await this.credentials.authorization());
     } catch (err) {
       if (!(err instanceof VerdictError) || err.code !== 'UNAUTHENTICATED' || !(await this.credentials.renew()))
         throw err;
-      return this.send<T>(method, path, options, await this.credentials.authorization());
+      return this.sendAs(request, await this.credentials.authorization());
     }
   }
 
-  private async send<T>(method: Method, path: string, options: RequestOptions, authorization: string): Promise<T> {
+  private sendAs(request: CallRequest, authorization: string): Promise<unknown> {
     const headers: Record<string, string> = { authorization };
     if (this.opts.siteId) headers['wix-site-id'] = this.opts.siteId;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    return fetchJson<T>(this.opts.fetch, urlOf(this.opts.baseUrl, path, options.query), {
-      method,
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    return fetchJson(this.opts.fetch, urlOf(this.opts.baseUrl, request.path), {
+      method: request.method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
     });
   }
 }
 
-function urlOf(baseUrl: string, path: string, query: RequestOptions['query']): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, v);
-  const qs = params.toString();
-  return `${baseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
-}
+const urlOf = (baseUrl: string, path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
-async function fetchJson<T>(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<T> {
+async function fetchJson(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<unknown> {
   const res = await fetchFn(url, init);
   const text = await res.text();
   let body: unknown;
@@ -94,7 +88,7 @@ async function fetchJson<T>(fetchFn: typeof fetch, url: string, init: RequestIni
     body = undefined;
   }
   if (res.status !== 200) throw errorFromResponse(res.status, body, res.headers.get('x-wix-request-id') ?? undefined);
-  return body as T;
+  return body;
 }
 
 /** A fixed API key. */
@@ -140,11 +134,19 @@ export function visitorCredentials(
   let tokens = visitor.tokens;
   let pending: Promise<VisitorTokens> | undefined;
 
-  const exchange = async (body: Record<string, string>): Promise<VisitorTokens> => {
-    const res = await fetchJson<TokenResponse>(opts.fetch, urlOf(opts.baseUrl, '/oauth2/token', undefined), {
-      method: 'POST',
+  // Tokens are exchanged without credentials, so not through a Transport.
+  const tokenCall = createCall({ createAccessToken: routes.createAccessToken }, (request) =>
+    fetchJson(opts.fetch, urlOf(opts.baseUrl, request.path), {
+      method: request.method,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...body, clientId: visitor.clientId }),
+      body: JSON.stringify(request.body),
+    }),
+  );
+  const exchange = async (
+    body: { grantType: 'anonymous' } | { grantType: 'refresh_token'; refreshToken: string },
+  ): Promise<VisitorTokens> => {
+    const res: CallOutput<'createAccessToken'> = await tokenCall('createAccessToken', {
+      body: { ...body, clientId: visitor.clientId },
     });
     const next = {
       accessToken: res.access_token,

@@ -3,7 +3,7 @@
  * field names renamed and `Date` values serialized before sending, cursor paging through `find()` results.
  * Serialization follows the official SDK's runtime query builder, so the same code sends the same wire body.
  */
-import { LIMITS } from '../contract/review.ts';
+import { LIMITS } from '../contract/limits.ts';
 import { filterToRest, restFieldName } from './transform.ts';
 import type { ModerationStatus, OriginType, Review } from './types.ts';
 

@@ -1,22 +1,17 @@
 /**
- * The `reviews` module: the Velo `wix-reviews.v2` functions over the Verdict REST API (`/reviews/v1/…`), with the
+ * The `reviews` module: the Velo `wix-reviews.v2` functions over the catalogue's review operations, with the
  * official SDK's argument order, renames and return unwrapping (bare review from get/create/update; `{ review }`
  * from delete, setReply, removeReply, updateModerationStatus and the legacy createReviewAndContact). Every function
  * is standalone (no `this`), so it can be passed around and to `elevate()`.
  */
-import type {
-  AbuseReport as RestAbuseReport,
-  QueryReviewsResponse,
-  ReportReason,
-  BulkCreateReviewResponse as RestBulkCreateReviewResponse,
-  Review as RestReview,
-  VoteValue,
-} from '../contract/index.ts';
+import type { ReportReason, AbuseReport as RestAbuseReport, VoteValue } from '../contract/index.ts';
+import type { CallOutput } from '../contract/operations/call.ts';
 import type { EventHandler, ReviewEventHandlers, ReviewEventMap } from './events.ts';
 import type { Transport } from './http.ts';
 import { type QueryState, ReviewsQueryBuilder } from './query-builder.ts';
 import {
   bulkCreateFromRest,
+  bulkInputToRest,
   contentToRest,
   createInputToRest,
   filterToRest,
@@ -41,7 +36,8 @@ import type {
   UpdateReviewOptions,
 } from './types.ts';
 
-type RestReviewResponse = { review: RestReview };
+/** The answer of the operations that return one review (`{ review }`). */
+type RestReviewResponse = CallOutput<'getReview'>;
 
 /** An abuse report in Velo shape: `_id`, `_createdDate` and dates as `Date`; the reporter is never named. */
 export interface AbuseReport {
@@ -67,9 +63,6 @@ function reportFromRest(r: RestAbuseReport): AbuseReport {
     ...(r.dismissedDate ? { dismissedDate: new Date(r.dismissedDate) } : {}),
   };
 }
-
-const BASE = '/reviews/v1';
-const enc = encodeURIComponent;
 
 export interface ReviewsModule {
   /** Creates a review; visitors and members write as themselves. Returns the review. */
@@ -132,27 +125,29 @@ export function reviewsModule(transport: Transport, events: ReviewEventHandlers)
   const one = async (p: Promise<RestReviewResponse>): Promise<Review> => reviewFromRest((await p).review);
   const wrapped = async (p: Promise<RestReviewResponse>): Promise<{ review: Review }> => ({ review: await one(p) });
 
+  const { call } = transport;
   return {
-    createReview: (review) =>
-      one(transport.request('POST', `${BASE}/reviews`, { body: { review: createInputToRest(review) } })),
+    createReview: (review) => one(call('createReview', { body: { review: createInputToRest(review) } })),
 
     createReviewAndContact: (namespace, entityId, content, options = {}) =>
       wrapped(
-        transport.request('POST', `${BASE}/reviews/contact`, {
+        call('createReviewAndContact', {
           body: { namespace, entityId, content: contentToRest(content), ...options },
         }),
       ),
 
     getReview: (reviewId, options = {}) =>
       one(
-        transport.request('GET', `${BASE}/reviews/${enc(reviewId)}`, {
+        call('getReview', {
+          params: { reviewId },
           query: { returnPrivateReviews: options.returnPrivateReviews ? 'true' : undefined },
         }),
       ),
 
     updateReview: (_id, review, options = {}) =>
       one(
-        transport.request('PATCH', `${BASE}/reviews/${enc(_id)}`, {
+        call('updateReview', {
+          params: { reviewId: _id },
           body: {
             review: updateInputToRest(_id, review),
             ...(options.fieldMask ? { fieldMask: options.fieldMask } : {}),
@@ -162,7 +157,8 @@ export function reviewsModule(transport: Transport, events: ReviewEventHandlers)
 
     updateReviewContent: (reviewId, options) =>
       one(
-        transport.request('PUT', `${BASE}/reviews/content/${enc(reviewId)}`, {
+        call('updateReviewContent', {
+          params: { reviewId },
           body: {
             reviewId,
             content: contentToRest(options.content),
@@ -171,64 +167,51 @@ export function reviewsModule(transport: Transport, events: ReviewEventHandlers)
         }),
       ),
 
-    deleteReview: (reviewId) => wrapped(transport.request('DELETE', `${BASE}/reviews/${enc(reviewId)}`)),
+    deleteReview: (reviewId) => wrapped(call('deleteReview', { params: { reviewId } })),
 
     queryReviews: (options = {}) =>
       new ReviewsQueryBuilder(async (query: Partial<QueryState>) => {
-        const res = await transport.request<QueryReviewsResponse>('POST', `${BASE}/reviews/query`, {
+        const res = await call('queryReviews', {
           body: { query, ...(options.returnPrivateReviews ? { returnPrivateReviews: true } : {}) },
         });
         return { items: res.reviews.map(reviewFromRest), cursors: res.metadata.cursors };
       }),
 
     countReviews: (options = {}) =>
-      transport.request<{ count: number }>('POST', `${BASE}/reviews/count`, {
+      call('countReviews', {
         body: {
           ...(options.filter ? { filter: filterToRest(options.filter) } : {}),
           ...(options.includePrivateReviews ? { includePrivateReviews: true } : {}),
         },
       }),
 
-    setReply: (reviewId, message) =>
-      wrapped(transport.request('PATCH', `${BASE}/reviews/${enc(reviewId)}/reply`, { body: { reviewId, message } })),
+    setReply: (reviewId, message) => wrapped(call('setReply', { params: { reviewId }, body: { reviewId, message } })),
 
-    removeReply: (reviewId) => wrapped(transport.request('DELETE', `${BASE}/reviews/${enc(reviewId)}/reply`)),
+    removeReply: (reviewId) => wrapped(call('removeReply', { params: { reviewId } })),
 
     updateModerationStatus: (reviewId, options) =>
-      wrapped(
-        transport.request('PATCH', `${BASE}/reviews/${enc(reviewId)}/moderate`, {
-          body: { reviewId, status: options.status },
-        }),
-      ),
+      wrapped(call('updateModerationStatus', { params: { reviewId }, body: { reviewId, status: options.status } })),
 
     bulkCreateReview: async (reviews, options = {}) =>
       bulkCreateFromRest(
-        await transport.request<RestBulkCreateReviewResponse>('POST', `${BASE}/bulk/reviews/create`, {
-          body: { reviews: reviews.map(createInputToRest), ...(options.returnEntity ? { returnEntity: true } : {}) },
+        await call('bulkCreateReview', {
+          body: { reviews: reviews.map(bulkInputToRest), ...(options.returnEntity ? { returnEntity: true } : {}) },
         }),
       ),
 
-    bulkDeleteReviews: (options) =>
-      transport.request<{ jobId: string }>('POST', `${BASE}/bulk/reviews/delete`, {
-        body: { filter: filterToRest(options.filter) },
-      }),
+    bulkDeleteReviews: (options) => call('bulkDeleteReviews', { body: { filter: filterToRest(options.filter) } }),
 
     bulkUpdateModerationStatus: (options) =>
-      transport.request<{ jobId: string }>('POST', `${BASE}/bulk/reviews/moderate`, {
-        body: { filter: filterToRest(options.filter), status: options.status },
-      }),
+      call('bulkUpdateModerationStatus', { body: { filter: filterToRest(options.filter), status: options.status } }),
 
     castVote: async (reviewId, vote) => {
-      const res = await transport.request<{ vote: VoteValue; review: RestReview }>(
-        'POST',
-        `/verdict/v1/reviews/${enc(reviewId)}/votes`,
-        { body: { vote } },
-      );
+      const res = await call('castVote', { params: { reviewId }, body: { vote } });
       return { vote: res.vote, review: reviewFromRest(res.review) };
     },
 
     reportReview: async (reviewId, options) => {
-      const res = await transport.request<{ report: RestAbuseReport }>('POST', `/verdict/v1/reviews/${enc(reviewId)}/reports`, {
+      const res = await call('reportReview', {
+        params: { reviewId },
         body: { reason: options.reason, ...(options.text !== undefined ? { text: options.text } : {}) },
       });
       return { report: reportFromRest(res.report) };

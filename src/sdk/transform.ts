@@ -4,8 +4,9 @@
  * strings, and Velo field names in filters and sorts renamed before they are sent.
  */
 import type {
+  BulkReviewCreateInput as RestBulkCreateInput,
   BulkCreateReviewResponse as RestBulkCreateReviewResponse,
-  ReviewContentInput as RestContentInput,
+  ReviewCreateInput as RestCreateInput,
   Job as RestJob,
   Media as RestMedia,
   Review as RestReview,
@@ -123,20 +124,30 @@ export function reviewFromRest(r: RestReview): Review {
   return review;
 }
 
-export function contentToRest(content: ReviewContentInput): RestContentInput {
+/** Velo content → REST content: media strings become media objects; every other field (a required rating too) stays. */
+export function contentToRest<C extends ReviewContentInput>(content: C): Omit<C, 'media'> & { media?: RestMedia[] } {
   const { media, ...rest } = content;
   return media === undefined ? rest : { ...rest, media: mediaToRest(media) };
 }
 
-/** The REST body of `createReview`'s `review`. */
-export function createInputToRest(input: CreateReviewInput | BulkCreateReviewInput) {
-  const { _id, reviewDate, content, ...rest } = input;
+/** `_id` and `reviewDate` of a create input, in REST names and shapes. */
+function createMeta(_id: string | undefined, reviewDate: Date | undefined): { id?: string; reviewDate?: string } {
   return {
-    ...rest,
     ...(_id !== undefined ? { id: _id } : {}),
     ...(reviewDate !== undefined ? { reviewDate: reviewDate.toISOString() } : {}),
-    content: contentToRest(content),
   };
+}
+
+/** The REST body of `createReview`'s `review`. */
+export function createInputToRest(input: CreateReviewInput): RestCreateInput {
+  const { _id, reviewDate, content, ...rest } = input;
+  return { ...rest, ...createMeta(_id, reviewDate), content: contentToRest(content) };
+}
+
+/** The REST body of one `bulkCreateReview` item. */
+export function bulkInputToRest(input: BulkCreateReviewInput): RestBulkCreateInput {
+  const { _id, reviewDate, content, ...rest } = input;
+  return { ...rest, ...createMeta(_id, reviewDate), content: contentToRest(content) };
 }
 
 /** The REST body of `updateReview`'s `review`, with the id injected as the official SDK does. */

@@ -7,13 +7,8 @@
  *   domain event). A `json` body carries `instanceId`, `accountInfo` and `identity` beside the event's fields.
  * Both return the Wix domain-event envelope, and the Velo event the matching `on…` handler would get.
  */
-import {
-  type AccountInfo,
-  EVENT_TYPES,
-  type EventIdentity,
-  type EventSlug,
-  type ReviewDomainEvent,
-} from '../contract/events.ts';
+import { EVENT_TYPES } from '../contract/event-types.ts';
+import type { AccountInfo, EventIdentity, EventSlug, ReviewDomainEvent } from '../contract/events.ts';
 import { type EventContextWire, slugOfEventType, toVeloEvent, type VeloReviewEvent } from './events.ts';
 
 /** Thrown when a webhook is not authentic, is outside the replay window, or is not a webhook at all. */

@@ -3,6 +3,7 @@
  * returns every problem at once so start-up can list them all and exit 1.
  */
 import { isIP } from 'node:net';
+import { RATE_LIMITED_ACTIONS, type RateLimitedAction } from '../contract/limits.ts';
 
 export interface Config {
   port: number;
@@ -50,9 +51,9 @@ export interface Config {
   databaseStartupTimeoutMs: number;
 }
 
-/** The actions Verdict rate-limits: visitor token minting, review creates, helpfulness votes and abuse reports. */
-export const LIMITED_ACTIONS = ['tokens', 'creates', 'votes', 'reports'] as const;
-export type LimitedAction = (typeof LIMITED_ACTIONS)[number];
+/** The actions Verdict rate-limits (listed in the contract, where each operation names its budget). */
+export const LIMITED_ACTIONS = RATE_LIMITED_ACTIONS;
+export type LimitedAction = RateLimitedAction;
 /** A fixed window: at most `points` requests per `windowSeconds`. */
 export interface RateLimitSpec {
   points: number;

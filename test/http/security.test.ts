@@ -1,5 +1,5 @@
 /**
- * The shared security suite, run over every route of the route table (every prefix): missing, empty, forged,
+ * The shared security suite, run over every route of the catalogue that needs credentials (every prefix): missing, empty, forged,
  * expired, revoked and wrong-kind credentials are refused with 401; credentials of another site are refused with
  * 403 and reveal nothing; then query injection, body size limits, malformed and mis-encoded bodies, wrong media
  * types, unknown routes, and the generic 500 that never leaks its cause.
@@ -7,14 +7,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REVIEW_PREFIXES } from '../../src/server/http/build-server.ts';
-import type { RouteDef } from '../../src/server/http/route.ts';
-import { verdictRoutes } from '../../src/server/http/verdict.routes.ts';
-import { moderationRoutes } from '../../src/server/moderation/moderation.routes.ts';
-import { CONTACT_PREFIXES, contactRoutes } from '../../src/server/engagement/contacts.routes.ts';
-import { engagementRoutes } from '../../src/server/engagement/engagement.routes.ts';
-import { webhookRoutes } from '../../src/server/webhooks/webhooks.routes.ts';
-import { reviewRoutes } from '../../src/server/reviews/reviews.routes.ts';
+import {
+  accessOf,
+  type Method,
+  OPERATION_NAMES,
+  type OperationName,
+  operation,
+  operationPaths,
+} from '../../src/contract/operations/index.ts';
 import { createApiKey, revokeApiKey } from '../../src/server/sites/sites.service.ts';
 import {
   buildSite,
@@ -29,19 +29,13 @@ import {
 } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
-type Method = RouteDef['method'];
-
-/** Every mounted API route: the Wix operations under each prefix, and Verdict's own under /verdict/v1. */
-const ROUTES: { method: Method; path: string; def: RouteDef }[] = [
-  ...reviewRoutes.flatMap((def) =>
-    REVIEW_PREFIXES.map((prefix) => ({ method: def.method, path: `${prefix}${def.path}`, def })),
-  ),
-  ...verdictRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
-  ...moderationRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
-  ...webhookRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
-  ...engagementRoutes.map((def) => ({ method: def.method, path: `/verdict/v1${def.path}`, def })),
-  ...contactRoutes.flatMap((def) => CONTACT_PREFIXES.map((prefix) => ({ method: def.method, path: `${prefix}${def.path}`, def }))),
-];
+/**
+ * Every route that needs credentials, from the catalogue of operations: each operation that is not public, under
+ * each of its paths (the Wix aliases too). A route mounted outside the catalogue fails the catalogue test.
+ */
+const ROUTES: { method: Method; path: string; operation: OperationName }[] = OPERATION_NAMES.filter(
+  (name) => accessOf(name).public !== true,
+).flatMap((name) => operationPaths(name).map((path) => ({ method: operation(name).method, path, operation: name })));
 
 /** The site a request is aimed at: its review, its job and the entity they are about. */
 interface Target {
@@ -60,8 +54,8 @@ function requestFor(route: (typeof ROUTES)[number], target: Target, params: 'tar
     if (params === 'random') return randomUUID();
     return name === 'jobId' ? target.jobId : target.reviewId;
   });
-  const op = route.def.operation;
-  const bodies: Partial<Record<typeof op, unknown>> = {
+  const op = route.operation;
+  const bodies: Partial<Record<OperationName, unknown>> = {
     createReview: reviewBody({ entityId: target.entityId }),
     createReviewAndContact: {
       namespace: 'stores',

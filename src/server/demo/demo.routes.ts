@@ -2,7 +2,7 @@
  * `/demo`: a sample product page embedding the widget for the default site's demo product (see demo.service.ts),
  * with its JSON-LD in the head as a shop would put it. Public; it shows only published reviews.
  */
-import type { FastifyInstance } from 'fastify';
+import type { RouteHandlerMethod } from 'fastify';
 import { escapeHtml, reviewFragmentHtml, scriptJson } from '../embed/embed.rules.ts';
 import { getProductJsonLd, getReviewPage } from '../embed/embed.service.ts';
 import type { AppDeps } from '../http/app-deps.ts';
@@ -44,8 +44,9 @@ function page(opts: { clientId: string; entityId: string; jsonLd: string; fragme
 </html>`;
 }
 
-export function registerDemoRoutes(app: FastifyInstance, deps: AppDeps): void {
-  app.get('/demo', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+/** `/demo` (an infrastructure route): the sample product page of the default site, or 404 before it exists. */
+export function demoPage(deps: AppDeps): RouteHandlerMethod {
+  return async (req, reply) => {
     const site = await defaultSite(deps);
     if (!site) return reply.code(404).type('text/plain; charset=utf-8').send('The default site does not exist yet.');
     const q = req.query as Record<string, string | undefined>;
@@ -68,8 +69,9 @@ export function registerDemoRoutes(app: FastifyInstance, deps: AppDeps): void {
           theme,
         }),
       );
-  });
-  app.get(DEMO_PHOTO_PATH, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(KETTLE_SVG),
-  );
+  };
 }
+
+/** The demo product's photo (an infrastructure route, served at `DEMO_PHOTO_PATH`). */
+export const demoPhoto: RouteHandlerMethod = async (_req, reply) =>
+  reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(KETTLE_SVG);

@@ -32,13 +32,22 @@ export async function buildWidget(root = packageRoot()): Promise<string> {
   return out.outputFiles[0]?.text ?? '';
 }
 
-/** Newest modification time of the widget's sources (its folder and the contract it imports), 0 without sources. */
+/**
+ * Newest modification time of the widget's sources (its folder and the contract it imports, subfolders such as
+ * the catalogue's route rows included), 0 without sources.
+ */
 function newestSource(root: string): number {
   let newest = 0;
+  const visit = (abs: string) => {
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const path = join(abs, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
   for (const dir of ['src/web/widget', 'src/contract']) {
     const abs = join(root, dir);
-    if (!existsSync(abs)) continue;
-    for (const f of readdirSync(abs)) newest = Math.max(newest, statSync(join(abs, f)).mtimeMs);
+    if (existsSync(abs)) visit(abs);
   }
   return newest;
 }

@@ -8,30 +8,39 @@ import { isUtf8 } from 'node:buffer';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ErrorBody, NOT_FOUND_KEYWORD, TokenRequest, TokenResponse } from '../../contract/index.ts';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteHandlerMethod,
+} from 'fastify';
+import { type FieldViolation, NOT_FOUND_KEYWORD } from '../../contract/index.ts';
+import {
+  API_PREFIXES,
+  isOperationName,
+  OPERATION_NAMES,
+  type OperationName,
+  operation,
+} from '../../contract/operations/index.ts';
+import { underPrefix } from '../../contract/operations/paths.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
+import type { LimitedAction } from '../config.ts';
 import { probeReadiness } from '../db/readiness.ts';
-import type { FieldViolation } from '../../contract/index.ts';
+import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
+import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
+import { widgetScript } from '../embed/embed.routes.ts';
+import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
-import { reviewRoutes } from '../reviews/reviews.routes.ts';
+import { clientNetwork } from '../limits/limits.rules.ts';
+import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
 import type { AppDeps } from './app-deps.ts';
 import { errorHandler } from './error-handler.ts';
-import type { RouteDef } from './route.ts';
-import { checkPathParams, jsonDepthExceeds, MAX_BODY_DEPTH, type PathIdSpec, pathIdSpecs, tooDeep } from './validation.ts';
-import { verdictRoutes } from './verdict.routes.ts';
-import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
-import { moderationRoutes } from '../moderation/moderation.routes.ts';
-import { CONTACT_PREFIXES, contactRoutes } from '../engagement/contacts.routes.ts';
-import { engagementRoutes } from '../engagement/engagement.routes.ts';
-import type { LimitedAction } from '../config.ts';
-import { clientNetwork, policyField, stateField } from '../limits/limits.rules.ts';
-import type { LimitKeys } from '../limits/rate-limits.ts';
-import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
-import { registerEmbedRoutes } from '../embed/embed.routes.ts';
-import { registerDemoRoutes } from '../demo/demo.routes.ts';
+import { HANDLERS } from './handlers.ts';
+import { OPENAPI_DESCRIPTION, routeSchema } from './openapi.ts';
+import { countRequest } from './rate-limit.ts';
+import type { Handler, HandlerRequest, Handlers } from './route.ts';
+import { checkPathParams, jsonDepthExceeds, MAX_BODY_DEPTH, pathIdSpecs, tooDeep, type PathIdSpec } from './validation.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -52,30 +61,74 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Prefixes the Wix API is served under: the www.wixapis.com paths, the paths the official SDK uses on a custom
- * host (`/_api/...`), and the `/reviews/api/v1` alias from the REST reference. Only the first is documented.
- */
-export const REVIEW_PREFIXES = ['/reviews/v1', '/_api/reviews/v1', '/reviews/api/v1', '/_api/reviews/api/v1'] as const;
+/** The Wix review prefixes (`API_PREFIXES.reviews` of the catalogue), canonical first. */
+export const REVIEW_PREFIXES = API_PREFIXES.reviews;
 
 /**
- * Each route is registered once, under its first prefix; a request on an alias prefix is rewritten to it before
- * routing (one set of compiled validators and serializers instead of one per alias).
+ * Each route is registered once, under its canonical prefix; a request on an alias prefix is rewritten to it
+ * before routing (one set of compiled validators and serializers instead of one per alias).
  */
-const ALIASES: readonly (readonly [alias: string, canonical: string])[] = [
-  ...REVIEW_PREFIXES.slice(1).map((p) => [p, REVIEW_PREFIXES[0]] as const),
-  ...CONTACT_PREFIXES.slice(1).map((p) => [p, CONTACT_PREFIXES[0]] as const),
-];
+const ALIASES: readonly (readonly [alias: string, canonical: string])[] = Object.values(API_PREFIXES).flatMap(
+  ([canonical, ...aliases]) => aliases.map((alias) => [alias, canonical] as const),
+);
 
 function canonicalUrl(url: string): string {
   for (const [alias, canonical] of ALIASES) {
-    if (url.startsWith(alias)) {
-      const next = url.charCodeAt(alias.length);
-      // The alias must end at a segment boundary: `/`, `?` or the end of the URL.
-      if (Number.isNaN(next) || next === 0x2f || next === 0x3f) return canonical + url.slice(alias.length);
-    }
+    if (underPrefix(url, alias)) return canonical + url.slice(alias.length);
   }
   return url;
+}
+
+/**
+ * The routes that are not operations of the catalogue, all GET, public and left out of `/openapi.json`: probes,
+ * the document itself, the widget's script and the demo page. Besides these, only plugins add routes: the
+ * reference page under `/docs` and CORS preflights (`OPTIONS *`). `buildServer` refuses to start with any other.
+ */
+export const INFRASTRUCTURE_PATHS = [
+  '/healthz',
+  '/readyz',
+  '/openapi.json',
+  '/widget.js',
+  '/demo',
+  DEMO_PHOTO_PATH,
+] as const;
+type InfrastructurePath = (typeof INFRASTRUCTURE_PATHS)[number];
+
+/** One route as mounted: an operation of the catalogue, an infrastructure route, or a plugin's. */
+export interface MountedRoute {
+  method: string;
+  url: string;
+  operation?: OperationName;
+}
+
+const mountedByApp = new WeakMap<FastifyInstance, MountedRoute[]>();
+
+/** Every route `app` (built by `buildServer`) mounted, by method (Fastify's HEAD twins of GETs included). */
+export function mountedRoutes(app: FastifyInstance): readonly MountedRoute[] {
+  return mountedByApp.get(app) ?? [];
+}
+
+/**
+ * Refuses (at start-up) a route that is neither the route of its catalogue operation nor an infrastructure route,
+ * so a route can only be added through the catalogue or, for non-API routes, the list above.
+ */
+function checkRoute(method: string, url: string, operationName: unknown): OperationName | undefined {
+  if (operationName !== undefined) {
+    if (typeof operationName !== 'string' || !isOperationName(operationName)) {
+      throw new Error(`${method} ${url} names ${String(operationName)}, which is not an operation of the catalogue`);
+    }
+    const op = operation(operationName);
+    if (op.path !== url || (op.method !== method && !(op.method === 'GET' && method === 'HEAD'))) {
+      throw new Error(`${method} ${url} names ${operationName}, which the catalogue serves at ${op.method} ${op.path}`);
+    }
+    return operationName;
+  }
+  const infrastructure = (INFRASTRUCTURE_PATHS as readonly string[]).includes(url) && (method === 'GET' || method === 'HEAD');
+  const plugin = url === '/docs' || url.startsWith('/docs/') || (url === '*' && method === 'OPTIONS');
+  if (!infrastructure && !plugin) {
+    throw new Error(`${method} ${url} is neither an operation of the catalogue nor an infrastructure route`);
+  }
+  return undefined;
 }
 
 export interface ServerOptions {
@@ -150,6 +203,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.decorateRequest('mayHoldNul', false);
   app.setErrorHandler(errorHandler);
 
+  // Registered before any route (plugins' too), so every route passes the check and is recorded.
+  const mounted: MountedRoute[] = [];
+  mountedByApp.set(app, mounted);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const op = checkRoute(method, route.url, route.config?.operation);
+      mounted.push({ method, url: route.url, ...(op ? { operation: op } : {}) });
+    }
+  });
+
   // JSON bodies must be valid UTF-8: a lossy decode would store U+FFFD where the client sent something else.
   // JSON is the only body type: Fastify's default text/plain parser is removed so such a body gets 415, not 400.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
@@ -194,7 +257,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     void reply.header('X-Wix-Request-Id', req.id);
     const config = req.routeOptions.config;
     const url = req.routeOptions.url;
-    // No route: the not-found handler answers. The /docs plugin serves only static reference pages.
+    // No route: the not-found handler answers. Public operations and infrastructure routes are open to everyone;
+    // the /docs plugin serves only static reference pages.
     if (config.public || url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
     if (!config.operation) throw forbidden('This route is not open to any caller');
     const principal = await deps.auth.authenticate(header(req, 'authorization'), header(req, 'wix-site-id'));
@@ -204,28 +268,6 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.principal = principal;
   });
 
-  /**
-   * Counts one request of `action` under `keys`, writes `RateLimit-Policy` and `RateLimit` (appending to what an
-   * earlier count of the same request wrote), and refuses with 429 and `Retry-After` when a budget is spent.
-   */
-  async function limit(reply: FastifyReply, action: LimitedAction, keys: LimitKeys): Promise<void> {
-    const policies = deps.limits.policies(action);
-    if (policies.length === 0) return;
-    const outcome = await deps.limits.take(action, keys);
-    void reply.header('RateLimit-Policy', policyField(policies));
-    if (outcome.states.length > 0) {
-      const before = reply.getHeader('RateLimit');
-      const now = stateField(outcome.states);
-      void reply.header('RateLimit', typeof before === 'string' && before ? `${before}, ${now}` : now);
-    }
-    if (!outcome.allowed) {
-      throw new AppError('rate_limited', 'TOO_MANY_REQUESTS', 'Too many requests; try again later', {
-        data: { retryAfterSeconds: outcome.retryAfterSeconds },
-        headers: { 'Retry-After': String(outcome.retryAfterSeconds) },
-      });
-    }
-  }
-
   // Rate limits, after authentication and before the body is read: per client network, and per site once the
   // caller's site is known (the token route counts its site in the handler, when the client id has named it).
   // API keys are not counted: a key is the owner's or an installed app's, revocable, and a shop's backend may
@@ -234,7 +276,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     const action = req.routeOptions.config.rateLimit;
     if (!action) return;
     if (req.principal?.kind === 'ADMIN' || req.principal?.kind === 'APP') return;
-    await limit(reply, action, {
+    await countRequest(deps, reply, action, {
       address: clientNetwork(req.ip),
       ...(req.principal ? { site: req.principal.siteId } : {}),
     });
@@ -301,8 +343,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       info: {
         title: 'Verdict — Wix Reviews API',
         version: '1.0.0',
-        description:
-          'Self-hosted implementation of the Wix Reviews API (wix.reviews.v1). Success is always HTTP 200; errors carry the Wix body and X-Wix-Request-Id.',
+        description: OPENAPI_DESCRIPTION,
       },
       components: {
         securitySchemes: {
@@ -319,80 +360,75 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  const mount = (defs: readonly RouteDef[], prefix: string, tag: string) => {
-    for (const def of defs) {
-      app.route({
-        method: def.method,
-        url: `${prefix}${def.path}`,
-        bodyLimit: def.bulk ? deps.config.bulkBodyLimitBytes : (def.bodyLimit ?? deps.config.bodyLimitBytes),
-        config: {
-          operation: def.operation,
-          pathIds: pathIdSpecs(def.schema.params),
-          ...(def.rateLimit ? { rateLimit: def.rateLimit } : {}),
-        },
-        schema: { ...def.schema, summary: def.summary, tags: [tag], operationId: def.operation },
-        handler: async (req) => def.handler(deps, req as unknown as Parameters<RouteDef['handler']>[1]),
-      });
-    }
-  };
-  mount(reviewRoutes, REVIEW_PREFIXES[0], 'reviews');
-  mount(verdictRoutes, '/verdict/v1', 'verdict');
-  mount(webhookRoutes, '/verdict/v1', 'webhooks');
-  mount(moderationRoutes, '/verdict/v1', 'moderation');
-  mount(engagementRoutes, '/verdict/v1', 'engagement');
-  mount(contactRoutes, CONTACT_PREFIXES[0], 'contacts');
-
-  app.post(
-    '/oauth2/token',
-    {
-      config: { public: true, rateLimit: 'tokens' },
-      schema: {
-        summary: 'Exchange a site client id for anonymous visitor tokens (or refresh them)',
-        tags: ['auth'],
-        body: TokenRequest,
-        response: { 200: TokenResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
-      },
-    },
-    async (req, reply) => {
-      const body = req.body as TokenRequest;
-      await limit(reply, 'tokens', { site: await deps.auth.clientSite(body.clientId) });
-      if (body.grantType === 'refresh_token') {
-        // The official SDK (OAuthStrategy.renewToken) sends `refreshToken`; `refresh_token` is accepted too.
-        const refreshToken = body.refreshToken ?? body.refresh_token;
-        if (!refreshToken) {
-          throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
-            violations: [{ field: 'refreshToken', description: 'is required for grantType refresh_token', violatedRule: 'REQUIRED_FIELD' }],
-          });
-        }
-        return deps.auth.refreshVisitorTokens(body.clientId, refreshToken, req.ip);
-      }
-      return deps.auth.issueVisitorTokens(body.clientId, req.ip);
-    },
+  // The catalogue of operations, each at its canonical path with its handler. `/metrics` is served here only when
+  // metrics have no listener of their own (METRICS_PORT, main.ts).
+  const metricsHere = metrics !== undefined && deps.config.metricsPort === undefined;
+  mountOperations(
+    app,
+    deps,
+    OPERATION_NAMES.filter((name) => name !== 'readMetrics' || metricsHere),
+    HANDLERS,
   );
 
-  // The review page (public JSON, HTML fragment, JSON-LD, /widget.js) and the /demo product page.
-  registerEmbedRoutes(app, deps);
-  registerDemoRoutes(app, deps);
-
-  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
-  // Ready when the hot tables can be written now (db/readiness.ts); otherwise 503 SERVICE_UNAVAILABLE.
-  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await probeReadiness(deps.db, deps.dialect);
-      return { status: 'ready' };
-    } catch (err) {
-      app.log.warn({ err }, 'readiness check failed');
-      const failure = unavailable(unavailableReason(err) ?? 'unreachable', err);
-      return reply.code(failure.status).headers(failure.opts.headers ?? {}).send(failure.toBody());
-    }
-  });
-  // With METRICS_PORT set, metrics have a listener of their own (main.ts) and are not served here.
-  if (metrics && deps.config.metricsPort === undefined) {
-    app.get('/metrics', { config: { operation: 'readMetrics' }, schema: { hide: true } }, async (req, reply) =>
-      reply.type(metrics.registry.contentType).send(await metrics.scrape(req.log)),
-    );
+  const infrastructure: Record<InfrastructurePath, RouteHandlerMethod> = {
+    '/healthz': async () => ({ status: 'ok' }),
+    // Ready when the hot tables can be written now (db/readiness.ts); otherwise 503 SERVICE_UNAVAILABLE.
+    '/readyz': async (_req, reply) => {
+      try {
+        await probeReadiness(deps.db, deps.dialect);
+        return { status: 'ready' };
+      } catch (err) {
+        app.log.warn({ err }, 'readiness check failed');
+        const failure = unavailable(unavailableReason(err) ?? 'unreachable', err);
+        return reply.code(failure.status).headers(failure.opts.headers ?? {}).send(failure.toBody());
+      }
+    },
+    '/openapi.json': async () => app.swagger(),
+    '/widget.js': widgetScript(),
+    '/demo': demoPage(deps),
+    [DEMO_PHOTO_PATH]: demoPhoto,
+  };
+  for (const url of INFRASTRUCTURE_PATHS) {
+    app.get(url, { config: { public: true }, schema: { hide: true } }, infrastructure[url]);
   }
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   return app;
+}
+
+/** Mounts each named operation at its canonical path, with its catalogue schema, limits and handler. */
+function mountOperations<K extends OperationName>(
+  app: FastifyInstance,
+  deps: AppDeps,
+  names: readonly K[],
+  handlers: Handlers<K>,
+): void {
+  for (const name of names) mountOperation(app, deps, name, handlers[name]);
+}
+
+function mountOperation<K extends OperationName>(app: FastifyInstance, deps: AppDeps, name: K, handle: Handler<K>) {
+  const op = operation(name);
+  app.route({
+    method: op.method,
+    url: op.path,
+    bodyLimit: op.bodyLimit === 'bulk' ? deps.config.bulkBodyLimitBytes : (op.bodyLimit ?? deps.config.bodyLimitBytes),
+    config: {
+      operation: name,
+      ...(op.access.public ? { public: true } : {}),
+      pathIds: pathIdSpecs(op.params),
+      ...(op.rateLimit ? { rateLimit: op.rateLimit } : {}),
+    },
+    schema: routeSchema(name),
+    handler: async (request, reply) => {
+      // Ajv has validated params, query and body against the very schemas `HandlerRequest<K>` is typed from, and
+      // the auth hook has set the principal unless the operation is public.
+      const req = {
+        principal: request.principal,
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        http: { request, reply },
+      } as unknown as HandlerRequest<K>;
+      return handle(deps, req);
+    },
+  });
 }

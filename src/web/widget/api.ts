@@ -1,23 +1,28 @@
 /**
  * The widget's HTTP client: the public first page, and everything a visitor does with a visitor token obtained
- * from `POST /oauth2/token` with the site's public client id. Tokens are kept in localStorage per API and site, so
- * the visitor stays the same identity across pages; they are refreshed here, never by the page. Response types
- * come from the contract (type-only imports: nothing of the schema library is bundled).
+ * from `createAccessToken` with the site's public client id. Tokens are kept in localStorage per API and site, so
+ * the visitor stays the same identity across pages; they are refreshed here, never by the page. Requests are the
+ * catalogue's typed `call` over the few route rows the widget uses: no path or response type is written here, and
+ * only types come from the schemas (nothing of the schema library is bundled).
  */
 import type {
-  CastVoteResponse,
   CreateReviewAndContactRequest,
   ErrorBody,
   FieldViolation,
   QueryReviewsRequest,
-  QueryReviewsResponse,
-  RatingSummary,
   ReportReason,
-  Review,
-  ReviewPageData,
-  TokenResponse,
   VoteValue,
 } from '../../contract/index.ts';
+import { type CallOutput, type CallRequest, createCall } from '../../contract/operations/call.ts';
+import {
+  castVote,
+  createAccessToken,
+  createReviewAndContact,
+  getRatingSummary,
+  getReviewPage,
+  queryReviews,
+  reportReview,
+} from '../../contract/operations/routes.ts';
 
 /** A failed call: HTTP status, Wix error code (when there is one), field violations and Retry-After. */
 export class ApiError extends Error {
@@ -49,6 +54,13 @@ const storage = (): Storage | undefined => {
 export class WidgetApi {
   private memory: StoredTokens | undefined;
   private pending: Promise<string> | undefined;
+  /** Operations anyone may call: no token is sent. */
+  private readonly open = createCall({ getReviewPage, createAccessToken }, (r) => this.send(r, false));
+  /** Operations a visitor calls with its token. */
+  private readonly visitor = createCall(
+    { queryReviews, getRatingSummary, castVote, reportReview, createReviewAndContact },
+    (r) => this.send(r, true),
+  );
 
   constructor(
     readonly base: string,
@@ -70,7 +82,7 @@ export class WidgetApi {
     return this.memory;
   }
 
-  private save(t: TokenResponse): string {
+  private save(t: CallOutput<'createAccessToken'>): string {
     this.memory = {
       access: t.access_token,
       refresh: t.refresh_token,
@@ -84,8 +96,10 @@ export class WidgetApi {
     return this.memory.access;
   }
 
-  private async tokenCall(body: Record<string, string>): Promise<TokenResponse> {
-    return this.send<TokenResponse>('POST', '/oauth2/token', { ...body, clientId: this.site }, false);
+  private tokenCall(
+    body: { grantType: 'anonymous' } | { grantType: 'refresh_token'; refreshToken: string },
+  ): Promise<CallOutput<'createAccessToken'>> {
+    return this.open('createAccessToken', { body: { ...body, clientId: this.site } });
   }
 
   /** A valid access token: the stored one, a refreshed one (same visitor), or a new visitor's. */
@@ -107,7 +121,8 @@ export class WidgetApi {
     return this.pending;
   }
 
-  private async send<T>(method: string, path: string, body: unknown, auth: boolean, retried = false): Promise<T> {
+  private async send(request: CallRequest, auth: boolean, retried = false): Promise<unknown> {
+    const { method, path, body } = request;
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth) headers.Authorization = `Bearer ${await this.token()}`;
@@ -118,7 +133,7 @@ export class WidgetApi {
     });
     if (res.status === 401 && auth && !retried) {
       await this.token(true);
-      return this.send<T>(method, path, body, auth, true);
+      return this.send(request, auth, true);
     }
     if (!res.ok) {
       let err: ErrorBody | undefined;
@@ -133,44 +148,31 @@ export class WidgetApi {
       const retry = Number(res.headers.get('Retry-After'));
       throw new ApiError(res.status, code, violations, Number.isFinite(retry) && retry > 0 ? retry : undefined);
     }
-    return (await res.json()) as T;
+    return res.json();
   }
 
   /** The public first page (no token): summary, first reviews by relevance, next cursor. */
-  firstPage(namespace: string, entityId: string): Promise<ReviewPageData> {
-    const q = new URLSearchParams({ site: this.site, namespace, entityId });
-    return this.send<ReviewPageData>('GET', `/verdict/v1/embed/reviews?${q}`, undefined, false);
+  firstPage(namespace: string, entityId: string): Promise<CallOutput<'getReviewPage'>> {
+    return this.open('getReviewPage', { query: { site: this.site, namespace, entityId } });
   }
 
-  query(req: QueryReviewsRequest): Promise<QueryReviewsResponse> {
-    return this.send<QueryReviewsResponse>('POST', '/reviews/v1/reviews/query', req, true);
+  query(req: QueryReviewsRequest): Promise<CallOutput<'queryReviews'>> {
+    return this.visitor('queryReviews', { body: req });
   }
 
-  async summary(namespace: string, entityId: string): Promise<RatingSummary> {
-    const q = new URLSearchParams({ namespace, entityId });
-    return (await this.send<{ summary: RatingSummary }>('GET', `/verdict/v1/ratings/summary?${q}`, undefined, true))
-      .summary;
+  async summary(namespace: string, entityId: string): Promise<CallOutput<'getRatingSummary'>['summary']> {
+    return (await this.visitor('getRatingSummary', { query: { namespace, entityId } })).summary;
   }
 
-  vote(reviewId: string, vote: VoteValue): Promise<CastVoteResponse> {
-    return this.send<CastVoteResponse>(
-      'POST',
-      `/verdict/v1/reviews/${encodeURIComponent(reviewId)}/votes`,
-      { vote },
-      true,
-    );
+  vote(reviewId: string, vote: VoteValue): Promise<CallOutput<'castVote'>> {
+    return this.visitor('castVote', { params: { reviewId }, body: { vote } });
   }
 
   async report(reviewId: string, reason: ReportReason, text: string): Promise<void> {
-    await this.send(
-      'POST',
-      `/verdict/v1/reviews/${encodeURIComponent(reviewId)}/reports`,
-      text ? { reason, text } : { reason },
-      true,
-    );
+    await this.visitor('reportReview', { params: { reviewId }, body: text ? { reason, text } : { reason } });
   }
 
-  async createReview(req: CreateReviewAndContactRequest): Promise<Review> {
-    return (await this.send<{ review: Review }>('POST', '/reviews/v1/reviews/contact', req, true)).review;
+  async createReview(req: CreateReviewAndContactRequest): Promise<CallOutput<'createReviewAndContact'>['review']> {
+    return (await this.visitor('createReviewAndContact', { body: req })).review;
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * The Fastify route schema of a catalogue operation: what Ajv validates, what the response serializer uses and
+ * what `@fastify/swagger` turns into `/openapi.json` (operationId = the operation name). Error statuses come from
+ * the codes the operation may answer, each status described by its codes.
+ */
+import { ERROR_STATUS, ErrorBody, type ErrorCode } from '../../contract/index.ts';
+import { documentedErrors, type OperationName, operation, type Produces } from '../../contract/operations/index.ts';
+
+/** The document-wide description: what every operation may answer beyond its own list. */
+export const OPENAPI_DESCRIPTION =
+  'Self-hosted implementation of the Wix Reviews API (wix.reviews.v1). Success is always HTTP 200; errors carry the ' +
+  'Wix body and X-Wix-Request-Id. Besides the statuses listed per operation, any operation may answer 413 ' +
+  'PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE, 500 INTERNAL_ERROR or 503 SERVICE_UNAVAILABLE (with Retry-After).';
+
+const BODY_DESCRIPTIONS: Record<Produces, string> = {
+  'application/json': 'Default Response',
+  'text/html': 'HTML fragment',
+  'application/ld+json': 'JSON-LD',
+  'text/plain': 'Plain text',
+};
+
+const ERROR_BODY_DESCRIPTION = 'Wix error body; the request id is in the X-Wix-Request-Id header.';
+
+/** The error responses of an operation: one Wix error body per status, described by the codes it carries. */
+function errorResponses(codes: readonly ErrorCode[]): Record<number, object> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<number, object> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[status] = { ...ErrorBody, description: `${list.join(', ')}. ${ERROR_BODY_DESCRIPTION}` };
+  }
+  return out;
+}
+
+/** Fastify's `schema` option of `name`'s route. */
+export function routeSchema(name: OperationName): Record<string, unknown> {
+  const op = operation(name);
+  const produces = op.produces ?? 'application/json';
+  const ok =
+    produces === 'application/json'
+      ? op.response
+      : { description: BODY_DESCRIPTIONS[produces], content: { [produces]: { schema: op.response } } };
+  return {
+    operationId: name,
+    summary: op.summary,
+    tags: [op.tag],
+    // Public operations need no credentials (the document's default requires the Authorization header).
+    ...(op.access.public ? { security: [] } : {}),
+    ...(op.params ? { params: op.params } : {}),
+    ...(op.query ? { querystring: op.query } : {}),
+    ...(op.body ? { body: op.body } : {}),
+    response: { 200: ok, ...errorResponses(documentedErrors(name)) },
+  };
+}
