@@ -5,7 +5,8 @@
  * TypeBox. Sending (credentials, errors, retries) is the caller's `send`.
  */
 import type { Static, TSchema } from 'typebox';
-import type { Catalogue, OperationName } from './index.ts';
+import type { Catalogue } from './index.ts';
+import type { OperationName } from './names.ts';
 import { type Method, type OperationRoute, requestPath } from './paths.ts';
 
 type Part<K extends OperationName, F extends 'params' | 'query' | 'body'> = Catalogue[K] extends {

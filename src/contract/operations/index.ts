@@ -21,8 +21,9 @@ import { webhookOperations } from './webhooks.ts';
 export type { Access, Operation, OperationSpec, Produces } from './define.ts';
 export { API_PREFIXES, type Method, type OperationRoute, pathsOf, requestPath } from './paths.ts';
 
-/** The name of an operation (its OpenAPI operationId, its permission-matrix row, its SDK call). */
-export type OperationName = keyof typeof ROUTES;
+import type { OperationName } from './names.ts';
+
+export type { OperationName } from './names.ts';
 
 /**
  * Every operation by name. The compiler checks that each name of `routes.ts` has exactly one entry, and that the
