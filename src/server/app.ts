@@ -13,6 +13,7 @@ import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import { createRateLimits } from './limits/rate-limits.ts';
+import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createSiteCache } from './sites/site-cache.ts';
@@ -66,8 +67,15 @@ export async function createApp(
     log: { warn: (obj, msg) => log?.warn(obj, msg) },
   });
   const metrics = createMetrics({ ...base, dbStats: database.stats });
+  // Reactions to committed review writes (reviews/unit-of-work.ts), run in order after each commit; a hook's error
+  // is logged, never the writer's.
+  const writeHooks: WriteHooks = {
+    afterCommit: [],
+    onError: (err) => log?.error({ err }, 'after-commit hook failed'),
+  };
   const deps: AppDeps = {
     ...base,
+    writeHooks,
     sites,
     auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
     wakeWorker: () => worker?.wake(),

@@ -1,6 +1,6 @@
 /**
  * Property test of the review unit of work, on both dialects: random sequences of review writes (create, update,
- * moderate, delete, restore, purge, vote, report, erase, reply) on a few reviews and contacts of one site, several
+ * moderate, delete, restore, purge, vote, report, erase, reply, bulk jobs) on a few reviews and contacts, several
  * sequences at once. Afterwards every rating summary equals a recount of the reviews table, every review's vote
  * counters equal a recount of its votes, every review's events are numbered 1, 2, 3… in feed order (and end at the
  * review's stored sequence), and every moderation status change has its audit entry. No operation may fail with
@@ -14,6 +14,7 @@ import { reportReview, updateEngagementSettings } from '../../src/server/engagem
 import { purgeTrash, restoreReview } from '../../src/server/engagement/trash.service.ts';
 import { castVote } from '../../src/server/engagement/votes.service.ts';
 import { AppError } from '../../src/server/errors.ts';
+import { enqueueBulkJob } from '../../src/server/jobs/jobs.service.ts';
 import {
   createReview,
   deleteReview,
@@ -21,7 +22,7 @@ import {
   updateModerationStatus,
   updateReviewContent,
 } from '../../src/server/reviews/reviews.service.ts';
-import { buildSite, startTestApp, type TestApp } from '../support/app.ts';
+import { buildSite, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const CONTACTS = 3;
@@ -37,7 +38,8 @@ type Op =
   | { kind: 'vote'; review: number; voter: number; vote: 'HELPFUL' | 'UNHELPFUL' | 'NONE' }
   | { kind: 'report'; review: number; reporter: number }
   | { kind: 'erase'; contact: number }
-  | { kind: 'reply'; review: number };
+  | { kind: 'reply'; review: number }
+  | { kind: 'bulk'; entity: number; action: 'DELETE' | 'APPROVED' | 'REJECTED' };
 
 const index = fc.nat({ max: 20 });
 const rating = fc.integer({ min: 1, max: 5 });
@@ -62,6 +64,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('report' as const), review: index, reporter: contact }),
   fc.record({ kind: fc.constant('erase' as const), contact }),
   fc.record({ kind: fc.constant('reply' as const), review: index }),
+  fc.record({
+    kind: fc.constant('bulk' as const),
+    entity: fc.nat({ max: ENTITIES - 1 }),
+    action: fc.constantFrom('DELETE' as const, 'APPROVED' as const, 'REJECTED' as const),
+  }),
 );
 /** Several sequences of operations, run at the same time (each one in order). */
 const scenario = fc.record({
@@ -141,6 +148,19 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
         case 'reply':
           await setReply(deps, admin, review(), 'Thank you');
           return undefined;
+        case 'bulk': {
+          // A bulk job over one entity, run by the app's job worker in batches; the sequence waits for it.
+          const filter = { entityId: entities[op.entity] as string };
+          const jobId =
+            op.action === 'DELETE'
+              ? await enqueueBulkJob(deps, admin, 'BULK_DELETE_REVIEWS', { filter })
+              : await enqueueBulkJob(deps, admin, 'BULK_MODERATE_REVIEWS', { filter, status: op.action });
+          const job = await waitFor(`bulk job ${jobId}`, async () => {
+            const row = await db.db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+            return row?.status === 'COMPLETED' || row?.status === 'FAILED' ? row : undefined;
+          });
+          return job.status === 'COMPLETED' && job.failed === 0 ? undefined : { op, error: `job ${job.status}` };
+        }
       }
     } catch (err) {
       if (err instanceof AppError && err.kind !== 'internal' && err.kind !== 'unavailable') return undefined;
@@ -309,7 +329,7 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
         await votesMatchRecount(reviews);
         await eventsAreGaplessAndAudited(reviews);
       }),
-      { numRuns: 25, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false },
+      { numRuns: 40, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false },
     );
     // fast-check stops early (without failing) when the time budget is spent, so CI stays within bounds.
     expect(Date.now() - started).toBeLessThan(60_000);

@@ -26,13 +26,6 @@ export const reviewsRepo = {
   live: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
     (await liveById(db, { siteId, id }))[0],
 
-  /**
-   * A live review, its row locked until the transaction ends (PostgreSQL only: SQLite has no row locks, and its
-   * BEGIN IMMEDIATE transactions already exclude every other writer).
-   */
-  liveForUpdate: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
-    (await liveByIdForUpdate(db, { siteId, id }))[0],
-
   /** A review whether deleted or not (id uniqueness, idempotent creates). */
   any: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
     db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst(),
@@ -54,10 +47,6 @@ export const reviewsRepo = {
       .where('contact_id', '=', contactId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst(),
-
-  insert: async (db: Executor, row: NewReviewRow): Promise<void> => {
-    await db.insertInto('reviews').values(row).execute();
-  },
 
   /**
    * Inserts rows of one shape with a statement whose SQL is compiled once per row count (`insertRows`): the bulk

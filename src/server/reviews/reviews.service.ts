@@ -224,10 +224,9 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
       const same = await reviewsRepo.any(deps.db, p.siteId, draft.id);
       if (same) return replayOrConflict(same, hash);
     }
-    const holder = draft.contactId
-      ? await reviewsRepo.liveByAuthor(deps.db, p.siteId, draft.namespace, draft.entityId, draft.contactId)
-      : undefined;
-    throw alreadyExists(holder?.id);
+    throw alreadyExists(
+      await slotHolder(deps, p.siteId, { namespace: draft.namespace, entity_id: draft.entityId, contact_id: draft.contactId }),
+    );
   }
 }
 
