@@ -51,17 +51,18 @@ export const outboxRepo = {
   ): Promise<{ id: string; body_json: string; identity_json: string | null }[]> {
     const out: { id: string; body_json: string; identity_json: string | null }[] = [];
     for (let i = 0; i < entityIds.length; i += CHUNK) {
-      out.push(
-        ...(await db
-          .selectFrom('outbox_events')
-          .select(['id', 'body_json', 'identity_json'])
-          .where('site_id', '=', siteId)
-          .where('entity_id', 'in', entityIds.slice(i, i + CHUNK))
-          .execute()),
-      );
+      out.push(...(await outboxRepo.ofEntitiesQuery(db, siteId, entityIds.slice(i, i + CHUNK)).execute()));
     }
     return out;
   },
+
+  /** The query `ofEntities` runs for one chunk (exposed so tests can check its plan). */
+  ofEntitiesQuery: (db: Executor, siteId: string, entityIds: readonly string[]) =>
+    db
+      .selectFrom('outbox_events')
+      .select(['id', 'body_json', 'identity_json'])
+      .where('site_id', '=', siteId)
+      .where('entity_id', 'in', [...entityIds]),
 
   /**
    * Replaces the body and identity of stored events (erasure), keeping their ids, positions and sequences; one
