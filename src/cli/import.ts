@@ -21,6 +21,7 @@ interface ImportFlags {
   json?: boolean;
   rebuildIndexes?: boolean;
   keepIndexes?: boolean;
+  events?: boolean;
 }
 
 /** Registers `import` on `program`. */
@@ -38,6 +39,10 @@ export function registerImport(program: Command, outcome: Outcome): void {
       .option('--namespace <ns>', 'the namespace of reviews whose file does not name one', 'stores')
       .option('--dry-run', 'check every row and report, writing nothing')
       .option('--json', 'print the report as JSON')
+      .option(
+        '--events',
+        'emit a created event for each imported review (webhooks, NATS, the event feed); off by default',
+      )
       .addOption(
         new Option(
           '--rebuild-indexes',
@@ -105,6 +110,7 @@ async function runImport(command: Command, file: string, flags: ImportFlags): Pr
           format: flags.format,
           dryRun: flags.dryRun === true,
           rebuildIndexes: flags.rebuildIndexes ? true : flags.keepIndexes ? false : 'auto',
+          events: flags.events === true,
           expectedRows,
           onError: (e) => progress.log(formatError(e)),
           onProgress: (p) => progress.update(p),

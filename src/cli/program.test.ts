@@ -40,7 +40,16 @@ const FLAGS: Record<string, string[]> = {
   'keys create': ['--kind', '--name', '--scopes', '--app-id', '--database-url'],
   'keys list': ['--database-url'],
   'keys revoke': ['--database-url'],
-  import: ['--format', '--namespace', '--dry-run', '--json', '--rebuild-indexes', '--keep-indexes', '--database-url'],
+  import: [
+    '--format',
+    '--namespace',
+    '--dry-run',
+    '--json',
+    '--events',
+    '--rebuild-indexes',
+    '--keep-indexes',
+    '--database-url',
+  ],
   export: ['--format', '--out', '--publisher', '--product-url', '--database-url'],
 };
 

@@ -15,6 +15,7 @@ import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
 import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import { createRateLimits } from './limits/rate-limits.ts';
+import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createSiteCache } from './sites/site-cache.ts';
@@ -70,9 +71,16 @@ export async function createApp(
   });
   const metrics = createMetrics({ ...base, dbStats: database.stats });
   const closing = new AbortController();
+  // Reactions to committed review writes (reviews/unit-of-work.ts), run in order after each commit; a hook's error
+  // is logged, never the writer's.
+  const writeHooks: WriteHooks = {
+    afterCommit: [],
+    onError: (err) => log?.error({ err }, 'after-commit hook failed'),
+  };
   // Frozen: a dependency is chosen here, once; assigning one later would reach only some of its readers.
   const deps: AppDeps = Object.freeze({
     ...base,
+    writeHooks,
     sites,
     auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
     wakeWorker: () => worker?.wake(),

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
-import { engagementRepo } from '../../src/server/engagement/engagement.repo.ts';
 import { createMaintenance, MAINTENANCE_LEASES } from '../../src/server/engagement/maintenance.ts';
 import { purgeTrash } from '../../src/server/engagement/trash.service.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
@@ -31,8 +30,6 @@ describe.each(dialects())('engagement maintenance on $name', (dialect) => {
     await db.dispose();
   });
 
-  const row = (id: string) =>
-    t.deps.db.selectFrom('reviews').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   async function created(body = reviewBody({ content: { body: 'A long and useful body text' } })) {
     const res = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body });
     expect(res.status).toBe(200);
@@ -88,20 +85,6 @@ describe.each(dialects())('engagement maintenance on $name', (dialect) => {
       [MAINTENANCE_LEASES.outbox, new Date(time.now().getTime() + HOUR).toISOString()],
       [MAINTENANCE_LEASES.trash, new Date(time.now().getTime() + HOUR).toISOString()],
     ]);
-  });
-
-  it('never overwrites a rank computed from newer vote counts', async () => {
-    const review = await created();
-    const stale = await row(review.id);
-    const voted = await call(t.app, 'POST', `/verdict/v1/reviews/${review.id}/votes`, {
-      auth: await site.visitorToken(),
-      body: { vote: 'HELPFUL' },
-    });
-    expect(voted.status).toBe(200);
-    const rank = (await row(review.id)).relevance_rank;
-    expect(rank).toBeGreaterThan(stale.relevance_rank);
-    expect(await engagementRepo.setRelevance(t.deps.db, stale, stale.relevance_rank)).toBe(false);
-    expect((await row(review.id)).relevance_rank).toBe(rank);
   });
 
   it('purges only reviews deleted before the retention cutoff', async () => {

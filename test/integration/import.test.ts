@@ -129,6 +129,49 @@ describe.each(dialects())('import on $name', (dialect) => {
     expect(events).toEqual([]);
   });
 
+  it.each([
+    ['in a thousand rows per transaction', { rebuildIndexes: false }],
+    ['with the default index handling', {}],
+  ] as const)('emits one created event per imported review with events: true, %s', async (_, over) => {
+    const site = await buildSite(t);
+    const rows = [
+      record(2, { rating: 5 }),
+      record(3, { status: 'IN_MODERATION' }),
+      record(4, { entityId: 'product-3' }),
+    ];
+    const { report } = await run(site, rows.map(ok), { ...over, events: true });
+    expect(report.created).toBe(3);
+    const events = await t.deps.db
+      .selectFrom('outbox_events')
+      .select(['slug', 'entity_id', 'entity_event_sequence', 'body_json'])
+      .where('site_id', '=', site.siteId)
+      .orderBy('position')
+      .execute();
+    const ids = rows.map((r) => importedReviewId(site.siteId, `verdict:${r.sourceId}`, r.reviewDate));
+    expect(events.map((e) => [e.slug, e.entity_id, Number(e.entity_event_sequence)])).toEqual(
+      ids.map((id) => ['created', id, 1]),
+    );
+    expect(JSON.parse(events[1]?.body_json ?? '{}').createdEvent.entity).toMatchObject({
+      id: ids[1],
+      moderation: { moderationStatus: 'IN_MODERATION' },
+    });
+    // The review's own sequence agrees, so its next change continues at 2.
+    const first = ids[0] as string;
+    const reply = await call(t.app, 'PATCH', `/reviews/v1/reviews/${first}/reply`, {
+      auth: site.adminKey,
+      body: { message: 'Thanks' },
+    });
+    expect(reply.status).toBe(200);
+    const next = await t.deps.db
+      .selectFrom('outbox_events')
+      .select('entity_event_sequence')
+      .where('site_id', '=', site.siteId)
+      .where('entity_id', '=', first)
+      .orderBy('position', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(Number(next.entity_event_sequence)).toBe(2);
+  });
+
   it('creates nothing new when the same rows are imported again', async () => {
     const site = await buildSite(t);
     const rows = [record(2), record(3), record(4, { entityId: 'product-9' })].map(ok);

@@ -6,6 +6,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/server/auth/principal.ts';
 import type { Database } from '../../src/server/db/schema.ts';
+import { outboxRepo } from '../../src/server/outbox/outbox.repo.ts';
 import { keysetCondition } from '../../src/server/query/compile.ts';
 import { parseFilter } from '../../src/server/query/filter.ts';
 import { pageOf, parseSort, selectReviews } from '../../src/server/query/query.service.ts';
@@ -258,5 +259,11 @@ describe.each(dialects())('index use on $name', (dialect) => {
         expect(plan.text).not.toMatch(/Seq Scan|^\s*(->\s*)?Sort\b/m);
       }
     }
+  });
+
+  it("finds an erased contact's review events through the (site, entity) index, not a scan of the site's events", async () => {
+    const plan = await explain(t, outboxRepo.ofEntitiesQuery(t.db, SITE, [crypto.randomUUID(), crypto.randomUUID()]));
+    expect(plan.text).toContain('outbox_events_entity_idx');
+    expect(plan.text).not.toMatch(/Seq Scan|^SCAN /m);
   });
 });

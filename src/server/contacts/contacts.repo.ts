@@ -15,6 +15,9 @@ export const contactsRepo = {
   insert: async (db: Executor, row: ContactRow): Promise<void> => {
     await db.insertInto('contacts').values(row).execute();
   },
+  remove: async (db: Executor, siteId: string, id: string): Promise<void> => {
+    await db.deleteFrom('contacts').where('site_id', '=', siteId).where('id', '=', id).execute();
+  },
 };
 
 /** Contacts of a site, optionally only those with one of `emails` (normalized, non-empty list), oldest first. */

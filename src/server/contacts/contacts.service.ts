@@ -247,3 +247,11 @@ export async function queryContacts(
   ]);
   return { contacts: rows.map(toContact), pagingMetadata: { count: rows.length, offset, total } };
 }
+
+/** The stored contact with this id, read with `db` (the caller's transaction when it is in one), for privacy requests. */
+export const contactRow = (db: DbDeps['db'], siteId: string, id: string): Promise<ContactRow | undefined> =>
+  contactsRepo.byId(db, siteId, id);
+
+/** Deletes the contact (GDPR erasure), in the erasure's transaction. */
+export const deleteContact = (db: DbDeps['db'], siteId: string, id: string): Promise<void> =>
+  contactsRepo.remove(db, siteId, id);

@@ -1,14 +1,20 @@
 /**
- * Queries on `review_votes`, `review_reports`, `engagement_settings`, and the engagement-only queries on `reviews`
- * (atomic vote counters, relevance, trash). Every method takes the executor first so the service owns the
+ * Queries on `review_votes`, `review_reports`, `engagement_settings` and `privacy_audit` (and the relevance pass's
+ * reads and guarded writes of `reviews`). Every method takes the executor first so the service owns the
  * transaction; no business rule lives here.
  */
+
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { ReviewReportRow, ReviewRow, ReviewVoteRow } from '../db/schema.ts';
+import type { PrivacyAuditTable, ReviewReportRow, ReviewRow, ReviewVoteRow } from '../db/schema.ts';
 import type { Executor } from '../sites/sites.repo.ts';
 import type { ReportWeight } from './engagement.rules.ts';
 
 export type CastVote = 'HELPFUL' | 'UNHELPFUL';
+export type PrivacyAuditRow = Selectable<PrivacyAuditTable>;
+
+/** Values per `in` list: well under both drivers' bound-parameter limits. */
+const IN_CHUNK = 500;
 
 export const engagementRepo = {
   vote: (db: Executor, siteId: string, reviewId: string, voterId: string): Promise<ReviewVoteRow | undefined> =>
@@ -48,73 +54,6 @@ export const engagementRepo = {
       .where('vote', '=', from)
       .executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
-  },
-
-  /**
-   * Adds to a published review's counters in one statement (`found_helpful = found_helpful + ?`), so concurrent
-   * votes never lose an update; revision and event_sequence are left alone. Returns the row after the change, or
-   * undefined when the review is not live and published.
-   */
-  applyVoteDelta: (
-    db: Executor,
-    siteId: string,
-    reviewId: string,
-    helpful: number,
-    unhelpful: number,
-  ): Promise<ReviewRow | undefined> =>
-    db
-      .updateTable('reviews')
-      .set({
-        found_helpful: sql<number>`found_helpful + ${helpful}`,
-        found_unhelpful: sql<number>`found_unhelpful + ${unhelpful}`,
-        helpfulness: sql<number>`helpfulness + ${helpful - unhelpful}`,
-      })
-      .where('site_id', '=', siteId)
-      .where('id', '=', reviewId)
-      .where('deleted_at', 'is', null)
-      .where('moderation_status', '=', 'APPROVED')
-      .returningAll()
-      .executeTakeFirst(),
-
-  /** Takes votes off a review whatever its state (erasure of a voter); returns the row after the change. */
-  removeVoteCounts: (
-    db: Executor,
-    siteId: string,
-    reviewId: string,
-    helpful: number,
-    unhelpful: number,
-  ): Promise<ReviewRow | undefined> =>
-    db
-      .updateTable('reviews')
-      .set({
-        found_helpful: sql<number>`found_helpful - ${helpful}`,
-        found_unhelpful: sql<number>`found_unhelpful - ${unhelpful}`,
-        helpfulness: sql<number>`helpfulness - ${helpful - unhelpful}`,
-      })
-      .where('site_id', '=', siteId)
-      .where('id', '=', reviewId)
-      .returningAll()
-      .executeTakeFirst(),
-
-  /**
-   * Sets the relevance rank only if the inputs it was computed from are unchanged (revision, counters), so a stale
-   * computation never overwrites a rank a concurrent write computed from newer data.
-   */
-  async setRelevance(
-    db: Executor,
-    seen: Pick<ReviewRow, 'site_id' | 'id' | 'revision' | 'found_helpful' | 'found_unhelpful'>,
-    score: number,
-  ): Promise<boolean> {
-    const r = await db
-      .updateTable('reviews')
-      .set({ relevance_rank: score })
-      .where('site_id', '=', seen.site_id)
-      .where('id', '=', seen.id)
-      .where('revision', '=', seen.revision)
-      .where('found_helpful', '=', seen.found_helpful)
-      .where('found_unhelpful', '=', seen.found_unhelpful)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
   },
 
   votesOfVoter: (db: Executor, siteId: string, voterId: string): Promise<ReviewVoteRow[]> =>
@@ -227,84 +166,41 @@ export const engagementRepo = {
       .execute();
   },
 
-  /** Deleted reviews, most recently deleted first, after the keyset position (deleted_at, id). */
-  trash: (
+  /** Deletes the votes and reports on these reviews (purged with them), in the purge's transaction. */
+  async deleteOfReviews(db: Executor, siteId: string, reviewIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < reviewIds.length; i += IN_CHUNK) {
+      const chunk = reviewIds.slice(i, i + IN_CHUNK);
+      await db.deleteFrom('review_votes').where('site_id', '=', siteId).where('review_id', 'in', chunk).execute();
+      await db.deleteFrom('review_reports').where('site_id', '=', siteId).where('review_id', 'in', chunk).execute();
+    }
+  },
+
+  /** Deletes a voter's votes; returns what they were, so their counts can come off the reviews. */
+  deleteVotesOfVoter: (
     db: Executor,
     siteId: string,
-    after: readonly [string, string] | undefined,
-    limit: number,
-  ): Promise<ReviewRow[]> => {
-    let q = db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).where('deleted_at', 'is not', null);
-    if (after) {
-      q = q.where((eb) =>
-        eb.or([eb('deleted_at', '<', after[0]), eb.and([eb('deleted_at', '=', after[0]), eb('id', '<', after[1])])]),
-      );
-    }
-    return q.orderBy('deleted_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-  },
-
-  deletedReview: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
+    voterId: string,
+  ): Promise<{ review_id: string; vote: CastVote }[]> =>
     db
-      .selectFrom('reviews')
-      .selectAll()
+      .deleteFrom('review_votes')
       .where('site_id', '=', siteId)
-      .where('id', '=', id)
-      .where('deleted_at', 'is not', null)
-      .executeTakeFirst(),
-
-  /** Brings a deleted review back, only if it is still deleted as seen; false when someone else got there first. */
-  async undelete(
-    db: Executor,
-    seen: Pick<ReviewRow, 'site_id' | 'id' | 'deleted_at' | 'event_sequence'>,
-    patch: { event_sequence: number; updated_at: string; relevance_rank: number },
-  ): Promise<boolean> {
-    if (seen.deleted_at === null) return false;
-    const r = await db
-      .updateTable('reviews')
-      .set({ deleted_at: null, ...patch })
-      .where('site_id', '=', seen.site_id)
-      .where('id', '=', seen.id)
-      .where('deleted_at', '=', seen.deleted_at)
-      .where('event_sequence', '=', seen.event_sequence)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  },
-
-  /** Ids of reviews deleted before `cutoff` (any site), oldest first. */
-  expiredTrash: (db: Executor, cutoff: string, limit: number): Promise<{ site_id: string; id: string }[]> =>
-    db
-      .selectFrom('reviews')
-      .select(['site_id', 'id'])
-      .where('deleted_at', 'is not', null)
-      .where('deleted_at', '<', cutoff)
-      .orderBy('deleted_at')
-      .limit(limit)
+      .where('voter_id', '=', voterId)
+      .returning(['review_id', 'vote'])
       .execute(),
 
-  /**
-   * Hard-deletes reviews of one site with their votes and reports. With `onlyDeletedBefore`, a review restored
-   * meanwhile (or deleted later) is left alone.
-   */
-  async purgeReviews(
-    db: Executor,
-    siteId: string,
-    ids: readonly string[],
-    onlyDeletedBefore?: string,
-  ): Promise<string[]> {
-    if (ids.length === 0) return [];
-    let q = db
-      .deleteFrom('reviews')
+  /** Erasure of a contact: its reports go, and reports on its reviews no longer name it as their author. */
+  async forgetReporter(db: Executor, siteId: string, contactId: string): Promise<void> {
+    await db.deleteFrom('review_reports').where('site_id', '=', siteId).where('reporter_id', '=', contactId).execute();
+    await db
+      .updateTable('review_reports')
+      .set({ review_author_id: null })
       .where('site_id', '=', siteId)
-      .where('id', 'in', [...ids]);
-    if (onlyDeletedBefore !== undefined) {
-      q = q.where('deleted_at', 'is not', null).where('deleted_at', '<', onlyDeletedBefore);
-    }
-    const gone = (await q.returning('id').execute()).map((r) => r.id);
-    if (gone.length > 0) {
-      await db.deleteFrom('review_votes').where('site_id', '=', siteId).where('review_id', 'in', gone).execute();
-      await db.deleteFrom('review_reports').where('site_id', '=', siteId).where('review_id', 'in', gone).execute();
-    }
-    return gone;
+      .where('review_author_id', '=', contactId)
+      .execute();
+  },
+
+  insertPrivacyAudit: async (db: Executor, row: PrivacyAuditRow): Promise<void> => {
+    await db.insertInto('privacy_audit').values(row).execute();
   },
 };
 

@@ -8,127 +8,91 @@
  * counts and the requesting key only.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { ContactExport, EraseContactResponse, Media, ReviewDomainEvent } from '../../contract/index.ts';
+import type { ContactExport, EraseContactResponse, ReviewDomainEvent } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import { contactsRepo } from '../contacts/contacts.repo.ts';
-import { toContact } from '../contacts/contacts.service.ts';
+import { contactRow, deleteContact, toContact } from '../contacts/contacts.service.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { buildEvents } from '../outbox/outbox.events.ts';
+import { forgetRecords } from '../idempotency/idempotency.service.ts';
+import { forgetAuditOf } from '../moderation/moderation.service.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
-import { score } from '../reviews/reviews.service.ts';
-import type { Executor } from '../sites/sites.repo.ts';
-import { summariesRepo } from '../summaries/summaries.repo.ts';
-import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import { runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeDate, redactEvent, redactIdentity, redactReview } from './engagement.rules.ts';
+import { countChange } from './votes.service.ts';
 
 const noContact = () => new AppError('not_found', 'CONTACT_NOT_FOUND', 'Nothing is held about this contact');
 
-/** Contact ids are GUIDs or visitor ids; this also keeps them safe inside a LIKE pattern. */
+/** Contact ids are GUIDs or visitor ids; this also keeps them free of LIKE wildcards (`forgetRecords`). */
 const SAFE_ID = /^[A-Za-z0-9-]{1,100}$/;
 
-async function reviewsOf(db: Executor, siteId: string, contactId: string) {
-  return db
-    .selectFrom('reviews')
-    .selectAll()
-    .where('site_id', '=', siteId)
-    .where('contact_id', '=', contactId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
 /**
- * eraseContact: purges the contact and everything about it (see the file comment), all or nothing. 404
- * CONTACT_NOT_FOUND when nothing is held about the id (so a repeated erase answers 404).
+ * eraseContact: purges the contact and everything about it (see the file comment), all or nothing, in one unit of
+ * work. 404 CONTACT_NOT_FOUND when nothing is held about the id (so a repeated erase answers 404).
+ *
+ * The reviews it touches — the contact's own, live and trashed, and those it voted on — are locked together, in the
+ * global order, before anything is read from them; a write racing the erasure therefore either finishes first (and
+ * the erasure sees its result) or waits for it. A vote or review the contact adds between the look-up and the lock
+ * makes the erasure run again with it included.
  */
-export async function eraseContact(deps: DbDeps, p: Principal, contactId: string): Promise<EraseContactResponse> {
+export async function eraseContact(deps: WriteDeps, p: Principal, contactId: string): Promise<EraseContactResponse> {
   if (!SAFE_ID.test(contactId)) throw noContact();
   const siteId = p.siteId;
-  return deps.db.transaction().execute(async (trx) => {
-    const nowDate = deps.clock();
-    const now = iso(nowDate);
-    const contact = await contactsRepo.byId(trx, siteId, contactId);
-    const reviews = await reviewsOf(trx, siteId, contactId);
-    const votes = await engagementRepo.votesOfVoter(trx, siteId, contactId);
-    const reports = await engagementRepo.reportsOfReporter(trx, siteId, contactId);
-    if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
+  return runReviewWrite(deps, { siteId, identity: eventIdentity(p) }, async (w) => {
+    const [own, voted] = await Promise.all([
+      reviewsRepo.idsOfContact(w.db, siteId, contactId),
+      engagementRepo.votesOfVoter(w.db, siteId, contactId),
+    ]);
+    const locked = await w.lock([...own, ...voted.map((v) => v.review_id)], 'any');
+    const reviews = [...locked.values()].filter((r) => r.contact_id === contactId);
+    const [contact, reports] = await Promise.all([
+      contactRow(w.db, siteId, contactId),
+      engagementRepo.reportsOfReporter(w.db, siteId, contactId),
+    ]);
 
-    // The contact's reviews: summaries, a redacted `deleted` event each, earlier events redacted, then purged.
-    const deltas = mergeDeltas(reviews.flatMap((row) => summaryDeltas(contribution(row), null)));
-    await summariesRepo.applyMany(trx, siteId, deltas, now);
+    // Its votes go; those on other reviews come off their counters (one statement per batch of reviews). A vote
+    // cast after the look-up is on a review this erasure did not lock: it runs again with that review included.
+    const votes = await engagementRepo.deleteVotesOfVoter(w.db, siteId, contactId);
     const ids = reviews.map((r) => r.id);
-    if (ids.length > 0) {
-      const past = await trx
-        .selectFrom('outbox_events')
-        .select(['id', 'body_json', 'identity_json'])
-        .where('site_id', '=', siteId)
-        .where('entity_id', 'in', ids)
-        .execute();
-      for (const e of past) {
-        const body = JSON.stringify(redactEvent(JSON.parse(e.body_json) as ReviewDomainEvent));
+    const gone = new Set(ids);
+    const counted = votes.filter((v) => !gone.has(v.review_id));
+    if (counted.some((v) => !locked.has(v.review_id))) w.retry();
+    if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
+    await w.changeMany(
+      counted.flatMap((v) => {
+        const row = locked.get(v.review_id);
+        if (!row) return [];
+        const helpful = v.vote === 'HELPFUL' ? 1 : 0;
+        return [{ row, change: countChange(row, -helpful, helpful - 1) }];
+      }),
+    );
+
+    // The contact's reviews: earlier events redacted in place, a redacted `deleted` event each, then purged with
+    // their votes, reports and audit entries (summaries lose what the live ones counted).
+    const past = await outboxRepo.ofEntities(w.db, siteId, ids);
+    await outboxRepo.rewrite(
+      w.db,
+      siteId,
+      past.map((e) => ({
+        id: e.id,
+        body_json: JSON.stringify(redactEvent(JSON.parse(e.body_json) as ReviewDomainEvent)),
         // An event the erased visitor or member made names them in its identity: it becomes UNKNOWN.
-        const identity = redactIdentity(e.identity_json, contactId);
-        await trx
-          .updateTable('outbox_events')
-          .set({ body_json: body, identity_json: identity })
-          .where('site_id', '=', siteId)
-          .where('id', '=', e.id)
-          .execute();
-      }
-      const events = reviews.flatMap((row) =>
-        buildEvents(redactReview(toReview(row, nowDate)), [{ slug: 'deleted' }], row.event_sequence + 1, now, {
-          anonymize: true,
-        }),
-      );
-      await outboxRepo.append(trx, siteId, events, eventIdentity(p));
-      await engagementRepo.purgeReviews(trx, siteId, ids);
-      await trx.deleteFrom('moderation_audit').where('site_id', '=', siteId).where('review_id', 'in', ids).execute();
-    }
+        identity_json: redactIdentity(e.identity_json, contactId),
+      })),
+    );
+    await w.purge(reviews, { erasure: { redact: redactReview } });
+    await engagementRepo.deleteOfReviews(w.db, siteId, ids);
+    // A review the contact wrote after the look-up would outlive the erasure: it runs again with that review.
+    if ((await reviewsRepo.idsOfContact(w.db, siteId, contactId)).length > 0) w.retry();
 
-    // The contact's votes on other reviews come off their counters; its reports go.
-    for (const v of votes) {
-      const h = v.vote === 'HELPFUL' ? 1 : 0;
-      const row = await engagementRepo.removeVoteCounts(trx, siteId, v.review_id, h, 1 - h);
-      if (row) await engagementRepo.setRelevance(trx, row, score(row, nowDate, JSON.parse(row.media_json) as Media[]));
-    }
-    await trx.deleteFrom('review_votes').where('site_id', '=', siteId).where('voter_id', '=', contactId).execute();
-    await trx.deleteFrom('review_reports').where('site_id', '=', siteId).where('reporter_id', '=', contactId).execute();
-    await trx
-      .updateTable('review_reports')
-      .set({ review_author_id: null })
-      .where('site_id', '=', siteId)
-      .where('review_author_id', '=', contactId)
-      .execute();
-
-    // Traces elsewhere: audit entries it made, idempotency records of its requests or echoing it.
-    await trx
-      .updateTable('moderation_audit')
-      .set({ actor_id: null })
-      .where('site_id', '=', siteId)
-      .where('actor_id', '=', contactId)
-      .execute();
-    await trx
-      .deleteFrom('idempotency_keys')
-      .where('site_id', '=', siteId)
-      .where((eb) =>
-        eb.or([
-          eb('principal', '=', `member:${contactId}`),
-          eb('principal', '=', `visitor:${contactId}`),
-          eb('response_json', 'like', `%${contactId}%`),
-        ]),
-      )
-      .execute();
-    if (contact) await trx.deleteFrom('contacts').where('site_id', '=', siteId).where('id', '=', contactId).execute();
-    // SQLite's full-text index keeps deleted words in its segments until they are merged: merge them now, so no
-    // word of the erased reviews stays in the index (PostgreSQL's GIN index is over the live rows' expression).
-    if (deps.dialect === 'sqlite' && ids.length > 0) {
-      await sql`insert into reviews_fts(reviews_fts) values ('optimize')`.execute(trx);
-    }
+    // Its reports, and the traces elsewhere: audit entries it made, idempotency records of or echoing it.
+    await engagementRepo.forgetReporter(w.db, siteId, contactId);
+    await forgetAuditOf(w.db, siteId, ids, contactId);
+    await forgetRecords(w.db, siteId, [`member:${contactId}`, `visitor:${contactId}`], contactId);
+    if (contact) await deleteContact(w.db, siteId, contactId);
 
     const erased = {
       contact: contact !== undefined,
@@ -136,18 +100,15 @@ export async function eraseContact(deps: DbDeps, p: Principal, contactId: string
       votes: votes.length,
       reports: reports.length,
     };
-    await trx
-      .insertInto('privacy_audit')
-      .values({
-        site_id: siteId,
-        id: randomUUID(),
-        kind: 'ERASE_CONTACT',
-        actor_kind: p.kind,
-        actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
-        summary_json: JSON.stringify(erased),
-        created_at: now,
-      })
-      .execute();
+    await engagementRepo.insertPrivacyAudit(w.db, {
+      site_id: siteId,
+      id: randomUUID(),
+      kind: 'ERASE_CONTACT',
+      actor_kind: p.kind,
+      actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
+      summary_json: JSON.stringify(erased),
+      created_at: w.now,
+    });
     return { erased };
   });
 }
@@ -162,39 +123,30 @@ export async function exportContact(
   if (!SAFE_ID.test(contactId)) throw noContact();
   const siteId = p.siteId;
   const [contact, reviews, votes, reports] = await Promise.all([
-    contactsRepo.byId(deps.db, siteId, contactId),
-    reviewsOf(deps.db, siteId, contactId),
+    contactRow(deps.db, siteId, contactId),
+    reviewsRepo.ofContact(deps.db, siteId, contactId),
     engagementRepo.votesOfVoter(deps.db, siteId, contactId),
     engagementRepo.reportsOfReporter(deps.db, siteId, contactId),
   ]);
   if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
   const nowDate = deps.clock();
   const now = iso(nowDate);
-  await deps.db
-    .insertInto('privacy_audit')
-    .values({
-      site_id: siteId,
-      id: randomUUID(),
-      kind: 'EXPORT_CONTACT',
-      actor_kind: p.kind,
-      actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
-      summary_json: JSON.stringify({ reviews: reviews.length, votes: votes.length, reports: reports.length }),
-      created_at: now,
-    })
-    .execute();
+  await engagementRepo.insertPrivacyAudit(deps.db, {
+    site_id: siteId,
+    id: randomUUID(),
+    kind: 'EXPORT_CONTACT',
+    actor_kind: p.kind,
+    actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
+    summary_json: JSON.stringify({ reviews: reviews.length, votes: votes.length, reports: reports.length }),
+    created_at: now,
+  });
   return {
     contact: contact ? toContact(contact) : null,
     reviews: reviews.filter((r) => r.deleted_at === null).map((r) => toReview(r, nowDate)),
     deletedReviews: reviews.flatMap((r) =>
       r.deleted_at === null
         ? []
-        : [
-            {
-              review: toReview(r, nowDate),
-              deletedDate: r.deleted_at,
-              purgeDate: purgeDate(r.deleted_at, retentionDays),
-            },
-          ],
+        : [{ review: toReview(r, nowDate), deletedDate: r.deleted_at, purgeDate: purgeDate(r.deleted_at, retentionDays) }],
     ),
     votes: votes.map((v) => ({
       reviewId: v.review_id,

@@ -1,20 +1,18 @@
 /**
  * Helpfulness votes (docs/product.md §3, Verdict extension): one vote per voter per published review, changeable and
- * withdrawable. The vote row and the review's counters change in one transaction, the counters by an atomic
- * `column = column + delta`; the vote row is compare-and-set, so a voter racing with itself counts once. Votes
- * change neither revision nor event sequence and emit no event; the relevance score is recomputed with them.
+ * withdrawable. The vote row and the review's counters change in one unit of work that locks the review first, so
+ * votes on one review take turns and no count is lost. Votes change neither revision nor event sequence and emit no
+ * event; the unit of work recomputes the relevance score with them.
  */
-import type { CastVoteResponse, Media, VoteValue } from '../../contract/index.ts';
+import type { CastVoteResponse, VoteValue } from '../../contract/index.ts';
 import { ownContactId, type Principal } from '../auth/principal.ts';
-import { type DbDeps, iso } from '../deps.ts';
-import { AppError, forbidden, isUniqueViolation, notFound } from '../errors.ts';
+import type { ReviewRow } from '../db/schema.ts';
+import { forbidden, notFound } from '../errors.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
-import { reviewsRepo } from '../reviews/reviews.repo.ts';
-import { score } from '../reviews/reviews.service.ts';
+import { type ReviewChange, runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
 import { engagementRepo, type VoteKey } from './engagement.repo.ts';
 import { isReviewId } from './engagement.rules.ts';
-
-const MAX_ATTEMPTS = 20;
 
 /** The id a visitor or member votes and reports as (its contact id); keys never vote. */
 export function actorId(p: Principal): string {
@@ -32,54 +30,56 @@ export function voteDelta(before: VoteValue, after: VoteValue): { helpful: numbe
 
 /**
  * castVote: sets the caller's vote on a published review (`NONE` withdraws it) and returns the review with its new
- * counts. 404 when the review is not published (or does not exist). Safe under any concurrency: a lost
- * compare-and-set or a duplicate first vote retries the whole transaction.
+ * counts. 404 when the review is not published (or does not exist). One unit of work: the review is locked first,
+ * so concurrent votes on it (a voter racing with itself included) take turns and each sees the last one's result.
  */
 export async function castVote(
-  deps: DbDeps,
+  deps: WriteDeps,
   p: Principal,
   reviewId: string,
   vote: VoteValue,
 ): Promise<CastVoteResponse> {
   if (!isReviewId(reviewId)) throw notFound();
   const key: VoteKey = { siteId: p.siteId, reviewId, voterId: actorId(p) };
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    let result: CastVoteResponse | null;
-    try {
-      result = await deps.db.transaction().execute(async (trx) => {
-        const nowDate = deps.clock();
-        const now = iso(nowDate);
-        const current = await engagementRepo.vote(trx, key.siteId, reviewId, key.voterId);
-        const before: VoteValue = current?.vote ?? 'NONE';
-        if (before === vote) {
-          const row = await reviewsRepo.live(trx, key.siteId, reviewId);
-          if (row?.moderation_status !== 'APPROVED') throw notFound();
-          return { vote, review: toReview(row, nowDate) };
-        }
-        let ok = true;
-        if (vote === 'NONE') {
-          if (before !== 'NONE') ok = await engagementRepo.deleteVote(trx, key, before);
-        } else if (before === 'NONE') {
-          await engagementRepo.insertVote(trx, { ...voteRow(key), vote, created_at: now, updated_at: now });
-        } else {
-          ok = await engagementRepo.changeVote(trx, key, before, vote, now);
-        }
-        if (!ok) return null;
-        const d = voteDelta(before, vote);
-        const row = await engagementRepo.applyVoteDelta(trx, key.siteId, reviewId, d.helpful, d.unhelpful);
-        if (!row) throw notFound();
-        // The row is locked by the counter update until commit, so this score matches the counts it stores.
-        const relevance = score(row, nowDate, JSON.parse(row.media_json) as Media[]);
-        await engagementRepo.setRelevance(trx, row, relevance);
-        return { vote, review: toReview({ ...row, relevance_rank: relevance }, nowDate) };
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) continue;
-      throw err;
+  // Votes emit no event; the identity is never written.
+  return runReviewWrite(deps, { siteId: p.siteId, identity: eventIdentity(p) }, async (w) => {
+    const row = (await w.lock([reviewId])).get(reviewId);
+    if (row?.moderation_status !== 'APPROVED') throw notFound();
+    const current = await engagementRepo.vote(w.db, key.siteId, reviewId, key.voterId);
+    const before: VoteValue = current?.vote ?? 'NONE';
+    if (before === vote) return { vote, review: toReview(row, w.nowDate) };
+    // The review's lock serializes this voter's votes on it, so the vote row is as read.
+    if (vote === 'NONE') {
+      if (before !== 'NONE') await engagementRepo.deleteVote(w.db, key, before);
+    } else if (before === 'NONE') {
+      await engagementRepo.insertVote(w.db, { ...voteRow(key), vote, created_at: w.now, updated_at: w.now });
+    } else {
+      await engagementRepo.changeVote(w.db, key, before, vote, w.now);
     }
-    if (result) return result;
-  }
-  throw new AppError('conflict', 'REVISION_MISMATCH', 'The vote is changing too fast; try again');
+    const d = voteDelta(before, vote);
+    const review = await w.change(row, countChange(row, d.helpful, d.unhelpful));
+    return { vote, review };
+  });
+}
+
+/**
+ * The change of a review's vote counters by `helpful` and `unhelpful` (negative to take votes off): no revision,
+ * no event, a new relevance score. Shared by votes and the erasure of a voter.
+ */
+export function countChange(
+  row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'helpfulness'>,
+  helpful: number,
+  unhelpful: number,
+): ReviewChange {
+  return {
+    patch: {
+      found_helpful: row.found_helpful + helpful,
+      found_unhelpful: row.found_unhelpful + unhelpful,
+      helpfulness: row.helpfulness + helpful - unhelpful,
+    },
+    bumpRevision: false,
+    events: [],
+  };
 }
 
 function voteRow(key: VoteKey) {

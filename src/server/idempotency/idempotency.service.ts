@@ -147,6 +147,25 @@ export async function completeKey(
   await q.set({ status_code: statusCode, response_json: body }).execute();
 }
 
+/**
+ * Drops, in the caller's transaction, the records of requests made by these callers (`principalKey` strings) and
+ * those whose stored response contains `text` (GDPR erasure: a replay must not echo an erased person). The second
+ * part is a substring scan, kept on purpose: what a response names is not known here, and the table holds one
+ * site's last 24 hours of keyed POSTs at most, read through the primary key's site prefix.
+ */
+export async function forgetRecords(
+  db: DbDeps['db'],
+  siteId: string,
+  principals: readonly string[],
+  text: string,
+): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('site_id', '=', siteId)
+    .where((eb) => eb.or([eb('principal', 'in', [...principals]), eb('response_json', 'like', `%${text}%`)]))
+    .execute();
+}
+
 export async function purgeExpiredKeys(deps: DbDeps): Promise<void> {
   const before = iso(new Date(deps.clock().getTime() - IDEMPOTENCY_TTL_MS));
   await deps.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();

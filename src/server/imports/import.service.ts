@@ -5,33 +5,32 @@
  * present are skipped.
  *
  * What an import writes differs from `bulkCreateReview` on purpose: the rows keep their source status, date, reply
- * and verified flag (moderation rules are not applied to reviews that were already live elsewhere), and no
- * per-review events are emitted — a migration of a million old reviews is not a million "review created"
- * notifications for webhook consumers. Summaries are updated in the same transaction as the rows.
+ * and verified flag (moderation rules are not applied to reviews that were already live elsewhere, so no audit entry
+ * is written either). Rows are written through the review unit of work's batch insert, so summaries, relevance and
+ * event sequences follow the same rules as every other write. Per-review events are one option, `events`, off by
+ * default: a migration of a million old reviews is not a million "review created" notifications for webhook
+ * consumers, and a consumer that needs the imported reviews reads them once through the API. With `events: true`
+ * each imported review emits one `created` event (sequence 1), as a site that mirrors reviews elsewhere may want.
  *
  * A large import into a small SQLite database rebuilds the review indexes instead of maintaining them row by row:
  * one transaction drops them, appends the rows, builds the indexes and the search index again and commits, so
  * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
  */
 import { createHash } from 'node:crypto';
-import { GUID_PATTERN } from '../../contract/index.ts';
+import { GUID_PATTERN, UNKNOWN_IDENTITY } from '../../contract/index.ts';
 import { normalizeEmail } from '../contacts/contacts.service.ts';
 import type { ContactRow, ReviewRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
-import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import type { EventSpec } from '../outbox/outbox.events.ts';
 import { contentFingerprint } from '../reviews/reviews.rules.ts';
-import { score } from '../reviews/reviews.service.ts';
-import { summariesRepo } from '../summaries/summaries.repo.ts';
-import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { type ReviewWrite, runReviewWrite } from '../reviews/unit-of-work.ts';
 import type { ImportRecord, ImportRow, RowError } from './import.formats.ts';
 import { importRepo } from './import.repo.ts';
 
 /** Rows checked or written per round of database work. */
 const CHUNK = 1000;
-/** Rows per multi-row insert statement (28 parameters each, far below either driver's limit). */
-const INSERT_CHUNK = 200;
 /** Errors kept in the report; every error still reaches `onError`, and `failed` counts them all. */
 const REPORT_ERRORS = 1000;
 
@@ -77,6 +76,11 @@ export interface ImportOptions {
   rebuildIndexes?: boolean | 'auto';
   /** About how many rows the file holds (the CLI estimates it from the file's size): weighs the index rebuild. */
   expectedRows?: number;
+  /**
+   * Whether each imported review emits a `created` event (to webhooks, NATS and the event feed). Default false: a
+   * migration of old reviews is not news for consumers (see the file comment).
+   */
+  events?: boolean;
   onError?: (error: RowError) => void;
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -313,10 +317,10 @@ async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker): Asyn
   if (chunk.length > 0) yield chunk;
 }
 
-/** The review row of an imported record: its source status, dates, reply and flags; no events, revision 1. */
+/** The review row of an imported record: its source status, dates, reply and flags, revision 1. */
 function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): ReviewRow {
   const now = iso(nowDate);
-  const row: ReviewRow = {
+  return {
     site_id: siteId,
     id,
     namespace: r.namespace,
@@ -340,6 +344,7 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     origin_type: 'ORGANIC',
     origin_app_id: null,
     review_date: r.reviewDate,
+    // Derived by the unit of work.
     relevance_rank: 0,
     publish_count: r.status === 'APPROVED' ? 1 : 0,
     event_sequence: 0,
@@ -356,8 +361,6 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     updated_at: now,
     deleted_at: null,
   };
-  row.relevance_rank = score(row, nowDate, r.media);
-  return row;
 }
 
 /** The contact of each email in `records`: found by normalized email, or created with the row's author name. */
@@ -436,35 +439,40 @@ async function namedContacts(
   await importRepo.insertContacts(db, created);
 }
 
-/** Writes one chunk of checked records (contacts, reviews, their summary change) in the caller's transaction. */
-async function writeChunk(db: DbDeps['db'], siteId: string, chunk: readonly Checked[], nowDate: Date): Promise<void> {
+/**
+ * Writes one chunk of checked records in the caller's unit of work: their contacts, then the reviews through the unit
+ * of work's batch insert (summary deltas; `created` events only when the import asks for them).
+ */
+async function writeChunk(
+  w: ReviewWrite,
+  chunk: readonly Checked[],
+  nowDate: Date,
+  events: readonly EventSpec[],
+): Promise<void> {
   const now = iso(nowDate);
-  await namedContacts(
-    db,
-    siteId,
-    chunk.map((c) => c.record),
-    now,
+  const records = chunk.map((c) => c.record);
+  await namedContacts(w.db, w.siteId, records, now);
+  const contacts = await contactsFor(w.db, w.siteId, records, now);
+  await w.insert(
+    chunk.map(({ record: r, id }) => ({
+      row: reviewRow(
+        w.siteId,
+        id,
+        r,
+        r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null),
+        nowDate,
+      ),
+      events,
+    })),
   );
-  const contacts = await contactsFor(
-    db,
-    siteId,
-    chunk.map((c) => c.record),
-    now,
-  );
-  const rows = chunk.map(({ record: r, id }) =>
-    reviewRow(
-      siteId,
-      id,
-      r,
-      r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null),
-      nowDate,
-    ),
-  );
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-    await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
-  const deltas = mergeDeltas(rows.flatMap((row) => summaryDeltas(null, contribution(row))));
-  await summariesRepo.applyMany(db, siteId, deltas, now);
 }
+
+/**
+ * One unit of work of the import. Run once, never retried: its checks keep the run's bookkeeping (counts, slots
+ * seen), so a replay would count rows twice; a conflict fails the import, and running the file again is safe.
+ */
+const importWrite = <T>(deps: DbDeps, siteId: string, work: (w: ReviewWrite) => Promise<T>): Promise<T> =>
+  runReviewWrite(deps, { siteId, identity: UNKNOWN_IDENTITY, attempts: 1 }, work);
 
 /**
  * Imports `rows` in one pass. Returns the reconciliation report; row errors go to `onError` as they are found and
@@ -478,6 +486,7 @@ export async function importReviews(
   const nowDate = deps.clock();
   const checker = new Checker(opts.siteId, opts.format, iso(nowDate), opts.onError);
   const rebuild = !opts.dryRun && deps.dialect === 'sqlite' && (await shouldRebuild(deps, opts));
+  const events: EventSpec[] = opts.events ? [{ slug: 'created' }] : [];
   let written = 0;
   const progress = (phase: ImportProgress['phase']) => opts.onProgress?.({ phase, rows: checker.rowsRead });
 
@@ -487,19 +496,19 @@ export async function importReviews(
       progress('checking');
     }
   } else if (rebuild) {
-    await deps.db.transaction().execute(async (trx) => {
+    await importWrite(deps, opts.siteId, async (w) => {
       // The slot lookups need the indexes about to be dropped: every live slot of the site is read first.
-      checker.holdSlots(await importRepo.allLiveSlots(trx, opts.siteId));
-      const saved = await importRepo.dropReviewIndexes(trx);
+      checker.holdSlots(await importRepo.allLiveSlots(w.db, opts.siteId));
+      const saved = await importRepo.dropReviewIndexes(w.db);
       for await (const chunk of chunksOf(rows, checker)) {
-        const fresh = await checker.check(trx, chunk, false);
-        await writeChunk(trx, opts.siteId, fresh, nowDate);
+        const fresh = await checker.check(w.db, chunk, false);
+        await writeChunk(w, fresh, nowDate, events);
         written += fresh.length;
         progress('writing');
       }
       progress('indexing');
       try {
-        await importRepo.restoreReviewIndexes(trx, saved);
+        await importRepo.restoreReviewIndexes(w.db, saved);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // The checks keep one review per author and entity, by contact id or by email; a file that names one
@@ -514,9 +523,9 @@ export async function importReviews(
     for await (const chunk of chunksOf(rows, checker)) {
       let fresh: Checked[] = [];
       try {
-        await deps.db.transaction().execute(async (trx) => {
-          fresh = await checker.check(trx, chunk, true);
-          await writeChunk(trx, opts.siteId, fresh, nowDate);
+        await importWrite(deps, opts.siteId, async (w) => {
+          fresh = await checker.check(w.db, chunk, true);
+          await writeChunk(w, fresh, nowDate, events);
         });
         written += fresh.length;
       } catch (err) {
@@ -525,7 +534,7 @@ export async function importReviews(
         // rows that collide fail.
         for (const one of fresh) {
           try {
-            await deps.db.transaction().execute((trx) => writeChunk(trx, opts.siteId, [one], nowDate));
+            await importWrite(deps, opts.siteId, (w) => writeChunk(w, [one], nowDate, events));
             written++;
           } catch (e) {
             if (!isUniqueViolation(e)) throw e;

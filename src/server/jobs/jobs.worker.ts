@@ -1,26 +1,29 @@
 /**
  * The background loop that runs bulk jobs, one per server instance. It claims a job with a lease, processes
- * matching reviews in keyset batches through the same mutation as the single-review operations (so summaries and
- * events stay exact), records progress after every batch, and renews its lease as it goes.
+ * matching reviews in keyset batches of 100, each batch in one review unit of work with the same changes as the
+ * single-review operations (so summaries, events and audit stay exact), records progress after every batch, and
+ * renews its lease as it goes.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
-import { UNKNOWN_IDENTITY } from '../../contract/index.ts';
-import type { JobRow } from '../db/schema.ts';
+import { type EventIdentity, UNKNOWN_IDENTITY } from '../../contract/index.ts';
+import type { JobRow, ReviewRow } from '../db/schema.ts';
 import { iso } from '../deps.ts';
 import { AppError, unavailableReason } from '../errors.ts';
-import { compileFilter, keysetCondition } from '../query/compile.ts';
-import { parseFilter } from '../query/filter.ts';
-import { visibleReviews } from '../query/query.service.ts';
-import { resolveAt } from '../query/relevance.ts';
-import { deletion, moderationMutation, mutateReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
+import { parseFilter } from '../query/filter.ts';
+import { resolveAt } from '../query/relevance.ts';
+import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import { deletion, moderationMutation, type ReviewsDeps } from '../reviews/reviews.service.ts';
+import { type ReviewChange, runReviewWrite } from '../reviews/unit-of-work.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
 
 const BATCH = 100;
 const LEASE_MS = 60_000;
+
+/** What became of one review of a batch: changed (or already as asked), gone meanwhile, or failed. */
+type Outcome = 'done' | 'gone' | 'failed';
 
 export interface JobWorker {
   start(): void;
@@ -39,48 +42,41 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
   const leaseUntil = () => iso(new Date(deps.clock().getTime() + LEASE_MS));
 
   async function runBatch(job: JobRow, params: JobParams): Promise<'more' | 'done' | 'lost'> {
-    const admin: Principal = { kind: 'ADMIN', siteId: job.site_id, keyId: `job:${job.id}` };
     // The job's changes are its creator's act, named in their events as the creator.
     const identity = params.identity ?? UNKNOWN_IDENTITY;
-    const parsed = parseFilter(params.filter, 'filter');
-    // A relevanceScore condition compares with the scores at this batch's clock reading.
-    const node = parsed.node && resolveAt(parsed.node, deps.clock());
     const cursor = job.cursor ? (JSON.parse(job.cursor) as [string, string]) : undefined;
-    const keys = [
-      { field: 'createdDate', column: 'created_at', order: 'ASC' },
-      { field: 'id', column: 'id', order: 'ASC' },
-    ] as const;
-    let q = visibleReviews(deps.db.selectFrom('reviews').selectAll(), admin, true);
-    if (node) q = q.where((eb) => compileFilter(eb, node));
-    if (cursor) q = q.where((eb) => keysetCondition(eb, keys, cursor, 'next'));
-    const rows = await q.orderBy('created_at').orderBy('id').limit(BATCH).execute();
+    const parsed = parseFilter(params.filter, 'filter').node;
+    // A relevanceScore condition compares with the scores at this batch's clock reading.
+    const node = parsed && resolveAt(parsed, deps.clock());
+    const matches = await reviewsRepo.matching(deps.db, job.site_id, node, cursor, BATCH);
+    const ids = matches.map((r) => r.id);
 
     let { processed, succeeded, failed } = job;
-    for (const row of rows) {
-      try {
-        if (job.kind === 'BULK_DELETE_REVIEWS') {
-          await mutateReview(deps, job.site_id, identity, row.id, undefined, deletion);
-        } else if (params.status && row.moderation_status !== params.status) {
-          const status = params.status;
-          const audit = { actor: { kind: 'JOB', id: job.id }, reason: `BULK_JOB:${job.id}` } as const;
-          await mutateReview(deps, job.site_id, identity, row.id, undefined, (r, now) =>
-            moderationMutation(r, status, now, audit),
-          );
-        }
-        succeeded++;
-      } catch (err) {
-        // The database busy or away: the batch stops here and is retried from its last recorded cursor.
-        if (unavailableReason(err)) throw err;
-        // A review deleted meanwhile is simply gone; anything else counts as a failed item.
-        if (!(err instanceof AppError && err.code === 'REVIEW_NOT_FOUND')) {
-          failed++;
-          if (!(err instanceof AppError)) deps.log.error({ err, jobId: job.id, reviewId: row.id }, 'bulk job item failed');
+    let outcomes: Outcome[];
+    try {
+      outcomes = await applyBatch(job, params, identity, ids);
+    } catch (err) {
+      // The database busy or away: the batch stops here and is retried from its last recorded cursor.
+      if (unavailableReason(err)) throw err;
+      // Something in the batch failed: each review on its own, so only the one that fails counts as failed.
+      outcomes = [];
+      for (const id of ids) {
+        try {
+          outcomes.push(...(await applyBatch(job, params, identity, [id])));
+        } catch (e) {
+          if (unavailableReason(e)) throw e;
+          if (!(e instanceof AppError)) deps.log.error({ err: e, jobId: job.id, reviewId: id }, 'bulk job item failed');
+          outcomes.push('failed');
         }
       }
-      processed++;
     }
-    const last = rows[rows.length - 1];
-    const done = rows.length < BATCH;
+    for (const outcome of outcomes) {
+      processed++;
+      if (outcome === 'done') succeeded++;
+      if (outcome === 'failed') failed++;
+    }
+    const last = matches[matches.length - 1];
+    const done = matches.length < BATCH;
     const now = iso(deps.clock());
     const ok = await jobsRepo.progress(deps.db, job, worker, {
       cursor: last ? JSON.stringify([last.created_at, last.id]) : job.cursor,
@@ -91,9 +87,43 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
       locked_until: leaseUntil(),
       ...(done ? { status: 'COMPLETED', completed_at: now } : {}),
     });
-    Object.assign(job, { cursor: last ? JSON.stringify([last.created_at, last.id]) : job.cursor, processed, succeeded, failed });
+    Object.assign(job, {
+      cursor: last ? JSON.stringify([last.created_at, last.id]) : job.cursor,
+      processed,
+      succeeded,
+      failed,
+    });
     if (!ok) return 'lost';
     return done ? 'done' : 'more';
+  }
+
+  /**
+   * One batch of the job's reviews in one unit of work: locked together, each deleted or moved to the job's status
+   * from its current state. A review deleted since the batch was read is simply gone (neither done nor failed).
+   */
+  function applyBatch(
+    job: JobRow,
+    params: JobParams,
+    identity: EventIdentity,
+    ids: readonly string[],
+  ): Promise<Outcome[]> {
+    return runReviewWrite(deps, { siteId: job.site_id, identity }, async (w) => {
+      const rows = await w.lock(ids);
+      const changes: { row: ReviewRow; change: ReviewChange }[] = [];
+      const status = params.status;
+      const audit = { actor: { kind: 'JOB', id: job.id }, reason: `BULK_JOB:${job.id}` } as const;
+      const outcomes = ids.map((id): Outcome => {
+        const row = rows.get(id);
+        if (!row) return 'gone';
+        if (job.kind === 'BULK_DELETE_REVIEWS') changes.push({ row, change: deletion(row, w.now) });
+        else if (status && row.moderation_status !== status) {
+          changes.push({ row, change: moderationMutation(row, status, w.now, audit) });
+        }
+        return 'done';
+      });
+      await w.changeMany(changes);
+      return outcomes;
+    });
   }
 
   async function runOne(): Promise<boolean> {

@@ -51,6 +51,27 @@ export const moderationRepo = {
     }
   },
 
+  /** Deletes every entry about these reviews (erasure of their author). */
+  async deleteAuditOf(db: Executor, siteId: string, reviewIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < reviewIds.length; i += AUDIT_CHUNK) {
+      await db
+        .deleteFrom('moderation_audit')
+        .where('site_id', '=', siteId)
+        .where('review_id', 'in', reviewIds.slice(i, i + AUDIT_CHUNK))
+        .execute();
+    }
+  },
+
+  /** Entries made by this actor keep their kind and lose the id (erasure of a visitor or member). */
+  async clearActor(db: Executor, siteId: string, actorId: string): Promise<void> {
+    await db
+      .updateTable('moderation_audit')
+      .set({ actor_id: null })
+      .where('site_id', '=', siteId)
+      .where('actor_id', '=', actorId)
+      .execute();
+  },
+
   /** Entries oldest first, by (created_at, id); served by the by-review or the by-time index. */
   audit: (db: Executor, siteId: string, f: AuditFilter): Promise<ModerationAuditRow[]> =>
     moderationRepo.auditQuery(db, siteId, f).execute(),

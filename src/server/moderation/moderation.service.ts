@@ -71,6 +71,20 @@ export function auditRow(siteId: string, reviewId: string, d: AuditDecision, now
 export const appendAudit = (db: DbDeps['db'], rows: readonly ModerationAuditRow[]): Promise<void> =>
   moderationRepo.appendAudit(db, rows);
 
+/**
+ * Erasure of a contact, in the erasure's transaction: the audit entries about its reviews go, and those it made as a
+ * visitor or member keep their kind and lose its id.
+ */
+export async function forgetAuditOf(
+  db: DbDeps['db'],
+  siteId: string,
+  reviewIds: readonly string[],
+  actorId: string,
+): Promise<void> {
+  await moderationRepo.deleteAuditOf(db, siteId, reviewIds);
+  await moderationRepo.clearActor(db, siteId, actorId);
+}
+
 async function settingsRules(deps: ModerationDeps, siteId: string): Promise<ModerationRule[]> {
   const site = await deps.sites.get(siteId);
   if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');

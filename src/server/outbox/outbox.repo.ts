@@ -41,6 +41,51 @@ export const outboxRepo = {
   },
 
   /**
+   * The stored events of these entities (reviews), through the `(site_id, entity_id)` index: what an erasure
+   * redacts in place.
+   */
+  async ofEntities(
+    db: Executor,
+    siteId: string,
+    entityIds: readonly string[],
+  ): Promise<{ id: string; body_json: string; identity_json: string | null }[]> {
+    const out: { id: string; body_json: string; identity_json: string | null }[] = [];
+    for (let i = 0; i < entityIds.length; i += CHUNK) {
+      out.push(...(await outboxRepo.ofEntitiesQuery(db, siteId, entityIds.slice(i, i + CHUNK)).execute()));
+    }
+    return out;
+  },
+
+  /** The query `ofEntities` runs for one chunk (exposed so tests can check its plan). */
+  ofEntitiesQuery: (db: Executor, siteId: string, entityIds: readonly string[]) =>
+    db
+      .selectFrom('outbox_events')
+      .select(['id', 'body_json', 'identity_json'])
+      .where('site_id', '=', siteId)
+      .where('entity_id', 'in', [...entityIds]),
+
+  /**
+   * Replaces the body and identity of stored events (erasure), keeping their ids, positions and sequences; one
+   * statement per chunk of events (`with v(...) as (values ...) update ... from v`).
+   */
+  async rewrite(
+    db: Executor,
+    siteId: string,
+    events: readonly { id: string; body_json: string; identity_json: string | null }[],
+  ): Promise<void> {
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const values = sql.join(
+        events
+          .slice(i, i + CHUNK)
+          .map((e) => sql`(cast(${e.id} as text), cast(${e.body_json} as text), cast(${e.identity_json} as text))`),
+      );
+      await sql`with v (id, body_json, identity_json) as (values ${values})
+        update outbox_events set body_json = v.body_json, identity_json = v.identity_json
+        from v where outbox_events.site_id = ${siteId} and outbox_events.id = v.id`.execute(db);
+    }
+  },
+
+  /**
    * Takes the purge claim for this transaction: one instance purges at a time. PostgreSQL: a transaction-scoped
    * advisory lock, keyed by schema (several Verdict schemas may share a database); false when another instance holds
    * it. SQLite: always true (one server per file, and the transaction already holds the write lock).

@@ -1,8 +1,12 @@
 /** Queries on `reviews`. Every method takes the executor first so the service owns the transaction. */
-import type { ReviewRow, NewReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import { sql } from 'kysely';
+import type { Dialect } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import type { Executor } from '../sites/sites.repo.ts';
 import { preparedQuery } from '../db/prepared.ts';
+import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import { compileFilter, keysetCondition } from '../query/compile.ts';
+import type { FilterNode } from '../query/filter.ts';
+import type { Executor } from '../sites/sites.repo.ts';
 
 const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
   db.selectFrom('reviews').selectAll().where('site_id', '=', p.siteId).where('id', '=', p.id).where('deleted_at', 'is', null),
@@ -21,13 +25,6 @@ export const reviewsRepo = {
   /** A live (not deleted) review. */
   live: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
     (await liveById(db, { siteId, id }))[0],
-
-  /**
-   * A live review, its row locked until the transaction ends (PostgreSQL only: SQLite has no row locks, and its
-   * BEGIN IMMEDIATE transactions already exclude every other writer).
-   */
-  liveForUpdate: async (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
-    (await liveByIdForUpdate(db, { siteId, id }))[0],
 
   /** A review whether deleted or not (id uniqueness, idempotent creates). */
   any: (db: Executor, siteId: string, id: string): Promise<ReviewRow | undefined> =>
@@ -50,10 +47,6 @@ export const reviewsRepo = {
       .where('contact_id', '=', contactId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst(),
-
-  insert: async (db: Executor, row: NewReviewRow): Promise<void> => {
-    await db.insertInto('reviews').values(row).execute();
-  },
 
   /**
    * Inserts rows of one shape with a statement whose SQL is compiled once per row count (`insertRows`): the bulk
@@ -80,29 +73,204 @@ export const reviewsRepo = {
   },
 
   /**
-   * Writes `patch` only if the row is still at the version the caller read (revision, event sequence, vote
-   * counters and liveness unchanged). Returns false when another writer got there first. The counters are part of
-   * the guard because the patch carries a relevance score computed from them: a vote that lands in between makes
-   * the caller recompute rather than store a score from stale counts.
+   * Reads reviews of one site and, on PostgreSQL, locks them until the transaction ends: `live` rows, `deleted` ones
+   * (the trash) or `any`. Rows are read in id order, so every writer takes its locks in the same global order (the
+   * unit of work's lock order). SQLite has no row locks: its `BEGIN IMMEDIATE` transactions already exclude every
+   * other writer, and the rows are simply read.
    */
-  updateIfUnchanged: async (
+  async lock(
+    db: Executor,
+    dialect: Dialect,
+    siteId: string,
+    ids: readonly string[],
+    state: 'live' | 'deleted' | 'any',
+  ): Promise<ReviewRow[]> {
+    const sorted = [...new Set(ids)].sort(byCodeUnit);
+    const first = sorted[0];
+    if (first === undefined) return [];
+    if (sorted.length === 1 && state === 'live') {
+      // The hot path (one review changed by one request): a prepared statement, compiled once.
+      return dialect === 'postgres' ? liveByIdForUpdate(db, { siteId, id: first }) : liveById(db, { siteId, id: first });
+    }
+    const out: ReviewRow[] = [];
+    for (let i = 0; i < sorted.length; i += IN_CHUNK) {
+      let q = db
+        .selectFrom('reviews')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('id', 'in', sorted.slice(i, i + IN_CHUNK));
+      if (state === 'live') q = q.where('deleted_at', 'is', null);
+      if (state === 'deleted') q = q.where('deleted_at', 'is not', null);
+      q = q.orderBy('id');
+      out.push(...(await (dialect === 'postgres' ? q.forUpdate() : q).execute()));
+    }
+    return out;
+  },
+
+  /** Ids of the contact's reviews, live and in the trash (GDPR erasure), by the contact and the trash indexes. */
+  async idsOfContact(db: Executor, siteId: string, contactId: string): Promise<string[]> {
+    const [live, trashed] = await Promise.all([
+      db
+        .selectFrom('reviews')
+        .select('id')
+        .where('site_id', '=', siteId)
+        .where('contact_id', '=', contactId)
+        .where('deleted_at', 'is', null)
+        .execute(),
+      db
+        .selectFrom('reviews')
+        .select('id')
+        .where('site_id', '=', siteId)
+        .where('deleted_at', 'is not', null)
+        .where('contact_id', '=', contactId)
+        .execute(),
+    ]);
+    return [...live, ...trashed].map((r) => r.id);
+  },
+
+  /** Every review of the contact, live and in the trash, oldest first (GDPR export). */
+  ofContact: (db: Executor, siteId: string, contactId: string): Promise<ReviewRow[]> =>
+    db
+      .selectFrom('reviews')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('contact_id', '=', contactId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+
+  /**
+   * Writes each row's columns, in the caller's transaction, to rows it has locked. Rows setting the same columns
+   * share one statement (`with v(...) as (values ...) update reviews ... from v`), so a batch of a hundred
+   * moderation changes is one round trip, not a hundred. PostgreSQL types the values by the target columns.
+   */
+  async updateMany(
+    db: Executor,
+    dialect: Dialect,
+    siteId: string,
+    rows: readonly { id: string; set: ReviewRowPatch }[],
+  ): Promise<void> {
+    const groups = new Map<string, { id: string; set: Record<string, unknown> }[]>();
+    for (const r of rows) {
+      const set = Object.fromEntries(Object.entries(r.set).filter(([, v]) => v !== undefined));
+      const key = Object.keys(set).sort().join(',');
+      groups.set(key, [...(groups.get(key) ?? []), { id: r.id, set }]);
+    }
+    for (const [key, group] of groups) {
+      const columns = key.split(',');
+      for (let i = 0; i < group.length; i += UPDATE_CHUNK) {
+        const chunk = group.slice(i, i + UPDATE_CHUNK);
+        const only = chunk[0];
+        if (chunk.length === 1 && only) {
+          await db
+            .updateTable('reviews')
+            .set(only.set as ReviewRowPatch)
+            .where('site_id', '=', siteId)
+            .where('id', '=', only.id)
+            .execute();
+          continue;
+        }
+        const typed = (value: unknown, column: string) =>
+          dialect === 'postgres' ? sql`cast(${value} as ${sql.raw(PG_TYPES[column] ?? 'text')})` : sql`${value}`;
+        const values = sql.join(
+          chunk.map((r) => sql`(${sql.join([sql`${r.id}`, ...columns.map((c) => typed(r.set[c] ?? null, c))])})`),
+        );
+        await sql`with v (id, ${sql.join(columns.map((c) => sql.ref(c)))}) as (values ${values})
+          update reviews set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
+          from v where reviews.site_id = ${siteId} and reviews.id = v.id`.execute(db);
+      }
+    }
+  },
+
+  /** Hard-deletes reviews of one site (purge, erasure); returns the ids that were there. */
+  async remove(db: Executor, siteId: string, ids: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const gone = await db
+        .deleteFrom('reviews')
+        .where('site_id', '=', siteId)
+        .where('id', 'in', ids.slice(i, i + IN_CHUNK))
+        .returning('id')
+        .execute();
+      out.push(...gone.map((r) => r.id));
+    }
+    return out;
+  },
+
+  /**
+   * SQLite: merges the full-text index's segments, so words of deleted rows leave it now rather than at a later
+   * merge (erasure). PostgreSQL's GIN index is over the live rows' expression: nothing to do.
+   */
+  async mergeSearchIndex(db: Executor, dialect: Dialect): Promise<void> {
+    if (dialect === 'sqlite') await sql`insert into reviews_fts(reviews_fts) values ('optimize')`.execute(db);
+  },
+
+  /** Ids (and creation dates) of a site's live reviews matching `filter`, after a (created_at, id) position. */
+  matching: (
     db: Executor,
     siteId: string,
-    id: string,
-    seen: { revision: number; event_sequence: number; found_helpful: number; found_unhelpful: number },
-    patch: ReviewRowPatch,
-  ): Promise<boolean> => {
-    const r = await db
-      .updateTable('reviews')
-      .set(patch)
-      .where('site_id', '=', siteId)
-      .where('id', '=', id)
-      .where('revision', '=', seen.revision)
-      .where('event_sequence', '=', seen.event_sequence)
-      .where('found_helpful', '=', seen.found_helpful)
-      .where('found_unhelpful', '=', seen.found_unhelpful)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    filter: FilterNode | null,
+    after: readonly [string, string] | undefined,
+    limit: number,
+  ): Promise<{ id: string; created_at: string }[]> => {
+    let q = db.selectFrom('reviews').select(['id', 'created_at']).where('site_id', '=', siteId).where('deleted_at', 'is', null);
+    if (filter) q = q.where((eb) => compileFilter(eb, filter));
+    if (after) q = q.where((eb) => keysetCondition(eb, CREATED_KEYS, after, 'next'));
+    return q.orderBy('created_at').orderBy('id').limit(limit).execute();
   },
+
+  /** Deleted reviews of a site, most recently deleted first, after the keyset position (deleted_at, id). */
+  trash: (
+    db: Executor,
+    siteId: string,
+    after: readonly [string, string] | undefined,
+    limit: number,
+  ): Promise<ReviewRow[]> => {
+    let q = db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).where('deleted_at', 'is not', null);
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([eb('deleted_at', '<', after[0]), eb.and([eb('deleted_at', '=', after[0]), eb('id', '<', after[1])])]),
+      );
+    }
+    return q.orderBy('deleted_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  /** Ids of reviews deleted before `cutoff` (any site), oldest first. */
+  expiredTrash: (db: Executor, cutoff: string, limit: number): Promise<{ site_id: string; id: string }[]> =>
+    db
+      .selectFrom('reviews')
+      .select(['site_id', 'id'])
+      .where('deleted_at', 'is not', null)
+      .where('deleted_at', '<', cutoff)
+      .orderBy('deleted_at')
+      .limit(limit)
+      .execute(),
 };
+
+/** Ids compared by UTF-16 code unit, as JavaScript sorts them: the order every writer locks reviews in. */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Values per `in` list: well under both drivers' bound-parameter limits. */
+const IN_CHUNK = 500;
+/** Rows per multi-row update: at most a dozen columns each, far below either driver's bound-parameter limit. */
+const UPDATE_CHUNK = 200;
+
+/** PostgreSQL types of the non-text columns a change writes (`values` lists arrive untyped). */
+const PG_TYPES: Record<string, string> = {
+  rating: 'integer',
+  found_helpful: 'integer',
+  found_unhelpful: 'integer',
+  helpfulness: 'integer',
+  manually_changed: 'integer',
+  verified: 'integer',
+  publish_count: 'integer',
+  revision: 'bigint',
+  event_sequence: 'bigint',
+  relevance_score: 'double precision',
+};
+
+/** The order of a job's pass over matching reviews: creation, then id. */
+const CREATED_KEYS = [
+  { field: 'createdDate', column: 'created_at', order: 'ASC' },
+  { field: 'id', column: 'id', order: 'ASC' },
+] as const;

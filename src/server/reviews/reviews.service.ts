@@ -1,6 +1,7 @@
 /**
- * Review operations, named after the Wix operations. Every change runs in one transaction that writes the
- * review, adjusts the entity summary and appends the domain events to the outbox (docs/product.md §3–5, §7).
+ * Review operations, named after the Wix operations. Each decides what changes (authorization, validation, the
+ * moderation rules) and hands the change to the unit of work (unit-of-work.ts), which writes the review with its
+ * summary delta, relevance, events and audit entry in one transaction (docs/product.md §3–5, §7).
  */
 import {
   type BulkCreateReviewResponse,
@@ -19,21 +20,18 @@ import {
 import { ownContactId, type Principal } from '../auth/principal.ts';
 import { privateReadScope } from '../auth/permissions.rules.ts';
 import { findOrCreateContactByEmail, findOrCreateOwnContact } from '../contacts/contacts.service.ts';
-import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { openReportsByAuthor } from '../engagement/reports.service.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
-import { evaluateRules, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
-import { type AuditDecision, appendAudit, auditActor, auditRow, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
-import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
-import { outboxRepo } from '../outbox/outbox.repo.ts';
-import { eventIdentity, modifiedFields } from '../outbox/outbox.rules.ts';
-import type { SiteCache } from '../sites/site-cache.ts';
-import { summariesRepo } from '../summaries/summaries.repo.ts';
-import { contribution, mergeDeltas, summaryDeltas } from '../summaries/summaries.rules.ts';
-import { engagementRepo } from '../engagement/engagement.repo.ts';
 import { timeOrderedId } from '../ids.ts';
-import { reviewsRepo } from './reviews.repo.ts';
+import { evaluateRules, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
+import { type AuditDecision, auditActor, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
+import type { EventSpec } from '../outbox/outbox.events.ts';
+import { eventIdentity } from '../outbox/outbox.rules.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
 import { toReview } from './reviews.mapper.ts';
+import { reviewsRepo } from './reviews.repo.ts';
 import {
   applyContent,
   applyUpdate,
@@ -44,12 +42,12 @@ import {
   maskViolations,
   mediaViolations,
   normalizeMask,
-  relevanceQuality,
-  relevanceRank,
+  relevanceScore,
   UPDATE_MASK,
 } from './reviews.rules.ts';
+import { type NewReview, type ReviewChange, runReviewWrite, type WriteDeps } from './unit-of-work.ts';
 
-export interface ReviewsDeps extends DbDeps {
+export interface ReviewsDeps extends WriteDeps {
   sites: SiteCache;
 }
 
@@ -85,20 +83,17 @@ const revisionMismatch = (current: number) =>
     data: { currentRevision: String(current) },
   });
 
-/**
- * The relevance rank to store for a review row scored at `now` (docs/product.md §3 decision 7): it does not decay,
- * so it is written on every write and vote and never rewritten as time passes; `relevanceAt` in reviews.rules.ts
- * turns it into the score at the instant of a read. Votes, the import and every write path store it the same way.
- */
+/** The relevance score of a review row at `now` (docs/product.md §3 decision 7); votes and the recompute use it too. */
 export function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
-  const quality = relevanceQuality({
+  return relevanceScore({
     helpful: row.found_helpful,
     unhelpful: row.found_unhelpful,
     textLength: (row.title?.length ?? 0) + (row.body?.length ?? 0),
     mediaCount: media.length,
     verified: row.verified === 1,
+    reviewDate: new Date(row.review_date),
+    now,
   });
-  return relevanceRank(quality, new Date(row.review_date), now);
 }
 
 function originOf(p: Principal): { type: 'ORGANIC' | 'APP'; appId: string | null } {
@@ -126,12 +121,9 @@ function dateViolation(value: string | undefined, field: string): FieldViolation
     : [];
 }
 
-/** Inserts one review with its summary change and events; honours a client-supplied id idempotently. */
-/** A review ready to insert: its row, wire shape, events and automatic moderation decision. */
+/** A review ready to insert (its row, creation events and audit entry), with its automatic moderation decision. */
 interface PreparedInsert {
-  row: ReviewRow;
-  review: Review;
-  specs: EventSpec[];
+  item: NewReview;
   decision: RuleDecision;
 }
 
@@ -158,9 +150,9 @@ function prepareInsert(
   const decision = decide(rules, draft, authorOpenReports);
   const status = decision.status;
   const origin = originOf(p);
-  const specs: EventSpec[] = [{ slug: 'created' }, { slug: 'moderation_status_changed', previous: 'SUBMITTED' }];
-  if (status === 'APPROVED') specs.push({ slug: 'review_published' });
-  const row: NewReviewRow & ReviewRow = {
+  const events: EventSpec[] = [{ slug: 'created' }, { slug: 'moderation_status_changed', previous: 'SUBMITTED' }];
+  if (status === 'APPROVED') events.push({ slug: 'review_published' });
+  const row: ReviewRow = {
     site_id: p.siteId,
     id: draft.id ?? timeOrderedId(nowDate.getTime()),
     namespace: draft.namespace,
@@ -184,42 +176,23 @@ function prepareInsert(
     origin_type: origin.type,
     origin_app_id: origin.appId,
     review_date: draft.reviewDate ? new Date(draft.reviewDate).toISOString() : now,
+    // Derived by the unit of work.
     relevance_rank: 0,
     publish_count: status === 'APPROVED' ? 1 : 0,
-    event_sequence: specs.length,
+    event_sequence: 0,
     content_hash: fingerprint(draft),
     created_at: now,
     updated_at: now,
     deleted_at: null,
   };
-  row.relevance_rank = score(row, nowDate, draft.media);
-  return { row, review: toReview(row, nowDate), specs, decision };
+  const audit: AuditDecision = { actor: auditActor(p), from: 'SUBMITTED', to: status, reason: decision.reason };
+  return { item: { row, events, audit }, decision };
 }
 
-const INSERT_CHUNK = 100;
-
-/**
- * Writes prepared reviews with their summary changes (one upsert per entity), events and audit rows, in the
- * caller's transaction. Multi-row statements keep a bulk create to a handful of round trips.
- */
-async function writeInserts(trx: ReviewsDeps['db'], p: Principal, items: readonly PreparedInsert[], now: string): Promise<void> {
-  for (let i = 0; i < items.length; i += INSERT_CHUNK) {
-    await reviewsRepo.insertBatch(trx, items.slice(i, i + INSERT_CHUNK).map((x) => x.row));
-  }
-  const deltas = mergeDeltas(items.flatMap((x) => summaryDeltas(null, contribution(x.row))));
-  await summariesRepo.applyMany(trx, p.siteId, deltas, now);
-  await outboxRepo.append(
-    trx,
-    p.siteId,
-    items.flatMap((x) => buildEvents(x.review, x.specs, 1, now)),
-    eventIdentity(p),
-  );
-  const actor = auditActor(p);
-  await appendAudit(
-    trx,
-    items.map((x) =>
-      auditRow(p.siteId, x.row.id, { actor, from: 'SUBMITTED', to: x.decision.status, reason: x.decision.reason }, now),
-    ),
+/** Writes prepared reviews in one unit of work: rows, summary deltas, creation events and audit entries. */
+function writeInserts(deps: ReviewsDeps, p: Principal, items: readonly PreparedInsert[]): Promise<Review[]> {
+  return runReviewWrite(deps, { siteId: p.siteId, identity: eventIdentity(p) }, (w) =>
+    w.insert(items.map((x) => x.item)),
   );
 }
 
@@ -233,29 +206,28 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     if (existing) return replayOrConflict(existing, hash, deps.clock());
   }
   const reports = await openReportsOf(deps, p.siteId, [draft.contactId]);
-  const nowDate = deps.clock();
   const prepared = prepareInsert(
     p,
     draft,
     await rulesFor(deps, p.siteId, draft.namespace),
-    nowDate,
+    deps.clock(),
     draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0,
   );
   try {
-    await deps.db.transaction().execute((trx) => writeInserts(trx, p, [prepared], iso(nowDate)));
+    const [review] = await writeInserts(deps, p, [prepared]);
+    if (!review) throw new Error('the unit of work returned no review');
+    return review;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Lost a race: either the same client id (replay) or the author's uniqueness slot.
     if (draft.id !== undefined) {
       const same = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-      if (same) return replayOrConflict(same, hash, nowDate);
+      if (same) return replayOrConflict(same, hash, deps.clock());
     }
-    const holder = draft.contactId
-      ? await reviewsRepo.liveByAuthor(deps.db, p.siteId, draft.namespace, draft.entityId, draft.contactId)
-      : undefined;
-    throw alreadyExists(holder?.id);
+    throw alreadyExists(
+      await slotHolder(deps, p.siteId, { namespace: draft.namespace, entity_id: draft.entityId, contact_id: draft.contactId }),
+    );
   }
-  return prepared.review;
 }
 
 /** The automatic decision for a review's content: its namespace's rules, given the author's open abuse reports. */
@@ -265,7 +237,7 @@ function decide(rules: Parameters<typeof evaluateRules>[0], content: RuleSubject
 
 /** Open abuse reports against reviews by each of these authors (for the HOLD_REPORTED_AUTHOR rule). */
 async function openReportsOf(deps: ReviewsDeps, siteId: string, contactIds: readonly (string | null)[]): Promise<Map<string, number>> {
-  return engagementRepo.openReportsByAuthor(deps.db, siteId, contactIds.filter((c): c is string => c !== null));
+  return openReportsByAuthor(deps, siteId, contactIds.filter((c): c is string => c !== null));
 }
 
 function replayOrConflict(existing: ReviewRow, hash: string, now: Date): Review {
@@ -458,8 +430,8 @@ export async function bulkCreateReview(
       prepareInsert(p, x.draft, rules(x.draft.namespace), nowDate, x.draft.contactId ? (reports.get(x.draft.contactId) ?? 0) : 0),
     );
     try {
-      await deps.db.transaction().execute((trx) => writeInserts(trx, p, prepared, iso(nowDate)));
-      prepared.forEach((x, i) => success((batch[i] as { index: number }).index, x.review));
+      const written = await writeInserts(deps, p, prepared);
+      written.forEach((review, i) => success((batch[i] as { index: number }).index, review));
     } catch (err) {
       // A concurrent writer took a slot after the check: nothing of the batch was written; go one by one.
       if (!isUniqueViolation(err)) throw err;
@@ -497,6 +469,24 @@ export async function getReview(
   return toReview(row, deps.clock());
 }
 
+/** Whether `id` names a live review of the site (for what hangs off a review, such as its reports). */
+export async function isLiveReview(deps: Pick<DbDeps, 'db'>, siteId: string, id: string): Promise<boolean> {
+  return isReviewId(id) && (await reviewsRepo.live(deps.db, siteId, id)) !== undefined;
+}
+
+/**
+ * The id of the live review holding an author's (namespace, entity) slot, if any: what a 409 REVIEW_ALREADY_EXISTS
+ * names after a write lost the slot.
+ */
+export async function slotHolder(
+  deps: Pick<DbDeps, 'db'>,
+  siteId: string,
+  slot: { namespace: string; entity_id: string; contact_id: string | null },
+): Promise<string | undefined> {
+  if (!slot.contact_id) return undefined;
+  return (await reviewsRepo.liveByAuthor(deps.db, siteId, slot.namespace, slot.entity_id, slot.contact_id))?.id;
+}
+
 function canSee(p: Principal, row: ReviewRow, returnPrivate: boolean): boolean {
   if (row.moderation_status === 'APPROVED') return true;
   if (!returnPrivate) return false;
@@ -504,24 +494,14 @@ function canSee(p: Principal, row: ReviewRow, returnPrivate: boolean): boolean {
   return scope === 'all' || (scope === 'own' && row.contact_id !== null && row.contact_id === ownContactId(p));
 }
 
-/**
- * What one change does to a review: columns to write, whether it is an edit (revision + 1), events to emit, and the
- * moderation decision to record in the audit log, if it is one.
- */
-interface Mutation {
-  patch: ReviewRowPatch;
-  bumpRevision: boolean;
-  events: EventSpec[];
-  audit?: AuditDecision;
-}
-
-const MAX_ATTEMPTS = 5;
+/** What one change does to a review (the unit of work derives the rest). */
+type Mutation = ReviewChange;
 
 /**
- * Reads a live review, lets `change` decide, and writes it only if nobody changed the row meanwhile, with the
- * summary delta and the events in the same transaction. With `expectedRevision`, a stale caller gets 409
- * REVISION_MISMATCH; without it, a lost race is retried. `identity` names who made the change in its events
- * (`eventIdentity(principal)`, or UNKNOWN for Verdict's own work).
+ * Changes one live review in a unit of work: locks it, lets `change` decide from its current state, and writes the
+ * change with everything derived from it. With `expectedRevision`, a stale caller gets 409 REVISION_MISMATCH. A
+ * change that takes an author's uniqueness slot someone else holds gets 409 REVIEW_ALREADY_EXISTS naming the holder.
+ * `identity` names who made the change in its events (`eventIdentity(principal)`, or UNKNOWN for Verdict's own work).
  */
 export async function mutateReview(
   deps: ReviewsDeps,
@@ -532,66 +512,23 @@ export async function mutateReview(
   change: (row: ReviewRow, now: string) => Mutation,
 ): Promise<Review> {
   if (!isReviewId(id)) throw notFound();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const nowDate = deps.clock();
-    const now = iso(nowDate);
-    let result: Review | null;
-    // The state being written, so a uniqueness conflict can name the review that holds the slot.
-    let attempted: ReviewRow | undefined;
-    try {
-      result = await deps.db.transaction().execute(async (trx) => {
-        // On PostgreSQL the row is locked for the change: otherwise a stream of helpfulness votes (each an atomic
-        // counter update) could land between this read and the write below on every attempt and starve an edit.
-        const row =
-          deps.dialect === 'postgres'
-            ? await reviewsRepo.liveForUpdate(trx, siteId, id)
-            : await reviewsRepo.live(trx, siteId, id);
-        if (!row) throw notFound();
-        if (expectedRevision !== undefined && String(row.revision) !== expectedRevision) {
-          throw revisionMismatch(row.revision);
-        }
-        const m = change(row, now);
-        const next: ReviewRow = {
-          ...row,
-          ...(m.patch as Partial<ReviewRow>),
-          revision: row.revision + (m.bumpRevision ? 1 : 0),
-          event_sequence: row.event_sequence + m.events.length,
-        };
-        next.relevance_rank = score(next, nowDate, JSON.parse(next.media_json) as Media[]);
-        attempted = next;
-        const ok = await reviewsRepo.updateIfUnchanged(trx, siteId, id, row, {
-          ...m.patch,
-          revision: next.revision,
-          event_sequence: next.event_sequence,
-          relevance_rank: next.relevance_rank,
-        });
-        if (!ok) return null;
-        await summariesRepo.applyMany(trx, siteId, summaryDeltas(contribution(row), contribution(next)), now);
-        const review = toReview(next, nowDate);
-        const events = buildEvents(review, m.events, row.event_sequence + 1, now, {
-          modifiedFields: modifiedFields(toReview(row, nowDate), review),
-        });
-        await outboxRepo.append(trx, siteId, events, identity);
-        if (m.audit) await appendAudit(trx, [auditRow(siteId, id, m.audit, now)]);
-        return review;
-      });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const slot = attempted;
-      const holder = slot?.contact_id
-        ? await reviewsRepo.liveByAuthor(deps.db, siteId, slot.namespace, slot.entity_id, slot.contact_id)
-        : undefined;
-      throw alreadyExists(holder?.id);
-    }
-    if (result) return result;
-    if (expectedRevision !== undefined) {
-      const current = await reviewsRepo.live(deps.db, siteId, id);
-      if (!current) throw notFound();
-      // Only a helpfulness vote (which keeps the revision) landed in between: the caller is not stale, so retry.
-      if (String(current.revision) !== expectedRevision) throw revisionMismatch(current.revision);
-    }
+  // The state being written, so a uniqueness conflict can name the review that holds the slot.
+  let attempted: { namespace: string; entity_id: string; contact_id: string | null } | undefined;
+  try {
+    return await runReviewWrite(deps, { siteId, identity }, async (w) => {
+      const row = (await w.lock([id])).get(id);
+      if (!row) throw notFound();
+      if (expectedRevision !== undefined && String(row.revision) !== expectedRevision) {
+        throw revisionMismatch(row.revision);
+      }
+      const m = change(row, w.now);
+      attempted = { ...row, ...(m.patch as Partial<ReviewRow>) };
+      return w.change(row, m);
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    throw alreadyExists(attempted ? await slotHolder(deps, siteId, attempted) : undefined);
   }
-  throw new AppError('conflict', 'REVISION_MISMATCH', 'The review is changing too fast; try again');
 }
 
 function editable(row: ReviewRow): Editable {

@@ -1,8 +1,28 @@
 /** Rating summaries: one row read per entity, maintained transactionally by every review change. */
 import type { RatingSummary } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
+import type { Executor } from '../sites/sites.repo.ts';
 import { summariesRepo } from './summaries.repo.ts';
-import { toSummary } from './summaries.rules.ts';
+import { mergeDeltas, type SummaryDelta, toSummary } from './summaries.rules.ts';
+
+/**
+ * Adds review changes' deltas to their entities' summaries, in the caller's transaction (the one that makes the
+ * changes). The deltas are merged per entity and written in (namespace, entityId) order, so two transactions that
+ * touch the same entities always lock their summary rows in the same order and cannot deadlock on them.
+ */
+export async function applySummaryDeltas(
+  db: Executor,
+  siteId: string,
+  deltas: readonly SummaryDelta[],
+  at: string,
+): Promise<void> {
+  const ordered = mergeDeltas(deltas).sort((a, b) =>
+    a.namespace === b.namespace ? compare(a.entityId, b.entityId) : compare(a.namespace, b.namespace),
+  );
+  if (ordered.length > 0) await summariesRepo.applyMany(db, siteId, ordered, at);
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export async function getRatingSummary(
   deps: Pick<DbDeps, 'db'>,

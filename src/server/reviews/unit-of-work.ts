@@ -1,0 +1,356 @@
+/**
+ * The review unit of work: the one path by which any review is created, changed or removed — create, bulk create,
+ * edits, replies, moderation (by hand, by a bulk job, by the report threshold and by the rules), delete, restore,
+ * purge, votes, reports, GDPR erasure and import. A writer states what changes; the unit of work locks the rows,
+ * derives everything that follows from the change, writes it all in one transaction, retries that transaction on
+ * a write conflict, and runs after-commit callbacks once it has committed.
+ *
+ * What it derives, so no writer computes it on its own: the summary deltas of every entity a change touches, the
+ * relevance score (`score()`), the revision and the per-review event sequence, the outbox events (appended in the
+ * transaction with `outboxRepo.append`) and the moderation audit entries.
+ *
+ * Lock order — the same for every writer, so two writers never wait on each other in a cycle:
+ *   1. review rows, by id (`lock`, one sorted statement; PostgreSQL `FOR UPDATE`, SQLite's `BEGIN IMMEDIATE`
+ *      already excludes every other writer). Rows a writer inserts are new and lock nothing anyone else holds.
+ *   2. rows that belong to a locked review (its votes and reports), only once the review is locked;
+ *   3. entity summaries, once, just before commit, in (namespace, entityId) order (`applySummaryDeltas`);
+ *   4. append-only rows (outbox events, audit entries), which no other writer waits for.
+ * A writer that finds it needs a review it did not lock (an erasure racing a new vote) does not lock it out of
+ * order: it calls `retry()` and the whole transaction runs again, with the full set locked up front.
+ *
+ * Conflicts are retried here and nowhere else: PostgreSQL serialization failures (40001) and deadlocks (40P01),
+ * and SQLite's BUSY_SNAPSHOT (a snapshot that went stale before its write). A plain SQLITE_BUSY or a PostgreSQL lock
+ * timeout (55P03) is not retried: it means another writer held the lock for the whole configured timeout, and
+ * waiting that long again would multiply the wait the operator chose; it answers 503 as before.
+ */
+import type { EventIdentity, Media, Review } from '../../contract/index.ts';
+import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import { type DbDeps, iso } from '../deps.ts';
+import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
+import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
+import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { modifiedFields } from '../outbox/outbox.rules.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+import { contribution, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { applySummaryDeltas } from '../summaries/summaries.service.ts';
+import { toReview } from './reviews.mapper.ts';
+import { reviewsRepo } from './reviews.repo.ts';
+import { score } from './reviews.service.ts';
+
+/** What happened in a committed review write, for after-commit hooks (cache invalidation, waking feed readers). */
+export interface CommittedWrite {
+  siteId: string;
+  /** Reviews inserted, changed or removed. */
+  reviewIds: readonly string[];
+  /** Outbox events appended. */
+  events: number;
+}
+
+/**
+ * Reactions to committed writes, wired once in the composition root. Each hook runs after every committed review
+ * write, in order; it must not throw (the write has committed and its caller gets its answer whatever a hook does),
+ * and an error one throws anyway goes to `onError`.
+ */
+export interface WriteHooks {
+  readonly afterCommit: readonly ((write: CommittedWrite) => void)[];
+  onError(err: unknown): void;
+}
+
+/** What the unit of work needs: the database, the clock and, in a server, the after-commit hooks. */
+export interface WriteDeps extends DbDeps {
+  writeHooks?: WriteHooks;
+}
+
+/**
+ * One change to a review: the columns to write, whether it is an edit (revision + 1), the events it emits and the
+ * moderation decision to audit, if it is one. Revision, event sequence and relevance are derived, never given.
+ */
+export interface ReviewChange {
+  patch: ReviewRowPatch;
+  bumpRevision: boolean;
+  events: EventSpec[];
+  audit?: AuditDecision;
+}
+
+/**
+ * A review to insert: its row (revision 1; `event_sequence` and `relevance_rank` are derived), the events its
+ * creation emits (none for an import without events) and the moderation decision to audit, if any.
+ */
+export interface NewReview {
+  row: ReviewRow;
+  events: readonly EventSpec[];
+  audit?: AuditDecision;
+}
+
+/** The transaction of one unit of work, as a writer sees it. */
+export interface ReviewWrite {
+  /** The transaction, for the writer's own module's repository (votes, reports, contacts of an import). */
+  readonly db: Executor;
+  readonly siteId: string;
+  /** The time of this attempt: every timestamp the write stores. */
+  readonly now: string;
+  readonly nowDate: Date;
+  /** Locks reviews of the site (see the lock order) and returns those in `state`, by id. */
+  lock(ids: readonly string[], state?: 'live' | 'deleted' | 'any'): Promise<Map<string, ReviewRow>>;
+  /** Inserts new reviews with their summary deltas, creation events and audit entries. */
+  insert(items: readonly NewReview[]): Promise<Review[]>;
+  /** Applies one change to a locked review; returns the review as it now is. */
+  change(row: ReviewRow, change: ReviewChange): Promise<Review>;
+  /** Applies changes to several locked reviews with one statement per kind of change; results in the same order. */
+  changeMany(items: readonly { row: ReviewRow; change: ReviewChange }[]): Promise<Review[]>;
+  /**
+   * Hard-deletes locked reviews, taking what the live ones counted off their summaries. With `erasure`, each gets
+   * a last `deleted` event flagged `triggeredByAnonymizeRequest` carrying the review as `redact` leaves it, and the
+   * search index forgets their words at once. The caller deletes its own module's rows about them (votes, reports).
+   */
+  purge(rows: readonly ReviewRow[], opts?: { erasure?: { redact: (review: Review) => Review } }): Promise<void>;
+  /** Runs `fn` after this write commits (never if it rolls back or is retried). */
+  afterCommit(fn: () => void): void;
+  /** Abandons this attempt and runs the whole write again (the writer found it needs rows it did not lock). */
+  retry(): never;
+}
+
+/** How a write runs: the site, who acts (the identity its events carry) and how many attempts it may take. */
+export interface WriteOptions {
+  siteId: string;
+  identity: EventIdentity;
+  /**
+   * Attempts before a conflict reaches the caller (default 5). 1 for work that cannot be run twice, such as an
+   * import that consumes its input as it writes.
+   */
+  attempts?: number;
+}
+
+const DEFAULT_ATTEMPTS = 5;
+/** Reviews per insert statement: 30 columns each, far below either driver's bound-parameter limit. */
+const INSERT_CHUNK = 100;
+
+/** Thrown by `retry()`: caught by `runReviewWrite`, never seen by a caller unless the attempts run out. */
+class RetryWrite extends Error {
+  constructor() {
+    super('the write needs rows it did not lock; running it again');
+  }
+}
+
+/** Driver errors that mean "this transaction lost a race; running it again will do". */
+function isConflict(err: unknown): boolean {
+  if (err instanceof RetryWrite) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/**
+ * Runs `work` as one unit of work in its own transaction, retrying it on a conflict, then runs the write's
+ * after-commit callbacks and the wired hooks. Whatever `work` throws otherwise rolls the transaction back and
+ * reaches the caller unchanged (a unique violation, an AppError).
+ */
+export async function runReviewWrite<T>(
+  deps: WriteDeps,
+  opts: WriteOptions,
+  work: (w: ReviewWrite) => Promise<T>,
+): Promise<T> {
+  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
+  for (let attempt = 1; ; attempt++) {
+    let write: Write | undefined;
+    try {
+      const result = await deps.db.transaction().execute(async (trx) => {
+        write = new Write(trx, deps, opts);
+        const value = await work(write);
+        await write.finish();
+        return value;
+      });
+      if (write) afterCommit(deps, write);
+      return result;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= attempts) throw err;
+      // A short random pause, so two writers that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+function afterCommit(deps: WriteDeps, write: Write): void {
+  const report =
+    deps.writeHooks?.onError ?? ((err: unknown) => process.emitWarning(`after-commit callback failed: ${String(err)}`));
+  for (const fn of write.callbacks) {
+    try {
+      fn();
+    } catch (err) {
+      report(err);
+    }
+  }
+  if (write.touched.size === 0 && write.eventCount === 0) return;
+  const committed: CommittedWrite = { siteId: write.siteId, reviewIds: [...write.touched], events: write.eventCount };
+  for (const hook of deps.writeHooks?.afterCommit ?? []) {
+    try {
+      hook(committed);
+    } catch (err) {
+      report(err);
+    }
+  }
+}
+
+const media = (row: ReviewRow): Media[] => JSON.parse(row.media_json) as Media[];
+
+class Write implements ReviewWrite {
+  readonly siteId: string;
+  readonly nowDate: Date;
+  readonly now: string;
+  readonly callbacks: (() => void)[] = [];
+  readonly touched = new Set<string>();
+  eventCount = 0;
+  /** The current state of every review this write locked or inserted, by id. */
+  readonly #rows = new Map<string, ReviewRow>();
+  /** Summary deltas, written once before commit (lock order step 3). */
+  readonly #deltas: SummaryDelta[] = [];
+
+  constructor(
+    readonly db: Executor,
+    private readonly deps: WriteDeps,
+    private readonly opts: WriteOptions,
+  ) {
+    this.siteId = opts.siteId;
+    this.nowDate = deps.clock();
+    this.now = iso(this.nowDate);
+  }
+
+  async lock(ids: readonly string[], state: 'live' | 'deleted' | 'any' = 'live'): Promise<Map<string, ReviewRow>> {
+    const rows = await reviewsRepo.lock(this.db, this.deps.dialect, this.siteId, ids, state);
+    const out = new Map<string, ReviewRow>();
+    for (const row of rows) {
+      // A row this write already changed is returned as it now is, not as the database had it before.
+      const current = this.#rows.get(row.id) ?? row;
+      this.#rows.set(row.id, current);
+      out.set(row.id, current);
+    }
+    return out;
+  }
+
+  async insert(items: readonly NewReview[]): Promise<Review[]> {
+    if (items.length === 0) return [];
+    const rows = items.map((item) => {
+      const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
+      row.relevance_rank = score(row, this.nowDate, media(row));
+      return row;
+    });
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await reviewsRepo.insertBatch(this.db, rows.slice(i, i + INSERT_CHUNK));
+    }
+    const reviews = rows.map((row) => toReview(row, this.nowDate));
+    for (const row of rows) {
+      this.#rows.set(row.id, row);
+      this.touched.add(row.id);
+      this.#deltas.push(...summaryDeltas(null, contribution(row)));
+    }
+    await this.#append(
+      reviews.flatMap((review, i) => buildEvents(review, items[i]?.events ?? [], 1, this.now)),
+      items.flatMap((item, i) => (item.audit ? [auditRow(this.siteId, rows[i]?.id ?? '', item.audit, this.now)] : [])),
+    );
+    return reviews;
+  }
+
+  change(row: ReviewRow, change: ReviewChange): Promise<Review> {
+    return this.changeMany([{ row, change }]).then((reviews) => reviews[0] as Review);
+  }
+
+  async changeMany(items: readonly { row: ReviewRow; change: ReviewChange }[]): Promise<Review[]> {
+    const updates: { id: string; set: ReviewRowPatch }[] = [];
+    const events: ReturnType<typeof buildEvents> = [];
+    const audit: ReturnType<typeof auditRow>[] = [];
+    const reviews: Review[] = [];
+    for (const { row, change } of items) {
+      this.#ownLock(row);
+      const next: ReviewRow = {
+        ...row,
+        ...(change.patch as Partial<ReviewRow>),
+        revision: row.revision + (change.bumpRevision ? 1 : 0),
+        event_sequence: row.event_sequence + change.events.length,
+      };
+      next.relevance_rank = score(next, this.nowDate, media(next));
+      updates.push({
+        id: row.id,
+        set: {
+          ...change.patch,
+          revision: next.revision,
+          event_sequence: next.event_sequence,
+          relevance_rank: next.relevance_rank,
+        },
+      });
+      this.#rows.set(row.id, next);
+      this.touched.add(row.id);
+      this.#deltas.push(...summaryDeltas(contribution(row), contribution(next)));
+      const review = toReview(next, this.nowDate);
+      reviews.push(review);
+      if (change.events.length > 0) {
+        events.push(
+          ...buildEvents(review, change.events, row.event_sequence + 1, this.now, {
+            modifiedFields: modifiedFields(toReview(row, this.nowDate), review),
+          }),
+        );
+      }
+      if (change.audit) audit.push(auditRow(this.siteId, row.id, change.audit, this.now));
+    }
+    await reviewsRepo.updateMany(this.db, this.deps.dialect, this.siteId, updates);
+    await this.#append(events, audit);
+    return reviews;
+  }
+
+  async purge(
+    rows: readonly ReviewRow[],
+    opts: { erasure?: { redact: (review: Review) => Review } } = {},
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      this.#ownLock(row);
+      this.#deltas.push(...summaryDeltas(contribution(row), null));
+      this.#rows.delete(row.id);
+      this.touched.add(row.id);
+    }
+    const erasure = opts.erasure;
+    if (erasure) {
+      await this.#append(
+        rows.flatMap((row) =>
+          buildEvents(erasure.redact(toReview(row, this.nowDate)), [{ slug: 'deleted' }], row.event_sequence + 1, this.now, {
+            anonymize: true,
+          }),
+        ),
+        [],
+      );
+    }
+    await reviewsRepo.remove(
+      this.db,
+      this.siteId,
+      rows.map((r) => r.id),
+    );
+    if (erasure) await reviewsRepo.mergeSearchIndex(this.db, this.deps.dialect);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.callbacks.push(fn);
+  }
+
+  retry(): never {
+    throw new RetryWrite();
+  }
+
+  /** Writes what was derived last: the summaries (lock order step 3). */
+  async finish(): Promise<void> {
+    await applySummaryDeltas(this.db, this.siteId, this.#deltas, this.now);
+  }
+
+  /** A change must start from the row as this write locked (or last changed) it, or its deltas would be wrong. */
+  #ownLock(row: ReviewRow): void {
+    if (this.#rows.get(row.id) !== row) {
+      throw new Error(`review ${row.id} changed without its lock, or from a stale copy of its row`);
+    }
+  }
+
+  async #append(events: ReturnType<typeof buildEvents>, audit: ReturnType<typeof auditRow>[]): Promise<void> {
+    if (events.length > 0) {
+      await outboxRepo.append(this.db, this.siteId, events, this.opts.identity);
+      this.eventCount += events.length;
+    }
+    if (audit.length > 0) await appendAudit(this.db, audit);
+  }
+}
