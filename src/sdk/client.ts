@@ -6,7 +6,7 @@
 
 import type { RatingSummary } from '../contract/index.ts';
 import type { Call, CallOutput } from '../contract/operations/call.ts';
-import type { OperationName } from '../contract/operations/index.ts';
+import type { OperationName } from '../contract/operations/names.ts';
 import { EventFeed, ReviewEventHandlers } from './events.ts';
 import {
   apiKeyCredentials,

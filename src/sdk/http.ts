@@ -5,7 +5,7 @@
  * with the catalogue's typed `call` (`src/contract/operations/call.ts`): no path or response type is written here.
  */
 import { type Call, type CallOutput, type CallRequest, createCall } from '../contract/operations/call.ts';
-import type { OperationName } from '../contract/operations/index.ts';
+import type { OperationName } from '../contract/operations/names.ts';
 import * as routes from '../contract/operations/routes.ts';
 import { errorFromResponse, VerdictError } from './errors.ts';
 

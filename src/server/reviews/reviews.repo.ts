@@ -266,7 +266,7 @@ const PG_TYPES: Record<string, string> = {
   publish_count: 'integer',
   revision: 'bigint',
   event_sequence: 'bigint',
-  relevance_score: 'double precision',
+  relevance_rank: 'double precision',
 };
 
 /** The order of a job's pass over matching reviews: creation, then id. */
