@@ -9,6 +9,7 @@ import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts
 import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.ts';
 import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
 import * as eventIdentity from './migrations/2026_12_04_0001_event_identity.ts';
+import * as outboxCommitOrder from './migrations/2026_12_04_0201_outbox_commit_order.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0001_report_mint_mark': reportMintMark,
   '2026_12_04_0001_outbox_retention': outboxRetention,
   '2026_12_04_0001_event_identity': eventIdentity,
+  '2026_12_04_0201_outbox_commit_order': outboxCommitOrder,
 };
 
 class StaticProvider implements MigrationProvider {

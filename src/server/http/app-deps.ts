@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { JobsDeps } from '../jobs/jobs.service.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { OutboxWatch } from '../outbox/outbox.watch.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
@@ -16,4 +17,6 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
   metrics?: Metrics;
   /** Aborted when the server starts closing, so long-polls answer at once instead of holding shutdown. */
   shutdown?: AbortSignal;
+  /** The event feed's horizon and wake-ups, shared with the webhook worker. */
+  outboxWatch?: OutboxWatch;
 }
