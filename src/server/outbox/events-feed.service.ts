@@ -32,7 +32,9 @@ export function decodePosition(s: string | undefined): number {
   if (s === undefined || s === '') return 0;
   const n = /^p[0-9a-z]{1,12}$/.test(s) ? Number.parseInt(s.slice(1), 36) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw invalid([{ field: 'query.after', description: 'is not a position this feed issued', violatedRule: 'INVALID_CURSOR' }]);
+    throw invalid([
+      { field: 'query.after', description: 'is not a position this feed issued', violatedRule: 'INVALID_CURSOR' },
+    ]);
   }
   return n;
 }
@@ -45,7 +47,12 @@ export function decodePosition(s: string | undefined): number {
 export async function readEvents(
   deps: FeedDeps,
   siteId: string,
-  opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
+  opts: {
+    after?: string | undefined;
+    limit?: number | undefined;
+    waitSeconds?: number | undefined;
+    signal?: AbortSignal;
+  },
 ): Promise<EventFeedResponse> {
   const after = decodePosition(opts.after);
   if (opts.after !== undefined && opts.after !== '') {

@@ -30,6 +30,8 @@ export interface OutboxWatch {
   subscribe(listener: OutboxListener): () => void;
   /** How long a waiter should sleep at most before reading again when nothing wakes it. */
   readonly fallbackMs: number;
+  /** How many readers are waiting right now (long-polls between reads). */
+  waiting(): number;
   /** Where to log a horizon held back for long. */
   setLog(log: HorizonLog): void;
   /** Stops listening to the change signal; waiters still waiting wake at their timers. */
@@ -68,6 +70,7 @@ export function createOutboxWatch(deps: {
   const anySite = new Set<Watcher>();
   const listeners = new Set<OutboxListener>();
   let commits = 0;
+  let parked = 0;
 
   function committed(siteId: string | null): void {
     commits++;
@@ -92,6 +95,7 @@ export function createOutboxWatch(deps: {
   return {
     horizon: async () => (horizon ? horizon.current() : null),
     fallbackMs,
+    waiting: () => parked,
     watch(siteId) {
       const w: Watcher = { siteId, hit: false, seen: commits, wake: undefined };
       all.add(w);
@@ -119,10 +123,12 @@ export function createOutboxWatch(deps: {
             function done() {
               clearTimeout(timer);
               opts.signal?.removeEventListener('abort', done);
+              if (w.wake === done) parked--;
               settle();
               resolve();
             }
             if (opts.anySite === true) anySite.add(w);
+            parked++;
             w.wake = done;
             opts.signal?.addEventListener('abort', done, { once: true });
           });

@@ -244,10 +244,12 @@ export const deliveriesRepo = {
     const kept = new Set<string>();
     for (let i = 0; i < outcomes.length; i += 100) {
       // Column names of a VALUES list are column1… on both dialects; every value is bound, integers cast back.
-      const values = outcomes.slice(i, i + 100).map(
-        ({ row, patch }) =>
-          sql`(${row.site_id}, ${row.id}, ${patch.status}, ${patch.next_attempt_at}, ${patch.last_status}, ${patch.last_error}, ${patch.delivered_at}, ${patch.updated_at})`,
-      );
+      const values = outcomes
+        .slice(i, i + 100)
+        .map(
+          ({ row, patch }) =>
+            sql`(${row.site_id}, ${row.id}, ${patch.status}, ${patch.next_attempt_at}, ${patch.last_status}, ${patch.last_error}, ${patch.delivered_at}, ${patch.updated_at})`,
+        );
       const r = await sql<{ site_id: string; id: string }>`
         update webhook_deliveries
         set status = v.column3, next_attempt_at = v.column4, last_status = cast(v.column5 as integer),

@@ -196,11 +196,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     const context = eventContext(d.site_id, d.event_identity_json);
     if (d.hook_format === 'wix') {
       if (!key) throw new Error(`no signing key was loaded for site ${d.site_id}`);
-      body = await signWixEvent(
-        await key,
-        { eventType: d.event_type, bodyJson, context, appId: d.hook_app_id },
-        now,
-      );
+      body = await signWixEvent(await key, { eventType: d.event_type, bodyJson, context, appId: d.hook_app_id }, now);
       headers['content-type'] = 'text/plain; charset=utf-8';
     } else {
       body = jsonEventBody(bodyJson, context);
@@ -316,7 +312,8 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
           const kept = await deliveriesRepo.markMany(deps.db, worker, items);
           for (const { row, patch } of items) {
             if (kept.has(`${row.site_id}\u0000${row.id}`)) logStateChange(row, patch);
-            else deps.log.warn({ deliveryId: row.id }, 'webhook delivery lease lost before marking; it will be retried');
+            else
+              deps.log.warn({ deliveryId: row.id }, 'webhook delivery lease lost before marking; it will be retried');
           }
         } catch (err) {
           // The leases of these deliveries run out and they are sent again; the round reports the error.
