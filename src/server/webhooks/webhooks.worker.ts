@@ -183,7 +183,12 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
     return keys;
   }
 
-  async function sendHttp(d: ClaimedDelivery, key: Promise<CryptoKey> | undefined): Promise<Outcome> {
+  async function sendHttp(
+    d: ClaimedDelivery,
+    hook: { url: string; format: WebhookRow['format']; secret: string; appId: string | null },
+    bodyJson: string,
+    key: Promise<CryptoKey> | undefined,
+  ): Promise<Outcome> {
     const now = deps.clock();
     let body: string;
     const headers: Record<string, string> = {
@@ -192,18 +197,17 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       'verdict-event-type': d.event_type,
       'verdict-site-id': d.site_id,
     };
-    const bodyJson = d.event_body_json ?? '{}';
     const context = eventContext(d.site_id, d.event_identity_json);
-    if (d.hook_format === 'wix') {
+    if (hook.format === 'wix') {
       if (!key) throw new Error(`no signing key was loaded for site ${d.site_id}`);
-      body = await signWixEvent(await key, { eventType: d.event_type, bodyJson, context, appId: d.hook_app_id }, now);
+      body = await signWixEvent(await key, { eventType: d.event_type, bodyJson, context, appId: hook.appId }, now);
       headers['content-type'] = 'text/plain; charset=utf-8';
     } else {
       body = jsonEventBody(bodyJson, context);
       headers['content-type'] = 'application/json';
-      headers['verdict-signature'] = jsonSignature(d.hook_secret ?? '', body, now);
+      headers['verdict-signature'] = jsonSignature(hook.secret, body, now);
     }
-    const url = d.hook_url ?? '';
+    const url = hook.url;
     let res: Response;
     try {
       res = await fetch(url, {
@@ -242,8 +246,9 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
         };
       }
     }
-    if (d.hook_url === null) return 'gone';
-    return sendHttp(d, keys.get(d.site_id));
+    if (d.hook_url === null || d.hook_format === null || d.hook_secret === null) return 'gone';
+    const hook = { url: d.hook_url, format: d.hook_format, secret: d.hook_secret, appId: d.hook_app_id };
+    return sendHttp(d, hook, d.event_body_json, keys.get(d.site_id));
   }
 
   /** Sends one delivery and returns the change to record; throws only when the database is unavailable. */
