@@ -175,8 +175,14 @@ export function createWebhookWorker(deps: WebhookWorkerDeps): WebhookWorker {
       keys.set(k.site_id, cacheSigningKey(k.site_id, k.created_at, k.private_key_pem));
     }
     for (const siteId of unkeyed) {
-      const pair = await siteKeys(deps, siteId);
-      keys.set(siteId, cacheSigningKey(siteId, pair.created_at, pair.private_key_pem));
+      try {
+        const pair = await siteKeys(deps, siteId);
+        keys.set(siteId, cacheSigningKey(siteId, pair.created_at, pair.private_key_pem));
+      } catch (err) {
+        // The database away ends the round; any other failure fails only this site's deliveries (their attempt).
+        if (unavailableReason(err)) throw err;
+        keys.set(siteId, Promise.reject(err));
+      }
     }
     // Avoid unhandled rejections for sites whose deliveries never await their key.
     for (const p of keys.values()) p.catch(() => undefined);
