@@ -18,6 +18,7 @@ import { createRateLimits } from './limits/rate-limits.ts';
 import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createOutboxWatch } from './outbox/outbox.watch.ts';
 import { createSiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -50,6 +51,8 @@ export async function createApp(
   const base = { db: database.db, dialect: database.dialect, clock };
   const changes = opts.changes ?? createChangeSignal(database.native);
   const sites = createSiteCache(database.db, changes);
+  // The outbox's readers (event feed, webhook fan-out) share one horizon and are woken through the change signal.
+  const outboxWatch = createOutboxWatch({ ...base, changes });
   let worker: JobWorker | undefined;
   // Redis (when configured) shares the rate-limit counts between instances; its state changes are logged once the
   // server's logger exists.
@@ -87,10 +90,13 @@ export async function createApp(
     config,
     limits,
     metrics,
+    outboxWatch,
     shutdown: closing.signal,
   });
   const app = await buildServer(deps, { ...opts, closing });
   log = app.log;
+  outboxWatch.setLog(app.log);
+  app.addHook('onClose', async () => outboxWatch.close());
   if (redis) app.addHook('onClose', async () => redis.disconnect());
   // Connection faults the database layer survives (a pooled connection the server ended) go to the server's log.
   database.reportFaultsTo(app.log);
@@ -112,6 +118,7 @@ export async function createApp(
     config,
     log: app.log,
     publisher: config.natsUrl ? createNatsPublisher(config.natsUrl, config.natsStream) : undefined,
+    outboxWatch,
   });
   return { app, deps, worker, webhookWorker, maintenance, changes, metrics };
 }

@@ -18,7 +18,7 @@ export const MAX_BACKOFF_MS = 30_000;
 
 export interface PollingLoop {
   start(): void;
-  /** Runs the next round now instead of at the end of the poll interval. */
+  /** Runs the next round now instead of at the end of the poll interval; during a round, right after it. */
   wake(): void;
   /** Stops after the current round; resolves when the loop has exited. */
   stop(): Promise<void>;
@@ -35,12 +35,15 @@ export function createPollingLoop(opts: {
   let stopping = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
+  // A wake-up during a round: what woke it may have come after the round read, so the next round starts at once.
+  let woken = false;
 
   async function run(): Promise<void> {
     let failures = 0;
     while (!stopping) {
       try {
         await yieldToEventLoop();
+        woken = false;
         await opts.drain();
         if (failures > 0) opts.log.info({ failures }, `${opts.name} loop recovered`);
         failures = 0;
@@ -49,6 +52,7 @@ export function createPollingLoop(opts: {
         opts.log.error({ err, failures }, `${opts.name} loop error; retrying`);
       }
       if (stopping) break;
+      if (woken && failures === 0) continue;
       const sleepMs =
         failures === 0
           ? opts.intervalMs
@@ -70,7 +74,8 @@ export function createPollingLoop(opts: {
       loop ??= run();
     },
     wake() {
-      wakeUp?.();
+      if (wakeUp) wakeUp();
+      else woken = true;
     },
     async stop() {
       stopping = true;

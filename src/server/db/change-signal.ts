@@ -11,7 +11,13 @@
  *   that makes the change ({@link announceChange}), so it is delivered when that transaction commits. While the
  *   listener is not connected (before start, after a lost connection, while reconnecting) the signal cannot vouch
  *   for anything and caches read the database; every reconnection makes them start over.
+ *
+ * The same connections also tell the outbox's readers (the event feed's long-polls, the webhook worker) that events
+ * were committed ({@link ChangeSignal.onOutboxEvents}): on PostgreSQL the outbox's own trigger notifies
+ * {@link OUTBOX_CHANNEL} (migration 2026_12_04_0201); on SQLite a temporary trigger on the server's connection calls
+ * back into this process for its own commits, and `data_version` moving stands for another process's.
  */
+import { randomUUID } from 'node:crypto';
 import type SqliteDatabase from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
@@ -21,6 +27,18 @@ import type { Database } from './schema.ts';
 
 /** The PostgreSQL channel a change to a site or one of its API keys is announced on; the payload is the site id. */
 export const CHANGE_CHANNEL = 'verdict_sites';
+
+/**
+ * The PostgreSQL channel the outbox's trigger notifies once per site when a transaction that appended events for it
+ * commits; the payload is the site id. It does not move {@link ChangeSignal.epoch}: no cache depends on it.
+ */
+export const OUTBOX_CHANNEL = 'verdict_outbox';
+
+/** Told that a site's events were committed (its id), or, with null, that any site's may have been. */
+export type OutboxListener = (siteId: string | null) => void;
+
+/** How often the SQLite signal reads `data_version` for outbox events another process committed. */
+const SQLITE_OUTBOX_POLL_MS = 250;
 
 export interface ChangeSignal {
   /**
@@ -33,6 +51,13 @@ export interface ChangeSignal {
   start(log: FastifyBaseLogger): void;
   /** Stops listening and closes the listener's connection; `epoch` is undefined from then on. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` after a commit appended outbox events: with the site id, or with null when any site's may have
+   * been (the listener connected again, another process committed). A wake-up, not a record: listeners read the
+   * outbox to learn what is there, and keep a slow timer for what the signal cannot see (the listener down).
+   * Returns the function that unsubscribes. Signals without it leave waiters to their timers.
+   */
+  onOutboxEvents?(listener: OutboxListener): () => void;
 }
 
 export interface ChangeSignalOptions {
@@ -60,17 +85,101 @@ export async function announceChange(trx: Kysely<Database>, dialect: Dialect, si
 
 function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  const readVersion = (): number | undefined => {
+    try {
+      return dataVersion.get() as number;
+    } catch {
+      // Connection closed or busy: nothing can be vouched for, so this one lookup reads the database.
+      return undefined;
+    }
+  };
+  const outbox = new Set<OutboxListener>();
+  // A temporary trigger lives on this connection only, so it sees exactly this process's inserts; the function it
+  // calls is registered under a name of its own, so several signals on one connection do not replace each other.
+  const fn = `verdict_outbox_appended_${randomUUID().replace(/-/g, '')}`;
+  let installed = false;
+  let started = false;
+  let closed = false;
+  let poll: NodeJS.Timeout | undefined;
+  let lastVersion: number | undefined;
+  const pending = new Set<string>();
+  let flushing = false;
+
+  function emit(siteId: string | null): void {
+    for (const l of outbox) l(siteId);
+  }
+  // Called once per inserted row inside the writer's statement. Listeners run later, after this turn's queries: by
+  // then the transaction has usually committed, and a reader that comes sooner queues behind it on the one
+  // connection (a rolled-back insert only costs a needless read).
+  function appended(siteId: unknown): null {
+    if (typeof siteId === 'string') pending.add(siteId);
+    if (!flushing) {
+      flushing = true;
+      setImmediate(() => {
+        flushing = false;
+        const sites = [...pending];
+        pending.clear();
+        for (const s of sites) emit(s);
+      });
+    }
+    return null;
+  }
+  // DDL inside another caller's open transaction would commit or roll back with it: wait until the connection is
+  // between transactions (they are short).
+  function install(): void {
+    if (installed || closed || !sqlite.open) return;
+    if (sqlite.inTransaction) {
+      setImmediate(install);
+      return;
+    }
+    sqlite.function(fn, { deterministic: false }, appended);
+    sqlite.exec(
+      `create temp trigger if not exists ${fn} after insert on main.outbox_events for each row begin select ${fn}(new.site_id); end`,
+    );
+    installed = true;
+  }
+  function watchOthers(): void {
+    if (poll || closed || !started || outbox.size === 0) return;
+    lastVersion = readVersion();
+    poll = setInterval(() => {
+      const v = readVersion();
+      if (v !== undefined && v !== lastVersion) {
+        lastVersion = v;
+        emit(null);
+      }
+    }, SQLITE_OUTBOX_POLL_MS);
+    poll.unref();
+  }
   return {
-    epoch() {
-      try {
-        return dataVersion.get() as number;
-      } catch {
-        // Connection closed or busy: nothing can be vouched for, so this one lookup reads the database.
-        return undefined;
+    epoch: readVersion,
+    start() {
+      started = true;
+      install();
+      watchOthers();
+    },
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      poll = undefined;
+      if (installed && sqlite.open && !sqlite.inTransaction) {
+        try {
+          sqlite.exec(`drop trigger if exists temp.${fn}`);
+        } catch {
+          // The connection is going away: so is its temporary trigger.
+        }
       }
     },
-    start() {},
-    async close() {},
+    onOutboxEvents(listener) {
+      outbox.add(listener);
+      watchOthers();
+      return () => {
+        outbox.delete(listener);
+        if (outbox.size === 0) {
+          clearInterval(poll);
+          poll = undefined;
+        }
+      };
+    },
   };
 }
 
@@ -91,6 +200,10 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 5_000;
 
   let epoch = 0;
+  const outbox = new Set<OutboxListener>();
+  const emitOutbox = (siteId: string | null) => {
+    for (const l of outbox) l(siteId);
+  };
   /** The attempt under way or connected, if any. */
   let current: Attempt | undefined;
   /** True only while `current` is connected and listening: `epoch` is defined exactly then. */
@@ -140,8 +253,9 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
     // Always handled: an unhandled 'error' would end the process.
     client.on('error', (err) => lost(attempt, err));
     client.on('end', () => lost(attempt, new Error('connection ended')));
-    client.on('notification', () => {
-      epoch++;
+    client.on('notification', (msg) => {
+      if (msg.channel === OUTBOX_CHANNEL) emitOutbox(msg.payload ?? null);
+      else epoch++;
     });
     try {
       await client.connect();
@@ -150,15 +264,16 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
         attempt.ended = client.end().catch(() => {});
         return;
       }
-      await client.query(`listen ${CHANGE_CHANNEL}`);
+      await client.query(`listen ${CHANGE_CHANNEL}; listen ${OUTBOX_CHANNEL}`);
     } catch (err) {
       lost(attempt, err);
       return;
     }
     if (attempt.over) return;
-    // Whatever changed while nobody listened is unknown: caches start over.
+    // Whatever changed while nobody listened is unknown: caches start over, and outbox readers look again.
     epoch++;
     live = true;
+    emitOutbox(null);
     if (failures > 0) log?.info('change listener reconnected');
     failures = 0;
     let waiting = false;
@@ -196,6 +311,10 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
       if (attempt) end(attempt);
       await connecting;
       await attempt?.ended;
+    },
+    onOutboxEvents(listener) {
+      outbox.add(listener);
+      return () => outbox.delete(listener);
     },
   };
 }

@@ -10,6 +10,7 @@ import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.t
 import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
 import * as eventIdentity from './migrations/2026_12_04_0001_event_identity.ts';
 import * as outboxEntityIndex from './migrations/2026_12_04_0101_outbox_entity_index.ts';
+import * as outboxCommitOrder from './migrations/2026_12_04_0201_outbox_commit_order.ts';
 import * as leases from './migrations/2026_12_04_0301_leases.ts';
 import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0001_outbox_retention': outboxRetention,
   '2026_12_04_0001_event_identity': eventIdentity,
   '2026_12_04_0101_outbox_entity_index': outboxEntityIndex,
+  '2026_12_04_0201_outbox_commit_order': outboxCommitOrder,
   '2026_12_04_0301_leases': leases,
   '2026_12_04_0301_relevance_rank': relevanceRank,
 };

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { JobsDeps } from '../jobs/jobs.service.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { OutboxWatch } from '../outbox/outbox.watch.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
@@ -19,4 +20,6 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
    * rest: like every dependency it is set when the object is built and never assigned afterwards.
    */
   shutdown?: AbortSignal;
+  /** The event feed's horizon and wake-ups, shared with the webhook worker. */
+  outboxWatch?: OutboxWatch;
 }

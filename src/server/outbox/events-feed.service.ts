@@ -1,29 +1,29 @@
 /**
  * The event feed: a site's outbox read in position order after an opaque position, with an optional bounded
  * long-poll. Positions are the outbox's global, monotonically increasing positions, encoded so clients treat them
- * as opaque. Reading never changes anything, so any instance can serve it. A position older than the outbox
- * retention (events after it were purged) is refused with 410 FEED_POSITION_EXPIRED rather than skipping them.
+ * as opaque. Reading never changes anything and takes no lock, so any instance can serve it and no reader holds up
+ * a writer. A position older than the outbox retention (events after it were purged) is refused with
+ * 410 FEED_POSITION_EXPIRED rather than skipping them.
+ *
+ * A position handed out never skips an event that commits later: on PostgreSQL the feed reads only up to the
+ * outbox horizon (outbox.horizon.ts, docs/adr/0009-outbox-horizon.md); SQLite has one writer at a time, so its
+ * positions become visible in order and every visible one may be read. A waiting long-poll is woken by the commit
+ * of an event of its site (outbox.watch.ts), with a slow timer as a safety net.
  */
-import { sql } from 'kysely';
 import type { EventFeedResponse } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
 import { outboxRepo } from './outbox.repo.ts';
 import { eventContext } from './outbox.rules.ts';
+import { createOutboxWatch, type OutboxWatch } from './outbox.watch.ts';
 
-const POLL_MS = 200;
+/** First and longest wait of a reader held back by the horizon (a gap below its events), between reads. */
+const HELD_MIN_MS = 20;
+const HELD_MAX_MS = 1_000;
 
-/** Waits `ms`, or less when `signal` aborts (server shutdown ends long-polls at once). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** What the feed reads with; `outboxWatch` is the process's shared one (without it, each read polls on its own). */
+export interface FeedDeps extends Pick<DbDeps, 'db' | 'dialect'> {
+  outboxWatch?: OutboxWatch | undefined;
 }
 
 export const encodePosition = (n: number): string => `p${n.toString(36)}`;
@@ -32,31 +32,27 @@ export function decodePosition(s: string | undefined): number {
   if (s === undefined || s === '') return 0;
   const n = /^p[0-9a-z]{1,12}$/.test(s) ? Number.parseInt(s.slice(1), 36) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw invalid([{ field: 'query.after', description: 'is not a position this feed issued', violatedRule: 'INVALID_CURSOR' }]);
+    throw invalid([
+      { field: 'query.after', description: 'is not a position this feed issued', violatedRule: 'INVALID_CURSOR' },
+    ]);
   }
   return n;
 }
 
 /**
- * The highest position below which no event can still appear. PostgreSQL takes identity positions at insert but
- * shows rows at commit, so a later position can be visible before an earlier one: a SHARE lock waits for every
- * transaction writing the outbox to end, and the maximum read then is safe. It is held only for that one
- * index lookup. SQLite has one writer at a time, so its positions appear in order (no horizon needed).
+ * A site's events after `opts.after` (at most `opts.limit`, default 100), and the position to continue from. With
+ * `waitSeconds`, waits that long at most for a first event, returning as soon as one is readable or `signal` aborts.
+ * Throws 400 for a position this feed did not issue and 410 FEED_POSITION_EXPIRED for one the retention passed.
  */
-async function safeHorizon(deps: Pick<DbDeps, 'db' | 'dialect'>): Promise<number | null> {
-  if (deps.dialect !== 'postgres') return null;
-  return deps.db.transaction().execute(async (trx) => {
-    await sql`set local lock_timeout = '5s'`.execute(trx);
-    await sql`lock table outbox_events in share mode`.execute(trx);
-    const r = await sql<{ m: number | string | null }>`select max(position) as m from outbox_events`.execute(trx);
-    return Number(r.rows[0]?.m ?? 0);
-  });
-}
-
 export async function readEvents(
-  deps: Pick<DbDeps, 'db' | 'dialect'>,
+  deps: FeedDeps,
   siteId: string,
-  opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
+  opts: {
+    after?: string | undefined;
+    limit?: number | undefined;
+    waitSeconds?: number | undefined;
+    signal?: AbortSignal;
+  },
 ): Promise<EventFeedResponse> {
   const after = decodePosition(opts.after);
   if (opts.after !== undefined && opts.after !== '') {
@@ -74,27 +70,40 @@ export async function readEvents(
   }
   const limit = opts.limit ?? 100;
   const deadline = Date.now() + (opts.waitSeconds ?? 0) * 1000;
-  for (;;) {
-    const horizon = await safeHorizon(deps);
-    let q = deps.db
-      .selectFrom('outbox_events')
-      .select(['position', 'event_type', 'body_json', 'identity_json'])
-      .where('site_id', '=', siteId)
-      .where('position', '>', after);
-    if (horizon !== null) q = q.where('position', '<=', horizon);
-    const rows = await q.orderBy('position').limit(limit).execute();
-    if (rows.length > 0 || Date.now() >= deadline || opts.signal?.aborted) {
-      const last = rows[rows.length - 1];
-      return {
-        events: rows.map((r) => ({
-          position: encodePosition(Number(r.position)),
-          eventType: r.event_type,
-          event: JSON.parse(r.body_json) as Record<string, unknown>,
-          ...eventContext(siteId, r.identity_json),
-        })),
-        position: encodePosition(last ? Number(last.position) : after),
-      };
+  const watch = deps.outboxWatch ?? createOutboxWatch(deps);
+  // Watching starts before the first read, so a commit between a read and the wait that follows it still wakes it.
+  const waiter = watch.watch(siteId);
+  try {
+    let held = HELD_MIN_MS;
+    for (;;) {
+      const horizon = await watch.horizon();
+      const rows = await outboxRepo.feedPage(deps.db, siteId, after, limit);
+      const ready = horizon === null ? rows : rows.filter((r) => r.position <= horizon);
+      const remaining = deadline - Date.now();
+      if (ready.length > 0 || remaining <= 0 || opts.signal?.aborted) {
+        const last = ready[ready.length - 1];
+        return {
+          events: ready.map((r) => ({
+            position: encodePosition(r.position),
+            eventType: r.event_type,
+            event: JSON.parse(r.body_json) as Record<string, unknown>,
+            ...eventContext(siteId, r.identity_json),
+          })),
+          position: encodePosition(last ? last.position : after),
+        };
+      }
+      if (rows.length > 0) {
+        // Events are visible but a lower position is still in flight: the commit that resolves it may be any
+        // site's, and a rolled-back one sends nothing, so look again soon, less often the longer it lasts.
+        await waiter.wait(Math.min(held, remaining), { anySite: true, signal: opts.signal });
+        held = Math.min(held * 2, HELD_MAX_MS);
+      } else {
+        held = HELD_MIN_MS;
+        await waiter.wait(Math.min(watch.fallbackMs, remaining), { signal: opts.signal });
+      }
     }
-    await pause(POLL_MS, opts.signal);
+  } finally {
+    waiter.dispose();
+    if (!deps.outboxWatch) watch.close();
   }
 }

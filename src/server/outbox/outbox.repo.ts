@@ -1,6 +1,6 @@
 /**
  * Appends domain events to the outbox, always inside the transaction of the change they describe; and the queries
- * of the retention purge (outbox.retention.ts) and of the feed's expiry check.
+ * of the event feed and of the retention purge (outbox.retention.ts).
  */
 import { sql } from 'kysely';
 import type { EventIdentity, ReviewDomainEvent } from '../../contract/index.ts';
@@ -132,6 +132,27 @@ export const outboxRepo = {
         }),
       )
       .execute();
+  },
+
+  /**
+   * Up to `limit` of the site's events after `after`, in position order, with no upper bound: the feed keeps those
+   * at or below its horizon and learns from the others that it is held back.
+   */
+  async feedPage(
+    db: Executor,
+    siteId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ position: number; event_type: string; body_json: string; identity_json: string | null }[]> {
+    const rows = await db
+      .selectFrom('outbox_events')
+      .select(['position', 'event_type', 'body_json', 'identity_json'])
+      .where('site_id', '=', siteId)
+      .where('position', '>', after)
+      .orderBy('position')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, position: Number(r.position) }));
   },
 
   /** The highest position purged from the site's events, or 0 when none was. */

@@ -1,7 +1,7 @@
 /**
  * Queries on `webhooks`, `webhook_keys`, `webhook_deliveries` and `webhook_fanout`: registrations, the lease-based
- * claim of due deliveries (PostgreSQL skips rows another instance is claiming), lease-guarded marks and the fan-out
- * of new outbox rows into delivery rows.
+ * claim of due deliveries with everything needed to send them (PostgreSQL skips rows another instance is claiming),
+ * lease-guarded marks of a batch of outcomes, and the fan-out of new outbox rows into delivery rows.
  */
 import { randomUUID } from 'node:crypto';
 import { type Insertable, sql } from 'kysely';
@@ -19,6 +19,48 @@ export interface OutboxRef {
   event_type: string;
   created_at: string;
 }
+
+/** What recording an attempt changes on its delivery row. */
+export type DeliveryOutcome = Pick<
+  WebhookDeliveryRow,
+  'status' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'updated_at'
+>;
+
+/** What sending a claimed delivery needs besides its row; null where the row it comes from is missing. */
+export interface ClaimContext {
+  event_slug: string | null;
+  event_body_json: string | null;
+  event_identity_json: string | null;
+  hook_url: string | null;
+  hook_format: WebhookRow['format'] | null;
+  hook_secret: string | null;
+  hook_app_id: string | null;
+  /** The `created_at` of the site's signing key, for `wix`-format webhooks; null for others or before it exists. */
+  key_revision: string | null;
+}
+
+/** A claimed delivery with what sending it needs. */
+export type ClaimedDelivery = WebhookDeliveryRow & ClaimContext;
+
+const NO_CONTEXT: ClaimContext = {
+  event_slug: null,
+  event_body_json: null,
+  event_identity_json: null,
+  hook_url: null,
+  hook_format: null,
+  hook_secret: null,
+  hook_app_id: null,
+  key_revision: null,
+};
+
+const CONTEXT_COLUMNS = sql`e.slug as event_slug, e.body_json as event_body_json, e.identity_json as event_identity_json,
+  w.url as hook_url, w.format as hook_format, w.secret as hook_secret, w.app_id as hook_app_id,
+  k.created_at as key_revision`;
+
+const CONTEXT_JOINS = sql`
+  left join outbox_events e on e.site_id = c.site_id and e.id = c.event_id
+  left join webhooks w on w.site_id = c.site_id and w.id = c.webhook_id
+  left join webhook_keys k on k.site_id = c.site_id and w.format = 'wix'`;
 
 export const webhooksRepo = {
   insert: async (db: Executor, row: WebhookRow): Promise<void> => {
@@ -58,6 +100,16 @@ export const webhooksRepo = {
 
   getKeys: (db: Executor, siteId: string) =>
     db.selectFrom('webhook_keys').selectAll().where('site_id', '=', siteId).executeTakeFirst(),
+
+  /** The private keys of these sites with their revision (`created_at`), for the worker's cache of parsed keys. */
+  privateKeysFor: (db: Executor, siteIds: readonly string[]) =>
+    siteIds.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('webhook_keys')
+          .select(['site_id', 'private_key_pem', 'created_at'])
+          .where('site_id', 'in', siteIds)
+          .execute(),
 
   /** Stores a key pair unless the site has one already (two callers racing keep the first). */
   insertKeysIfAbsent: async (
@@ -137,15 +189,87 @@ export const deliveriesRepo = {
     return result.rows;
   },
 
+  /**
+   * {@link claim}, returning with each delivery what sending it needs, read in the same round: the event (null
+   * when it was purged), the webhook (null when deleted, or for the NATS target) and, for `wix`-format webhooks, the
+   * revision of the site's signing key (null before the site has one). PostgreSQL does it in one statement; SQLite,
+   * which has no `UPDATE` in a `WITH`, in two (the claim, then one read for the whole batch).
+   */
+  async claimBatch(
+    db: Executor,
+    dialect: Dialect,
+    worker: string,
+    now: string,
+    leaseUntil: string,
+    limit: number,
+  ): Promise<ClaimedDelivery[]> {
+    if (dialect === 'postgres') {
+      const r = await sql<ClaimedDelivery>`
+        with claimed as (
+          update webhook_deliveries
+          set locked_by = ${worker}, locked_until = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
+          where (site_id, id) in (
+            select site_id, id from webhook_deliveries
+            where status = 'PENDING' and next_attempt_at <= ${now} and (locked_until is null or locked_until < ${now})
+            order by next_attempt_at limit ${limit} for update skip locked
+          )
+          returning *
+        )
+        select c.*, ${CONTEXT_COLUMNS}
+        from claimed c ${CONTEXT_JOINS}`.execute(db);
+      return r.rows;
+    }
+    const claimed = await deliveriesRepo.claim(db, dialect, worker, now, leaseUntil, limit);
+    if (claimed.length === 0) return [];
+    const r = await sql<ClaimContext & { site_id: string; id: string }>`
+      select c.site_id, c.id, ${CONTEXT_COLUMNS}
+      from webhook_deliveries c ${CONTEXT_JOINS}
+      where c.id in (${sql.join(claimed.map((d) => d.id))})`.execute(db);
+    const context = new Map(r.rows.map((row) => [`${row.site_id}\u0000${row.id}`, row]));
+    return claimed.map((d) => {
+      const c = context.get(`${d.site_id}\u0000${d.id}`);
+      return { ...d, ...(c ?? NO_CONTEXT), site_id: d.site_id, id: d.id };
+    });
+  },
+
+  /**
+   * Records a batch of outcomes in one statement per 100, each only while its lease is still `worker`'s; returns
+   * the keys (`site_id`, NUL, `id`) of those recorded. One missing from it lost its lease, and will be retried.
+   */
+  async markMany(
+    db: Executor,
+    worker: string,
+    outcomes: readonly { row: Pick<WebhookDeliveryRow, 'site_id' | 'id'>; patch: DeliveryOutcome }[],
+  ): Promise<Set<string>> {
+    const kept = new Set<string>();
+    for (let i = 0; i < outcomes.length; i += 100) {
+      // Column names of a VALUES list are column1… on both dialects; every value is bound, integers cast back.
+      const values = outcomes
+        .slice(i, i + 100)
+        .map(
+          ({ row, patch }) =>
+            sql`(${row.site_id}, ${row.id}, ${patch.status}, ${patch.next_attempt_at}, ${patch.last_status}, ${patch.last_error}, ${patch.delivered_at}, ${patch.updated_at})`,
+        );
+      const r = await sql<{ site_id: string; id: string }>`
+        update webhook_deliveries
+        set status = v.column3, next_attempt_at = v.column4, last_status = cast(v.column5 as integer),
+            last_error = v.column6, delivered_at = v.column7, updated_at = v.column8,
+            locked_by = null, locked_until = null
+        from (values ${sql.join(values)}) as v
+        where webhook_deliveries.site_id = v.column1 and webhook_deliveries.id = v.column2
+          and webhook_deliveries.locked_by = ${worker}
+        returning webhook_deliveries.site_id, webhook_deliveries.id`.execute(db);
+      for (const k of r.rows) kept.add(`${k.site_id}\u0000${k.id}`);
+    }
+    return kept;
+  },
+
   /** Records an attempt's outcome while the lease is still `worker`'s; false when the lease was lost. */
   async mark(
     db: Executor,
     row: Pick<WebhookDeliveryRow, 'site_id' | 'id'>,
     worker: string,
-    patch: Pick<
-      WebhookDeliveryRow,
-      'status' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'updated_at'
-    >,
+    patch: DeliveryOutcome,
   ): Promise<boolean> {
     const r = await db
       .updateTable('webhook_deliveries')
@@ -179,31 +303,20 @@ export const deliveriesRepo = {
     return row ? Number(row.position) : undefined;
   },
 
-  /**
-   * On PostgreSQL, waits until every transaction that is writing the outbox has ended and keeps new writers out
-   * until this transaction ends. Identity positions are taken at insert but become visible at commit, so without
-   * this a position could show up after a higher one was already fanned out and be skipped. SQLite has one
-   * writer at a time, so its positions become visible in order.
-   */
-  async fenceOutbox(tx: Executor, dialect: Dialect): Promise<void> {
-    if (dialect !== 'postgres') return;
-    await sql`set local lock_timeout = '5s'`.execute(tx);
-    await sql`lock table outbox_events in share mode`.execute(tx);
-  },
-
+  /** The highest visible outbox position (SQLite's fan-out bound: there every visible position is final). */
   maxPosition: async (tx: Executor): Promise<number> => {
     const r = await sql<{ m: number | string | null }>`select max(position) as m from outbox_events`.execute(tx);
     return Number(r.rows[0]?.m ?? 0);
   },
 
-  outboxAfter: async (tx: Executor, position: number, limit: number): Promise<OutboxRef[]> => {
-    const rows = await tx
+  /** Up to `limit` outbox rows after `position` and at most `upTo` (null: no bound), in position order. */
+  outboxAfter: async (tx: Executor, position: number, upTo: number | null, limit: number): Promise<OutboxRef[]> => {
+    let q = tx
       .selectFrom('outbox_events')
       .select(['position', 'site_id', 'id', 'event_type', 'created_at'])
-      .where('position', '>', position)
-      .orderBy('position')
-      .limit(limit)
-      .execute();
+      .where('position', '>', position);
+    if (upTo !== null) q = q.where('position', '<=', upTo);
+    const rows = await q.orderBy('position').limit(limit).execute();
     return rows.map((r) => ({ ...r, position: Number(r.position) }));
   },
 
@@ -274,14 +387,6 @@ export const deliveriesRepo = {
       .where('status', '<>', 'PENDING')
       .execute();
   },
-
-  getEvent: (db: Executor, siteId: string, eventId: string) =>
-    db
-      .selectFrom('outbox_events')
-      .select(['slug', 'event_type', 'body_json', 'identity_json'])
-      .where('site_id', '=', siteId)
-      .where('id', '=', eventId)
-      .executeTakeFirst(),
 };
 
 /** A new PENDING delivery of `event` to `target`, due at once. */

@@ -152,11 +152,11 @@ export async function redeliver(
   });
 }
 
-/** The site's signing key pair, generated on first use. */
+/** The site's signing key pair, generated on first use; `created_at` is its revision. */
 export async function siteKeys(
   deps: DbDeps,
   siteId: string,
-): Promise<{ private_key_pem: string; public_key_pem: string }> {
+): Promise<{ private_key_pem: string; public_key_pem: string; created_at: string }> {
   const existing = await webhooksRepo.getKeys(deps.db, siteId);
   if (existing) return existing;
   const pair = await generateSiteKeyPair();

@@ -23,16 +23,25 @@ const JWT_TTL_SECONDS = 3600;
 export const WIX_ISSUER = 'wix.com';
 
 /**
+ * Parses a site's PKCS#8 PEM private key for RS256 signing. It costs far more than a signature, so the worker keeps
+ * the result per site and key revision instead of parsing it for every delivery.
+ */
+export function importSigningKey(privateKeyPem: string): Promise<CryptoKey> {
+  return importPKCS8(privateKeyPem, 'RS256');
+}
+
+/**
  * The `wix` body: a JWT whose `data` claim is a JSON string of `{ eventType, instanceId, identity, accountInfo,
  * data }`, where `identity` and `data` are themselves JSON strings (docs/wix-api.md §8). `iss` is `wix.com` and
- * `aud` the webhook's app id when it has one, the claims a receiver checking Wix's own claims expects.
+ * `aud` the webhook's app id when it has one, the claims a receiver checking Wix's own claims expects. Takes the
+ * private key as PEM or as parsed by {@link importSigningKey}.
  */
 export async function signWixEvent(
-  privateKeyPem: string,
+  privateKey: string | CryptoKey,
   event: { eventType: string; bodyJson: string; context: EventContext; appId: string | null },
   now: Date,
 ): Promise<string> {
-  const key = await importPKCS8(privateKeyPem, 'RS256');
+  const key = typeof privateKey === 'string' ? await importSigningKey(privateKey) : privateKey;
   const data = JSON.stringify({
     eventType: event.eventType,
     instanceId: event.context.instanceId,
