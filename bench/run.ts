@@ -16,13 +16,15 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import {
+  closeSync,
   createWriteStream,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -56,6 +58,7 @@ const { values: opts } = parseArgs({
     'quiet-timeout': { type: 'string', default: '900' },
     reuse: { type: 'boolean', default: false },
     'no-minimal': { type: 'boolean', default: false },
+    'no-ceilings': { type: 'boolean', default: false },
     timeline: { type: 'boolean', default: false },
   },
 });
@@ -134,8 +137,13 @@ interface Row {
   vsBare?: number;
   /** Writes: responses per latency bucket over the recorded runs (upper bounds in ms; the last is open). */
   histogram?: { le: number; n: number }[];
-  /** Writes: per second of the recorded runs, responses, the slowest, and (SQLite) the WAL size at its end. */
-  timeline?: { second: number; n: number; max: number; walMB?: number }[];
+  /**
+   * Writes: per second of the recorded runs, responses and the slowest; on SQLite also the WAL's content at the
+   * second's end, the part of it not yet checkpointed into the database (MB), and how often the WAL started over.
+   */
+  timeline?: { second: number; n: number; max: number; walMB?: number; backlogMB?: number; restarts?: number }[];
+  /** Verdict writes: garbage collection (s, by kind) and the longest event-loop delay (ms) while the session ran. */
+  runtime?: { gcSeconds: Record<string, number>; eventLoopMaxMs: number };
 }
 
 const rows: Row[] = [];
@@ -284,7 +292,7 @@ const selectedMinimal = MINIMAL
 const needed = new Set(
   [...selected, ...selectedMinimal].flatMap((s) => [s.ceiling, `bare fastify ${s.method}`, ...(s.also ?? [])]),
 );
-const ceilingWanted = (name: string) => matches(name) || needed.has(name);
+const ceilingWanted = (name: string) => !opts['no-ceilings'] && (matches(name) || needed.has(name));
 
 // ---------- measuring ----------
 
@@ -316,7 +324,7 @@ function histogram(latencies: readonly number[]): { le: number; n: number }[] {
 function record(
   label: Pick<Row, 'dialect' | 'scenario' | 'connections'>,
   runs: Sample[],
-  more: Partial<Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline'>> = {},
+  more: Partial<Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline' | 'runtime'>> = {},
 ): Row {
   const row: Row = {
     ...label,
@@ -336,6 +344,7 @@ function record(
     })),
     ...(more.histogram ? { histogram: more.histogram } : {}),
     ...(more.timeline ? { timeline: more.timeline } : {}),
+    ...(more.runtime ? { runtime: more.runtime } : {}),
   };
   rows.push(row);
   const each = row.runs.map((r) => r.rps).join(' / ');
@@ -351,16 +360,24 @@ function record(
       .map((b) => `${Number.isFinite(b.le) ? `≤${b.le}` : `>${HISTOGRAM_BOUNDS.at(-2)}`} ms: ${b.n}`);
     console.log(`      latency histogram: ${buckets.join(', ')}`);
   }
+  if (row.runtime) {
+    const gc = Object.entries(row.runtime.gcSeconds)
+      .map(([kind, sec]) => `${kind} ${Math.round(sec * 1000)} ms`)
+      .join(', ');
+    console.log(`      server GC during the session: ${gc}; longest event-loop delay ${row.runtime.eventLoopMaxMs} ms`);
+  }
   if (row.timeline) {
+    const wal = (s: NonNullable<Row['timeline']>[number]) =>
+      s.walMB === undefined ? '' : ` (WAL ${s.walMB} MB, ${s.backlogMB} MB to checkpoint, ${s.restarts} restarts)`;
     const slow = row.timeline.filter((s) => s.max >= 100);
     if (slow.length > 0)
       console.log(
-        `      seconds with a response ≥ 100 ms: ${slow.map((s) => `${s.second}s ${ms(s.max)} ms${s.walMB !== undefined ? ` (WAL ${s.walMB} MB)` : ''}`).join(', ')}`,
+        `      seconds with a response ≥ 100 ms: ${slow.map((s) => `${s.second}s ${ms(s.max)} ms${wal(s)}`).join(', ')}`,
       );
     if (opts.timeline)
       for (const s of row.timeline)
         console.log(
-          `      ${String(s.second).padStart(4)} s  ${String(s.n).padStart(6)} responses  max ${ms(s.max)} ms${s.walMB !== undefined ? `  WAL ${s.walMB} MB` : ''}`,
+          `      ${String(s.second).padStart(4)} s  ${String(s.n).padStart(6)} responses  max ${ms(s.max)} ms${wal(s)}`,
         );
   }
   if (row.errors > 0) console.warn(`  ! ${row.scenario} c=${row.connections}: ${row.errors} non-2xx/errors/timeouts`);
@@ -1448,11 +1465,46 @@ function minimalRequests(spec: Spec, m: Server, f: MinimalFixture): Requests | u
 
 // ---------- running ----------
 
+/** One look at an SQLite WAL index (the `-shm` file): frames in the WAL, frames checkpointed, and the WAL's salt. */
+interface WalSample {
+  at: number;
+  frames: number;
+  backfilled: number;
+  salt: number;
+}
+
 /**
- * Per second of the recorded windows: responses, the slowest, and on SQLite the size of the WAL at that second's
- * end (sampled every 100 ms while the session ran), to line stalls up with checkpoints.
+ * Reads the WAL index header of `shmFile` without taking any lock (a torn read only blurs one sample): `mxFrame`
+ * (frames in the WAL) at byte 16, the salt that changes each time the WAL starts over at 32, and the checkpoint's
+ * `nBackfill` at 96 (SQLite's wal.c; native byte order).
  */
-function timelineOf(s: Session, wal: { at: number; bytes: number }[]): NonNullable<Row['timeline']> {
+function readWalIndex(shmFile: string, buf: Buffer): WalSample | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(shmFile, 'r');
+    if (readSync(fd, buf, 0, 100, 0) < 100) return undefined;
+    return {
+      at: performance.now(),
+      frames: buf.readUInt32LE(16),
+      backfilled: buf.readUInt32LE(96),
+      salt: buf.readUInt32LE(32),
+    };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Bytes of one WAL frame: a page (4 KiB, SQLite's default) and its 24-byte header. */
+const FRAME_BYTES = 4096 + 24;
+const mb = (frames: number) => Math.round(((frames * FRAME_BYTES) / 2 ** 20) * 10) / 10;
+
+/**
+ * Per second of the recorded windows: responses, the slowest, and on SQLite the WAL at that second's end (sampled
+ * every 100 ms while the session ran), to line stalls up with checkpoints and WAL restarts.
+ */
+function timelineOf(s: Session, wal: WalSample[]): NonNullable<Row['timeline']> {
   const seconds = Math.ceil(REPEAT * DURATION);
   const out = Array.from(
     { length: seconds },
@@ -1465,11 +1517,33 @@ function timelineOf(s: Session, wal: { at: number; bytes: number }[]): NonNullab
     slot.max = Math.max(slot.max, r.latency);
   }
   for (const slot of out) {
-    const end = s.measuredFrom + (slot.second + 1) * 1000;
-    const sample = wal.filter((w) => w.at <= end).at(-1);
-    if (sample) slot.walMB = Math.round((sample.bytes / 2 ** 20) * 10) / 10;
+    const from = s.measuredFrom + slot.second * 1000;
+    const within = wal.filter((w) => w.at > from && w.at <= from + 1000);
+    const last = within.at(-1);
+    if (!last) continue;
+    slot.walMB = mb(last.frames);
+    slot.backlogMB = mb(last.frames - last.backfilled);
+    const before = wal.filter((w) => w.at <= from).at(-1);
+    let restarts = 0;
+    let salt = before?.salt ?? within[0]?.salt;
+    for (const w of within) {
+      if (w.salt !== salt) restarts++;
+      salt = w.salt;
+    }
+    slot.restarts = restarts;
   }
   return out;
+}
+
+/** Verdict's garbage-collection totals (s, by kind) and longest event-loop delay since the last scrape (ms). */
+async function runtimeStats(server: Server): Promise<{ gcSeconds: Record<string, number>; eventLoopMaxMs: number }> {
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: server.key } });
+  const text = await res.text();
+  const gcSeconds: Record<string, number> = {};
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm))
+    gcSeconds[m[1] ?? '?'] = Number(m[2]);
+  const lag = text.match(/^nodejs_eventloop_lag_max_seconds (\S+)$/m)?.[1];
+  return { gcSeconds, eventLoopMaxMs: Math.round(Number(lag ?? 0) * 1000) };
 }
 
 /** A scenario at every connection count, on `server`; writes also get a histogram and a per-second timeline. */
@@ -1478,26 +1552,38 @@ async function scenario(spec: Spec, dialect: Target, server: Server, requests: R
     console.log(`  ${dialect.dialect.padEnd(8)} ${spec.name.padEnd(30)} skipped: the hot entity is too small`);
     return;
   }
+  const isVerdict = server.key.startsWith('vdt_');
   for (const c of CONNECTIONS) {
-    const wal: { at: number; bytes: number }[] = [];
-    const walFile = spec.write && dialect.sqliteFile ? `${dialect.sqliteFile}-wal` : undefined;
-    const sampler = walFile
+    const wal: WalSample[] = [];
+    const shmFile = spec.write && dialect.sqliteFile ? `${dialect.sqliteFile}-shm` : undefined;
+    const buf = Buffer.alloc(100);
+    const sampler = shmFile
       ? setInterval(() => {
-          try {
-            wal.push({ at: performance.now(), bytes: statSync(walFile).size });
-          } catch {
-            // no WAL at this instant
-          }
+          const sample = readWalIndex(shmFile, buf);
+          if (sample) wal.push(sample);
         }, 100)
       : undefined;
     try {
+      // The scrape before the session resets the event-loop delay's maximum (prom-client reports it per scrape).
+      const before = spec.write && isVerdict ? await runtimeStats(server) : undefined;
       // The session length a scenario prepares for: the warm-up may stretch while connections are being served.
       const s = await cannon(await requests(WARMUP + REPEAT * DURATION + 10), c, server.child.pid);
+      const after = before ? await runtimeStats(server) : undefined;
       const latencies = spec.write ? s.responses.map((r) => r.latency) : [];
       record({ dialect: dialect.dialect, scenario: spec.name, connections: c }, s.runs, {
         warmup: s.warmup,
         cpuUs: s.cpuUs,
         ...(spec.write ? { histogram: histogram(latencies), timeline: timelineOf(s, wal) } : {}),
+        ...(before && after
+          ? {
+              runtime: {
+                gcSeconds: Object.fromEntries(
+                  Object.entries(after.gcSeconds).map(([k, v]) => [k, v - (before.gcSeconds[k] ?? 0)]),
+                ),
+                eventLoopMaxMs: after.eventLoopMaxMs,
+              },
+            }
+          : {}),
       });
     } finally {
       if (sampler) clearInterval(sampler);
