@@ -1246,13 +1246,7 @@ function rotating(url: string, headers: Record<string, string>, paths: () => str
  * The autocannon options of one Verdict scenario; `undefined` when it cannot run on this data. Visitor scenarios
  * rotate over VISITORS anonymous tokens, as a shop's many visitors would.
  */
-function verdictRequests(
-  spec: Spec,
-  v: Server,
-  f: Fixture,
-  visitors: string[],
-  lastRps: Map<string, number>,
-): Requests | undefined {
+function verdictRequests(spec: Spec, v: Server, f: Fixture, visitors: string[]): Requests | undefined {
   let turn = 0;
   const token = () => `Bearer ${visitors[turn++ % visitors.length]}`;
   const admin = { authorization: v.key, 'content-type': 'application/json' };
@@ -1339,7 +1333,9 @@ function verdictRequests(
         // Every request is a first vote of a fresh visitor on a review: voter k % T votes on review k % R, with T
         // and R coprime, so no (voter, review) pair repeats within a session, and each voter casts about 20 votes,
         // under the per-voter burst of 30 (engagement.routes.ts), so the rate limiter never answers instead.
-        const expected = (lastRps.get(spec.name) ?? 3000) * seconds * 1.5;
+        // The rate of the last session of this scenario (an earlier connection count or dialect), if any.
+        const last = [...rows].reverse().find((r) => r.scenario === spec.name)?.rps;
+        const expected = (last ?? 3000) * seconds * 1.5;
         let voters = Math.max(50, Math.ceil(expected / 20));
         while (gcd(voters, f.ids.length) !== 1) voters++;
         const tokens = await visitorTokens(v.url, f.clientId, voters);
@@ -1626,7 +1622,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     const done = new Set<string>();
     for (const write of [false, true]) {
       for (const spec of selected.filter((s) => (s.write ?? false) === write)) {
-        await scenario(spec, verdict, v, verdictRequests(spec, v, f, visitors, new Map()));
+        await scenario(spec, verdict, v, verdictRequests(spec, v, f, visitors));
         const twin = selectedMinimal.find((s) => s.name === spec.minimal);
         if (twin && m && mf && !done.has(twin.name)) {
           done.add(twin.name);
