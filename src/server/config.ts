@@ -49,6 +49,10 @@ export interface Config {
   databasePoolTimeoutMs: number;
   /** How long `verdict serve` keeps retrying an unreachable database at start before it exits 1. */
   databaseStartupTimeoutMs: number;
+  /** SQLite: the server connection's page cache, in MB. */
+  sqliteCacheMb: number;
+  /** SQLite: how much of the database file the server reads through a memory map, in MB (0: none). */
+  sqliteMmapMb: number;
 }
 
 /** The actions Verdict rate-limits (listed in the contract, where each operation names its budget). */
@@ -153,6 +157,17 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'DATABASE_STARTUP_TIMEOUT_MS',
     default: '60000',
     description: 'How long the server retries an unreachable database at start (with backoff) before it exits 1.',
+  },
+  {
+    env: 'SQLITE_CACHE_MB',
+    default: '64',
+    description:
+      'SQLite: page cache of the server connection, in MB (held in memory once filled; the driver alone keeps 16).',
+  },
+  {
+    env: 'SQLITE_MMAP_MB',
+    default: '0',
+    description: 'SQLite: how much of the database file the server reads through a memory map, in MB (0: none).',
   },
 ];
 
@@ -302,6 +317,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseConnectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', 1, 600_000),
     databasePoolTimeoutMs: int('DATABASE_POOL_TIMEOUT_MS', 1, 600_000),
     databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
+    sqliteCacheMb: int('SQLITE_CACHE_MB', 1, 65_536),
+    sqliteMmapMb: int('SQLITE_MMAP_MB', 0, 1_048_576),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

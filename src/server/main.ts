@@ -35,6 +35,8 @@ export async function startServer(
     lockTimeoutMs: config.databaseLockTimeoutMs,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     poolTimeoutMs: config.databasePoolTimeoutMs,
+    sqliteCacheMb: config.sqliteCacheMb,
+    sqliteMmapMb: config.sqliteMmapMb,
   });
   try {
     // Migrating is the first use of the database, and idempotent: it is what waits for the database to come up.

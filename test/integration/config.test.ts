@@ -51,6 +51,8 @@ describe('loadConfig', () => {
       databaseConnectTimeoutMs: 2_000,
       databasePoolTimeoutMs: 10_000,
       databaseStartupTimeoutMs: 60_000,
+      sqliteCacheMb: 64,
+      sqliteMmapMb: 0,
     });
   });
 
@@ -151,6 +153,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_CREATES_PER_SITE', '0/1m'],
     ['RATE_LIMIT_VOTES_PER_ADDRESS', '10/25h'],
     ['RATE_LIMIT_REPORTS_PER_SITE', '10/1d'],
+    ['SQLITE_CACHE_MB', '0'],
+    ['SQLITE_MMAP_MB', '-1'],
   ])('rejects %s=%s with a problem naming the key', (key, value) => {
     const err = configError(() => loadConfig({ [key]: value }));
     const quoted = value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -168,6 +168,37 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
     }
   });
 
+  it("refuses visitor tokens signed with a site's previous secret once another instance changes it", async () => {
+    const { site, adminKey } = await siteWithKey();
+    const created = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: adminKey, body: reviewBody() });
+    expect(created.status).toBe(200);
+    const mint = async () => {
+      const res = await call(t.app, 'POST', '/oauth2/token', {
+        body: { clientId: site.client_id, grantType: 'anonymous' },
+      });
+      expect(res.status).toBe(200);
+      return `Bearer ${res.body.access_token as string}`;
+    };
+    const read = async (token: string) =>
+      (await call(t.app, 'GET', `/reviews/v1/reviews/${created.body.review.id}`, { auth: token })).status;
+    const before = await mint();
+    // Twice: the second verification is served by the key imported for the first.
+    expect(await read(before)).toBe(200);
+    expect(await read(before)).toBe(200);
+    await other.db.transaction().execute(async (trx) => {
+      await sql`update sites set token_secret = ${randomBytes(32).toString('base64url')} where id = ${site.id}`.execute(
+        trx,
+      );
+      await announceChange(trx, other.dialect, site.id);
+    });
+    await waitFor(
+      'a token signed with the previous secret to be refused',
+      async () => ((await read(before)) === 401 ? true : undefined),
+      NOTIFY_DEADLINE_MS,
+    );
+    expect(await read(await mint())).toBe(200);
+  });
+
   it('keeps at most maxKeys keys: the oldest is read again, the newer ones are served from memory', async () => {
     const cache = createSiteCache(db.db, t.changes, { maxKeys: 2 });
     const keys = await Promise.all([1, 2, 3].map(() => siteWithKey()));

@@ -4,8 +4,8 @@
  * another process (sites/site-cache.ts); visitor and member tokens are JWTs signed (HS256) with the site's secret,
  * so any instance sharing the database can verify them.
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { createHmac, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { SCOPES, type Scope, type TokenResponse } from '../../contract/index.ts';
 import type { SiteRow } from '../db/schema.ts';
 import type { DbDeps } from '../deps.ts';
@@ -14,12 +14,15 @@ import { clientNetwork } from '../limits/limits.rules.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
 import { hashKey } from '../sites/sites.service.ts';
+import { parseToken, verifyHs256 } from './hs256.ts';
 import type { Principal } from './principal.ts';
 
 const ISSUER = 'verdict';
 const REFRESH_TTL_SECONDS = 30 * 86_400;
 /** Visitor identities minted from one network within one such window share a mint mark (docs/rate-limits.md). */
 export const MINT_WINDOW_MS = 86_400_000;
+/** Sites whose HMAC key is kept; past this the cache starts over (a key is made again in microseconds). */
+const MAX_CACHED_KEYS = 10_000;
 
 type TokenType = 'visitor' | 'member' | 'refresh';
 
@@ -45,7 +48,19 @@ export function createAuthenticator(
 ): Authenticator {
   const site = (id: string) => deps.sites.get(id);
 
-  const secretOf = (s: SiteRow) => new TextEncoder().encode(s.token_secret);
+  // The HMAC key of each site, made once per secret: handing jose the raw secret made it import a WebCrypto key on
+  // every sign and verify. Tokens are verified with it on node:crypto (hs256.ts); jose signs with it and keeps its
+  // own WebCrypto form of it. Keyed by site id and checked against the secret, so a new secret gets a new key;
+  // bounded, since the sites a process serves may be many.
+  const keys = new Map<string, { secret: string; key: KeyObject }>();
+  const keyOf = (s: SiteRow): KeyObject => {
+    const hit = keys.get(s.id);
+    if (hit?.secret === s.token_secret) return hit.key;
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    const key = createSecretKey(Buffer.from(s.token_secret, 'utf8'));
+    keys.set(s.id, { secret: s.token_secret, key });
+    return key;
+  };
 
   /**
    * The mint mark of a visitor identity: HMAC-SHA256, keyed with the site's token secret, of the client's network
@@ -68,34 +83,21 @@ export function createAuthenticator(
       .setSubject(sub)
       .setIssuedAt(nowSec)
       .setExpirationTime(nowSec + ttlSeconds)
-      .sign(secretOf(s));
+      .sign(keyOf(s));
   }
 
   async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string; mnt?: string }> {
-    let sid: unknown;
-    try {
-      sid = decodeJwt(token).sid;
-    } catch {
-      throw unauthenticated();
-    }
-    if (typeof sid !== 'string') throw unauthenticated();
+    const parsed = parseToken(token);
+    const sid = parsed?.payload.sid;
+    if (!parsed || typeof sid !== 'string') throw unauthenticated();
     const s = await site(sid);
     if (!s) throw unauthenticated();
-    try {
-      const { payload } = await jwtVerify(token, secretOf(s), {
-        issuer: ISSUER,
-        algorithms: ['HS256'],
-        currentDate: deps.clock(),
-      });
-      const typ = payload.typ;
-      if ((typ !== 'visitor' && typ !== 'member' && typ !== 'refresh') || typeof payload.sub !== 'string') {
-        throw unauthenticated();
-      }
-      return { site: s, typ, sub: payload.sub, ...(typeof payload.mnt === 'string' ? { mnt: payload.mnt } : {}) };
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired');
+    const checked = verifyHs256(parsed, keyOf(s), { issuer: ISSUER, now: deps.clock() });
+    if (!checked.ok) throw checked.refusal === 'expired' ? unauthenticated('Token expired') : unauthenticated();
+    const { typ, sub, mnt } = checked.payload;
+    if ((typ !== 'visitor' && typ !== 'member' && typ !== 'refresh') || typeof sub !== 'string')
       throw unauthenticated();
-    }
+    return { site: s, typ, sub, ...(typeof mnt === 'string' ? { mnt } : {}) };
   }
 
   async function tokensFor(s: SiteRow, visitorId: string, mnt: string): Promise<TokenResponse> {
