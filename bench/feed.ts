@@ -9,11 +9,10 @@
  * compiled build); load comes only from this process to 127.0.0.1, and every loop is bounded in time.
  * See bench/README.md.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -22,6 +21,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/server/db/database.ts';
 import { migrateToLatest } from '../src/server/db/migrate.ts';
 import { createSite } from '../src/server/sites/sites.service.ts';
+import { median, NO_RATE_LIMITS, serveVerdict, sleep, stopChild } from './support.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -59,24 +59,6 @@ const ROUNDS = positive('rounds', opts.rounds);
 if (opts['readers-on'] !== 'other' && opts['readers-on'] !== 'same') {
   throw new Error(`--readers-on must be other or same (got "${opts['readers-on']}")`);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 interface Target {
   dialect: 'sqlite' | 'postgres';
@@ -128,50 +110,8 @@ async function prepare(t: Target): Promise<{ writerKey: string; idleKey: string 
 }
 
 /** The benchmark measures throughput from one address, so every rate limit is off on the server it starts. */
-const NO_RATE_LIMITS = Object.fromEntries(
-  ['TOKENS', 'CREATES', 'VOTES', 'REPORTS'].flatMap((a) =>
-    ['ADDRESS', 'SITE'].map((s) => [`RATE_LIMIT_${a}_PER_${s}`, 'off']),
-  ),
-);
-
-async function serve(t: Target): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [VERDICT, 'serve'], {
-    env: {
-      ...process.env,
-      ...NO_RATE_LIMITS,
-      DATABASE_URL: t.url,
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout?.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n'))
-      if (line.startsWith('{')) process.stderr.write(`  [verdict] ${line}\n`);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('Verdict did not start');
-    }
-    await sleep(100);
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+function serve(t: Target): Promise<{ url: string; child: ChildProcess }> {
+  return serveVerdict(VERDICT, { ...process.env, ...NO_RATE_LIMITS, DATABASE_URL: t.url, LOG_LEVEL: 'warn' }, 60_000);
 }
 
 /** The feed's current end for the site of `key`, walking on from `after` (pages of 100, no waiting). */
@@ -313,7 +253,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<Record<stri
       'non-2xx': errors + readerStats.errors,
     };
   } finally {
-    if (server.child) await stop(server.child);
+    if (server.child) await stopChild(server.child);
     await t.dispose();
   }
 }

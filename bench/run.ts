@@ -27,7 +27,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -35,6 +34,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type DatasetShape, defaultHot, HOT, ndjsonLine, newContent, reviewNumberOf, seedReview } from './dataset.ts';
+import { median, NO_RATE_LIMITS, serveVerdict, sleep, stopChild } from './support.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -296,12 +296,6 @@ const ceilingWanted = (name: string) => !opts['no-ceilings'] && (matches(name) |
 
 // ---------- measuring ----------
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
-
 function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
@@ -538,16 +532,6 @@ async function asyncLoop(seconds: number, callers: number, op: () => Promise<voi
 
 // ---------- processes ----------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 async function waitForLine(child: ChildProcess, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -565,15 +549,6 @@ async function waitForLine(child: ChildProcess, pattern: RegExp, ms = 30_000): P
     child.once('exit', (code) => reject(new Error(`process exited (${code}) before ${pattern}: ${buf.slice(-500)}`)));
   });
 }
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU time (user + system, in clock ticks) a process has used so far, from /proc. */
 function cpuTicks(pid: number): number {
@@ -1056,12 +1031,6 @@ interface Server {
 }
 
 /** The benchmark measures throughput from one address, so every rate limit is off on the servers it starts. */
-const NO_RATE_LIMITS = Object.fromEntries(
-  ['TOKENS', 'CREATES', 'VOTES', 'REPORTS'].flatMap((a) =>
-    ['ADDRESS', 'SITE'].map((s) => [`RATE_LIMIT_${a}_PER_${s}`, 'off']),
-  ),
-);
-
 const verdictEnv = (t: Target) => ({
   ...process.env,
   ...NO_RATE_LIMITS,
@@ -1077,30 +1046,7 @@ async function startVerdict(t: Target): Promise<Server> {
   });
   const key = stdout.match(/key:\s+(vdt_admin_\S+)/)?.[1];
   if (!key) throw new Error(`no admin key in: ${stdout}`);
-  const port = await freePort();
-  const child = spawn(process.execPath, [VERDICT, 'serve'], {
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Pass on the server's log lines (warnings and errors at LOG_LEVEL=warn), not its start-up banner.
-  child.stdout?.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n'))
-      if (line.startsWith('{')) process.stderr.write(`  [verdict] ${line}\n`);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('Verdict did not start');
-    }
-    await sleep(100);
-  }
+  const { url, child } = await serveVerdict(VERDICT, env, 120_000);
   return { url, key, child, peakRss: rssSampler(child).peak };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Media } from '../../src/contract/index.ts';
 import * as migration from '../../src/server/db/migrations/2026_12_04_0301_relevance_rank.ts';
 import type { Database } from '../../src/server/db/schema.ts';
-import { score } from '../../src/server/reviews/reviews.service.ts';
+import { score } from '../../src/server/reviews/reviews.rules.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const DAY = 86_400_000;

@@ -327,7 +327,7 @@ describe.each(dialects())('webhook leases on $name', (dialect) => {
       expect(await worker.fanOut()).toBeGreaterThan(0);
       // A worker claims the delivery (and, say, sends it) and dies before marking it.
       const now = Date.now();
-      const claimed = await deliveriesRepo.claim(
+      const claimed = await deliveriesRepo.claimBatch(
         t.deps.db,
         t.deps.dialect,
         'dead-worker',
@@ -347,15 +347,22 @@ describe.each(dialects())('webhook leases on $name', (dialect) => {
       expect(row?.attempts).toBe(2);
       expect(r.received).toHaveLength(1);
       // The dead worker's late mark is refused: the lease is no longer its own.
-      const late = await deliveriesRepo.mark(t.deps.db, claimed[0] as WebhookDeliveryRow, 'dead-worker', {
-        status: 'PENDING',
-        next_attempt_at: new Date().toISOString(),
-        last_status: 500,
-        last_error: 'late',
-        delivered_at: null,
-        updated_at: new Date().toISOString(),
-      });
-      expect(late).toBe(false);
+      const dead = claimed.find((d) => d.site_id === site.siteId) as WebhookDeliveryRow;
+      const late = await deliveriesRepo.markMany(t.deps.db, 'dead-worker', [
+        {
+          row: dead,
+          patch: {
+            status: 'PENDING',
+            next_attempt_at: new Date().toISOString(),
+            last_status: 500,
+            last_error: 'late',
+            delivered_at: null,
+            updated_at: new Date().toISOString(),
+          },
+        },
+      ]);
+      expect(late.size).toBe(0);
+      expect((await deliveries(t, site.siteId))[0]?.status).toBe('DELIVERED');
     } finally {
       await r.close();
     }

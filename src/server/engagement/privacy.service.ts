@@ -20,6 +20,7 @@ import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
+import type { Executor } from '../sites/sites.repo.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeDate, redactEvent, redactIdentity, redactReview } from './engagement.rules.ts';
 import { countChange } from './votes.service.ts';
@@ -100,16 +101,27 @@ export async function eraseContact(deps: WriteDeps, p: Principal, contactId: str
       votes: votes.length,
       reports: reports.length,
     };
-    await engagementRepo.insertPrivacyAudit(w.db, {
-      site_id: siteId,
-      id: randomUUID(),
-      kind: 'ERASE_CONTACT',
-      actor_kind: p.kind,
-      actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
-      summary_json: JSON.stringify(erased),
-      created_at: w.now,
-    });
+    await auditPrivacy(w.db, p, 'ERASE_CONTACT', erased, w.now);
     return { erased };
+  });
+}
+
+/** Records who erased or exported a contact's data, with counts only (never the data itself). */
+function auditPrivacy(
+  db: Executor,
+  p: Principal,
+  kind: 'ERASE_CONTACT' | 'EXPORT_CONTACT',
+  summary: Record<string, unknown>,
+  now: string,
+): Promise<void> {
+  return engagementRepo.insertPrivacyAudit(db, {
+    site_id: p.siteId,
+    id: randomUUID(),
+    kind,
+    actor_kind: p.kind,
+    actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
+    summary_json: JSON.stringify(summary),
+    created_at: now,
   });
 }
 
@@ -131,22 +143,26 @@ export async function exportContact(
   if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
   const nowDate = deps.clock();
   const now = iso(nowDate);
-  await engagementRepo.insertPrivacyAudit(deps.db, {
-    site_id: siteId,
-    id: randomUUID(),
-    kind: 'EXPORT_CONTACT',
-    actor_kind: p.kind,
-    actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
-    summary_json: JSON.stringify({ reviews: reviews.length, votes: votes.length, reports: reports.length }),
-    created_at: now,
-  });
+  await auditPrivacy(
+    deps.db,
+    p,
+    'EXPORT_CONTACT',
+    { reviews: reviews.length, votes: votes.length, reports: reports.length },
+    now,
+  );
   return {
     contact: contact ? toContact(contact) : null,
     reviews: reviews.filter((r) => r.deleted_at === null).map((r) => toReview(r, nowDate)),
     deletedReviews: reviews.flatMap((r) =>
       r.deleted_at === null
         ? []
-        : [{ review: toReview(r, nowDate), deletedDate: r.deleted_at, purgeDate: purgeDate(r.deleted_at, retentionDays) }],
+        : [
+            {
+              review: toReview(r, nowDate),
+              deletedDate: r.deleted_at,
+              purgeDate: purgeDate(r.deleted_at, retentionDays),
+            },
+          ],
     ),
     votes: votes.map((v) => ({
       reviewId: v.review_id,

@@ -10,6 +10,7 @@ import {
   type ReviewUpdateInput,
   UPDATE_MASK_PATHS,
 } from '../../contract/index.ts';
+import type { ReviewRow } from '../db/schema.ts';
 
 const URL_PATTERN = /^(https?:\/\/|wix:(image|video):\/\/)/i;
 
@@ -61,14 +62,22 @@ export function contentFingerprint(input: {
 export function normalizeMask(mask: unknown): string[] | undefined {
   if (mask === undefined || mask === null) return undefined;
   if (Array.isArray(mask)) return mask.map(String);
-  if (typeof mask === 'string') return mask.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof mask === 'string')
+    return mask
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (typeof mask === 'object' && Array.isArray((mask as { paths?: unknown }).paths)) {
     return (mask as { paths: unknown[] }).paths.map(String);
   }
   return undefined;
 }
 
-export function maskViolations(mask: string[] | undefined, allowed: readonly string[], field: string): FieldViolation[] {
+export function maskViolations(
+  mask: string[] | undefined,
+  allowed: readonly string[],
+  field: string,
+): FieldViolation[] {
   return (mask ?? [])
     .filter((p) => !allowed.includes(p))
     .map((p) => ({ field, description: `unsupported field mask path "${p}"`, violatedRule: 'INVALID_ENUM_VALUE' }));
@@ -100,11 +109,16 @@ export function applyUpdate(current: Editable, input: ReviewUpdateInput, mask: s
   const next: Editable = { ...current };
   if (input.namespace !== undefined && allowed('namespace')) next.namespace = input.namespace;
   if (input.entityId !== undefined && allowed('entityId')) next.entityId = input.entityId;
-  if (input.reviewDate !== undefined && allowed('reviewDate')) next.reviewDate = new Date(input.reviewDate).toISOString();
+  if (input.reviewDate !== undefined && allowed('reviewDate'))
+    next.reviewDate = new Date(input.reviewDate).toISOString();
   if (input.author && input.author.authorName !== undefined && allowed('author.authorName')) {
     next.authorName = input.author.authorName;
   }
-  if (input.content) Object.assign(next, applyContent(current, input.content, (p) => allowed(p)));
+  if (input.content)
+    Object.assign(
+      next,
+      applyContent(current, input.content, (p) => allowed(p)),
+    );
   return next;
 }
 
@@ -227,4 +241,24 @@ export function relevanceScore(input: {
   now: Date;
 }): number {
   return relevanceAt(relevanceRank(relevanceQuality(input), input.reviewDate, input.now), input.now);
+}
+
+/**
+ * The relevance rank to store for a review row scored at `now` (docs/product.md §3 decision 7): it does not decay,
+ * so it is written on every write and vote and never rewritten as time passes; `relevanceAt`
+ * turns it into the score at the instant of a read. Votes, the import and every write path store it the same way.
+ */
+export function score(
+  row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'verified' | 'review_date'>,
+  now: Date,
+  media: readonly Media[],
+): number {
+  const quality = relevanceQuality({
+    helpful: row.found_helpful,
+    unhelpful: row.found_unhelpful,
+    textLength: (row.title?.length ?? 0) + (row.body?.length ?? 0),
+    mediaCount: media.length,
+    verified: row.verified === 1,
+  });
+  return relevanceRank(quality, new Date(row.review_date), now);
 }

@@ -42,8 +42,6 @@ import {
   maskViolations,
   mediaViolations,
   normalizeMask,
-  relevanceQuality,
-  relevanceRank,
   UPDATE_MASK,
 } from './reviews.rules.ts';
 import { type NewReview, type ReviewChange, runReviewWrite, type WriteDeps } from './unit-of-work.ts';
@@ -83,22 +81,6 @@ const revisionMismatch = (current: number) =>
   new AppError('conflict', 'REVISION_MISMATCH', 'The entity has already changed since the requested revision', {
     data: { currentRevision: String(current) },
   });
-
-/**
- * The relevance rank to store for a review row scored at `now` (docs/product.md §3 decision 7): it does not decay,
- * so it is written on every write and vote and never rewritten as time passes; `relevanceAt` in reviews.rules.ts
- * turns it into the score at the instant of a read. Votes, the import and every write path store it the same way.
- */
-export function score(row: Pick<ReviewRow, 'found_helpful' | 'found_unhelpful' | 'title' | 'body' | 'media_json' | 'verified' | 'review_date'>, now: Date, media: readonly Media[]): number {
-  const quality = relevanceQuality({
-    helpful: row.found_helpful,
-    unhelpful: row.found_unhelpful,
-    textLength: (row.title?.length ?? 0) + (row.body?.length ?? 0),
-    mediaCount: media.length,
-    verified: row.verified === 1,
-  });
-  return relevanceRank(quality, new Date(row.review_date), now);
-}
 
 function originOf(p: Principal): { type: 'ORGANIC' | 'APP'; appId: string | null } {
   if (p.kind === 'APP') return { type: 'APP', appId: p.appId };

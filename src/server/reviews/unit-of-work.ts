@@ -35,7 +35,7 @@ import { contribution, type SummaryDelta, summaryDeltas } from '../summaries/sum
 import { applySummaryDeltas } from '../summaries/summaries.service.ts';
 import { toReview } from './reviews.mapper.ts';
 import { reviewsRepo } from './reviews.repo.ts';
-import { score } from './reviews.service.ts';
+import { score } from './reviews.rules.ts';
 
 /** What happened in a committed review write, for after-commit hooks (cache invalidation, waking feed readers). */
 export interface CommittedWrite {
@@ -311,9 +311,15 @@ class Write implements ReviewWrite {
     if (erasure) {
       await this.#append(
         rows.flatMap((row) =>
-          buildEvents(erasure.redact(toReview(row, this.nowDate)), [{ slug: 'deleted' }], row.event_sequence + 1, this.now, {
-            anonymize: true,
-          }),
+          buildEvents(
+            erasure.redact(toReview(row, this.nowDate)),
+            [{ slug: 'deleted' }],
+            row.event_sequence + 1,
+            this.now,
+            {
+              anonymize: true,
+            },
+          ),
         ),
         [],
       );

@@ -127,6 +127,23 @@ export const webhooksRepo = {
   },
 };
 
+/**
+ * The claim of up to `limit` due deliveries for `worker` until `leaseUntil`, counting the attempt, returning the
+ * claimed rows. PostgreSQL skips rows another worker is claiming; SQLite serializes writers anyway.
+ */
+function claimStatement(dialect: Dialect, worker: string, now: string, leaseUntil: string, limit: number) {
+  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  return sql`
+    update webhook_deliveries
+    set locked_by = ${worker}, locked_until = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
+    where (site_id, id) in (
+      select site_id, id from webhook_deliveries
+      where status = 'PENDING' and next_attempt_at <= ${now} and (locked_until is null or locked_until < ${now})
+      order by next_attempt_at limit ${limit} ${lock}
+    )
+    returning *`;
+}
+
 export const deliveriesRepo = {
   list: (db: Executor, siteId: string, webhookId: string, status: string | undefined, limit: number) => {
     let q = db
@@ -165,32 +182,9 @@ export const deliveriesRepo = {
   },
 
   /**
-   * Claims up to `limit` due deliveries for `worker` until `leaseUntil` and counts the attempt. A delivery whose
-   * lease expired (its worker died between send and mark) is due again, so it is retried, never lost.
-   */
-  async claim(
-    db: Executor,
-    dialect: Dialect,
-    worker: string,
-    now: string,
-    leaseUntil: string,
-    limit: number,
-  ): Promise<WebhookDeliveryRow[]> {
-    const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
-    const result = await sql<WebhookDeliveryRow>`
-      update webhook_deliveries
-      set locked_by = ${worker}, locked_until = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
-      where (site_id, id) in (
-        select site_id, id from webhook_deliveries
-        where status = 'PENDING' and next_attempt_at <= ${now} and (locked_until is null or locked_until < ${now})
-        order by next_attempt_at limit ${limit} ${lock}
-      )
-      returning *`.execute(db);
-    return result.rows;
-  },
-
-  /**
-   * {@link claim}, returning with each delivery what sending it needs, read in the same round: the event (null
+   * Claims up to `limit` due deliveries for `worker` until `leaseUntil` and counts the attempt (a delivery whose
+   * lease expired, its worker having died between send and mark, is due again: retried, never lost), returning with
+   * each delivery what sending it needs, read in the same round: the event (null
    * when it was purged), the webhook (null when deleted, or for the NATS target) and, for `wix`-format webhooks, the
    * revision of the site's signing key (null before the site has one). PostgreSQL does it in one statement; SQLite,
    * which has no `UPDATE` in a `WITH`, in two (the claim, then one read for the whole batch).
@@ -203,23 +197,15 @@ export const deliveriesRepo = {
     leaseUntil: string,
     limit: number,
   ): Promise<ClaimedDelivery[]> {
+    const claim = claimStatement(dialect, worker, now, leaseUntil, limit);
     if (dialect === 'postgres') {
       const r = await sql<ClaimedDelivery>`
-        with claimed as (
-          update webhook_deliveries
-          set locked_by = ${worker}, locked_until = ${leaseUntil}, attempts = attempts + 1, updated_at = ${now}
-          where (site_id, id) in (
-            select site_id, id from webhook_deliveries
-            where status = 'PENDING' and next_attempt_at <= ${now} and (locked_until is null or locked_until < ${now})
-            order by next_attempt_at limit ${limit} for update skip locked
-          )
-          returning *
-        )
+        with claimed as (${claim})
         select c.*, ${CONTEXT_COLUMNS}
         from claimed c ${CONTEXT_JOINS}`.execute(db);
       return r.rows;
     }
-    const claimed = await deliveriesRepo.claim(db, dialect, worker, now, leaseUntil, limit);
+    const claimed = (await sql<WebhookDeliveryRow>`${claim}`.execute(db)).rows;
     if (claimed.length === 0) return [];
     const r = await sql<ClaimContext & { site_id: string; id: string }>`
       select c.site_id, c.id, ${CONTEXT_COLUMNS}
@@ -262,23 +248,6 @@ export const deliveriesRepo = {
       for (const k of r.rows) kept.add(`${k.site_id}\u0000${k.id}`);
     }
     return kept;
-  },
-
-  /** Records an attempt's outcome while the lease is still `worker`'s; false when the lease was lost. */
-  async mark(
-    db: Executor,
-    row: Pick<WebhookDeliveryRow, 'site_id' | 'id'>,
-    worker: string,
-    patch: DeliveryOutcome,
-  ): Promise<boolean> {
-    const r = await db
-      .updateTable('webhook_deliveries')
-      .set({ ...patch, locked_by: null, locked_until: null })
-      .where('site_id', '=', row.site_id)
-      .where('id', '=', row.id)
-      .where('locked_by', '=', worker)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
   },
 
   /** Whether the outbox holds rows past the fan-out cursor (a cheap check before taking any lock). */
