@@ -73,6 +73,16 @@ describe.each(dialects())('/metrics on $name', (dialect) => {
     expect(after).not.toContain(missing);
   });
 
+  it('counts the backlog afresh on every scrape, however soon it follows the last', async () => {
+    await t.webhookWorker.stop();
+    const before = sample(await scrape(), 'verdict_outbox_unhandled_events') ?? 0;
+    expect((await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() })).status).toBe(
+      200,
+    );
+    const after = sample(await scrape(), 'verdict_outbox_unhandled_events') ?? 0;
+    expect(after).toBeGreaterThan(before);
+  });
+
   it('reports database connections, the outbox backlog, deliveries and jobs from the database', async () => {
     // With the worker stopped, nothing moves the fan-out cursor: the events just written are the backlog.
     await t.webhookWorker.stop();

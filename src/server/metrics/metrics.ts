@@ -92,13 +92,20 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     );
   }
 
-  // One query serves both outbox gauges: a scrape collects them concurrently, and they share the read of that scrape.
-  let lag: { at: number; read: Promise<{ count: number; oldest: string | null }> } | undefined;
+  // One query serves both outbox gauges: a scrape collects them concurrently, so the second joins the read the first
+  // started. The read is shared only while it is in flight; the next scrape always reads again, so a scrape never
+  // reports a backlog older than itself.
+  let lag: Promise<{ count: number; oldest: string | null }> | undefined;
   const readLag = () => {
-    if (lag === undefined || performance.now() - lag.at > 1000) {
-      lag = { at: performance.now(), read: deliveriesRepo.fanOutLag(deps.db) };
+    if (lag === undefined) {
+      const read = deliveriesRepo.fanOutLag(deps.db);
+      lag = read;
+      const settle = () => {
+        if (lag === read) lag = undefined;
+      };
+      read.then(settle, settle);
     }
-    return lag.read;
+    return lag;
   };
   gauge('verdict_outbox_unhandled_events', 'Outbox events the webhook fan-out has not reached yet.', [], async (g) => {
     g.set((await readLag()).count);
