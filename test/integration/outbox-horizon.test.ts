@@ -10,9 +10,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/server/config.ts';
 import { readEvents } from '../../src/server/outbox/events-feed.service.ts';
+import { createOutboxHorizon, HELD_WARN_MS } from '../../src/server/outbox/outbox.horizon.ts';
 import { FALLBACK_POLL_MS, type OutboxWatch } from '../../src/server/outbox/outbox.watch.ts';
 import { createWebhookWorker } from '../../src/server/webhooks/webhooks.worker.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
+import { testClock } from '../support/clock.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 import { startReceiver } from '../support/webhook-receiver.ts';
 
@@ -150,6 +152,39 @@ describe.skipIf(!postgres)('outbox horizon on postgres', () => {
     await insert(c, site.siteId, 'kept');
     const got = await readEvents(t.deps, site.siteId, { after: start, waitSeconds: 10 });
     expect(labels(got.events)).toEqual(['kept']);
+  });
+
+  it('names the open transaction once it has held the horizon back past the warning time, and only once', async () => {
+    const site = await buildSite(t);
+    const time = testClock('2026-12-05T08:00:00Z');
+    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
+    const horizon = createOutboxHorizon(t.deps.db, time.clock);
+    horizon.setLog({ warn: (obj, msg) => warnings.push({ obj: obj as Record<string, unknown>, msg }) });
+    const holder = await session();
+    const pid = Number((await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid);
+    const other = await session();
+    await holder.query('begin');
+    const held = await insert(holder, site.siteId, 'held');
+    const above = await insert(other, site.siteId, 'committed above');
+
+    const first = await horizon.current();
+    expect(first).toBeLessThan(held);
+    time.advance(HELD_WARN_MS - 1);
+    expect(await horizon.current()).toBe(first);
+    expect(warnings).toEqual([]);
+
+    time.advance(2);
+    expect(await horizon.current()).toBe(first);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toMatch(/held back by an open transaction/);
+    expect(warnings[0]?.obj.heldForMs).toBeGreaterThan(HELD_WARN_MS);
+    expect((warnings[0]?.obj.oldestTransactions as { pid: number }[]).map((r) => r.pid)).toContain(pid);
+    time.advance(HELD_WARN_MS * 2);
+    await horizon.current();
+    expect(warnings).toHaveLength(1);
+
+    await holder.query('commit');
+    expect(await horizon.current()).toBeGreaterThanOrEqual(above);
   });
 
   it('lets a writer through while long-polls wait and another write is in flight (lock_timeout 100 ms)', async () => {

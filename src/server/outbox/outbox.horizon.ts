@@ -22,6 +22,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { type Clock, systemClock } from '../deps.ts';
 import { deliveriesRepo } from '../webhooks/webhooks.repo.ts';
 
 /** Rows above the horizon read per round to find the unbroken run. */
@@ -49,8 +50,9 @@ function snapshotXmin(text: string): bigint {
   return BigInt(text.slice(0, text.indexOf(':')));
 }
 
-/** The horizon of the outbox reached through `db` (PostgreSQL). */
-export function createOutboxHorizon(db: Kysely<Database>): OutboxHorizon {
+/** The horizon of the outbox reached through `db` (PostgreSQL); `clock` times how long a fence is held. */
+export function createOutboxHorizon(db: Kysely<Database>, clock: Clock = systemClock): OutboxHorizon {
+  const now = () => clock().getTime();
   let safe: number | undefined;
   /** The pending fence: `position` is final once a snapshot's xmin is above `xid`; taken at `since` (ms). */
   let fence: { position: number; xid: bigint; since: number } | undefined;
@@ -81,7 +83,7 @@ export function createOutboxHorizon(db: Kysely<Database>): OutboxHorizon {
     const visible = row.v === null ? 0 : Number(row.v);
     if (!fence && visible > h) {
       const x = await sql<{ n: string }>`select pg_current_xact_id()::text as n`.execute(db);
-      fence = { position: visible, xid: BigInt(x.rows[0]?.n ?? '0'), since: Date.now() };
+      fence = { position: visible, xid: BigInt(x.rows[0]?.n ?? '0'), since: now() };
       // Usually nothing older is still running (the gap was a rollback, or its writer has committed since): then a
       // fresh snapshot resolves the fence at once, and a reader that does not wait still gets what was committed.
       const y = await sql<{ snap: string }>`select pg_current_snapshot()::text as snap`.execute(db);
@@ -92,7 +94,7 @@ export function createOutboxHorizon(db: Kysely<Database>): OutboxHorizon {
       }
     }
     safe = h;
-    if (fence && !warned && Date.now() - fence.since > HELD_WARN_MS) {
+    if (fence && !warned && now() - fence.since > HELD_WARN_MS) {
       warned = true;
       await reportHolders(fence.since);
     }
@@ -108,7 +110,7 @@ export function createOutboxHorizon(db: Kysely<Database>): OutboxHorizon {
         where backend_xid is not null and pid <> pg_backend_pid()
         order by xact_start limit 5`.execute(db);
       log.warn(
-        { heldForMs: Date.now() - since, horizon: safe, oldestTransactions: r.rows },
+        { heldForMs: now() - since, horizon: safe, oldestTransactions: r.rows },
         'outbox horizon held back by an open transaction: event feed reads and webhook fan-out past it wait until it ends',
       );
     } catch {

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { ChangeSignal, OutboxListener } from '../db/change-signal.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import type { Clock } from '../deps.ts';
 import { createOutboxHorizon, type HorizonLog } from './outbox.horizon.ts';
 
 /** How long a waiter sleeps between reads when wake-ups arrive: a safety net for a wake-up that was lost. */
@@ -61,9 +62,10 @@ interface Watcher {
 export function createOutboxWatch(deps: {
   db: Kysely<Database>;
   dialect: Dialect;
+  clock?: Clock;
   changes?: Pick<ChangeSignal, 'onOutboxEvents'> | undefined;
 }): OutboxWatch {
-  const horizon = deps.dialect === 'postgres' ? createOutboxHorizon(deps.db) : undefined;
+  const horizon = deps.dialect === 'postgres' ? createOutboxHorizon(deps.db, deps.clock) : undefined;
   const bySite = new Map<string, Set<Watcher>>();
   const all = new Set<Watcher>();
   /** The watchers waiting with `anySite` right now. */
