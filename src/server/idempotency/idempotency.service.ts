@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { DbDeps } from '../deps.ts';
 import { iso } from '../deps.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
+import { idempotencyRepo } from './idempotency.repo.ts';
 
 const LOCK_MS = 60_000;
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -68,33 +69,16 @@ export async function claimKey(
   key: string,
   hash: string,
 ): Promise<Claim> {
+  const ref = { siteId, principal, key };
   const now = deps.clock();
   const lockedUntil = iso(new Date(now.getTime() + LOCK_MS));
   try {
-    await deps.db
-      .insertInto('idempotency_keys')
-      .values({
-        site_id: siteId,
-        principal,
-        idem_key: key,
-        request_hash: hash,
-        status_code: null,
-        response_json: null,
-        locked_until: lockedUntil,
-        created_at: iso(now),
-      })
-      .execute();
+    await idempotencyRepo.insertClaim(deps.db, ref, hash, lockedUntil, iso(now));
     return { kind: 'claimed' };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
   }
-  const row = await deps.db
-    .selectFrom('idempotency_keys')
-    .selectAll()
-    .where('site_id', '=', siteId)
-    .where('principal', '=', principal)
-    .where('idem_key', '=', key)
-    .executeTakeFirst();
+  const row = await idempotencyRepo.find(deps.db, ref);
   if (!row) return claimKey(deps, siteId, principal, key, hash);
   if (row.request_hash !== hash) {
     throw new AppError('conflict', 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
@@ -102,20 +86,8 @@ export async function claimKey(
   if (row.status_code !== null && row.response_json !== null) {
     return { kind: 'replay', statusCode: row.status_code, body: row.response_json };
   }
-  if (row.locked_until > iso(now)) {
-    throw new AppError('conflict', 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running');
-  }
-  // The first attempt died without an answer: take the key over.
-  const r = await deps.db
-    .updateTable('idempotency_keys')
-    .set({ locked_until: lockedUntil })
-    .where('site_id', '=', siteId)
-    .where('principal', '=', principal)
-    .where('idem_key', '=', key)
-    .where('locked_until', '=', row.locked_until)
-    .where('status_code', 'is', null)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) {
+  // The first attempt died without an answer once its lock has passed: take the key over, unless a retry did.
+  if (row.locked_until > iso(now) || !(await idempotencyRepo.takeOver(deps.db, ref, row.locked_until, lockedUntil))) {
     throw new AppError('conflict', 'IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running');
   }
   return { kind: 'claimed' };
@@ -130,21 +102,9 @@ export async function completeKey(
   statusCode: number,
   body: string,
 ): Promise<void> {
-  const q = deps.db
-    .updateTable('idempotency_keys')
-    .where('site_id', '=', siteId)
-    .where('principal', '=', principal)
-    .where('idem_key', '=', key);
-  if (statusCode >= 500) {
-    await deps.db
-      .deleteFrom('idempotency_keys')
-      .where('site_id', '=', siteId)
-      .where('principal', '=', principal)
-      .where('idem_key', '=', key)
-      .execute();
-    return;
-  }
-  await q.set({ status_code: statusCode, response_json: body }).execute();
+  const ref = { siteId, principal, key };
+  if (statusCode >= 500) await idempotencyRepo.remove(deps.db, ref);
+  else await idempotencyRepo.storeAnswer(deps.db, ref, statusCode, body);
 }
 
 /**
@@ -159,14 +119,9 @@ export async function forgetRecords(
   principals: readonly string[],
   text: string,
 ): Promise<void> {
-  await db
-    .deleteFrom('idempotency_keys')
-    .where('site_id', '=', siteId)
-    .where((eb) => eb.or([eb('principal', 'in', [...principals]), eb('response_json', 'like', `%${text}%`)]))
-    .execute();
+  await idempotencyRepo.removeByCallersOrText(db, siteId, principals, text);
 }
 
 export async function purgeExpiredKeys(deps: DbDeps): Promise<void> {
-  const before = iso(new Date(deps.clock().getTime() - IDEMPOTENCY_TTL_MS));
-  await deps.db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+  await idempotencyRepo.removeCreatedBefore(deps.db, iso(new Date(deps.clock().getTime() - IDEMPOTENCY_TTL_MS)));
 }
