@@ -17,6 +17,7 @@ import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
 import { type FilterNode, parseFilter } from './filter.ts';
 import { FIELDS, resolveField } from './query.fields.ts';
 import { resolveAt } from './relevance.ts';
+import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { ShapeCache, Slots } from './shape-cache.ts';
 
 type ReviewsQuery<O = ReviewWireRow> = SelectQueryBuilder<Database, 'reviews', O>;
@@ -348,16 +349,7 @@ export async function countReviews(
   if (violations.length > 0) throw invalid(violations);
   const approvedOnly = !includePrivate || privateReadScope(p) === 'none';
   const fast = search.tokens ? null : summaryCountable(parsed.node, approvedOnly);
-  if (fast) {
-    let q = deps.db
-      .selectFrom('entity_summaries')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('review_count'), eb.lit(0)).as('n'))
-      .where('site_id', '=', p.siteId)
-      .where('entity_id', '=', fast.entityId);
-    if (fast.namespace !== undefined) q = q.where('namespace', '=', fast.namespace);
-    const row = await q.executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
+  if (fast) return summariesRepo.publishedCount(deps.db, p.siteId, fast.entityId, fast.namespace);
   const node = parsed.node && resolveAt(parsed.node, deps.clock());
   const row = await selectReviews(deps, p, { node, search: search.tokens, includePrivate })
     .clearSelect()

@@ -73,4 +73,15 @@ export const summariesRepo = {
       .where('namespace', '=', namespace)
       .where('entity_id', 'in', entityIds)
       .execute(),
+
+  /** Published reviews of an entity, in one namespace or all of them: the sum of its summary rows' counts. */
+  async publishedCount(db: Executor, siteId: string, entityId: string, namespace?: string): Promise<number> {
+    let q = db
+      .selectFrom('entity_summaries')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('review_count'), eb.lit(0)).as('n'))
+      .where('site_id', '=', siteId)
+      .where('entity_id', '=', entityId);
+    if (namespace !== undefined) q = q.where('namespace', '=', namespace);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  },
 };
