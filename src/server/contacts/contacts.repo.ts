@@ -1,6 +1,6 @@
 /** Queries on `contacts`. */
 import type { ContactRow } from '../db/schema.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 export const contactsRepo = {
   byEmail: (db: Executor, siteId: string, emailNormalized: string): Promise<ContactRow | undefined> =>

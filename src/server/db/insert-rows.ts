@@ -6,7 +6,7 @@
  * with the rows' values as parameters.
  */
 import { CompiledQuery } from 'kysely';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from './executor.ts';
 
 /** A Kysely insert of the given rows, as the caller would run it. */
 interface InsertQuery {

@@ -5,7 +5,7 @@
  * for the caller's values. Only scalar parameters are supported (no `in` lists).
  */
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from './executor.ts';
 type Scalar = string | number | null;
 
 interface Compiled {

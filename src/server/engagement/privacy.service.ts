@@ -20,7 +20,7 @@ import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeDate, redactEvent, redactIdentity, redactReview } from './engagement.rules.ts';
 import { countChange } from './votes.service.ts';

@@ -1,6 +1,6 @@
 /** The `idempotency_keys` table: one row per (site, caller, key), holding the claim and then the stored answer. */
 import type { Selectable } from 'kysely';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 import type { IdempotencyKeysTable } from '../db/schema.ts';
 
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { insertRows } from '../db/insert-rows.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 /** Values per `in` list: well under both drivers' bound-parameter limits. */
 const IN_CHUNK = 500;

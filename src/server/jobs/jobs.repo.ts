@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Dialect } from '../db/database.ts';
 import type { JobRow } from '../db/schema.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 export const jobsRepo = {
   insert: async (db: Executor, row: JobRow): Promise<void> => {

@@ -1,7 +1,7 @@
 /** Queries on `moderation_rules` and `moderation_audit`. Every method takes the executor first. */
 import { insertRows } from '../db/insert-rows.ts';
 import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 /** Rows per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
 const AUDIT_CHUNK = 500;

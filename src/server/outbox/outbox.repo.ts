@@ -7,7 +7,7 @@ import type { EventIdentity, ReviewDomainEvent } from '../../contract/index.ts';
 import { EVENT_TYPES } from '../../contract/index.ts';
 import type { Dialect } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 /** Events per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
 const CHUNK = 300;

@@ -6,7 +6,7 @@ import { preparedQuery } from '../db/prepared.ts';
 import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { compileFilter, keysetCondition } from '../query/compile.ts';
 import type { FilterNode } from '../query/filter.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 
 const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
   db.selectFrom('reviews').selectAll().where('site_id', '=', p.siteId).where('id', '=', p.id).where('deleted_at', 'is', null),

@@ -30,7 +30,7 @@ import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderat
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 import { contribution, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { applySummaryDeltas } from '../summaries/summaries.service.ts';
 import { toReview } from './reviews.mapper.ts';

@@ -7,7 +7,7 @@
 import type { ChangeSignal } from '../db/change-signal.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { createReadThroughCache } from './read-through-cache.ts';
-import type { Executor } from './sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 import { sitesRepo } from './sites.repo.ts';
 
 export interface SiteCache {

@@ -1,9 +1,7 @@
 /** Queries on sites and api_keys. No business rules here. */
-import type { Kysely, Transaction } from 'kysely';
-import type { ApiKeyRow, Database, SiteRow } from '../db/schema.ts';
+import type { Executor } from '../db/executor.ts';
+import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { preparedQuery } from '../db/prepared.ts';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 // Every authenticated request looks its key up: compiled once (see prepared.ts).
 const keyByHash = preparedQuery((db, p: { hash: string }) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', p.hash));

@@ -1,5 +1,5 @@
 /** Reads and atomically adjusts entity_summaries rows. */
-import type { Executor } from '../sites/sites.repo.ts';
+import type { Executor } from '../db/executor.ts';
 import { SUMMARY_COUNT_COLUMNS, type SummaryCounts, type SummaryDelta } from './summaries.rules.ts';
 import { preparedQuery } from '../db/prepared.ts';
 import { insertRows } from '../db/insert-rows.ts';
