@@ -8,10 +8,23 @@ import { IdParam } from './review.ts';
 
 export const WEBHOOK_EVENT_TYPES = Object.values(EVENT_TYPES);
 
+// Written out rather than mapped from EVENT_TYPES: a union of a mapped array types as `never`, which made every
+// typed caller (the SDK's webhooks.create, call('createWebhook')) unable to name an event type.
 export const WebhookEventType = Type.Union(
-  WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)),
+  [
+    Type.Literal(EVENT_TYPES.created),
+    Type.Literal(EVENT_TYPES.updated),
+    Type.Literal(EVENT_TYPES.deleted),
+    Type.Literal(EVENT_TYPES.moderation_status_changed),
+    Type.Literal(EVENT_TYPES.review_published),
+  ],
   { description: 'A Wix review event type.', examples: ['wix.reviews.v1.review_created'] },
 );
+
+// An event type missing from the union above is a type error here.
+type UnlistedEventType = Exclude<(typeof WEBHOOK_EVENT_TYPES)[number], Static<typeof WebhookEventType>>;
+const everyEventTypeListed: [UnlistedEventType] extends [never] ? true : UnlistedEventType = true;
+void everyEventTypeListed;
 
 export const WebhookFormat = Type.Union([Type.Literal('wix'), Type.Literal('json')], {
   description:

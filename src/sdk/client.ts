@@ -1,25 +1,45 @@
 /**
- * `createClient`: one Verdict client with the Velo-style modules (`reviews`, `ratings`, `contacts`, `jobs`), the
- * event feed behind the `on…` handlers, `call()` for any operation of the catalogue in its REST shape, and
- * `elevate()` — the `wix-auth` function that re-runs a restricted call with the client's admin credentials.
+ * `createClient`: one Verdict client with the Velo-style modules (`reviews`, `ratings`, `contacts`, `jobs`, the
+ * owner's `webhooks`, `moderation`, `trash`, `reports`, `privacy`, `settings`, `metrics`, and the public
+ * `storefront` and `visitors`), the event feed behind the `on…` handlers, `call()` for any operation of the
+ * catalogue in its REST shape, and `elevate()` — the `wix-auth` function that re-runs a restricted call with the
+ * client's admin credentials.
  */
 
-import type { RatingSummary } from '../contract/index.ts';
-import type { Call, CallOutput } from '../contract/operations/call.ts';
+import type { Call } from '../contract/operations/call.ts';
 import type { OperationName } from '../contract/operations/names.ts';
-import { EventFeed, ReviewEventHandlers } from './events.ts';
+import {
+  type AdminModules,
+  adminModules,
+  type MetricsModule,
+  type ModerationModule,
+  type PrivacyModule,
+  type ReportsModule,
+  type SettingsModule,
+  type TrashModule,
+  type WebhooksModule,
+} from './admin.ts';
+import { type EventFeed, eventFeed, ReviewEventHandlers } from './events.ts';
 import {
   apiKeyCredentials,
   type ClientAuth,
   type Credentials,
   memberCredentials,
+  noCredentials,
   Transport,
   type TransportOptions,
   visitorCredentials,
 } from './http.ts';
+import {
+  type ContactsModule,
+  type JobsModule,
+  type RatingsModule,
+  type ShopModules,
+  type StorefrontModule,
+  shopModules,
+  type VisitorsModule,
+} from './modules.ts';
 import { type ReviewsModule, reviewsModule } from './reviews.ts';
-import { jobFromRest } from './transform.ts';
-import type { Job } from './types.ts';
 
 export interface ClientOptions {
   /** Where Verdict runs, e.g. `https://reviews.example.com`. */
@@ -37,37 +57,35 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface RatingsModule {
-  /** Count, average and 1-5 histogram of the approved reviews of one entity. */
-  getRatingSummary(namespace: string, entityId: string): Promise<RatingSummary>;
-  /** Summaries of up to 100 entities of one namespace, in the order asked. */
-  batchRatingSummaries(namespace: string, entityIds: string[]): Promise<{ summaries: RatingSummary[] }>;
-}
-
-export interface ContactsModule {
-  /**
-   * Restricted (admin key). Mints a short-lived token for a logged-in member (the contact id of the member); hand
-   * it to the member's browser as `auth: { memberToken }`.
-   */
-  createMemberToken(contactId: string, options?: { ttlSeconds?: number }): Promise<CallOutput<'createMemberToken'>>;
-}
-
-export interface JobsModule {
-  /** Restricted. Status of a bulk job (`bulkDeleteReviews`, `bulkUpdateModerationStatus`). */
-  getJob(jobId: string): Promise<Job>;
-}
-
 export interface VerdictClient {
   reviews: ReviewsModule;
   ratings: RatingsModule;
   contacts: ContactsModule;
   jobs: JobsModule;
-  /** Starts and stops the event feed behind `reviews.onReview…` handlers. */
+  /** Owner: webhooks and their delivery log. */
+  webhooks: WebhooksModule;
+  /** Owner: a namespace's moderation rules, and the audit log of moderation decisions. */
+  moderation: ModerationModule;
+  /** Deleted reviews and their restore. */
+  trash: TrashModule;
+  /** Abuse reports of a review, and their dismissal. */
+  reports: ReportsModule;
+  /** Owner: export and erase everything held about a person. */
+  privacy: PrivacyModule;
+  /** Owner: the site's moderation and engagement settings. */
+  settings: SettingsModule;
+  /** Owner: the Prometheus metrics scrape. */
+  metrics: MetricsModule;
+  /** Public, no credentials: the review page, its HTML fragment and product JSON-LD. */
+  storefront: StorefrontModule;
+  /** Public, no credentials: the visitor token exchange. */
+  visitors: VisitorsModule;
+  /** Starts and stops the event feed behind `reviews.onReview…` handlers, and reads it page by page. */
   events: EventFeed;
   /**
    * Any operation of the catalogue by name, with the client's credentials: REST names and shapes (`id`, ISO
-   * dates), input and answer typed from the catalogue, errors as `VerdictError`. For the operations the modules do
-   * not wrap yet, e.g. `call('listTrash', { query: { limit: '10' } })`. `elevate(client.call)` makes it as the owner.
+   * dates), input and answer typed from the catalogue, errors as `VerdictError`, e.g.
+   * `call('listTrash', { query: { limit: '10' } })`. `elevate(client.call)` makes it as the owner.
    */
   call: Call<OperationName>;
   /**
@@ -78,44 +96,31 @@ export interface VerdictClient {
   elevate<F extends (...args: never[]) => unknown>(fn: F): F;
 }
 
-interface Modules {
-  reviews: ReviewsModule;
-  ratings: RatingsModule;
-  contacts: ContactsModule;
-  jobs: JobsModule;
-}
-
-const MODULE_NAMES: readonly (keyof Modules)[] = ['reviews', 'ratings', 'contacts', 'jobs'];
+type Modules = { reviews: ReviewsModule } & ShopModules & AdminModules;
 
 /** For each SDK function: the same function of the client's elevated modules (built on first use). */
 const elevated = new WeakMap<object, () => unknown>();
 
-function ratingsModule({ call }: Transport): RatingsModule {
-  return {
-    getRatingSummary: async (namespace, entityId) =>
-      (await call('getRatingSummary', { query: { namespace, entityId } })).summary,
-    batchRatingSummaries: (namespace, entityIds) => call('batchRatingSummaries', { body: { namespace, entityIds } }),
-  };
+/** One member of a module (or nested module) by name. */
+const member = (holder: unknown, key: string): unknown =>
+  typeof holder === 'object' && holder !== null ? Reflect.get(holder, key) : undefined;
+
+/**
+ * Registers every function of `mod` (nested modules too, e.g. `webhooks.deliveries.list`) with the way to its twin
+ * in the elevated modules, so elevate() can find it by identity.
+ */
+function registerTwins(mod: object, twinOf: () => unknown): void {
+  for (const [key, value] of Object.entries(mod)) {
+    if (typeof value === 'function') elevated.set(value, () => member(twinOf(), key));
+    else if (typeof value === 'object' && value !== null) registerTwins(value, () => member(twinOf(), key));
+  }
 }
 
-function contactsModule({ call }: Transport): ContactsModule {
-  return {
-    createMemberToken: (contactId, options = {}) => call('createMemberToken', { body: { contactId, ...options } }),
-  };
-}
-
-function jobsModule({ call }: Transport): JobsModule {
-  return {
-    getJob: async (jobId) => jobFromRest((await call('getJob', { params: { jobId } })).job),
-  };
-}
-
-function buildModules(transport: Transport, handlers: ReviewEventHandlers): Modules {
+function buildModules(transport: Transport, open: Transport, handlers: ReviewEventHandlers): Modules {
   return {
     reviews: reviewsModule(transport, handlers),
-    ratings: ratingsModule(transport),
-    contacts: contactsModule(transport),
-    jobs: jobsModule(transport),
+    ...shopModules(transport, open),
+    ...adminModules(transport),
   };
 }
 
@@ -138,7 +143,8 @@ export function createClient(options: ClientOptions): VerdictClient {
   const adminKey = options.adminApiKey ?? ('apiKey' in auth ? auth.apiKey : undefined);
   const handlers = new ReviewEventHandlers();
   const transport = new Transport(transportOptions, credentials);
-  const modules = buildModules(transport, handlers);
+  const open = new Transport(transportOptions, noCredentials());
+  const modules = buildModules(transport, open, handlers);
 
   let adminTransport: Transport | undefined;
   const admin = (): Transport => {
@@ -146,31 +152,20 @@ export function createClient(options: ClientOptions): VerdictClient {
     adminTransport ??= new Transport(transportOptions, apiKeyCredentials(adminKey));
     return adminTransport;
   };
-  let adminModules: Modules | undefined;
+  let elevatedSet: Modules | undefined;
   const elevatedModules = (): Modules => {
-    adminModules ??= buildModules(admin(), handlers);
-    return adminModules;
+    elevatedSet ??= buildModules(admin(), open, handlers);
+    return elevatedSet;
   };
 
-  // Every function of every module is registered, so elevate() can find its elevated twin by identity.
-  for (const name of MODULE_NAMES) {
-    const mod: Record<string, unknown> = { ...modules[name] };
-    for (const [fn, value] of Object.entries(mod)) {
-      if (typeof value === 'function') {
-        elevated.set(value, () => {
-          const twin: Record<string, unknown> = { ...elevatedModules()[name] };
-          return twin[fn];
-        });
-      }
-    }
-  }
+  registerTwins(modules, elevatedModules);
 
   const call = transport.call;
   elevated.set(call, () => admin().call);
 
   return {
     ...modules,
-    events: new EventFeed(admin, handlers),
+    events: eventFeed(admin, handlers),
     call,
     elevate: (fn) => elevate(fn),
   };

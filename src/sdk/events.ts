@@ -10,6 +10,7 @@ import { ENTITY_FQDN, EVENT_TYPES } from '../contract/event-types.ts';
 import type { AccountInfo, EventIdentity, EventSlug, ReviewDomainEvent } from '../contract/events.ts';
 import type { CallOutput } from '../contract/operations/call.ts';
 import type { Transport } from './http.ts';
+import { type OptionsOf, text } from './operation-types.ts';
 import { reviewFromRest } from './transform.ts';
 import type { ModerationStatus, Review } from './types.ts';
 
@@ -217,70 +218,50 @@ function isReviewEvent(e: Record<string, unknown>): e is Record<string, unknown>
   return e.entityFqdn === ENTITY_FQDN && typeof e.slug === 'string' && (SLUGS as readonly string[]).includes(e.slug);
 }
 
-/** Reads the event feed and feeds the registered handlers until stopped. */
-export class EventFeed {
-  private loop: Promise<void> | undefined;
-  private abort: AbortController | undefined;
-  private current: string | undefined;
-
-  constructor(
-    private readonly transport: () => Transport,
-    private readonly handlers: ReviewEventHandlers,
-  ) {}
-
+/**
+ * The event feed of a client: reads it and feeds the registered handlers until stopped, or reads it page by page.
+ * A plain object of standalone functions (destructure freely), like the other modules.
+ */
+export interface EventFeed {
   /** The position after the last event whose handlers all finished. */
-  get position(): string | undefined {
-    return this.current;
-  }
-
-  get running(): boolean {
-    return this.loop !== undefined;
-  }
-
+  readonly position: string | undefined;
+  readonly running: boolean;
   /**
    * Loads the stored position and starts delivering events; resolves once running. Needs admin credentials (an
    * admin key, or an app key with reviews.read_private or reviews.manage). Throws if already running.
    */
-  async start(options: EventFeedOptions = {}): Promise<void> {
-    if (this.loop) throw new Error('The event feed is already running; call stop() first');
-    const transport = this.transport();
-    const store = options.store ?? memoryPositionStore();
-    const abort = new AbortController();
-    let position = await store.load();
-    if (position === undefined && options.startAt === 'end') {
-      position = await endPosition(transport);
-      await store.save(position);
-    }
-    this.current = position;
-    this.abort = abort;
-    this.loop = this.run(transport, store, options, abort.signal);
-  }
-
+  start(options?: EventFeedOptions): Promise<void>;
   /**
    * Stops after the event being handled (if any); resolves when the feed has stopped. A long-poll in flight is
    * not aborted: stop() waits for it (at most `waitSeconds`) and drops its answer, which the next start() reads again.
    */
-  async stop(): Promise<void> {
-    this.abort?.abort();
-    await this.loop;
-    this.loop = undefined;
-    this.abort = undefined;
-  }
+  stop(): Promise<void>;
+  /**
+   * One page of the feed, for replay and backfill: the events after `after` (from the beginning without it), in
+   * REST shape with their positions, and the position to continue from; with `waitSeconds`, waits that long for a
+   * first event. Reads with the admin credentials, as `start()` does.
+   */
+  read(options?: OptionsOf<'readEvents', 'limit' | 'waitSeconds'>): Promise<FeedAnswer>;
+}
 
-  private async run(transport: Transport, store: PositionStore, options: EventFeedOptions, signal: AbortSignal) {
+/** The feed over `transport` (the admin credentials, looked up at each start or read), dispatching to `handlers`. */
+export function eventFeed(transport: () => Transport, handlers: ReviewEventHandlers): EventFeed {
+  let loop: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  let current: string | undefined;
+
+  const run = async (t: Transport, store: PositionStore, options: EventFeedOptions, signal: AbortSignal) => {
     const waitSeconds = String(options.waitSeconds ?? 25);
     const limit = String(options.limit ?? 100);
     while (!signal.aborted) {
       try {
         // stop() lets a long-poll in flight finish (within waitSeconds) rather than abort it, and drops its answer:
         // a request aborted mid-flight can keep the server's connection, and so its shutdown, hanging.
-        const res: FeedAnswer = await transport.call('readEvents', {
-          query: { after: this.current, limit, waitSeconds },
-        });
+        const res: FeedAnswer = await t.call('readEvents', { query: { after: current, limit, waitSeconds } });
         for (const e of res.events) {
           if (signal.aborted) return;
-          if (slugOfEventType(e.eventType) && isReviewEvent(e.event)) await this.handlers.dispatch(e.event, e);
-          this.current = e.position;
+          if (slugOfEventType(e.eventType) && isReviewEvent(e.event)) await handlers.dispatch(e.event, e);
+          current = e.position;
           await store.save(e.position);
         }
       } catch (err) {
@@ -289,7 +270,40 @@ export class EventFeed {
         await pause(options.retryDelayMs ?? 1000, signal);
       }
     }
-  }
+  };
+
+  return {
+    get position() {
+      return current;
+    },
+    get running() {
+      return loop !== undefined;
+    },
+    async start(options = {}) {
+      if (loop) throw new Error('The event feed is already running; call stop() first');
+      const t = transport();
+      const store = options.store ?? memoryPositionStore();
+      const controller = new AbortController();
+      let position = await store.load();
+      if (position === undefined && options.startAt === 'end') {
+        position = await endPosition(t);
+        await store.save(position);
+      }
+      current = position;
+      abort = controller;
+      loop = run(t, store, options, controller.signal);
+    },
+    async stop() {
+      abort?.abort();
+      await loop;
+      loop = undefined;
+      abort = undefined;
+    },
+    read: (options = {}) =>
+      transport().call('readEvents', {
+        query: { ...options, limit: text(options.limit), waitSeconds: text(options.waitSeconds) },
+      }),
+  };
 }
 
 async function endPosition(transport: Transport): Promise<string> {

@@ -29,9 +29,9 @@ export type ClientAuth =
   /** An anonymous visitor of the site with this public client id; tokens are fetched and refreshed automatically. */
   | { anonymous: { clientId: string; tokens?: VisitorTokens; onTokens?: (tokens: VisitorTokens) => void } };
 
-/** One set of credentials: the `Authorization` value, and how to renew it after UNAUTHENTICATED. */
+/** One set of credentials: the `Authorization` value (none for public calls), and how to renew it after UNAUTHENTICATED. */
 export interface Credentials {
-  authorization(): Promise<string>;
+  authorization(): Promise<string | undefined>;
   /** Renews the credential; false when renewing cannot help (an API key). */
   renew(): Promise<boolean>;
 }
@@ -64,8 +64,9 @@ export class Transport {
     }
   }
 
-  private sendAs(request: CallRequest, authorization: string): Promise<unknown> {
-    const headers: Record<string, string> = { authorization };
+  private sendAs(request: CallRequest, authorization: string | undefined): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (authorization !== undefined) headers.authorization = authorization;
     if (this.opts.siteId) headers['wix-site-id'] = this.opts.siteId;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     return fetchJson(this.opts.fetch, urlOf(this.opts.baseUrl, request.path), {
@@ -78,17 +79,29 @@ export class Transport {
 
 const urlOf = (baseUrl: string, path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
+/**
+ * The answer's parsed JSON body. A 200 body that is not JSON is the answer of an operation whose catalogue entry
+ * produces text (the review fragment's HTML, the metrics) and is returned as that text. Decided by the body, not
+ * its `Content-Type`, which some fetch stand-ins leave at `text/plain` for JSON.
+ */
 async function fetchJson(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<unknown> {
   const res = await fetchFn(url, init);
   const text = await res.text();
   let body: unknown;
+  let json = true;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
+    json = false;
     body = undefined;
   }
   if (res.status !== 200) throw errorFromResponse(res.status, body, res.headers.get('x-wix-request-id') ?? undefined);
-  return body;
+  return json ? body : text;
+}
+
+/** No credentials: for the public operations (token exchange, review page), which anyone may call. */
+export function noCredentials(): Credentials {
+  return { authorization: async () => undefined, renew: async () => false };
 }
 
 /** A fixed API key. */

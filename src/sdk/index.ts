@@ -19,14 +19,22 @@ import type { ReviewsModule } from './reviews.ts';
 
 export type { AccountInfo, EventIdentity } from '../contract/events.ts';
 export type { RatingSummary, ReportReason, VoteValue } from '../contract/index.ts';
-export {
-  type ClientOptions,
-  type ContactsModule,
-  createClient,
-  type JobsModule,
-  type RatingsModule,
-  type VerdictClient,
-} from './client.ts';
+export type {
+  AdminModules,
+  EngagementSettingsModule,
+  MetricsModule,
+  ModerationAuditModule,
+  ModerationModule,
+  ModerationRulesModule,
+  PrivacyModule,
+  ReportsModule,
+  SettingsModule,
+  SiteSettingsModule,
+  TrashModule,
+  WebhookDeliveriesModule,
+  WebhooksModule,
+} from './admin.ts';
+export { type ClientOptions, createClient, type VerdictClient } from './client.ts';
 export { VerdictError, type VerdictErrorCode } from './errors.ts';
 export {
   type EventContextWire,
@@ -46,6 +54,14 @@ export {
   type VeloReviewEvent,
 } from './events.ts';
 export type { ClientAuth, VisitorTokens } from './http.ts';
+export type {
+  ContactsModule,
+  JobsModule,
+  RatingsModule,
+  ShopModules,
+  StorefrontModule,
+  VisitorsModule,
+} from './modules.ts';
 export type {
   EmptyField,
   EqField,

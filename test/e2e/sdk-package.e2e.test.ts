@@ -67,6 +67,8 @@ interface EsmResult {
   queried: string[];
   denied: string | undefined;
   events: string[];
+  trashed: string[];
+  fragment: string;
   exports: string[];
 }
 
@@ -260,6 +262,8 @@ describe.each(dialects())('@verdict/sdk from the tarball against a live server o
       reply: 'Thank you!',
       denied: 'PERMISSION_DENIED',
       queried: [r.reviewId, r.visitorReviewId],
+      trashed: [r.visitorReviewId],
+      fragment: expect.stringMatching(/^<section class="verdict-fragment"[^<]*>$/),
     });
     expect(r.events).toEqual([r.reviewId, r.visitorReviewId]);
     expect(r.exports).toEqual(expect.arrayContaining(['configure', 'createClient', 'default', 'elevate', 'reviews']));

@@ -54,6 +54,17 @@ describe('verdict/sdk module boundaries', () => {
     }
   });
 
+  it('no file under src/sdk imports the catalogue with its schemas (operation names come from names.ts)', () => {
+    const dir = resolve(root, 'src/sdk');
+    const catalogue = 'src/contract/operations/index.ts';
+    for (const name of readdirSync(dir)) {
+      const imported = specifiers(join(dir, name))
+        .filter((s) => s.startsWith('.'))
+        .map((s) => relative(root, resolve(dir, s)));
+      expect([name, imported.includes(catalogue)]).toEqual([name, false]);
+    }
+  });
+
   it('verdict/sdk and @verdict/sdk resolve to the built package, and to the sources inside this repository', () => {
     const read = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8'));
     const built = {

@@ -14,6 +14,10 @@ import {
   verifyWebhook,
 } from 'verdict/sdk';
 import { filePositionStore } from 'verdict/sdk/node';
+import type { CallInput, CallOutput } from '../../src/contract/operations/call.ts';
+import type { OperationName } from '../../src/contract/operations/names.ts';
+
+type CallInputBody<K extends OperationName> = CallInput<K> extends { body: infer B } ? B : never;
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(_: T): void => undefined;
@@ -179,6 +183,26 @@ export async function everyMethod(client: VerdictClient): Promise<void> {
       void [code, fields, info];
     }
   }
+
+  // The owner and public modules answer with the catalogue's REST types, and take its request parts.
+  type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+  assertType<Equal<Answer<typeof client.trash.list>, CallOutput<'listTrash'>>>(true);
+  assertType<Equal<Answer<typeof client.webhooks.deliveries.redeliver>, CallOutput<'redeliverWebhook'>>>(true);
+  assertType<Equal<Answer<typeof client.moderation.audit.query>, CallOutput<'queryModerationAudit'>>>(true);
+  assertType<Equal<Answer<typeof client.privacy.exportContact>, CallOutput<'exportContact'>>>(true);
+  assertType<Equal<Answer<typeof client.storefront.getReviewFragment>, string>>(true);
+  assertType<Equal<Answer<typeof client.metrics.read>, string>>(true);
+  assertType<Equal<Parameters<typeof client.moderation.rules.update>[0], CallInputBody<'updateModerationRules'>>>(true);
+  const { rules } = await client.moderation.rules.get('stores');
+  const version: number = rules.version;
+  void version;
+  // @ts-expect-error a rule type of the catalogue
+  await client.moderation.rules.update({ namespace: 'stores', rules: [{ type: 'HOLD_EVERYTHING' }] });
+  // @ts-expect-error the engagement settings have no such field
+  await client.settings.engagement.update({ reportThreshold: 3, votes: false });
+  const { read } = client.events;
+  const feed = await read({ limit: 10, waitSeconds: 0 });
+  void feed.events.map((e) => e.position);
 
   const hook = await verifyWebhook('{}', 'secret', { signature: 't=1,v1=00' });
   if (hook.velo?.slug === 'created') void hook.velo.event.entity._id;
