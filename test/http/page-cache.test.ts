@@ -203,7 +203,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
       await r[kind](t.app);
       before.set(kind, (await r[kind](t.app)).payload);
     }
-    const summaryBefore = (await r.summary(t.app)).payload;
+    await r.summary(t.app);
     expect(await apply(id, entity)).toBe(200);
     for (const kind of kinds) {
       const next = (await r[kind](t.app)).payload;
@@ -211,7 +211,6 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
       expect(next).toBe((await r[kind](plain.app)).payload);
     }
     expect((await r.summary(t.app)).payload).toBe((await r.summary(plain.app)).payload);
-    void summaryBefore;
   });
 
   it('keeps serving an entity from memory when another entity of the site is written', async () => {
