@@ -19,7 +19,8 @@ import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createOutboxWatch } from './outbox/outbox.watch.ts';
-import { createSiteCache } from './sites/site-cache.ts';
+import { createPageCache, type PageCache } from './page-cache/page-cache.ts';
+import { createSiteCache, type SiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
 
@@ -50,7 +51,16 @@ export async function createApp(
   const clock = opts.clock;
   const base = { db: database.db, dialect: database.dialect, clock };
   const changes = opts.changes ?? createChangeSignal(database.native);
-  const sites = createSiteCache(database.db, changes);
+  const siteCache = createSiteCache(database.db, changes);
+  let pageCache: PageCache | undefined;
+  // A site changed by this process (its secret signs the cursors a cached page carries) drops its pages too.
+  const sites: SiteCache = {
+    ...siteCache,
+    invalidate(siteId) {
+      siteCache.invalidate(siteId);
+      pageCache?.forget(siteId, null);
+    },
+  };
   // The outbox's readers (event feed, webhook fan-out) share one horizon and are woken through the change signal.
   const outboxWatch = createOutboxWatch({ ...base, changes });
   let worker: JobWorker | undefined;
@@ -72,12 +82,25 @@ export async function createApp(
     redis,
     log: { warn: (obj, msg) => log?.warn(obj, msg) },
   });
-  const metrics = createMetrics({ ...base, dbStats: database.stats });
+  const metrics = createMetrics({ ...base, dbStats: database.stats, pageCacheSize: () => pageCache?.size() });
+  // Public reads kept as bytes until a review of their entity changes (docs/adr/0012-public-read-cache.md).
+  pageCache =
+    config.pageCacheEntries > 0
+      ? createPageCache({
+          signal: changes,
+          maxEntries: config.pageCacheEntries,
+          maxBytes: config.pageCacheMb * 1024 * 1024,
+          count: (kind, outcome) => metrics.countPageRead(kind, outcome),
+        })
+      : undefined;
+  const pages = pageCache;
   const closing = new AbortController();
   // Reactions to committed review writes (reviews/unit-of-work.ts), run in order after each commit; a hook's error
   // is logged, never the writer's.
   const writeHooks: WriteHooks = {
-    afterCommit: [],
+    ...(changes.origin ? { origin: changes.origin } : {}),
+    // This process's writes drop their entities' pages before their callers get an answer.
+    afterCommit: pages ? [(write) => pages.forget(write.siteId, write.entityIds)] : [],
     onError: (err) => log?.error({ err }, 'after-commit hook failed'),
   };
   // Frozen: a dependency is chosen here, once; assigning one later would reach only some of its readers.
@@ -91,12 +114,16 @@ export async function createApp(
     limits,
     metrics,
     outboxWatch,
+    ...(pages ? { pageCache: pages } : {}),
     shutdown: closing.signal,
   });
   const app = await buildServer(deps, { ...opts, closing });
   log = app.log;
   outboxWatch.setLog(app.log);
   app.addHook('onClose', async () => outboxWatch.close());
+  // Other instances' writes (PostgreSQL): each names the entities whose pages to drop.
+  const unsubscribePages = pages ? changes.onEntityChanges?.((siteId, entityIds) => pages.forget(siteId, entityIds)) : undefined;
+  app.addHook('onClose', async () => unsubscribePages?.());
   if (redis) app.addHook('onClose', async () => redis.disconnect());
   // Connection faults the database layer survives (a pooled connection the server ended) go to the server's log.
   database.reportFaultsTo(app.log);

@@ -53,6 +53,9 @@ export interface Config {
   sqliteCacheMb: number;
   /** SQLite: how much of the database file the server reads through a memory map, in MB (0: none). */
   sqliteMmapMb: number;
+  /** Bounds of the cache of public reads (page-cache/): entries (0 turns it off) and MB of bodies. */
+  pageCacheEntries: number;
+  pageCacheMb: number;
 }
 
 /** The actions Verdict rate-limits (listed in the contract, where each operation names its budget). */
@@ -163,6 +166,17 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     default: '64',
     description:
       'SQLite: page cache of the server connection, in MB (held in memory once filled; the driver alone keeps 16).',
+  },
+  {
+    env: 'PAGE_CACHE_ENTRIES',
+    default: '10000',
+    description:
+      'Most answers the cache of public reads holds (first pages, summaries, the widget page; 0 turns it off).',
+  },
+  {
+    env: 'PAGE_CACHE_MB',
+    default: '64',
+    description: 'Most MB of answers the cache of public reads holds; the least recently used go first.',
   },
   {
     env: 'SQLITE_MMAP_MB',
@@ -319,6 +333,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
     sqliteCacheMb: int('SQLITE_CACHE_MB', 1, 65_536),
     sqliteMmapMb: int('SQLITE_MMAP_MB', 0, 1_048_576),
+    pageCacheEntries: int('PAGE_CACHE_ENTRIES', 0, 10_000_000),
+    pageCacheMb: int('PAGE_CACHE_MB', 1, 65_536),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

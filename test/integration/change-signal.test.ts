@@ -8,7 +8,12 @@ import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
+import {
+  announceChange,
+  announceEntities,
+  type ChangeSignal,
+  createChangeSignal,
+} from '../../src/server/db/change-signal.ts';
 import { openPostgres } from '../../src/server/db/database.ts';
 import { waitFor } from '../support/app.ts';
 import { dialects, namedChangeSignal, type TestDb } from '../support/databases.ts';
@@ -128,6 +133,38 @@ describe.skipIf(!postgres)('change signal on postgres', () => {
         await writer.close();
       }
       await waitFor('the notification to arrive', async () => ((signal.epoch() ?? before) > before ? true : undefined));
+    } finally {
+      await signal.close();
+    }
+  });
+
+  it("tells the entities a committed write announced, skips its own origin's, and sends a long list as the site", async () => {
+    const { signal } = namedChangeSignal(db);
+    signal.start(quiet());
+    const heard: [string, readonly string[] | null][] = [];
+    signal.onEntityChanges?.((siteId, entityIds) => heard.push([siteId, entityIds]));
+    try {
+      const before = await waitFor('the listener to connect', async () => signal.epoch());
+      const writer = openPostgres(db.url, 1);
+      try {
+        await writer.db.transaction().execute((trx) => announceEntities(trx, 'postgres', 'own', ['x'], signal.origin));
+        await writer.db.transaction().execute((trx) => announceEntities(trx, 'postgres', 's1', ['a', 'b']));
+        const many = Array.from({ length: 500 }, (_, i) => `entity-${i}-${'x'.repeat(20)}`);
+        await writer.db.transaction().execute((trx) => announceEntities(trx, 'postgres', 's2', many));
+        await writer.db.transaction().execute(async (trx) => {
+          await announceEntities(trx, 'postgres', 's3', ['rolled back']);
+          throw new Error('roll back');
+        }).catch(() => {});
+      } finally {
+        await writer.close();
+      }
+      await waitFor('both notifications to arrive', async () => (heard.length >= 2 ? true : undefined));
+      expect(heard).toEqual([
+        ['s1', ['a', 'b']],
+        ['s2', null],
+      ]);
+      // Entity notifications drop pages, not the site and key caches.
+      expect(signal.epoch()).toBe(before);
     } finally {
       await signal.close();
     }

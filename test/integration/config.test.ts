@@ -53,6 +53,8 @@ describe('loadConfig', () => {
       databaseStartupTimeoutMs: 60_000,
       sqliteCacheMb: 64,
       sqliteMmapMb: 0,
+      pageCacheEntries: 10_000,
+      pageCacheMb: 64,
     });
   });
 

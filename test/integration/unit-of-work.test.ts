@@ -64,8 +64,9 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
     events: [{ slug: 'updated' as const }],
   });
 
-  it('runs after-commit callbacks and hooks once the write committed, with its reviews and event count', async () => {
-    const [id] = await reviews(1);
+  it('runs after-commit callbacks and hooks once the write committed, with its reviews, entities and event count', async () => {
+    const entityId = `e-${crypto.randomUUID()}`;
+    const [id] = await reviews(1, entityId);
     const { deps, commits, errors } = recording();
     const seen: string[] = [];
     await runReviewWrite(deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
@@ -78,7 +79,7 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
       expect(commits).toEqual([]);
     });
     expect(seen).toEqual(['callback']);
-    expect(commits).toEqual([{ siteId, reviewIds: [id], events: 1 }]);
+    expect(commits).toEqual([{ siteId, reviewIds: [id], entityIds: [entityId], events: 1 }]);
     expect(errors).toEqual([]);
   });
 
@@ -238,6 +239,19 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
       .orderBy('entity_id')
       .execute();
     expect(counts.map((c) => Number(c.review_count))).toEqual([8, 8]);
+  });
+
+  it('names both entities of a review it moves, for the caches of each', async () => {
+    const from = `e-${crypto.randomUUID()}`;
+    const to = `e-${crypto.randomUUID()}`;
+    const [id] = await reviews(1, from);
+    const { deps, commits } = recording();
+    await runReviewWrite(deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
+      const row = (await w.lock([id as string])).get(id as string);
+      if (!row) throw new Error('no review');
+      await w.change(row, { patch: { entity_id: to, updated_at: w.now }, bumpRevision: true, events: [] });
+    });
+    expect(commits.map((c) => [...c.entityIds].sort())).toEqual([[from, to].sort()]);
   });
 
   it('refuses to change a review it did not lock, or from a stale copy of its row', async () => {

@@ -34,6 +34,22 @@ export const CHANGE_CHANNEL = 'verdict_sites';
  */
 export const OUTBOX_CHANNEL = 'verdict_outbox';
 
+/**
+ * The PostgreSQL channel a committed review write announces the entities it touched on (`announceEntities`), for
+ * the cached public pages of other instances (page-cache/). Not the outbox's channel: votes change a page without
+ * appending an event, and a page is dropped per entity, not per site. The payload is JSON
+ * `[origin, siteId, ...entityIds]`, or `[origin, siteId]` for "any entity of the site" when the list would not fit
+ * in a notification; `origin` is the writing process's {@link ChangeSignal.origin} ('' from a process without a
+ * cache, the CLI), so a process skips its own writes, which it has already applied.
+ */
+export const ENTITY_CHANNEL = 'verdict_entities';
+
+/** Told that reviews of these entities of a site changed; `entityIds` null for any entity of the site. */
+export type EntityListener = (siteId: string, entityIds: readonly string[] | null) => void;
+
+/** PostgreSQL refuses a payload of 8,000 bytes or more; a longer list is sent as "the whole site". */
+const MAX_ENTITY_PAYLOAD = 7_000;
+
 /** Told that a site's events were committed (its id), or, with null, that any site's may have been. */
 export type OutboxListener = (siteId: string | null) => void;
 
@@ -41,6 +57,11 @@ export type OutboxListener = (siteId: string | null) => void;
 const SQLITE_OUTBOX_POLL_MS = 250;
 
 export interface ChangeSignal {
+  /**
+   * This signal's own name in {@link ENTITY_CHANNEL} payloads: what its process's writes carry (`announceEntities`).
+   * Signals without one hear their own process's writes too (a needless drop).
+   */
+  readonly origin?: string;
   /**
    * A value that differs from every earlier one once another process may have changed the data: a cache drops what
    * it read under an earlier value. Undefined while changes made elsewhere cannot be seen (PostgreSQL listener not
@@ -58,6 +79,13 @@ export interface ChangeSignal {
    * Returns the function that unsubscribes. Signals without it leave waiters to their timers.
    */
   onOutboxEvents?(listener: OutboxListener): () => void;
+  /**
+   * Calls `listener` when another process's committed review write touched entities (PostgreSQL `NOTIFY` on
+   * {@link ENTITY_CHANNEL}; those with this signal's `origin` are skipped). SQLite has none: another
+   * connection's commit moves `epoch`. A missed notification is covered as for `epoch`: while the listener is down
+   * `epoch` is undefined, and a reconnection moves it. Returns the function that unsubscribes.
+   */
+  onEntityChanges?(listener: EntityListener): () => void;
 }
 
 export interface ChangeSignalOptions {
@@ -81,6 +109,37 @@ export function createChangeSignal(native: NativeDb, opts: ChangeSignalOptions =
  */
 export async function announceChange(trx: Kysely<Database>, dialect: Dialect, siteId: string): Promise<void> {
   if (dialect === 'postgres') await sql`select pg_notify(${CHANGE_CHANNEL}, ${siteId})`.execute(trx);
+}
+
+/**
+ * Tells other instances' page caches which entities a review write changed: on PostgreSQL one `NOTIFY`, delivered
+ * when `trx` commits; nothing on SQLite (the commit moves `data_version`). Call it inside the write's transaction.
+ */
+export async function announceEntities(
+  trx: Kysely<Database>,
+  dialect: Dialect,
+  siteId: string,
+  entityIds: readonly string[],
+  origin = '',
+): Promise<void> {
+  if (dialect !== 'postgres' || entityIds.length === 0) return;
+  let payload = JSON.stringify([origin, siteId, ...entityIds]);
+  if (Buffer.byteLength(payload) > MAX_ENTITY_PAYLOAD) payload = JSON.stringify([origin, siteId]);
+  await sql`select pg_notify(${ENTITY_CHANNEL}, ${payload})`.execute(trx);
+}
+
+/** The site and entities of an {@link ENTITY_CHANNEL} payload; undefined for one Verdict did not write. */
+export function parseEntityPayload(
+  payload: string | undefined,
+): { origin: string; siteId: string; entityIds: string[] | null } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(payload ?? '');
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string') || parsed.length < 2) return undefined;
+    const [origin, siteId, ...entityIds] = parsed as string[];
+    return { origin: origin as string, siteId: siteId as string, entityIds: entityIds.length > 0 ? entityIds : null };
+  } catch {
+    return undefined;
+  }
 }
 
 function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
@@ -151,6 +210,7 @@ function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
     poll.unref();
   }
   return {
+    origin: '',
     epoch: readVersion,
     start() {
       started = true;
@@ -200,7 +260,9 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 5_000;
 
   let epoch = 0;
+  const origin = randomUUID();
   const outbox = new Set<OutboxListener>();
+  const entities = new Set<EntityListener>();
   const emitOutbox = (siteId: string | null) => {
     for (const l of outbox) l(siteId);
   };
@@ -255,7 +317,12 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
     client.on('end', () => lost(attempt, new Error('connection ended')));
     client.on('notification', (msg) => {
       if (msg.channel === OUTBOX_CHANNEL) emitOutbox(msg.payload ?? null);
-      else epoch++;
+      else if (msg.channel === ENTITY_CHANNEL) {
+        const change = parseEntityPayload(msg.payload);
+        // A payload that cannot be read names nothing: everything cached may be stale.
+        if (!change) epoch++;
+        else if (change.origin !== origin) for (const l of entities) l(change.siteId, change.entityIds);
+      } else epoch++;
     });
     try {
       await client.connect();
@@ -264,7 +331,7 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
         attempt.ended = client.end().catch(() => {});
         return;
       }
-      await client.query(`listen ${CHANGE_CHANNEL}; listen ${OUTBOX_CHANNEL}`);
+      await client.query(`listen ${CHANGE_CHANNEL}; listen ${OUTBOX_CHANNEL}; listen ${ENTITY_CHANNEL}`);
     } catch (err) {
       lost(attempt, err);
       return;
@@ -296,6 +363,7 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
   }
 
   return {
+    origin,
     epoch: () => (live ? epoch : undefined),
     start(l) {
       log = l;
@@ -315,6 +383,10 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
     onOutboxEvents(listener) {
       outbox.add(listener);
       return () => outbox.delete(listener);
+    },
+    onEntityChanges(listener) {
+      entities.add(listener);
+      return () => entities.delete(listener);
     },
   };
 }

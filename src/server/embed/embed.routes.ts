@@ -2,12 +2,18 @@
  * Handlers of the review page's public operations: the first page as JSON (the widget's first request), the same
  * as an HTML fragment (server-rendered shops), schema.org JSON-LD (crawlers); and the widget script itself. No
  * credentials: the site is named by its public client id and only published reviews are shown. Each answer carries
- * an ETag and Cache-Control and a matching If-None-Match gets 304.
+ * an ETag and Cache-Control and a matching If-None-Match gets 304. The three operations' answers are the same for
+ * every visitor until a review of the entity changes, so they are served from the page cache (page-cache/), keyed
+ * by every query parameter and the day (the relevance scores the page shows move with it).
  */
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { Handlers } from '../http/route.ts';
+import type { AppDeps } from '../http/app-deps.ts';
+import { type Rendered, readPage } from '../page-cache/page-cache.ts';
+import { sendPage } from '../page-cache/page-reply.ts';
+import { scoreDay } from '../reviews/reviews.rules.ts';
 import { etagOf, matchesEtag, reviewFragmentHtml } from './embed.rules.ts';
-import { getProductJsonLd, getReviewPage } from './embed.service.ts';
+import { productJsonLdOfSite, reviewPageOfSite } from './embed.service.ts';
 import { widgetLoader } from './widget-asset.ts';
 
 /** Published reviews change rarely and a minute of staleness is harmless; caches revalidate with the ETag. */
@@ -24,26 +30,53 @@ function cached(req: FastifyRequest, reply: FastifyReply, body: string, type: st
   return reply.type(type).send(body);
 }
 
+const PUBLIC_HEADERS = { cacheControl: PAGE_CACHE_CONTROL, vary: 'Accept-Encoding' };
+
+/**
+ * The page of `parts` from the page cache, rendered by `render` at one instant: the key's day and the scores the
+ * page carries are read from the same clock reading.
+ */
+function publicPage(
+  deps: AppDeps,
+  kind: string,
+  parts: readonly unknown[],
+  render: (deps: AppDeps) => Promise<Rendered>,
+) {
+  const now = deps.clock();
+  const key = JSON.stringify([kind, scoreDay(now), ...parts]);
+  return readPage(deps.pageCache, kind, key, () => render({ ...deps, clock: () => now }));
+}
+
 /** The review page's operations (public in the catalogue: `src/contract/operations/public.ts`). */
 export const embedHandlers = {
   getReviewPage: async (deps, req) => {
     const q = req.query;
-    const page = await getReviewPage(deps, q.site, q.namespace, q.entityId);
+    const page = await publicPage(deps, 'embed', [q.site, q.namespace, q.entityId], async (at) => {
+      const { siteId, page } = await reviewPageOfSite(at, q.site, q.namespace, q.entityId);
+      return { body: JSON.stringify(page), siteId, entityId: q.entityId };
+    });
     const { request, reply } = req.http;
-    return cached(request, reply, JSON.stringify(page), 'application/json; charset=utf-8', PAGE_CACHE_CONTROL);
+    return sendPage(request, reply, page, 'application/json; charset=utf-8', PUBLIC_HEADERS);
   },
   getReviewFragment: async (deps, req) => {
     const q = req.query;
-    const page = await getReviewPage(deps, q.site, q.namespace, q.entityId);
+    const locale = q.locale ?? 'en';
+    const page = await publicPage(deps, 'fragment', [q.site, q.namespace, q.entityId, locale], async (at) => {
+      const { siteId, page } = await reviewPageOfSite(at, q.site, q.namespace, q.entityId);
+      return { body: reviewFragmentHtml(page, locale), siteId, entityId: q.entityId };
+    });
     const { request, reply } = req.http;
-    const html = reviewFragmentHtml(page, q.locale ?? 'en');
-    return cached(request, reply, html, 'text/html; charset=utf-8', PAGE_CACHE_CONTROL);
+    return sendPage(request, reply, page, 'text/html; charset=utf-8', PUBLIC_HEADERS);
   },
   getProductJsonLd: async (deps, req) => {
     const q = req.query;
-    const doc = await getProductJsonLd(deps, q.site, q);
+    const parts = [q.site, q.namespace, q.entityId, q.name, q.url ?? null];
+    const page = await publicPage(deps, 'jsonld', parts, async (at) => {
+      const { siteId, doc } = await productJsonLdOfSite(at, q.site, q);
+      return { body: JSON.stringify(doc), siteId, entityId: q.entityId };
+    });
     const { request, reply } = req.http;
-    return cached(request, reply, JSON.stringify(doc), 'application/ld+json; charset=utf-8', PAGE_CACHE_CONTROL);
+    return sendPage(request, reply, page, 'application/ld+json; charset=utf-8', PUBLIC_HEADERS);
   },
 } satisfies Partial<Handlers>;
 

@@ -45,12 +45,22 @@ export async function getReviewPage(
   namespace: string,
   entityId: string,
 ): Promise<ReviewPageData> {
+  return (await reviewPageOfSite(deps, clientId, namespace, entityId)).page;
+}
+
+/** `getReviewPage`, with the id of the site it was read from (what a cached copy of it is dropped by). */
+export async function reviewPageOfSite(
+  deps: ReviewsDeps,
+  clientId: string,
+  namespace: string,
+  entityId: string,
+): Promise<{ siteId: string; page: ReviewPageData }> {
   const p = await publicReader(deps, clientId);
   const [summary, page] = await Promise.all([
     getRatingSummary(deps, p.siteId, namespace, entityId),
     published(deps, p, namespace, entityId, [{ fieldName: 'relevanceScore', order: 'DESC' }], EMBED_FIRST_PAGE_SIZE),
   ]);
-  return { summary, reviews: page.reviews, nextCursor: page.next };
+  return { siteId: p.siteId, page: { summary, reviews: page.reviews, nextCursor: page.next } };
 }
 
 /** schema.org JSON-LD of the product with its rating and latest published reviews. */
@@ -59,10 +69,19 @@ export async function getProductJsonLd(
   clientId: string,
   q: { namespace: string; entityId: string; name: string; url?: string | undefined },
 ): Promise<ProductJsonLd> {
+  return (await productJsonLdOfSite(deps, clientId, q)).doc;
+}
+
+/** `getProductJsonLd`, with the id of the site it was read from. */
+export async function productJsonLdOfSite(
+  deps: ReviewsDeps,
+  clientId: string,
+  q: { namespace: string; entityId: string; name: string; url?: string | undefined },
+): Promise<{ siteId: string; doc: ProductJsonLd }> {
   const p = await publicReader(deps, clientId);
   const [summary, page] = await Promise.all([
     getRatingSummary(deps, p.siteId, q.namespace, q.entityId),
     published(deps, p, q.namespace, q.entityId, [{ fieldName: 'createdDate', order: 'DESC' }], JSONLD_REVIEW_COUNT),
   ]);
-  return productJsonLd({ name: q.name, url: q.url }, summary, page.reviews);
+  return { siteId: p.siteId, doc: productJsonLd({ name: q.name, url: q.url }, summary, page.reviews) };
 }

@@ -5,6 +5,7 @@ import type { JobsDeps } from '../jobs/jobs.service.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { OutboxWatch } from '../outbox/outbox.watch.ts';
+import type { PageCache } from '../page-cache/page-cache.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
@@ -22,4 +23,6 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
   shutdown?: AbortSignal;
   /** The event feed's horizon and wake-ups, shared with the webhook worker. */
   outboxWatch?: OutboxWatch;
+  /** Serialized public reads (first pages, summaries, the widget page); absent when turned off. */
+  pageCache?: PageCache;
 }

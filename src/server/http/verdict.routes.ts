@@ -3,6 +3,8 @@
  * status, the event feed, rating summaries, member tokens, site settings, and the metrics scrape.
  */
 import { AppError } from '../errors.ts';
+import { readPage } from '../page-cache/page-cache.ts';
+import { PRIVATE_CACHE_CONTROL, PRIVATE_VARY, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { getJob } from '../jobs/jobs.service.ts';
 import { readEvents } from '../outbox/events-feed.service.ts';
 import { getSiteSettings, updateSiteSettings } from '../sites/sites.service.ts';
@@ -18,9 +20,21 @@ export const verdictHandlers = {
       ...(deps.shutdown ? { signal: deps.shutdown } : {}),
     }),
   getJob: async (deps, req) => ({ job: await getJob(deps, req.principal, req.params.jobId) }),
-  getRatingSummary: async (deps, req) => ({
-    summary: await getRatingSummary(deps, req.principal.siteId, req.query.namespace, req.query.entityId),
-  }),
+  // The same for every caller of the site (nothing in it depends on who asks): kept in the page cache, with an ETag.
+  getRatingSummary: async (deps, req) => {
+    const { namespace, entityId } = req.query;
+    const siteId = req.principal.siteId;
+    const { request, reply } = req.http;
+    const page = await readPage(deps.pageCache, 'summary', JSON.stringify(['summary', siteId, namespace, entityId]), async () => ({
+      body: serialized(reply, { summary: await getRatingSummary(deps, siteId, namespace, entityId) }),
+      siteId,
+      entityId,
+    }));
+    return sendPage(request, reply, page, 'application/json; charset=utf-8', {
+      cacheControl: PRIVATE_CACHE_CONTROL,
+      vary: PRIVATE_VARY,
+    });
+  },
   batchRatingSummaries: async (deps, req) => ({
     summaries: await batchRatingSummaries(deps, req.principal.siteId, req.body.namespace, req.body.entityIds),
   }),

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
 import type { DbStats } from '../db/database.ts';
 import type { DbDeps } from '../deps.ts';
 import { jobsRepo } from '../jobs/jobs.repo.ts';
@@ -26,6 +26,8 @@ export interface Metrics {
    * kept, so later requests pay one Map lookup and the histogram's bucket update.
    */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Counts one read of the cache of public reads by kind (embed, query, summary…) and outcome (hit, miss, bypass). */
+  countPageRead(kind: string, outcome: string): void;
   /** The text exposition of every metric; a database figure that cannot be read is logged to `log` and kept. */
   scrape(log: FastifyBaseLogger): Promise<string>;
 }
@@ -33,6 +35,8 @@ export interface Metrics {
 export interface MetricsDeps extends Pick<DbDeps, 'db' | 'clock'> {
   /** The database's connection figures (database.ts), when it reports them. */
   dbStats?: (() => DbStats) | undefined;
+  /** What the cache of public reads holds now, read at scrape time. */
+  pageCacheSize?: () => { entries: number; bytes: number } | undefined;
 }
 
 export function createMetrics(deps: MetricsDeps): Metrics {
@@ -134,6 +138,23 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     g.set({ state: 'RUNNING' }, depth.running);
   });
 
+  const pageReads = new Counter({
+    name: 'verdict_page_cache_reads_total',
+    help: 'Reads of the cache of public reads by kind and outcome: hit (from memory), miss (rendered and kept), bypass (rendered while the change signal cannot vouch).',
+    labelNames: ['kind', 'outcome'],
+    registers,
+  });
+  const pageSeries = new Map<string, { inc(): void }>();
+  const pageSize = deps.pageCacheSize;
+  if (pageSize) {
+    gauge('verdict_page_cache_entries', 'Answers held by the cache of public reads.', [], (g) => {
+      g.set(pageSize()?.entries ?? 0);
+    });
+    gauge('verdict_page_cache_bytes', 'Bytes of answers held by the cache of public reads.', [], (g) => {
+      g.set(pageSize()?.bytes ?? 0);
+    });
+  }
+
   const series = new Map<string, { observe(v: number): void }>();
   return {
     registry,
@@ -146,6 +167,15 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         series.set(key, child);
       }
       child.observe(seconds);
+    },
+    countPageRead(kind, outcome) {
+      const key = `${kind} ${outcome}`;
+      let child = pageSeries.get(key);
+      if (child === undefined) {
+        child = pageReads.labels({ kind, outcome });
+        pageSeries.set(key, child);
+      }
+      child.inc();
     },
     async scrape(scrapeLog) {
       log = scrapeLog;

@@ -10,6 +10,7 @@ import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError, invalid } from '../errors.ts';
 import { REVIEW_WIRE_COLUMNS, type ReviewWireRow, toReview } from '../reviews/reviews.mapper.ts';
+import { scoreDay } from '../reviews/reviews.rules.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 import { compileFilter, keysetCondition, type SortKey } from './compile.ts';
 import { searchCondition, searchTokens } from './search.ts';
@@ -235,6 +236,36 @@ function parseSearch(text: string | null | undefined, field: string): { tokens: 
   return tokens.length > 0
     ? { tokens, violations: [] }
     : { tokens: null, violations: [{ field, description: 'must contain a letter or a digit', violatedRule: 'INVALID_ARGUMENT' }] };
+}
+
+/**
+ * The page-cache key of a query whose answer is the same for every caller of its shape, or null when it is not
+ * one. That is a visitor's or member's first page of published reviews (no `returnPrivateReviews`, which would add
+ * the caller's own pending ones; no cursor; no search) of one entity (the filter pins `entityId`, so only that
+ * entity's writes change it), on one day (`relevanceScore` moves with the day). Keys and app credentials are not
+ * cached. A malformed request is not one either: it goes the usual way and gets its 400.
+ *
+ * The key holds the filter as written, not as parsed: the answer's cursor carries it.
+ */
+export function sharedFirstPage(
+  p: Principal,
+  req: QueryReviewsRequest,
+  now: Date,
+): { entityId: string; key: string } | null {
+  if (p.kind !== 'VISITOR' && p.kind !== 'MEMBER') return null;
+  const q = req.query;
+  if (req.returnPrivateReviews === true || q?.cursorPaging?.cursor || (q?.search !== undefined && q.search !== null)) {
+    return null;
+  }
+  const parsed = parseFilter(q?.filter, 'query.filter');
+  const sorted = parseSort(q?.sort, 'query.sort');
+  if (!parsed.node || parsed.violations.length > 0 || sorted.violations.length > 0) return null;
+  const parts = parsed.node.op === 'and' ? parsed.node.nodes : [parsed.node];
+  const pin = parts.find((n) => n.op === 'cmp' && n.cmp === '$eq' && n.field === 'entityId' && typeof n.value === 'string');
+  if (!pin || pin.op !== 'cmp' || typeof pin.value !== 'string') return null;
+  const limit = q?.cursorPaging?.limit || LIMITS.queryDefaultLimit;
+  const sort = sorted.keys.map((k) => `${k.field} ${k.order}`);
+  return { entityId: pin.value, key: JSON.stringify(['query', p.siteId, scoreDay(now), q?.filter ?? null, sort, limit]) };
 }
 
 export async function queryReviews(

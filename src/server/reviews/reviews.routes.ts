@@ -4,7 +4,8 @@
  */
 import type { Handlers } from '../http/route.ts';
 import { enqueueBulkJob } from '../jobs/jobs.service.ts';
-import { countReviews, queryReviews } from '../query/query.service.ts';
+import { serialized } from '../page-cache/page-reply.ts';
+import { countReviews, queryReviews, sharedFirstPage } from '../query/query.service.ts';
 import * as reviews from './reviews.service.ts';
 
 export const reviewHandlers = {
@@ -12,7 +13,21 @@ export const reviewHandlers = {
   createReviewAndContact: async (deps, req) => ({
     review: await reviews.createReviewAndContact(deps, req.principal, req.body),
   }),
-  queryReviews: (deps, req) => queryReviews(deps, req.principal, req.body),
+  // A storefront's first page of one entity is the same for every visitor: served from the page cache's bytes.
+  queryReviews: async (deps, req) => {
+    const cache = deps.pageCache;
+    const now = deps.clock();
+    const shared = cache ? sharedFirstPage(req.principal, req.body, now) : null;
+    if (!cache || !shared) return queryReviews(deps, req.principal, req.body);
+    const { reply } = req.http;
+    const siteId = req.principal.siteId;
+    const page = await cache.read('query', shared.key, async () => {
+      // Rendered at the instant the key's day was read from, with the route's own serializer.
+      const body = serialized(reply, await queryReviews({ ...deps, clock: () => now }, req.principal, req.body));
+      return { body, siteId, entityId: shared.entityId };
+    });
+    return reply.type('application/json; charset=utf-8').send(page.body);
+  },
   countReviews: async (deps, req) => ({
     count: await countReviews(
       deps,

@@ -163,6 +163,9 @@ const DAY_MS = 86_400_000;
 
 /** Whole UTC days since 1970-01-01: ages count calendar days, so a score stays the same all day. */
 const utcDay = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
+
+/** The day whose scores a read at `now` carries: every `relevanceScore` is the same from one to the next. */
+export const scoreDay = utcDay;
 /** The rank a review of quality 1 dated on the day of `at` has; ranks and thresholds share this one term. */
 const dayTerm = (at: Date): number => utcDay(at) / RELEVANCE_HALF_LIFE_DAYS;
 

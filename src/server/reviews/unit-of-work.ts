@@ -26,6 +26,7 @@
 import type { EventIdentity, Media, Review } from '../../contract/index.ts';
 import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { announceEntities } from '../db/change-signal.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
@@ -42,6 +43,11 @@ export interface CommittedWrite {
   siteId: string;
   /** Reviews inserted, changed or removed. */
   reviewIds: readonly string[];
+  /**
+   * The entities (entity ids, in any namespace) whose reviews were inserted, changed, moved or removed: the cached
+   * public pages of exactly these are stale (page-cache/).
+   */
+  entityIds: readonly string[];
   /** Outbox events appended. */
   events: number;
 }
@@ -52,6 +58,11 @@ export interface CommittedWrite {
  * and an error one throws anyway goes to `onError`.
  */
 export interface WriteHooks {
+  /**
+   * What this process's announcements of changed entities carry (db/change-signal.ts `origin`), so its own
+   * listener skips the writes these hooks have already applied.
+   */
+  readonly origin?: string;
   readonly afterCommit: readonly ((write: CommittedWrite) => void)[];
   onError(err: unknown): void;
 }
@@ -181,7 +192,12 @@ function afterCommit(deps: WriteDeps, write: Write): void {
     }
   }
   if (write.touched.size === 0 && write.eventCount === 0) return;
-  const committed: CommittedWrite = { siteId: write.siteId, reviewIds: [...write.touched], events: write.eventCount };
+  const committed: CommittedWrite = {
+    siteId: write.siteId,
+    reviewIds: [...write.touched],
+    entityIds: [...write.entities],
+    events: write.eventCount,
+  };
   for (const hook of deps.writeHooks?.afterCommit ?? []) {
     try {
       hook(committed);
@@ -199,6 +215,8 @@ class Write implements ReviewWrite {
   readonly now: string;
   readonly callbacks: (() => void)[] = [];
   readonly touched = new Set<string>();
+  /** The entities of the touched reviews, before and after each change (an edit may move a review). */
+  readonly entities = new Set<string>();
   eventCount = 0;
   /** The current state of every review this write locked or inserted, by id. */
   readonly #rows = new Map<string, ReviewRow>();
@@ -241,6 +259,7 @@ class Write implements ReviewWrite {
     for (const row of rows) {
       this.#rows.set(row.id, row);
       this.touched.add(row.id);
+      this.entities.add(row.entity_id);
       this.#deltas.push(...summaryDeltas(null, contribution(row)));
     }
     await this.#append(
@@ -279,6 +298,7 @@ class Write implements ReviewWrite {
       });
       this.#rows.set(row.id, next);
       this.touched.add(row.id);
+      this.entities.add(row.entity_id).add(next.entity_id);
       this.#deltas.push(...summaryDeltas(contribution(row), contribution(next)));
       const review = toReview(next, this.nowDate);
       reviews.push(review);
@@ -306,6 +326,7 @@ class Write implements ReviewWrite {
       this.#deltas.push(...summaryDeltas(contribution(row), null));
       this.#rows.delete(row.id);
       this.touched.add(row.id);
+      this.entities.add(row.entity_id);
     }
     const erasure = opts.erasure;
     if (erasure) {
@@ -340,9 +361,13 @@ class Write implements ReviewWrite {
     throw new RetryWrite();
   }
 
-  /** Writes what was derived last: the summaries (lock order step 3). */
+  /**
+   * Writes what was derived last: the summaries (lock order step 3), and on PostgreSQL the notification that tells
+   * other instances which entities' cached pages to drop, sent when this transaction commits.
+   */
   async finish(): Promise<void> {
     await applySummaryDeltas(this.db, this.siteId, this.#deltas, this.now);
+    await announceEntities(this.db, this.deps.dialect, this.siteId, [...this.entities], this.deps.writeHooks?.origin);
   }
 
   /** A change must start from the row as this write locked (or last changed) it, or its deltas would be wrong. */
