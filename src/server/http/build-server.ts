@@ -377,6 +377,14 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
             name: 'Authorization',
             description: 'An API key (vdt_admin_…, vdt_app_…) or a visitor/member token, raw or as Bearer.',
           },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'verdict_session',
+            description:
+              'A dashboard session (POST /verdict/v1/dashboard/sign-in); requests other than GET and HEAD also send ' +
+              'the x-csrf-token header the sign-in returned.',
+          },
         },
       },
       security: [{ authorization: [] }],
