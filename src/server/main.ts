@@ -14,7 +14,7 @@ import { retryUntilReachable } from './db/startup.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite, newDefaultSiteBanner } from './sites/sites.service.ts';
-import { sitesWithoutUsers } from './users/users.service.ts';
+import { purgeEndedSessions, sitesWithoutUsers } from './users/users.service.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -77,6 +77,7 @@ export async function startServer(
   void optimize();
   const purge = setInterval(() => {
     purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
+    purgeEndedSessions(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'session purge failed'));
     void optimize();
   }, 10 * 60_000);
   purge.unref();

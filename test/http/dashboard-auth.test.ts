@@ -4,7 +4,7 @@
  * expiry (idle and absolute), sign-out here and everywhere, sites kept apart, and what a moderator may and may not do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../../src/server/users/users.service.ts';
+import { purgeEndedSessions, SESSION_COOKIE } from '../../src/server/users/users.service.ts';
 import {
   buildSite,
   call,
@@ -244,6 +244,31 @@ describe.each(dialects())('dashboard sign-in and sessions on $name', (dialect) =
     expect((await call(t.app, 'GET', SESSION, { headers: { cookie: busy.cookie } })).status).toBe(200);
     clock.advance(60_000);
     expect((await call(t.app, 'GET', SESSION, { headers: { cookie: busy.cookie } })).status).toBe(401);
+  });
+
+  it('purges ended sessions and failure counts that no longer count, and keeps the rest', async () => {
+    const site = await buildSite(t);
+    const ended = await site.dashboardUser('owner');
+    clock.advance(20 * 60_000);
+    const live = await site.dashboardUser('owner');
+    const email = `purge-${crypto.randomUUID()}@example.com`;
+    expect((await signIn({ email, password: 'guess', siteId: site.siteId })).status).toBe(401);
+    clock.advance(11 * 60_000);
+    // `ended` is idle 31 minutes (over 30); `live` 11; the failure's window (10 minutes) is over.
+    const purged = await purgeEndedSessions(t.deps);
+    expect(purged.sessions).toBeGreaterThanOrEqual(1);
+    expect(purged.failures).toBeGreaterThanOrEqual(1);
+    const left = await t.deps.db
+      .selectFrom('user_sessions')
+      .select('user_id')
+      .where('site_id', '=', site.siteId)
+      .execute();
+    expect(left.map((r) => r.user_id)).toEqual([live.id]);
+    expect(
+      await t.deps.db.selectFrom('sign_in_failures').selectAll().where('email_normalized', '=', email).execute(),
+    ).toEqual([]);
+    expect((await call(t.app, 'GET', SESSION, { headers: { cookie: live.cookie } })).status).toBe(200);
+    expect((await call(t.app, 'GET', SESSION, { headers: { cookie: ended.cookie } })).status).toBe(401);
   });
 
   it('signs out this session only, or every session of the user with everywhere, and clears the cookie', async () => {

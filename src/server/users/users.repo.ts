@@ -102,6 +102,15 @@ export const usersRepo = {
     return Number(r.numDeletedRows);
   },
 
+  /** Deletes sessions past their absolute end or unused since `idleCutoff`; returns how many. */
+  deleteEndedSessions: async (db: Executor, now: string, idleCutoff: string): Promise<number> => {
+    const r = await db
+      .deleteFrom('user_sessions')
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
   // ── failed sign-ins ──
   failures: (db: Executor, siteId: string, emailNormalized: string) =>
     db
@@ -155,6 +164,16 @@ export const usersRepo = {
       .where('site_id', '=', siteId)
       .where('email_normalized', '=', emailNormalized)
       .execute();
+  },
+
+  /** Deletes failure counts whose window began at or before `windowCutoff` and that lock nothing now. */
+  deleteStaleFailures: async (db: Executor, now: string, windowCutoff: string): Promise<number> => {
+    const r = await db
+      .deleteFrom('sign_in_failures')
+      .where('window_started_at', '<=', windowCutoff)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   },
 
   // ── audit ──

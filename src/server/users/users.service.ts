@@ -341,3 +341,22 @@ export async function resetPassword(deps: DbDeps, siteId: string, email: string,
 
 /** Sites that have no dashboard user yet (at most `limit`), for the start-up hint. */
 export const sitesWithoutUsers = (deps: DbDeps, limit = 10) => usersRepo.sitesWithoutUsers(deps.db, limit);
+
+/**
+ * Deletes ended sessions and failure counts that no longer count (their window is over and they lock nothing), so
+ * neither table grows with sessions nobody signs out of or with guessed e-mails. Idempotent; run periodically.
+ */
+export async function purgeEndedSessions(deps: UsersDeps): Promise<{ sessions: number; failures: number }> {
+  const now = deps.clock();
+  const sessions = await usersRepo.deleteEndedSessions(
+    deps.db,
+    iso(now),
+    iso(new Date(now.getTime() - deps.config.sessionIdleSeconds * 1000)),
+  );
+  const failures = await usersRepo.deleteStaleFailures(
+    deps.db,
+    iso(now),
+    iso(new Date(now.getTime() - deps.config.signInLockoutSeconds * 1000)),
+  );
+  return { sessions, failures };
+}
