@@ -528,13 +528,37 @@ describe('verdict serve on SQLite', SLOW, () => {
     });
     expect(token.status).toBe(200);
 
+    // No dashboard user yet: the log says how to make the first owner.
+    expect(banner).toMatch(
+      /has no dashboard user yet; create its first owner with: verdict users create --site [0-9a-f-]{36} /,
+    );
+
     expect(await terminate(first)).toEqual({ code: 0, signal: null });
     expect(first.stdout()).toMatch(/"signal":"SIGTERM","msg":"shutting down"/);
+    const password = 'first owner password';
+    const owner = await verdictWithInput(
+      ['users', 'create', '--email', 'first@example.com', '--role', 'owner'],
+      env,
+      `${password}\n`,
+    );
+    expect(owner.code).toBe(0);
 
     const second = await serve(env);
     try {
       expect(second.stdout()).not.toContain('Verdict created the default site.');
       expect(second.stdout()).not.toContain('vdt_admin_');
+      expect(second.stdout()).not.toContain('has no dashboard user yet');
+      // The owner made on the command line signs in over HTTP, and the session cookie works.
+      const signedIn = await fetch(`${second.url}/verdict/v1/dashboard/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'first@example.com', password }),
+      });
+      expect(signedIn.status).toBe(200);
+      const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const session = await fetch(`${second.url}/verdict/v1/dashboard/session`, { headers: { cookie } });
+      expect(session.status).toBe(200);
+      expect(((await session.json()) as { user: { role: string } }).user.role).toBe('owner');
       const ready = await fetch(`${second.url}/readyz`);
       expect(ready.status).toBe(200);
       // The key printed by the first start still works after a restart.
