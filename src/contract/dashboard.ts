@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { EMAIL_MAX_LENGTH } from './limits.ts';
-import { Guid, IdParam } from './review.ts';
+import { GUID_PATTERN, Guid, IdParam } from './review.ts';
 
 /** What a dashboard user may do: `owner` what the admin key may; `moderator` the review queue and its decisions. */
 export const USER_ROLES = ['owner', 'moderator'] as const;
@@ -79,3 +79,41 @@ export const ChangePasswordRequest = Type.Object(
   { currentPassword: GivenPassword, newPassword: NewPassword },
   { additionalProperties: false },
 );
+
+export const UserAuditQuery = Type.Object(
+  {
+    userId: Type.Optional(Guid('Only entries made by, or about, this user.')),
+    limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 50.' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: GUID_PATTERN, description: '`metadata.cursors.next` of the previous page.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UserAuditQuery = Static<typeof UserAuditQuery>;
+
+export const UserAuditEntry = Type.Object({
+  id: Type.String(),
+  action: Type.String({
+    description:
+      'SIGN_IN, SIGN_IN_LOCKED, LOCKED_OUT, SIGN_OUT, SIGN_OUT_EVERYWHERE, PASSWORD_CHANGED, PASSWORD_RESET, ' +
+      'USER_CREATED, ROLE_CHANGED, USER_DELETED, or `CALL <operation>` for a change a dashboard user requested.',
+    examples: ['CALL updateModerationStatus'],
+  }),
+  actor: Type.Object({
+    kind: Type.String({ description: 'USER, ADMIN, APP, or ANONYMOUS (a sign-in, the command line).' }),
+    id: Type.Optional(Type.String({ description: 'User id or API key id (never a secret).' })),
+  }),
+  subjectUserId: Type.Optional(Type.String()),
+  detail: Type.Object(
+    {},
+    { additionalProperties: true, description: 'What the action was about (ids, roles, status).' },
+  ),
+  createdDate: Type.String(),
+});
+export type UserAuditEntry = Static<typeof UserAuditEntry>;
+
+export const UserAuditResponse = Type.Object({
+  entries: Type.Array(UserAuditEntry, { description: 'Newest first.' }),
+  metadata: Type.Object({ cursors: Type.Object({ next: Type.Union([Type.String(), Type.Null()]) }) }),
+});

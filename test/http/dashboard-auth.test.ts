@@ -374,6 +374,25 @@ describe.each(dialects())('dashboard sign-in and sessions on $name', (dialect) =
       ).filter((e) => JSON.stringify(e).includes(id) && JSON.stringify(e).includes(mod.id));
       expect(mine.length).toBeGreaterThan(0);
       expect(JSON.stringify(mine[0])).toContain('"identityType":"WIX_USER"');
+      // Each change request is audited under the moderator, with its ids and status.
+      const calls = await t.deps.db
+        .selectFrom('user_audit')
+        .select(['action', 'actor_kind', 'actor_id', 'detail_json'])
+        .where('site_id', '=', site.siteId)
+        .where('actor_id', '=', mod.id)
+        .orderBy('id')
+        .execute();
+      expect(calls.map((c) => c.action)).toEqual(
+        expect.arrayContaining([
+          'CALL updateModerationStatus',
+          'CALL setReply',
+          'CALL deleteReview',
+          'CALL restoreReview',
+        ]),
+      );
+      const moderated = calls.find((c) => c.action === 'CALL updateModerationStatus');
+      expect(moderated?.actor_kind).toBe('USER');
+      expect(JSON.parse(moderated?.detail_json ?? '{}')).toEqual({ params: { reviewId: id }, status: 200 });
     });
   });
 });

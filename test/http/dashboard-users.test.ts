@@ -79,6 +79,30 @@ describe.each(dialects())('dashboard users on $name', (dialect) => {
       { action: 'ROLE_CHANGED', actor_kind: 'USER', actor_id: owner.id, subject_user_id: id },
       { action: 'USER_DELETED', actor_kind: 'USER', actor_id: owner.id, subject_user_id: id },
     ]);
+    // The owner reads it back, newest first, a page at a time.
+    const seen: { action: string; actor: unknown; subjectUserId?: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call(
+        t.app,
+        'GET',
+        `/verdict/v1/dashboard/audit?userId=${id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        {
+          headers: owner.headers,
+        },
+      );
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      seen.push(...page.body.entries);
+      cursor = page.body.metadata.cursors.next;
+    } while (cursor);
+    expect(seen.map((e) => e.action)).toEqual(['USER_DELETED', 'ROLE_CHANGED', 'USER_CREATED']);
+    expect(seen[0]).toMatchObject({
+      actor: { kind: 'USER', id: owner.id },
+      subjectUserId: id,
+      detail: { role: 'owner' },
+    });
+    const mod = await site.dashboardUser('moderator');
+    expect((await call(t.app, 'GET', '/verdict/v1/dashboard/audit', { headers: mod.headers })).status).toBe(403);
   });
 
   it('keeps at least one owner (409 LAST_OWNER), and the admin key manages users too', async () => {

@@ -316,6 +316,7 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
     }),
   },
   listUsers: { allowed: OWNER, request: () => ({}) },
+  queryUserAudit: { allowed: OWNER, request: () => ({ query: { limit: '10' } }) },
   createUser: {
     allowed: OWNER,
     request: () => ({ body: { email: `new-${crypto.randomUUID()}@example.com`, role: 'moderator', password: 'a long password' } }),

@@ -13,6 +13,8 @@ import {
   SignOutRequest,
   UpdateUserRequest,
   UserIdParams,
+  UserAuditQuery,
+  UserAuditResponse,
   UserResponse,
 } from '../dashboard.ts';
 import { type Operation, OWNER, PUBLIC, SESSION } from './define.ts';
@@ -93,5 +95,14 @@ export const dashboardOperations = {
     params: UserIdParams,
     response: Empty,
     errors: ['LAST_OWNER'],
+  },
+  queryUserAudit: {
+    ...routes.queryUserAudit,
+    summary: "What happened to the site's users and sessions, and every change dashboard users made, newest first",
+    tag,
+    access: OWNER,
+    query: UserAuditQuery,
+    response: UserAuditResponse,
+    errors: [],
   },
 } as const satisfies Record<string, Operation>;

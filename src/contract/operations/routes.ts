@@ -192,3 +192,7 @@ export const deleteUser = {
   method: 'DELETE',
   path: '/verdict/v1/dashboard/users/:userId',
 } as const satisfies OperationRoute;
+export const queryUserAudit = {
+  method: 'GET',
+  path: '/verdict/v1/dashboard/audit',
+} as const satisfies OperationRoute;

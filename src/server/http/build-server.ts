@@ -35,7 +35,7 @@ import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.s
 import { clientNetwork } from '../limits/limits.rules.ts';
 import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
 import { sessionTokenOf } from '../users/session-cookie.ts';
-import { csrfMatches, type ResolvedSession } from '../users/users.service.ts';
+import { auditUserRequest, csrfMatches, type ResolvedSession } from '../users/users.service.ts';
 import type { AppDeps } from './app-deps.ts';
 import { errorHandler } from './error-handler.ts';
 import { HANDLERS } from './handlers.ts';
@@ -344,6 +344,26 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     if (claim) {
       req.idempotency = null;
       await completeKey(deps, claim.siteId, claim.principal, claim.key, reply.statusCode, String(payload));
+    }
+    return payload;
+  });
+
+  // Every change request of a dashboard user is audited under that user, with the status it got (bodies are not
+  // kept: they may hold passwords). Awaited before the answer leaves, so the row exists once the client has it; a
+  // failure to write it is logged, not answered, since the change itself has already been made or refused.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const p = req.principal;
+    const name = req.routeOptions.config.operation;
+    if (p?.kind !== 'USER' || !name || req.method === 'GET' || req.method === 'HEAD') return payload;
+    // The dashboard's own operations (sign-out, password, users) write their own, more precise, entries.
+    if (operation(name).tag === 'Dashboard') return payload;
+    try {
+      const params = Object.fromEntries(
+        Object.entries((req.params ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v).slice(0, 100)]),
+      );
+      await auditUserRequest(deps, p, name, params, reply.statusCode);
+    } catch (err) {
+      req.log.error({ err }, 'dashboard audit write failed');
     }
     return payload;
   });

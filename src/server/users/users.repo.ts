@@ -180,4 +180,13 @@ export const usersRepo = {
   audit: async (db: Executor, row: UserAuditTable): Promise<void> => {
     await db.insertInto('user_audit').values(row).execute();
   },
+  /** A page of a site's audit, newest first, before the id `before`; by or about `userId` when given. */
+  auditPage: (db: Executor, siteId: string, opts: { userId?: string; before?: string; limit: number }) => {
+    let q = db.selectFrom('user_audit').selectAll().where('site_id', '=', siteId);
+    const userId = opts.userId;
+    if (userId !== undefined)
+      q = q.where((eb) => eb.or([eb('actor_id', '=', userId), eb('subject_user_id', '=', userId)]));
+    if (opts.before !== undefined) q = q.where('id', '<', opts.before);
+    return q.orderBy('id', 'desc').limit(opts.limit).execute();
+  },
 };

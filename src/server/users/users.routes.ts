@@ -13,6 +13,7 @@ import {
   createUser,
   deleteUser,
   listUsers,
+  queryUserAudit,
   sessionUser,
   signIn,
   signOut,
@@ -62,4 +63,5 @@ export const userHandlers = {
     await deleteUser(deps, req.principal, req.params.userId);
     return {};
   },
+  queryUserAudit: async (deps, req) => queryUserAudit(deps, req.principal.siteId, req.query),
 } satisfies Partial<Handlers>;

@@ -4,7 +4,14 @@
  * user or session, and every lockout, is written to `user_audit`.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { CreateUserRequest, DashboardUser, ManagedUser, UserRole } from '../../contract/index.ts';
+import type {
+  CreateUserRequest,
+  DashboardUser,
+  ManagedUser,
+  UserAuditEntry,
+  UserAuditQuery,
+  UserRole,
+} from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
@@ -359,4 +366,44 @@ export async function purgeEndedSessions(deps: UsersDeps): Promise<{ sessions: n
     iso(new Date(now.getTime() - deps.config.signInLockoutSeconds * 1000)),
   );
   return { sessions, failures };
+}
+
+/**
+ * Records a change request a dashboard user made (any operation other than a read), under that user: the operation,
+ * its path parameters (ids only, never a body) and the status it was answered with.
+ */
+export async function auditUserRequest(
+  deps: DbDeps,
+  p: Principal & { kind: 'USER' },
+  operation: string,
+  params: Record<string, string>,
+  status: number,
+): Promise<void> {
+  await audit(deps, p.siteId, `CALL ${operation}`, p, null, { params, status });
+}
+
+/** A page of the site's user audit, newest first; the cursor is the last entry's id (ids are time-ordered). */
+export async function queryUserAudit(
+  deps: DbDeps,
+  siteId: string,
+  query: UserAuditQuery,
+): Promise<{ entries: UserAuditEntry[]; metadata: { cursors: { next: string | null } } }> {
+  const limit = query.limit ? Number(query.limit) : 50;
+  const rows = await usersRepo.auditPage(deps.db, siteId, {
+    limit: limit + 1,
+    ...(query.userId ? { userId: query.userId } : {}),
+    ...(query.cursor ? { before: query.cursor.toLowerCase() } : {}),
+  });
+  const page = rows.slice(0, limit);
+  const entries = page.map(
+    (r): UserAuditEntry => ({
+      id: r.id,
+      action: r.action,
+      actor: { kind: r.actor_kind, ...(r.actor_id !== null ? { id: r.actor_id } : {}) },
+      ...(r.subject_user_id !== null ? { subjectUserId: r.subject_user_id } : {}),
+      detail: JSON.parse(r.detail_json) as Record<string, unknown>,
+      createdDate: r.created_at,
+    }),
+  );
+  return { entries, metadata: { cursors: { next: rows.length > limit ? (page.at(-1)?.id ?? null) : null } } };
 }
