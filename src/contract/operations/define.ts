@@ -49,7 +49,12 @@ export const MODERATE = {
  * What a moderator does to the queue besides deciding (replies, deleting, the trash): apps that manage reviews,
  * the owner and moderators.
  */
-export const CURATE = { visitor: false, member: false, appScopes: ['reviews.manage'], moderator: true } as const satisfies Access;
+export const CURATE = {
+  visitor: false,
+  member: false,
+  appScopes: ['reviews.manage'],
+  moderator: true,
+} as const satisfies Access;
 /** The site owner only (admin key). */
 export const OWNER = { visitor: false, member: false, appScopes: [] } as const satisfies Access;
 /** A shopper's voice (votes, reports): one per visitor or member, never by a key (docs/product.md §2). */
