@@ -13,6 +13,7 @@ import { registerInit } from './init.ts';
 import { registerKeys } from './keys.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerServe } from './serve.ts';
+import { registerUsers } from './users.ts';
 
 /**
  * Builds the program. Actions leave their exit code in `outcome` (and `serving` when the process must stay up);
@@ -33,6 +34,7 @@ export function buildProgram(outcome: Outcome, output?: OutputConfiguration): Co
   registerServe(program, outcome);
   registerMigrate(program, outcome);
   registerKeys(program, outcome);
+  registerUsers(program, outcome);
   registerImport(program, outcome);
   registerExport(program, outcome);
   registerDemoSeed(program, outcome);
@@ -43,6 +45,7 @@ Examples:
   verdict init                        create ./data/verdict.db, the default site and its admin key
   verdict serve --port 3000           settings come from the environment (README: Configuration) or flags
   verdict keys create --kind admin|app [--scopes reviews.read,reviews.manage]
+  verdict users create --email ann@example.com --role owner   (password read from standard input)
   verdict import reviews.csv --format shopify --dry-run
   verdict export --format csv --out reviews.csv
 

@@ -14,6 +14,7 @@ import { retryUntilReachable } from './db/startup.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite, newDefaultSiteBanner } from './sites/sites.service.ts';
+import { purgeEndedSessions, sitesWithoutUsers } from './users/users.service.ts';
 
 export interface RunningServer {
   ctx: AppContext;
@@ -59,6 +60,7 @@ export async function startServer(
       config.publicBaseUrl?.replace(/\/+$/, '') ?? (config.port === 0 ? undefined : `http://localhost:${config.port}`);
     out(`\n${newDefaultSiteBanner(site, adminKey, base)}\n`);
   }
+  await logFirstOwnerHint(ctx);
   const address = await ctx.app.listen({ port: config.port, host: config.host });
   const metricsServer: MetricsServer | undefined =
     config.metricsPort === undefined
@@ -75,6 +77,7 @@ export async function startServer(
   void optimize();
   const purge = setInterval(() => {
     purgeExpiredKeys(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'idempotency purge failed'));
+    purgeEndedSessions(ctx.deps).catch((err: unknown) => ctx.app.log.error({ err }, 'session purge failed'));
     void optimize();
   }, 10 * 60_000);
   purge.unref();
@@ -94,4 +97,18 @@ export async function startServer(
     return closing;
   };
   return { ctx, url: address, metricsUrl: metricsServer?.url, close };
+}
+
+/**
+ * Tells the operator how to make the first dashboard owner of each site that has no user yet (a fresh install):
+ * the dashboard has no sign-up page, so this is the way in.
+ */
+async function logFirstOwnerHint(ctx: Pick<AppContext, 'app' | 'deps'>): Promise<void> {
+  const sites = await sitesWithoutUsers(ctx.deps);
+  for (const site of sites) {
+    ctx.app.log.info(
+      { siteId: site.id },
+      `Site "${site.name}" has no dashboard user yet; create its first owner with: verdict users create --site ${site.id} --email <e-mail> --role owner (the password is read from standard input)`,
+    );
+  }
 }

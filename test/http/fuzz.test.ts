@@ -5,9 +5,10 @@
  * has a deadline); and a guarded set of reviews, with their rating summaries, is left exactly as it was.
  *
  * Why the guarded data cannot legitimately change. Three sites take part:
- * - F, the fuzzed site: the fuzzer holds its visitor and member tokens, two app keys with few scopes and its admin
- *   key. Requests that are valid by chance may change F's data, and that is fine.
- * - H, "another site": the fuzzer holds its admin key and uses it against F's and G's ids (and may change H).
+ * - F, the fuzzed site: the fuzzer holds its visitor and member tokens, two app keys with few scopes, its admin
+ *   key and the sessions of a dashboard owner and moderator. Requests that are valid by chance may change F's data, and that is fine.
+ * - H, "another site": the fuzzer holds its admin key and an owner's session and uses them against F's and G's
+ *   ids (and may change H).
  * - G, the guarded site: reviews (published, with a reply, held, deleted), votes, a contact, a webhook and the
  *   rating summaries they make, seeded through G's own admin key before the run. The fuzzer never holds any
  *   credential of G, nor its client id (the only way to mint a G visitor token). It does use G's ids — review,
@@ -390,6 +391,8 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
   let h: TestSite;
   const pool: Pool = { guarded: [], own: [], entities: [], siteIds: [] };
   const callers: Record<string, string | undefined> = {};
+  /** Dashboard users of F (owner, moderator) and of H (owner): a session cookie and its CSRF token. */
+  const sessionCallers: Record<string, Record<string, string>> = {};
   let ops: Operation[] = [];
 
   /** Everything of G the guarantee covers, row by row. */
@@ -503,6 +506,9 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
     callers.appNoScope = await f.appKey([]);
     callers.otherAdmin = h.adminKey;
     callers.admin = f.adminKey;
+    sessionCallers.ownerSession = (await f.dashboardUser('owner')).headers;
+    sessionCallers.moderatorSession = (await f.dashboardUser('moderator')).headers;
+    sessionCallers.otherOwnerSession = (await h.dashboardUser('owner')).headers;
 
     ops = operations((await call(t.app, 'GET', '/openapi.json')).body);
     // Wait for G's setup to settle (its summaries are written in the same transactions; nothing runs after).
@@ -543,7 +549,10 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
           caller: fc.oneof(
             // Mostly the site's owner, so most requests get past the permission check and reach validation and
             // the services.
-            ...Object.keys(callers).map((c) => ({ weight: CALLER_WEIGHTS[c] ?? 1, arbitrary: fc.constant(c) })),
+            ...[...Object.keys(callers), ...Object.keys(sessionCallers)].map((c) => ({
+              weight: CALLER_WEIGHTS[c] ?? 1,
+              arbitrary: fc.constant(c),
+            })),
           ),
           contentType: fc.constantFrom(...CONTENT_TYPES),
           idempotencyKey: sometimes(
@@ -560,6 +569,7 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
         const headers: Record<string, string> = {};
         const auth = callers[r.caller];
         if (auth !== undefined) headers.authorization = auth;
+        Object.assign(headers, sessionCallers[r.caller] ?? {});
         if (r.idempotencyKey !== null) headers['idempotency-key'] = r.idempotencyKey;
         if (r.siteHeader !== null) headers['wix-site-id'] = r.siteHeader;
         if (r.body !== undefined && r.contentType !== '') headers['content-type'] = r.contentType;

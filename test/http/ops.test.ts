@@ -58,6 +58,11 @@ describe.each(dialects())('operations endpoints on $name', (dialect) => {
         in: 'header',
         name: 'Authorization',
       });
+      expect(doc.components.securitySchemes.session).toMatchObject({
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'verdict_session',
+      });
     });
 
     it.each(OPERATION_NAMES.map((name) => [name, operation(name)] as const))(
@@ -90,7 +95,17 @@ describe.each(dialects())('operations endpoints on $name', (dialect) => {
         expect(propertyNames(ok)).toEqual(propertyNames(def.response));
         const statuses = [...new Set(documentedErrors(operationId).map((code) => String(ERROR_STATUS[code])))];
         expect(Object.keys(op.responses).sort()).toEqual(['200', ...statuses].sort());
-        expect(op.security).toEqual(def.access.public ? [] : undefined);
+        // Public: no credentials; a dashboard user's own session: the cookie alone; what an owner or moderator user
+        // may call: the Authorization header or the cookie; the rest: the document's default (Authorization).
+        const user = def.access.admin !== false || def.access.moderator === true;
+        const security = def.access.public
+          ? []
+          : def.access.session
+            ? [{ session: [] }]
+            : user
+              ? [{ authorization: [] }, { session: [] }]
+              : undefined;
+        expect(op.security).toEqual(security);
       },
     );
 

@@ -102,6 +102,8 @@ describe.each(dialects())('security on $name', (dialect) => {
   /** Another site, whose credentials must not reach `site`. */
   let other: TestSite;
   const creds: Record<string, string> = {};
+  /** Dashboard sessions (cookie and CSRF headers): dead ones of this site, live ones of the other site. */
+  const sessions: Record<string, Record<string, string>> = {};
 
   const tokenSecret = async (siteId: string) =>
     (await t.deps.db.selectFrom('sites').select('token_secret').where('id', '=', siteId).executeTakeFirstOrThrow())
@@ -121,15 +123,16 @@ describe.each(dialects())('security on $name', (dialect) => {
 
   /** Everything of `siteId` a request could change (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, settings] = await Promise.all([
+    const [reviews, contacts, summaries, events, jobs, settings, users] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
       t.deps.db.selectFrom('outbox_events').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('jobs').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('sites').select('settings_json').where('id', '=', siteId).executeTakeFirstOrThrow(),
+      t.deps.db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
     ]);
-    return { reviews, contacts, summaries, events, jobs, settings };
+    return { reviews, contacts, summaries, events, jobs, settings, users };
   }
   let before: Awaited<ReturnType<typeof snapshot>>;
 
@@ -182,6 +185,21 @@ describe.each(dialects())('security on $name', (dialect) => {
     creds.otherApp = await other.appKey(['reviews.read', 'reviews.read_private', 'reviews.manage', 'reviews.moderate']);
     creds.otherVisitor = await other.visitorToken();
     creds.otherMember = await other.memberToken(contactId());
+    // Dashboard sessions that prove nothing: a token never issued, one past its end, one of a user since removed.
+    sessions.unknown = { cookie: `verdict_session=${randomBytes(32).toString('base64url')}` };
+    const expired = await site.dashboardUser('owner');
+    await t.deps.db
+      .updateTable('user_sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('site_id', '=', site.siteId)
+      .where('user_id', '=', expired.id)
+      .execute();
+    sessions.expired = expired.headers;
+    const removed = await site.dashboardUser('owner');
+    await t.deps.db.deleteFrom('users').where('site_id', '=', site.siteId).where('id', '=', removed.id).execute();
+    sessions.removed = removed.headers;
+    sessions.otherOwner = (await other.dashboardUser('owner')).headers;
+    sessions.otherModerator = (await other.dashboardUser('moderator')).headers;
     before = await snapshot(site.siteId);
   });
   afterAll(async () => {
@@ -190,7 +208,7 @@ describe.each(dialects())('security on $name', (dialect) => {
   });
 
   describe('credentials that prove nothing are refused with 401 on every route', () => {
-    const cases: { name: string; auth: () => string | undefined }[] = [
+    const cases: { name: string; auth: () => string | undefined; headers?: () => Record<string, string> }[] = [
       { name: 'no Authorization header', auth: () => undefined },
       { name: 'an empty Authorization header (the SDK without auth)', auth: () => '' },
       { name: 'a bare "Bearer "', auth: () => 'Bearer ' },
@@ -206,6 +224,9 @@ describe.each(dialects())('security on $name', (dialect) => {
       { name: 'a site-signed token claiming an unknown type ("admin")', auth: () => creds.adminTypToken },
       { name: 'a revoked app key', auth: () => creds.revokedAppKey },
       { name: 'a refresh token used as an access token', auth: () => creds.refreshToken },
+      { name: 'an unknown dashboard session cookie', auth: () => undefined, headers: () => sessions.unknown ?? {} },
+      { name: 'an expired dashboard session', auth: () => undefined, headers: () => sessions.expired ?? {} },
+      { name: 'the session of a removed dashboard user', auth: () => undefined, headers: () => sessions.removed ?? {} },
     ];
     for (const c of cases) {
       describe(c.name, () => {
@@ -215,6 +236,7 @@ describe.each(dialects())('security on $name', (dialect) => {
             const auth = c.auth();
             const res = await call(t.app, route.method, req.url, {
               ...(auth === undefined ? {} : { auth }),
+              ...(c.headers ? { headers: c.headers() } : {}),
               ...('body' in req ? { body: req.body } : {}),
             });
             expect(res.status).toBe(401);
@@ -257,6 +279,25 @@ describe.each(dialects())('security on $name', (dialect) => {
             expect(text).not.toContain(secretTitle);
             expect(text).not.toContain(target.reviewId);
             expect(text).not.toContain(target.entityId);
+          });
+        }
+      });
+    }
+
+    for (const who of ['otherOwner', 'otherModerator'] as const) {
+      describe(`${who} (dashboard session)`, () => {
+        for (const route of ROUTES) {
+          it(`${route.method} ${route.path} → 403 PERMISSION_DENIED, no data`, async () => {
+            const req = requestFor(route, target, 'target');
+            const res = await call(t.app, route.method, req.url, {
+              headers: { ...sessions[who], 'wix-site-id': site.siteId },
+              ...('body' in req ? { body: req.body } : {}),
+            });
+            expect(res.status).toBe(403);
+            expect(res.body).toEqual(WIX_403);
+            const text = JSON.stringify(res.body);
+            expect(text).not.toContain(secretTitle);
+            expect(text).not.toContain(target.reviewId);
           });
         }
       });

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/server/config.ts';
+import { openSqlite } from '../../src/server/db/database.ts';
+import { systemClock } from '../../src/server/deps.ts';
+import { signIn } from '../../src/server/users/users.service.ts';
 import { reviewBody, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -41,6 +44,22 @@ function verdict(args: string[], env: Record<string, string>, cwd = ROOT): Promi
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/** Runs one CLI command with `input` on its standard input (not a terminal). */
+function verdictWithInput(args: string[], env: Record<string, string>, input: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: childEnv(env), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
   });
 }
 
@@ -288,6 +307,87 @@ describe('verdict CLI on SQLite', SLOW, () => {
     });
   });
 
+  describe('users', () => {
+    const email = 'owner@example.com';
+    const password = 'correct horse battery staple';
+
+    /** Signs in through the service on the CLI's database, as the dashboard would. */
+    async function signsIn(pw: string): Promise<boolean> {
+      const database = openSqlite(join(dir, 'v.db'));
+      try {
+        const deps = {
+          db: database.db,
+          dialect: database.dialect,
+          clock: systemClock,
+          config: { sessionIdleSeconds: 60, sessionMaxSeconds: 60, signInMaxFailures: 100, signInLockoutSeconds: 60 },
+        };
+        await signIn(deps, { email, password: pw });
+        return true;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'UNAUTHENTICATED') return false;
+        throw err;
+      } finally {
+        await database.close();
+      }
+    }
+
+    it('users create reads the password from standard input and makes a user who can sign in', async () => {
+      const res = await verdictWithInput(
+        ['users', 'create', '--email', email, '--role', 'owner'],
+        env,
+        `${password}\n`,
+      );
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(
+        /^Created owner owner@example\.com \(user id [0-9a-f-]{36}\) on site [0-9a-f-]{36}\.$/m,
+      );
+      expect(res.stdout).not.toContain(password);
+      expect(await signsIn(password)).toBe(true);
+      expect(await signsIn('another password')).toBe(false);
+      const again = await verdictWithInput(
+        ['users', 'create', '--email', email, '--role', 'moderator'],
+        env,
+        `${password}\n`,
+      );
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('already has a user');
+    });
+
+    it('refuses a short password, a missing --role and an unknown site', async () => {
+      const short = await verdictWithInput(
+        ['users', 'create', '--email', 'b@example.com', '--role', 'owner'],
+        env,
+        'short\n',
+      );
+      expect(short.code).toBe(1);
+      expect(short.stderr).toContain('the password must be');
+      expect((await verdictWithInput(['users', 'create', '--email', 'b@example.com'], env, `${password}\n`)).code).toBe(
+        2,
+      );
+      const site = await verdictWithInput(
+        ['users', 'create', '--site', crypto.randomUUID(), '--email', 'b@example.com', '--role', 'owner'],
+        env,
+        `${password}\n`,
+      );
+      expect(site.code).toBe(1);
+      expect(site.stderr).toContain('no site');
+    });
+
+    it('users reset-password sets a new password; the old one no longer signs in', async () => {
+      const res = await verdictWithInput(['users', 'reset-password', '--email', email], env, 'a brand new password\n');
+      expect(res.code).toBe(0);
+      expect(await signsIn('a brand new password')).toBe(true);
+      expect(await signsIn(password)).toBe(false);
+      const missing = await verdictWithInput(
+        ['users', 'reset-password', '--email', 'nobody@example.com'],
+        env,
+        'a brand new password\n',
+      );
+      expect(missing.code).toBe(1);
+    });
+  });
+
   describe('import', () => {
     // A Shopify Product Reviews export: two products, a pending review, an owner reply and a row with a bad rating.
     const shopify = [
@@ -428,13 +528,37 @@ describe('verdict serve on SQLite', SLOW, () => {
     });
     expect(token.status).toBe(200);
 
+    // No dashboard user yet: the log says how to make the first owner.
+    expect(banner).toMatch(
+      /has no dashboard user yet; create its first owner with: verdict users create --site [0-9a-f-]{36} /,
+    );
+
     expect(await terminate(first)).toEqual({ code: 0, signal: null });
     expect(first.stdout()).toMatch(/"signal":"SIGTERM","msg":"shutting down"/);
+    const password = 'first owner password';
+    const owner = await verdictWithInput(
+      ['users', 'create', '--email', 'first@example.com', '--role', 'owner'],
+      env,
+      `${password}\n`,
+    );
+    expect(owner.code).toBe(0);
 
     const second = await serve(env);
     try {
       expect(second.stdout()).not.toContain('Verdict created the default site.');
       expect(second.stdout()).not.toContain('vdt_admin_');
+      expect(second.stdout()).not.toContain('has no dashboard user yet');
+      // The owner made on the command line signs in over HTTP, and the session cookie works.
+      const signedIn = await fetch(`${second.url}/verdict/v1/dashboard/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'first@example.com', password }),
+      });
+      expect(signedIn.status).toBe(200);
+      const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const session = await fetch(`${second.url}/verdict/v1/dashboard/session`, { headers: { cookie } });
+      expect(session.status).toBe(200);
+      expect(((await session.json()) as { user: { role: string } }).user.role).toBe('owner');
       const ready = await fetch(`${second.url}/readyz`);
       expect(ready.status).toBe(200);
       // The key printed by the first start still works after a restart.

@@ -4,7 +4,13 @@
  * the codes the operation may answer, each status described by its codes.
  */
 import { ERROR_STATUS, ErrorBody, type ErrorCode } from '../../contract/index.ts';
-import { documentedErrors, type OperationName, operation, type Produces } from '../../contract/operations/index.ts';
+import {
+  type Access,
+  documentedErrors,
+  type OperationName,
+  operation,
+  type Produces,
+} from '../../contract/operations/index.ts';
 
 /** The document-wide description: what every operation may answer beyond its own list. */
 export const OPENAPI_DESCRIPTION =
@@ -35,6 +41,18 @@ function errorResponses(codes: readonly ErrorCode[]): Record<number, object> {
   return out;
 }
 
+/**
+ * The credentials an operation takes, when they differ from the document's default (the Authorization header):
+ * none for public operations, the dashboard session alone for a user's own session and password, and either for
+ * operations a dashboard user (owner or moderator) may call.
+ */
+export function securityOf(access: Access): object[] | undefined {
+  if (access.public) return [];
+  if (access.session) return [{ session: [] }];
+  if ((access.admin ?? true) || access.moderator) return [{ authorization: [] }, { session: [] }];
+  return undefined;
+}
+
 /** Fastify's `schema` option of `name`'s route. */
 export function routeSchema(name: OperationName): Record<string, unknown> {
   const op = operation(name);
@@ -47,8 +65,8 @@ export function routeSchema(name: OperationName): Record<string, unknown> {
     operationId: name,
     summary: op.summary,
     tags: [op.tag],
-    // Public operations need no credentials (the document's default requires the Authorization header).
-    ...(op.access.public ? { security: [] } : {}),
+    // The document's default requires the Authorization header; see `securityOf` for the others.
+    ...(securityOf(op.access) ? { security: securityOf(op.access) } : {}),
     ...(op.params ? { params: op.params } : {}),
     ...(op.query ? { querystring: op.query } : {}),
     ...(op.body ? { body: op.body } : {}),
