@@ -29,6 +29,7 @@ import type { LimitedAction } from '../config.ts';
 import { probeReadiness } from '../db/readiness.ts';
 import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
+import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, dashboardPage, dashboardScript } from '../dashboard/dashboard.routes.ts';
 import { widgetScript } from '../embed/embed.routes.ts';
 import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
@@ -81,7 +82,7 @@ function canonicalUrl(url: string): string {
 
 /**
  * The routes that are not operations of the catalogue, all GET, public and left out of `/openapi.json`: probes,
- * the document itself, the widget's script and the demo page. Besides these, only plugins add routes: the
+ * the document itself, the widget's script, the demo page and the dashboard's page and script. Besides these, only plugins add routes: the
  * reference page under `/docs` and CORS preflights (`OPTIONS *`). `buildServer` refuses to start with any other.
  */
 export const INFRASTRUCTURE_PATHS = [
@@ -91,6 +92,8 @@ export const INFRASTRUCTURE_PATHS = [
   '/widget.js',
   '/demo',
   DEMO_PHOTO_PATH,
+  DASHBOARD_PATH,
+  DASHBOARD_SCRIPT_PATH,
 ] as const;
 type InfrastructurePath = (typeof INFRASTRUCTURE_PATHS)[number];
 
@@ -387,6 +390,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     '/widget.js': widgetScript(),
     '/demo': demoPage(deps),
     [DEMO_PHOTO_PATH]: demoPhoto,
+    [DASHBOARD_PATH]: dashboardPage(),
+    [DASHBOARD_SCRIPT_PATH]: dashboardScript(),
   };
   for (const url of INFRASTRUCTURE_PATHS) {
     app.get(url, { config: { public: true }, schema: { hide: true } }, infrastructure[url]);
