@@ -6,6 +6,7 @@ import { VerdictDashboard } from './app.ts';
 import { VdBulkProgress } from './bulk.ts';
 import { VdQueue } from './queue.ts';
 import { VdReview } from './review.ts';
+import { VdRules } from './rules.ts';
 import { VdSettings } from './settings.ts';
 import { VdSignIn } from './sign-in.ts';
 import { pageStyles } from './styles.ts';
@@ -22,6 +23,7 @@ const elements: Record<string, CustomElementConstructor> = {
   'vd-bulk-progress': VdBulkProgress,
   'vd-review': VdReview,
   'vd-settings': VdSettings,
+  'vd-rules': VdRules,
 };
 for (const [name, element] of Object.entries(elements)) {
   if (!customElements.get(name)) customElements.define(name, element);

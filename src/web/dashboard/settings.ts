@@ -158,7 +158,9 @@ export class VdSettings extends LitElement {
 
   override render(): TemplateResult {
     return html`<h1>Settings</h1>
-      ${this.renderModeration()} ${this.renderReports()} ${this.renderWebhooks()}`;
+      ${this.renderModeration()}
+      <vd-rules .api=${this.api}></vd-rules>
+      ${this.renderReports()} ${this.renderWebhooks()}`;
   }
 
   private renderModeration(): TemplateResult {
