@@ -11,9 +11,7 @@ import { shared } from './styles.ts';
 
 const NAV: readonly { screen: Screen; label: string }[] = [
   { screen: 'queue', label: 'Queue' },
-  { screen: 'insights', label: 'Insights' },
   { screen: 'settings', label: 'Settings' },
-  { screen: 'data', label: 'Data' },
 ];
 
 export class VerdictDashboard extends LitElement {
@@ -29,6 +27,8 @@ export class VerdictDashboard extends LitElement {
       nav a:focus-visible { outline-color: #8ab4f8; }
       .who { margin-left: auto; display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
       .role { color: #d0d0d0; }
+      a.account { color: #fff; }
+      a.account:focus-visible { outline-color: #8ab4f8; }
       .who button { background: transparent; color: #fff; border-color: #aaa; }
       .who button:focus-visible { outline-color: #8ab4f8; }
       main { max-width: 80rem; margin: 0 auto; padding: 1rem; }
@@ -128,7 +128,7 @@ export class VerdictDashboard extends LitElement {
             </ul>
           </nav>
           <div class="who">
-            <span>${user.email} <span class="role">(${user.role})</span></span>
+            <a class="account" href="#/account">${user.email} <span class="role">(${user.role})</span></a>
             <button @click=${() => this.signOut()}>Sign out</button>
           </div>
         </div>
@@ -153,10 +153,8 @@ export class VerdictDashboard extends LitElement {
         return html`<vd-review .api=${this.api} .reviewId=${id ?? ''}></vd-review>`;
       case 'settings':
         return html`<vd-settings .api=${this.api} .user=${user}></vd-settings>`;
-      case 'insights':
-        return html`<vd-insights .api=${this.api}></vd-insights>`;
-      case 'data':
-        return html`<vd-data .api=${this.api}></vd-data>`;
+      case 'account':
+        return html`<vd-account .api=${this.api} .me=${user}></vd-account>`;
       default:
         return html`<vd-queue .api=${this.api} .query=${params.toString()}></vd-queue>`;
     }

@@ -9,6 +9,7 @@ import { VdReview } from './review.ts';
 import { VdRules } from './rules.ts';
 import { VdSettings } from './settings.ts';
 import { VdSignIn } from './sign-in.ts';
+import { VdAccount, VdUsers } from './users.ts';
 import { pageStyles } from './styles.ts';
 
 // A constructable sheet, not a <style> element: the page's CSP allows no inline style.
@@ -24,6 +25,8 @@ const elements: Record<string, CustomElementConstructor> = {
   'vd-review': VdReview,
   'vd-settings': VdSettings,
   'vd-rules': VdRules,
+  'vd-users': VdUsers,
+  'vd-account': VdAccount,
 };
 for (const [name, element] of Object.entries(elements)) {
   if (!customElements.get(name)) customElements.define(name, element);

@@ -24,6 +24,8 @@ export class EventFollower {
   constructor(
     private readonly api: DashboardApi,
     private readonly onEvents: (events: FeedBatch[]) => void,
+    /** Told when following starts (the feed's end is reached) and when it pauses on an error. */
+    private readonly onLive: (live: boolean) => void = () => {},
   ) {}
 
   start(): void {
@@ -60,11 +62,15 @@ export class EventFollower {
     let backoff = 1_000;
     while (this.running) {
       try {
-        after ??= await this.end();
+        if (after === undefined) {
+          after = await this.end();
+          this.onLive(true);
+        }
         const page = await this.api.call('readEvents', {
           query: { waitSeconds: String(WAIT_SECONDS), limit: String(PAGE), ...(after ? { after } : {}) },
         });
         if (!this.running) return;
+        if (backoff > 1_000) this.onLive(true);
         after = page.position;
         backoff = 1_000;
         const batch = page.events
@@ -77,6 +83,7 @@ export class EventFollower {
       } catch (err) {
         if (!this.running) return;
         // 401: the shell has already shown the sign-in form; 403: this user may not read the feed.
+        this.onLive(false);
         if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return this.stop();
         if (err instanceof ApiError && err.status === 410) after = undefined;
         await this.pause(backoff);

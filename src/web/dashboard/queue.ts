@@ -62,6 +62,7 @@ export class VdQueue extends LitElement {
     job: { state: true },
     notice: { state: true },
     fresh: { state: true },
+    live: { state: true },
   };
 
   declare api: DashboardApi;
@@ -82,6 +83,8 @@ export class VdQueue extends LitElement {
   declare notice: string | undefined;
   /** Reviews that changed since the list was read, while a later page is shown. */
   declare fresh: number;
+  /** Whether the event feed is being followed (new activity shows without a reload). */
+  declare live: boolean;
 
   private follower: EventFollower | undefined;
 
@@ -95,11 +98,16 @@ export class VdQueue extends LitElement {
     this.selected = new Set();
     this.allMatching = false;
     this.fresh = 0;
+    this.live = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.follower = new EventFollower(this.api, (events) => this.onEvents(events));
+    this.follower = new EventFollower(
+      this.api,
+      (events) => this.onEvents(events),
+      (live) => (this.live = live),
+    );
     this.follower.start();
   }
 
@@ -252,6 +260,9 @@ export class VdQueue extends LitElement {
 
   override render(): TemplateResult {
     return html`<h1>Queue</h1>
+      <p class="muted live" role="status">
+        ${this.live ? 'Live: new reviews and changes appear as they happen.' : 'Connecting to live updates…'}
+      </p>
       ${this.renderFilters()}
       ${this.notice ? html`<div class="status" role="status">${this.notice}</div>` : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}

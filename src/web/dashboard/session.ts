@@ -5,7 +5,7 @@ export type Session = CallOutput<'getSession'>;
 export type DashboardUser = Session['user'];
 
 /** The screens of the dashboard, each at `#/<name>`. */
-export type Screen = 'queue' | 'review' | 'settings' | 'insights' | 'data';
+export type Screen = 'queue' | 'review' | 'settings' | 'insights' | 'data' | 'account';
 
 /**
  * Settings and Data hold keys, webhooks, users, imports, exports and privacy erasure: the owner's alone (a
@@ -27,6 +27,7 @@ export function parseRoute(hash: string): { screen: Screen; id?: string; params:
     case 'settings':
     case 'insights':
     case 'data':
+    case 'account':
       return { screen: name, params };
     default:
       return { screen: 'queue', params };

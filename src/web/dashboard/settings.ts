@@ -26,7 +26,6 @@ export class VdSettings extends LitElement {
       .choice input { width: 1.25rem; height: 1.25rem; min-height: 0; margin: 0; display: inline-block; }
       .choice label { font-weight: 400; }
       .narrow { max-width: 14rem; }
-      .scroll { overflow-x: auto; }
     `,
   ];
   static override properties = {
@@ -160,7 +159,8 @@ export class VdSettings extends LitElement {
     return html`<h1>Settings</h1>
       ${this.renderModeration()}
       <vd-rules .api=${this.api}></vd-rules>
-      ${this.renderReports()} ${this.renderWebhooks()}`;
+      ${this.renderReports()} ${this.renderWebhooks()}
+      <vd-users .api=${this.api} .me=${this.user}></vd-users>`;
   }
 
   private renderModeration(): TemplateResult {

@@ -70,4 +70,5 @@ export const shared = css`
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid #e2e2de; vertical-align: top; overflow-wrap: anywhere; }
   progress { width: 100%; height: 1.25rem; }
+  .scroll { overflow-x: auto; }
 `;
