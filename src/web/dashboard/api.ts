@@ -4,8 +4,9 @@
  * `x-csrf-token`. No path or response type is written here: both come from the catalogue.
  */
 import type { ErrorBody, FieldViolation } from '../../contract/index.ts';
-import { type Call, type CallRequest, createCall } from '../../contract/operations/call.ts';
+import { type Call, type CallInput, type CallRequest, createCall } from '../../contract/operations/call.ts';
 import type { OperationName } from '../../contract/operations/names.ts';
+import { requestPath } from '../../contract/operations/paths.ts';
 import * as routes from '../../contract/operations/routes.ts';
 
 /** A failed call: HTTP status, Wix error code (when there is one), message, field violations and Retry-After. */
@@ -42,9 +43,20 @@ export class DashboardApi {
     this.call = createCall(routes, (r) => this.send(r));
   }
 
+  /**
+   * The address of a GET operation whose answer is a file to download (an export): a link the browser follows with
+   * the session cookie, so a large file streams to disk instead of through the page's memory.
+   */
+  href<N extends OperationName>(operation: N, input: CallInput<N>): string {
+    const { params, query } = input as { params?: Record<string, string>; query?: Record<string, string | undefined> };
+    return this.base + requestPath(routes[operation], params, query);
+  }
+
   private async send(request: CallRequest): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    // A string body is a file's text (an import upload), sent as it is; every other body is JSON.
+    const raw = typeof request.body === 'string';
+    if (request.body !== undefined) headers['content-type'] = raw ? 'text/plain; charset=utf-8' : 'application/json';
     if (request.method !== 'GET' && this.csrfToken) headers['x-csrf-token'] = this.csrfToken;
     let res: Response;
     try {
@@ -52,7 +64,7 @@ export class DashboardApi {
         method: request.method,
         credentials: 'same-origin',
         headers,
-        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+        ...(request.body !== undefined ? { body: raw ? (request.body as string) : JSON.stringify(request.body) } : {}),
       });
     } catch (err) {
       throw new ApiError(0, undefined, err instanceof Error ? err.message : 'network error', [], undefined);
