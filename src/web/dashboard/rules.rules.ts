@@ -22,6 +22,13 @@ export const RULE_LABEL: Record<RuleType, string> = {
   HOLD_REPORTED_AUTHOR: 'Hold authors with open reports',
 };
 
+/**
+ * Every rule type, in the order the editor offers them. Taken from the labels (a `Record` over `RuleType`, so a
+ * new type fails to compile until it has one) rather than from the contract's list, whose module carries the schema
+ * library into the bundle.
+ */
+export const RULE_TYPES = Object.keys(RULE_LABEL) as RuleType[];
+
 export function toDraft(rule: ModerationRule): DraftRule {
   return {
     type: rule.type,

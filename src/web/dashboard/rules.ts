@@ -3,10 +3,10 @@
  * up/down, and save guarded by the version read (a concurrent edit is a conflict to reload, not an overwrite).
  */
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
-import { RULE_TYPES, type ModerationRules, type RuleType } from '../../contract/moderation.ts';
+import type { ModerationRules, RuleType } from '../../contract/moderation.ts';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
-import { type DraftRule, move, newDraft, RULE_LABEL, toDraft, toInput } from './rules.rules.ts';
+import { type DraftRule, move, newDraft, RULE_LABEL, RULE_TYPES, toDraft, toInput } from './rules.rules.ts';
 import { shared } from './styles.ts';
 
 export class VdRules extends LitElement {
