@@ -30,6 +30,9 @@ export const ERROR_CODES = [
   'INTERNAL_ERROR',
   'FEED_POSITION_EXPIRED',
   'SERVICE_UNAVAILABLE',
+  'USER_NOT_FOUND',
+  'USER_ALREADY_EXISTS',
+  'LAST_OWNER',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -62,6 +65,9 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: number } = {
   INTERNAL_ERROR: 500,
   FEED_POSITION_EXPIRED: 410,
   SERVICE_UNAVAILABLE: 503,
+  USER_NOT_FOUND: 404,
+  USER_ALREADY_EXISTS: 409,
+  LAST_OWNER: 409,
 };
 
 /** Whether `value` is one of the closed list of codes. */

@@ -9,3 +9,4 @@ export * from './webhooks.ts';
 export * from './engagement.ts';
 export * from './limits.ts';
 export * from './embed.ts';
+export * from './dashboard.ts';

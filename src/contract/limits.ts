@@ -33,8 +33,8 @@ export const JSONLD_REVIEW_COUNT = 5;
 
 /**
  * The budgets a call can count against (docs/rate-limits.md): visitor token minting, review creates, helpfulness
- * votes and abuse reports. The catalogue of operations names each rate-limited operation's budget; the server's
+ * votes, abuse reports and dashboard sign-in attempts. The catalogue of operations names each rate-limited operation's budget; the server's
  * configuration sets each budget's size.
  */
-export const RATE_LIMITED_ACTIONS = ['tokens', 'creates', 'votes', 'reports'] as const;
+export const RATE_LIMITED_ACTIONS = ['tokens', 'creates', 'votes', 'reports', 'signins'] as const;
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number];

@@ -137,14 +137,21 @@ export type UpdateModerationRulesRequest = Static<typeof UpdateModerationRulesRe
 export const ModerationRulesResponse = Type.Object({ rules: ModerationRules });
 
 export const AuditActorKind = Type.Union(
-  [Type.Literal('ADMIN'), Type.Literal('APP'), Type.Literal('MEMBER'), Type.Literal('VISITOR'), Type.Literal('JOB')],
-  { description: 'Who decided: the calling principal, or the bulk job that applied a decision.' },
+  [
+    Type.Literal('ADMIN'),
+    Type.Literal('APP'),
+    Type.Literal('MEMBER'),
+    Type.Literal('VISITOR'),
+    Type.Literal('JOB'),
+    Type.Literal('USER'),
+  ],
+  { description: 'Who decided: the calling principal (USER: a dashboard user), or the bulk job that applied a decision.' },
 );
 export type AuditActorKind = Static<typeof AuditActorKind>;
 
 export const AuditActor = Type.Object({
   kind: AuditActorKind,
-  id: Type.Optional(Type.String({ description: 'API key id, contact id, or job id (never a secret).' })),
+  id: Type.Optional(Type.String({ description: 'API key id, contact id, dashboard user id, or job id (never a secret).' })),
 });
 export type AuditActor = Static<typeof AuditActor>;
 

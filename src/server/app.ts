@@ -85,7 +85,12 @@ export async function createApp(
     ...base,
     writeHooks,
     sites,
-    auth: createAuthenticator({ ...base, sites, visitorTokenTtlSeconds: config.visitorTokenTtlSeconds }),
+    auth: createAuthenticator({
+      ...base,
+      sites,
+      visitorTokenTtlSeconds: config.visitorTokenTtlSeconds,
+      sessions: config,
+    }),
     wakeWorker: () => worker?.wake(),
     config,
     limits,

@@ -53,6 +53,13 @@ export interface Config {
   sqliteCacheMb: number;
   /** SQLite: how much of the database file the server reads through a memory map, in MB (0: none). */
   sqliteMmapMb: number;
+  /** A dashboard session ends when unused for this long. */
+  sessionIdleSeconds: number;
+  /** A dashboard session ends this long after sign-in, however used. */
+  sessionMaxSeconds: number;
+  /** Failed sign-ins for one (site, e-mail) within `signInLockoutSeconds` before it is locked for that long. */
+  signInMaxFailures: number;
+  signInLockoutSeconds: number;
 }
 
 /** The actions Verdict rate-limits (listed in the contract, where each operation names its budget). */
@@ -114,6 +121,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { env: 'RATE_LIMIT_VOTES_PER_SITE', default: '6000/1m', description: 'Helpfulness votes per site.' },
   { env: 'RATE_LIMIT_REPORTS_PER_ADDRESS', default: '60/1m', description: 'Abuse reports per client address.' },
   { env: 'RATE_LIMIT_REPORTS_PER_SITE', default: '600/1m', description: 'Abuse reports per site.' },
+  { env: 'RATE_LIMIT_SIGNINS_PER_ADDRESS', default: '30/1m', description: 'Dashboard sign-in attempts per client address.' },
+  { env: 'RATE_LIMIT_SIGNINS_PER_SITE', default: '600/1m', description: 'Dashboard sign-in attempts per site.' },
   {
     env: 'METRICS_PORT',
     default: '',
@@ -168,6 +177,26 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'SQLITE_MMAP_MB',
     default: '0',
     description: 'SQLite: how much of the database file the server reads through a memory map, in MB (0: none).',
+  },
+  {
+    env: 'SESSION_IDLE_SECONDS',
+    default: '7200',
+    description: 'A dashboard session ends when it has not been used for this many seconds.',
+  },
+  {
+    env: 'SESSION_MAX_SECONDS',
+    default: '43200',
+    description: 'A dashboard session ends this many seconds after sign-in, however much it is used.',
+  },
+  {
+    env: 'SIGN_IN_MAX_FAILURES',
+    default: '5',
+    description: 'Failed dashboard sign-ins for one e-mail on one site before it is locked out for a while.',
+  },
+  {
+    env: 'SIGN_IN_LOCKOUT_SECONDS',
+    default: '900',
+    description: 'Window in which failed sign-ins are counted, and how long a lockout lasts.',
   },
 ];
 
@@ -279,6 +308,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     creates: limits('CREATES'),
     votes: limits('VOTES'),
     reports: limits('REPORTS'),
+    signins: limits('SIGNINS'),
   };
   const corsRaw = get('CORS_ORIGINS').trim();
   const corsOrigins = corsRaw === '*' ? ('*' as const) : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
@@ -319,6 +349,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
     sqliteCacheMb: int('SQLITE_CACHE_MB', 1, 65_536),
     sqliteMmapMb: int('SQLITE_MMAP_MB', 0, 1_048_576),
+    sessionIdleSeconds: int('SESSION_IDLE_SECONDS', 60, 30 * 86_400),
+    sessionMaxSeconds: int('SESSION_MAX_SECONDS', 60, 90 * 86_400),
+    signInMaxFailures: int('SIGN_IN_MAX_FAILURES', 1, 1000),
+    signInLockoutSeconds: int('SIGN_IN_LOCKOUT_SECONDS', 1, 86_400),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

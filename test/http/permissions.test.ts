@@ -21,6 +21,7 @@ import {
   startTestApp,
   type TestApp,
   type TestSite,
+  type TestUser,
   waitFor,
 } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -37,6 +38,16 @@ interface Fixture {
   app: TestApp['app'];
   site: TestSite;
   review: { id: string; revision: string; entityId: string };
+  /** The caller of the cell and its credentials (a dashboard caller's user too). */
+  caller: Caller;
+  credential: Credential;
+}
+
+/** How a caller authenticates: an Authorization value, or a dashboard session's headers. */
+interface Credential {
+  auth?: string;
+  headers?: Record<string, string>;
+  user?: TestUser;
 }
 
 type Caller =
@@ -47,7 +58,9 @@ type Caller =
   | 'APP[reviews.manage]'
   | 'APP[reviews.moderate]'
   | 'APP[no scope]'
-  | 'ADMIN';
+  | 'ADMIN'
+  | 'USER[owner]'
+  | 'USER[moderator]';
 
 const CALLERS: readonly Caller[] = [
   'VISITOR',
@@ -58,6 +71,8 @@ const CALLERS: readonly Caller[] = [
   'APP[reviews.moderate]',
   'APP[no scope]',
   'ADMIN',
+  'USER[owner]',
+  'USER[moderator]',
 ];
 
 const APP_SCOPES: Partial<Record<Caller, Scope[]>> = {
@@ -77,16 +92,23 @@ const ALL_APPS: Caller[] = [
   'APP[reviews.manage]',
   'APP[reviews.moderate]',
 ];
-const READERS: Caller[] = ['VISITOR', 'MEMBER', ...ALL_APPS, 'ADMIN'];
-const AUTHORS: Caller[] = ['VISITOR', 'MEMBER', 'APP[reviews.manage]', 'ADMIN'];
-const MANAGERS: Caller[] = ['APP[reviews.manage]', 'ADMIN'];
-const MODERATORS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
-const JOB_READERS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN'];
-const OWNER: Caller[] = ['ADMIN'];
-// The moderation audit log names reviews in every status: the owner and apps that moderate.
-const AUDIT_READERS: Caller[] = ['APP[reviews.moderate]', 'ADMIN'];
+// Dashboard users (docs/adr/0014): an owner may do what the admin key may; a moderator reads the queue (private
+// reviews too), decides, replies, deletes and restores, reads reports, the audit, its own jobs and the event feed.
+const DASHBOARD: Caller[] = ['USER[owner]', 'USER[moderator]'];
+const READERS: Caller[] = ['VISITOR', 'MEMBER', ...ALL_APPS, 'ADMIN', ...DASHBOARD];
+const AUTHORS: Caller[] = ['VISITOR', 'MEMBER', 'APP[reviews.manage]', 'ADMIN', 'USER[owner]'];
+const MANAGERS: Caller[] = ['APP[reviews.manage]', 'ADMIN', 'USER[owner]'];
+// What a moderator does to the queue besides deciding: replies, deletes, the trash.
+const CURATORS: Caller[] = ['APP[reviews.manage]', 'ADMIN', ...DASHBOARD];
+const MODERATORS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN', ...DASHBOARD];
+const JOB_READERS: Caller[] = ['APP[reviews.moderate]', 'APP[reviews.manage]', 'ADMIN', ...DASHBOARD];
+const OWNER: Caller[] = ['ADMIN', 'USER[owner]'];
+// The moderation audit log names reviews in every status: the owner, apps that moderate, moderators.
+const AUDIT_READERS: Caller[] = ['APP[reviews.moderate]', 'ADMIN', ...DASHBOARD];
 // Events carry unpublished reviews, so reading the feed needs the right to read private reviews.
-const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN'];
+const EVENT_READERS: Caller[] = ['APP[reviews.read_private]', 'APP[reviews.manage]', 'ADMIN', ...DASHBOARD];
+// A dashboard user's own session and password: signed-in users only, never a key or token.
+const SESSION_USERS: Caller[] = DASHBOARD;
 // Helpfulness votes and abuse reports are a shopper's: visitors and members only, never a key (docs/product.md §2).
 const SHOPPERS: Caller[] = ['VISITOR', 'MEMBER'];
 
@@ -161,17 +183,17 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
     allowed: MANAGERS,
     request: (fx) => ({ params: { reviewId: fx.review.id }, body: { content: { title: 'Edited', rating: 1 } } }),
   },
-  deleteReview: { allowed: MANAGERS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
+  deleteReview: { allowed: CURATORS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
   setReply: {
-    allowed: MANAGERS,
+    allowed: CURATORS,
     request: (fx) => ({ params: { reviewId: fx.review.id }, body: { message: 'Another reply' } }),
   },
-  removeReply: { allowed: MANAGERS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
+  removeReply: { allowed: CURATORS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
   updateModerationStatus: {
     allowed: MODERATORS,
     request: (fx) => ({ params: { reviewId: fx.review.id }, body: { status: 'REJECTED' } }),
   },
-  bulkDeleteReviews: { allowed: MANAGERS, request: (fx) => ({ body: { filter: { entityId: fx.review.entityId } } }) },
+  bulkDeleteReviews: { allowed: CURATORS, request: (fx) => ({ body: { filter: { entityId: fx.review.entityId } } }) },
   bulkUpdateModerationStatus: {
     allowed: MODERATORS,
     request: (fx) => ({ body: { filter: { entityId: fx.review.entityId }, status: 'REJECTED' } }),
@@ -180,9 +202,10 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   getJob: {
     allowed: JOB_READERS,
     request: async (fx) => {
-      // The job is made by the owner before the snapshot; only reading it is under test.
+      // The job is made before the snapshot, by the owner (a moderator reads only jobs it started, so by itself);
+      // only reading it is under test.
       const job = await call(fx.app, 'POST', '/reviews/v1/bulk/reviews/delete', {
-        auth: fx.site.adminKey,
+        ...(fx.caller === 'USER[moderator]' ? fx.credential : { auth: fx.site.adminKey }),
         body: { filter: { entityId: 'matches-nothing' } },
       });
       expect(job.status).toBe(200);
@@ -253,8 +276,8 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   },
   listReviewReports: { allowed: MODERATORS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
   dismissReviewReports: { allowed: MODERATORS, request: (fx) => ({ params: { reviewId: fx.review.id } }) },
-  listTrash: { allowed: MANAGERS, request: () => ({}) },
-  restoreReview: { allowed: MANAGERS, request: async (fx) => ({ params: { reviewId: await trashedReview(fx) } }) },
+  listTrash: { allowed: CURATORS, request: () => ({}) },
+  restoreReview: { allowed: CURATORS, request: async (fx) => ({ params: { reviewId: await trashedReview(fx) } }) },
   eraseContact: { allowed: OWNER, request: async (fx) => ({ params: { contactId: await ownerContact(fx) } }) },
   exportContact: { allowed: OWNER, request: async (fx) => ({ params: { contactId: await ownerContact(fx) } }) },
   getEngagementSettings: { allowed: OWNER, request: () => ({}) },
@@ -276,6 +299,35 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   getReviewPage: { allowed: [...CALLERS], request: (fx) => ({ query: reviewPageQuery(fx) }) },
   getReviewFragment: { allowed: [...CALLERS], request: (fx) => ({ query: reviewPageQuery(fx) }) },
   getProductJsonLd: { allowed: [...CALLERS], request: (fx) => ({ query: reviewPageQuery(fx) }) },
+  // Public: it makes the session, so any caller may try (the credentials it is sent with are not read).
+  signIn: {
+    allowed: [...CALLERS],
+    request: async (fx) => {
+      const u = await fx.site.dashboardUser('moderator');
+      return { body: { email: u.email, password: u.password } };
+    },
+  },
+  getSession: { allowed: SESSION_USERS, request: () => ({}) },
+  signOut: { allowed: SESSION_USERS, request: () => ({ body: {} }) },
+  changePassword: {
+    allowed: SESSION_USERS,
+    request: (fx) => ({
+      body: { currentPassword: fx.credential.user?.password ?? 'not a user', newPassword: 'a new long password' },
+    }),
+  },
+  listUsers: { allowed: OWNER, request: () => ({}) },
+  createUser: {
+    allowed: OWNER,
+    request: () => ({ body: { email: `new-${crypto.randomUUID()}@example.com`, role: 'moderator', password: 'a long password' } }),
+  },
+  updateUser: {
+    allowed: OWNER,
+    request: async (fx) => ({ params: { userId: (await fx.site.dashboardUser('moderator')).id }, body: { role: 'owner' } }),
+  },
+  deleteUser: {
+    allowed: OWNER,
+    request: async (fx) => ({ params: { userId: (await fx.site.dashboardUser('moderator')).id } }),
+  },
 };
 
 const reviewPageQuery = (fx: Fixture) => ({
@@ -305,6 +357,10 @@ function principalOf(caller: Caller): Principal {
   if (scopes) return { kind: 'APP', siteId, keyId: 'k', appId: null, scopes };
   if (caller === 'VISITOR') return { kind: 'VISITOR', siteId, visitorId: 'v', contactId: 'c' };
   if (caller === 'MEMBER') return { kind: 'MEMBER', siteId, contactId: 'c' };
+  if (caller === 'USER[owner]' || caller === 'USER[moderator]') {
+    const role = caller === 'USER[owner]' ? 'owner' : 'moderator';
+    return { kind: 'USER', siteId, userId: 'u', role, sessionId: 's' };
+  }
   return { kind: 'ADMIN', siteId, keyId: 'k' };
 }
 
@@ -321,15 +377,19 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
     await db.dispose();
   });
 
-  async function credential(site: TestSite, caller: Caller): Promise<string> {
+  async function credential(site: TestSite, caller: Caller): Promise<Credential> {
     const scopes = APP_SCOPES[caller];
-    if (scopes) return site.appKey(scopes);
-    if (caller === 'VISITOR') return site.visitorToken();
-    if (caller === 'MEMBER') return site.memberToken(contactId());
-    return site.adminKey;
+    if (scopes) return { auth: await site.appKey(scopes) };
+    if (caller === 'VISITOR') return { auth: await site.visitorToken() };
+    if (caller === 'MEMBER') return { auth: await site.memberToken(contactId()) };
+    if (caller === 'USER[owner]' || caller === 'USER[moderator]') {
+      const user = await site.dashboardUser(caller === 'USER[owner]' ? 'owner' : 'moderator');
+      return { headers: user.headers, user };
+    }
+    return { auth: site.adminKey };
   }
 
-  async function fixture(): Promise<Fixture> {
+  async function fixture(caller: Caller): Promise<Fixture> {
     const site = await buildSite(t);
     const created = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     expect(created.status).toBe(200);
@@ -343,12 +403,14 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
       app: t.app,
       site,
       review: { id, revision: replied.body.review.revision, entityId: created.body.review.entityId },
+      caller,
+      credential: await credential(site, caller),
     };
   }
 
   /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries] = await Promise.all([
+    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
@@ -363,8 +425,9 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
         .where('site_id', '=', siteId)
         .orderBy('id')
         .execute(),
+      t.deps.db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
     ]);
-    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json, webhooks, deliveries };
+    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json, webhooks, deliveries, users };
   }
 
   for (const name of OPERATION_NAMES) {
@@ -373,13 +436,12 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
       const may = allowed.includes(caller);
       const title = may ? `${caller} may ${name} (200)` : `${caller} may not ${name} (403 PERMISSION_DENIED)`;
       it(title, async () => {
-        const fx = await fixture();
-        const auth = await credential(fx.site, caller);
+        const fx = await fixture(caller);
         const req = await request(fx);
         const route = operation(name);
         const before = await snapshot(fx.site.siteId);
         const res = await call(t.app, route.method, requestPath(route, req.params, req.query), {
-          auth,
+          ...fx.credential,
           ...(req.body === undefined ? {} : { body: req.body }),
         });
         if (may) {

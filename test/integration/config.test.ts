@@ -41,6 +41,7 @@ describe('loadConfig', () => {
         creates: { address: { points: 120, windowSeconds: 60 }, site: { points: 1200, windowSeconds: 60 } },
         votes: { address: { points: 120, windowSeconds: 60 }, site: { points: 6000, windowSeconds: 60 } },
         reports: { address: { points: 60, windowSeconds: 60 }, site: { points: 600, windowSeconds: 60 } },
+        signins: { address: { points: 30, windowSeconds: 60 }, site: { points: 600, windowSeconds: 60 } },
       },
       metricsPort: undefined,
       metricsHost: '127.0.0.1',
@@ -53,6 +54,10 @@ describe('loadConfig', () => {
       databaseStartupTimeoutMs: 60_000,
       sqliteCacheMb: 64,
       sqliteMmapMb: 0,
+      sessionIdleSeconds: 7200,
+      sessionMaxSeconds: 43_200,
+      signInMaxFailures: 5,
+      signInLockoutSeconds: 900,
     });
   });
 

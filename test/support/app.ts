@@ -7,6 +7,9 @@ import { type AppContext, createApp } from '../../src/server/app.ts';
 import { type Config, LIMITED_ACTIONS, loadConfig, type RateLimitsConfig } from '../../src/server/config.ts';
 import type { Scope } from '../../src/contract/index.ts';
 import { createApiKey, createSite, updateSiteSettings } from '../../src/server/sites/sites.service.ts';
+import type { UserRole } from '../../src/contract/index.ts';
+import type { ScryptParams } from '../../src/server/users/passwords.ts';
+import { createUser, SESSION_COOKIE, startSession } from '../../src/server/users/users.service.ts';
 import type { SiteSettings } from '../../src/contract/index.ts';
 import { type Clock, systemClock } from '../../src/server/deps.ts';
 import type { TestDb } from './databases.ts';
@@ -73,7 +76,25 @@ export interface TestSite {
   visitorToken(address?: string): Promise<string>;
   memberToken(contactId: string): Promise<string>;
   setModeration(settings: SiteSettings['moderation']): Promise<void>;
+  /**
+   * A dashboard user of the site with `role`, signed in: its id, e-mail and password, and the headers of its session
+   * (`cookie`, plus `x-csrf-token` for unsafe methods). Hashed at a low cost (`TEST_SCRYPT`) unless said.
+   */
+  dashboardUser(role: UserRole, opts?: { email?: string; password?: string; scrypt?: ScryptParams }): Promise<TestUser>;
 }
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  cookie: string;
+  csrfToken: string;
+  /** The headers of a request in this session: the cookie, and the CSRF token. */
+  headers: Record<string, string>;
+}
+
+/** A cheap scrypt cost for test users (hundreds are made); the production cost is tested in the sign-in tests. */
+export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
 
 export async function buildSite(t: TestApp): Promise<TestSite> {
   const { site, adminKey } = await createSite(t.deps, `site-${Math.random().toString(36).slice(2)}`);
@@ -92,6 +113,21 @@ export async function buildSite(t: TestApp): Promise<TestSite> {
     },
     async setModeration(moderation) {
       await updateSiteSettings(t.deps, site.id, { moderation });
+    },
+    async dashboardUser(role, opts = {}) {
+      const email = opts.email ?? `${role}-${crypto.randomUUID()}@example.com`;
+      const password = opts.password ?? `pw-${crypto.randomUUID()}`;
+      const row = await createUser(t.deps, site.id, { email, role, password }, null, opts.scrypt ?? TEST_SCRYPT);
+      const session = await startSession(t.deps, row);
+      const cookie = `${SESSION_COOKIE}=${session.token}`;
+      return {
+        id: row.id,
+        email,
+        password,
+        cookie,
+        csrfToken: session.csrfToken,
+        headers: { cookie, 'x-csrf-token': session.csrfToken },
+      };
     },
   };
 }

@@ -13,7 +13,9 @@ import type { OperationRoute } from './paths.ts';
  * - `visitor`, `member`: anonymous visitor tokens and member tokens;
  * - `appScopes`: an app key needs at least one of these scopes (empty: apps may not call);
  * - `admin`: the site owner's key; true unless said (false for the few operations only a shopper performs);
- * - `public`: open to every caller with or without credentials (the site is then named in the request itself).
+ * - `public`: open to every caller with or without credentials (the site is then named in the request itself);
+ * - `moderator`: a dashboard user of role moderator may call it (an owner user may call what `admin` allows);
+ * - `session`: only a signed-in dashboard user, whatever its role, may call it (no key or token).
  */
 export interface Access {
   readonly visitor: boolean;
@@ -21,28 +23,45 @@ export interface Access {
   readonly appScopes: readonly Scope[];
   readonly admin?: boolean;
   readonly public?: boolean;
+  readonly moderator?: boolean;
+  readonly session?: boolean;
 }
 
-/** Reading published reviews and summaries: every caller of the site, and apps with any reviews scope. */
+/** Reading published reviews and summaries: every caller of the site, apps with any reviews scope, moderators. */
 export const READ = {
   visitor: true,
   member: true,
   appScopes: ['reviews.read', 'reviews.read_private', 'reviews.manage', 'reviews.moderate'],
+  moderator: true,
 } as const satisfies Access;
 /** Writing a review as oneself: visitors and members (as themselves), apps that manage reviews, the owner. */
 export const AUTHOR = { visitor: true, member: true, appScopes: ['reviews.manage'] } as const satisfies Access;
 /** Changing any review: apps with reviews.manage and the owner. */
 export const MANAGE = { visitor: false, member: false, appScopes: ['reviews.manage'] } as const satisfies Access;
-/** Moderation decisions: apps that moderate or manage, and the owner. */
+/** Moderation decisions: apps that moderate or manage, the owner and moderators. */
 export const MODERATE = {
   visitor: false,
   member: false,
   appScopes: ['reviews.moderate', 'reviews.manage'],
+  moderator: true,
 } as const satisfies Access;
+/**
+ * What a moderator does to the queue besides deciding (replies, deleting, the trash): apps that manage reviews,
+ * the owner and moderators.
+ */
+export const CURATE = { visitor: false, member: false, appScopes: ['reviews.manage'], moderator: true } as const satisfies Access;
 /** The site owner only (admin key). */
 export const OWNER = { visitor: false, member: false, appScopes: [] } as const satisfies Access;
 /** A shopper's voice (votes, reports): one per visitor or member, never by a key (docs/product.md §2). */
 export const SHOPPER = { visitor: true, member: true, appScopes: [], admin: false } as const satisfies Access;
+/** Any signed-in dashboard user about their own session and password; never a key or token. */
+export const SESSION = {
+  visitor: false,
+  member: false,
+  appScopes: [],
+  admin: false,
+  session: true,
+} as const satisfies Access;
 /** Open to anyone, with or without credentials; shows only what any visitor may see. */
 export const PUBLIC = { visitor: true, member: true, appScopes: [], public: true } as const satisfies Access;
 

@@ -21,7 +21,7 @@ import {
   TrashResponse,
 } from '../engagement.ts';
 import { ReviewIdParams, ReviewResponse } from '../review.ts';
-import { MANAGE, MODERATE, type Operation, OWNER, SHOPPER } from './define.ts';
+import { CURATE, MODERATE, type Operation, OWNER, SHOPPER } from './define.ts';
 import * as routes from './routes.ts';
 
 export const UpdateEngagementSettingsRequest = Type.Object(
@@ -78,7 +78,7 @@ export const engagementOperations = {
     ...routes.listTrash,
     summary: 'Deleted reviews, most recently deleted first, with their purge dates (cursor paged)',
     tag,
-    access: MANAGE,
+    access: CURATE,
     query: TrashQuery,
     response: TrashResponse,
     errors: [],
@@ -88,7 +88,7 @@ export const engagementOperations = {
     summary: 'Restore a deleted review (409 if the author has a new review of the entity)',
     tag,
     // The reverse of deleteReview.
-    access: MANAGE,
+    access: CURATE,
     params: ReviewIdParams,
     response: ReviewResponse,
     errors: ['REVIEW_NOT_FOUND', 'REVIEW_ALREADY_EXISTS', 'REVISION_MISMATCH'],

@@ -8,6 +8,7 @@
 import { type ErrorCode, isErrorCode } from '../error-codes.ts';
 import { NOT_FOUND_KEYWORD } from '../review.ts';
 import { contactOperations } from './contacts.ts';
+import { dashboardOperations } from './dashboard.ts';
 import type { Access, Operation } from './define.ts';
 import { engagementOperations } from './engagement.ts';
 import { moderationOperations } from './moderation.ts';
@@ -37,6 +38,7 @@ export const OPERATIONS = {
   ...moderationOperations,
   ...engagementOperations,
   ...publicOperations,
+  ...dashboardOperations,
 } as const satisfies { readonly [K in OperationName]: (typeof ROUTES)[K] & Operation };
 
 /** The catalogue's type, by name: what the server's handlers and the `call()` client are typed from. */

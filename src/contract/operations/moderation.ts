@@ -38,7 +38,7 @@ export const moderationOperations = {
     summary: 'Moderation decisions, oldest first, by review and/or time range, with cursor paging',
     tag,
     // The audit log names reviews in every status, so it is for those who moderate them.
-    access: { visitor: false, member: false, appScopes: ['reviews.moderate'] },
+    access: { visitor: false, member: false, appScopes: ['reviews.moderate'], moderator: true },
     query: ModerationAuditQuery,
     response: ModerationAuditResponse,
     errors: [],

@@ -20,7 +20,7 @@ import {
   UpdateReviewContentRequest,
   UpdateReviewRequest,
 } from '../review.ts';
-import { AUTHOR, MANAGE, MODERATE, type Operation, READ } from './define.ts';
+import { AUTHOR, CURATE, MANAGE, MODERATE, type Operation, READ } from './define.ts';
 import * as routes from './routes.ts';
 
 /** `GET /reviews/{id}`'s query: unpublished reviews only when asked (and allowed). */
@@ -111,7 +111,7 @@ export const reviewOperations = {
     ...routes.deleteReview,
     summary: 'Delete a review (soft delete)',
     tag,
-    access: MANAGE,
+    access: CURATE,
     params: ReviewIdParams,
     query: DeleteReviewQuery,
     response: ReviewResponse,
@@ -121,7 +121,7 @@ export const reviewOperations = {
     ...routes.setReply,
     summary: 'Set the owner reply',
     tag,
-    access: MANAGE,
+    access: CURATE,
     params: ReviewIdParams,
     body: SetReplyRequest,
     response: ReviewResponse,
@@ -131,7 +131,7 @@ export const reviewOperations = {
     ...routes.removeReply,
     summary: 'Remove the owner reply',
     tag,
-    access: MANAGE,
+    access: CURATE,
     params: ReviewIdParams,
     query: DeleteReviewQuery,
     response: ReviewResponse,
@@ -162,7 +162,7 @@ export const reviewOperations = {
     ...routes.bulkDeleteReviews,
     summary: 'Delete every review matching a filter (async job)',
     tag,
-    access: MANAGE,
+    access: CURATE,
     body: BulkFilterRequest,
     response: JobIdResponse,
     errors: [],

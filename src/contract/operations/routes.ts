@@ -173,3 +173,22 @@ export const getProductJsonLd = {
   method: 'GET',
   path: '/verdict/v1/embed/reviews.jsonld',
 } as const satisfies OperationRoute;
+
+// ── Dashboard: sign-in, sessions and users (docs/adr/0014) ──────────────────────────────────────────────────────
+export const signIn = { method: 'POST', path: '/verdict/v1/dashboard/sign-in' } as const satisfies OperationRoute;
+export const getSession = { method: 'GET', path: '/verdict/v1/dashboard/session' } as const satisfies OperationRoute;
+export const signOut = { method: 'POST', path: '/verdict/v1/dashboard/sign-out' } as const satisfies OperationRoute;
+export const changePassword = {
+  method: 'POST',
+  path: '/verdict/v1/dashboard/password',
+} as const satisfies OperationRoute;
+export const listUsers = { method: 'GET', path: '/verdict/v1/dashboard/users' } as const satisfies OperationRoute;
+export const createUser = { method: 'POST', path: '/verdict/v1/dashboard/users' } as const satisfies OperationRoute;
+export const updateUser = {
+  method: 'PATCH',
+  path: '/verdict/v1/dashboard/users/:userId',
+} as const satisfies OperationRoute;
+export const deleteUser = {
+  method: 'DELETE',
+  path: '/verdict/v1/dashboard/users/:userId',
+} as const satisfies OperationRoute;

@@ -25,7 +25,7 @@ export const verdictOperations = {
     summary: 'Domain events after a position (replay, backfill, SDK event handlers); optional long-poll',
     tag,
     // Events carry unpublished reviews too (Wix: REVIEWS.READ_PRIVATE_REVIEWS).
-    access: { visitor: false, member: false, appScopes: ['reviews.read_private', 'reviews.manage'] },
+    access: { visitor: false, member: false, appScopes: ['reviews.read_private', 'reviews.manage'], moderator: true },
     query: EventFeedQuery,
     response: EventFeedResponse,
     errors: ['FEED_POSITION_EXPIRED'],
@@ -34,7 +34,8 @@ export const verdictOperations = {
     ...routes.getJob,
     summary: 'Status of a bulk job',
     tag,
-    access: { visitor: false, member: false, appScopes: ['reviews.manage', 'reviews.moderate'] },
+    // A moderator reads only the jobs it started (jobs.service.ts).
+    access: { visitor: false, member: false, appScopes: ['reviews.manage', 'reviews.moderate'], moderator: true },
     params: JobIdParams,
     response: JobResponse,
     errors: ['JOB_NOT_FOUND'],

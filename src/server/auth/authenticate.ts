@@ -14,6 +14,7 @@ import { clientNetwork } from '../limits/limits.rules.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
 import { hashKey } from '../sites/sites.service.ts';
+import { type ResolvedSession, resolveSession, type UsersConfig } from '../users/users.service.ts';
 import { parseToken, verifyHs256 } from './hs256.ts';
 import type { Principal } from './principal.ts';
 
@@ -29,8 +30,16 @@ type TokenType = 'visitor' | 'member' | 'refresh';
 const unauthenticated = (message = 'Missing or invalid credentials') =>
   new AppError('unauthenticated', 'UNAUTHENTICATED', message);
 
+const otherSite = () =>
+  new AppError('forbidden', 'PERMISSION_DENIED', 'These credentials do not belong to the requested site');
+
 export interface Authenticator {
   authenticate(authorization: string | undefined, siteIdHeader: string | undefined): Promise<Principal>;
+  /**
+   * The dashboard user of a session cookie's token, and the CSRF token of that session; 401 UNAUTHENTICATED when
+   * the session is unknown or has ended.
+   */
+  authenticateSession(token: string, siteIdHeader: string | undefined): Promise<ResolvedSession>;
   /** The id of the site a public client id belongs to; 401 UNAUTHENTICATED for an unknown one. */
   clientSite(clientId: string): Promise<string>;
   /**
@@ -44,7 +53,7 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(
-  deps: DbDeps & { visitorTokenTtlSeconds: number; sites: SiteCache },
+  deps: DbDeps & { visitorTokenTtlSeconds: number; sites: SiteCache; sessions: UsersConfig },
 ): Authenticator {
   const site = (id: string) => deps.sites.get(id);
 
@@ -140,10 +149,15 @@ export function createAuthenticator(
             ? { kind: 'MEMBER', siteId: s.id, contactId: sub }
             : { kind: 'VISITOR', siteId: s.id, visitorId: sub, contactId: sub, ...(mnt ? { mintMark: mnt } : {}) };
       }
-      if (siteIdHeader && siteIdHeader !== principal.siteId) {
-        throw new AppError('forbidden', 'PERMISSION_DENIED', 'These credentials do not belong to the requested site');
-      }
+      if (siteIdHeader && siteIdHeader !== principal.siteId) throw otherSite();
       return principal;
+    },
+
+    async authenticateSession(token, siteIdHeader) {
+      const session = await resolveSession({ ...deps, config: deps.sessions }, token);
+      if (!session) throw unauthenticated('Not signed in, or the session has ended');
+      if (siteIdHeader && siteIdHeader !== session.principal.siteId) throw otherSite();
+      return session;
     },
 
     async clientSite(clientId) {

@@ -13,7 +13,11 @@ export type Operation = OperationName;
 export function isAllowed(p: Principal, op: Operation): boolean {
   const rule = accessOf(op);
   if (rule.public) return true;
+  if (rule.session) return p.kind === 'USER';
   switch (p.kind) {
+    // An owner may do what the admin key may; a moderator what is marked for moderators.
+    case 'USER':
+      return p.role === 'owner' ? (rule.admin ?? true) : rule.moderator === true;
     case 'ADMIN':
       return rule.admin ?? true;
     case 'APP':
@@ -27,11 +31,13 @@ export function isAllowed(p: Principal, op: Operation): boolean {
 
 /**
  * How much of the unpublished review set a caller may read when it asks for private reviews:
- * everything (owner, app with reviews.read_private or reviews.manage), or only its own reviews (visitor, member).
+ * everything (owner, dashboard users, app with reviews.read_private or reviews.manage), or only its own reviews
+ * (visitor, member).
  */
 export function privateReadScope(p: Principal): 'all' | 'own' | 'none' {
   switch (p.kind) {
     case 'ADMIN':
+    case 'USER':
       return 'all';
     case 'APP':
       return p.scopes.includes('reviews.read_private') || p.scopes.includes('reviews.manage') ? 'all' : 'none';

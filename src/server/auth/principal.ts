@@ -1,5 +1,5 @@
 /** Who is calling: resolved once per request by the auth hook, then passed to every service call. */
-import type { Scope } from '../../contract/index.ts';
+import type { Scope, UserRole } from '../../contract/index.ts';
 
 export type Principal =
   | { kind: 'ADMIN'; siteId: string; keyId: string }
@@ -15,7 +15,9 @@ export type Principal =
        * minted before mint marks existed. Reports weigh visitors by it (docs/rate-limits.md).
        */
       mintMark?: string;
-    };
+    }
+  /** A dashboard user signed in with a session cookie (docs/adr/0014); the role is read afresh on every request. */
+  | { kind: 'USER'; siteId: string; userId: string; role: UserRole; sessionId: string };
 
 /** A stable string naming the caller, for idempotency records and logs (never contains a secret). */
 export function principalKey(p: Principal): string {
@@ -27,6 +29,8 @@ export function principalKey(p: Principal): string {
       return `member:${p.contactId}`;
     case 'VISITOR':
       return `visitor:${p.visitorId}`;
+    case 'USER':
+      return `user:${p.userId}`;
   }
 }
 

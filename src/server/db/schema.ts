@@ -257,6 +257,55 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+/** A dashboard user of one site (docs/adr/0014). `password_hash` is `scrypt$N$r$p$salt$hash` (base64url). */
+export interface UsersTable {
+  site_id: string;
+  id: string;
+  email: string;
+  email_normalized: string;
+  role: 'owner' | 'moderator';
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A signed-in session: only the SHA-256 of its token is kept. */
+export interface UserSessionsTable {
+  token_hash: string;
+  site_id: string;
+  id: string;
+  user_id: string;
+  /** The synchronizer token unsafe requests of this session must carry in `x-csrf-token`. */
+  csrf_token: string;
+  created_at: string;
+  /** Moved forward (coarsely) by use; the session ends when idle past the configured time. */
+  last_seen_at: string;
+  /** The absolute end of the session, whatever its use. */
+  expires_at: string;
+}
+
+/** Failed sign-ins per (site, e-mail) in the current window; `site_id` is '' for a sign-in that named no site. */
+export interface SignInFailuresTable {
+  site_id: string;
+  email_normalized: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+}
+
+/** What happened to users and sessions: sign-ins, lockouts, sign-outs, users made, changed or removed. */
+export interface UserAuditTable {
+  site_id: string;
+  id: string;
+  action: string;
+  actor_kind: string;
+  actor_id: string | null;
+  subject_user_id: string | null;
+  /** Never a password, token or hash. */
+  detail_json: string;
+  created_at: string;
+}
+
 export interface Database {
   sites: SitesTable;
   api_keys: ApiKeysTable;
@@ -278,9 +327,15 @@ export interface Database {
   privacy_audit: PrivacyAuditTable;
   outbox_purged: OutboxPurgedTable;
   leases: LeasesTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  sign_in_failures: SignInFailuresTable;
+  user_audit: UserAuditTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type UserSessionRow = Selectable<UserSessionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type ReviewRow = Selectable<ReviewsTable>;

@@ -119,7 +119,7 @@ function auditPrivacy(
     id: randomUUID(),
     kind,
     actor_kind: p.kind,
-    actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : null,
+    actor_id: p.kind === 'ADMIN' || p.kind === 'APP' ? p.keyId : p.kind === 'USER' ? p.userId : null,
     summary_json: JSON.stringify(summary),
     created_at: now,
   });

@@ -6,10 +6,12 @@ import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { OutboxWatch } from '../outbox/outbox.watch.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
+import type { UsersConfig } from '../users/users.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
   config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'> &
+    UsersConfig &
     Partial<Pick<Config, 'metricsPort' | 'corsOrigins'>>;
   /** Per-address and per-site budgets of token minting, creates, votes and reports (shared through Redis if set). */
   limits: RateLimits;

@@ -35,6 +35,8 @@ import { AppError, forbidden, invalid, unavailable, unavailableReason } from '..
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
 import { clientNetwork } from '../limits/limits.rules.ts';
 import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
+import { sessionTokenOf } from '../users/session-cookie.ts';
+import { csrfMatches, type ResolvedSession } from '../users/users.service.ts';
 import type { AppDeps } from './app-deps.ts';
 import { errorHandler } from './error-handler.ts';
 import { HANDLERS } from './handlers.ts';
@@ -56,6 +58,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The dashboard session the request was authenticated by (cookie), with its CSRF token; null otherwise. */
+    dashboardSession: ResolvedSession | null;
     idempotency: { siteId: string; principal: string; key: string } | null;
     /** Whether the body or query string could hold a NUL character (an escape for one appears in the raw text). */
     mayHoldNul: boolean;
@@ -202,6 +206,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   const closing = opts.closing ?? new AbortController();
   app.addHook('preClose', async () => closing.abort());
   app.decorateRequest('principal', null);
+  app.decorateRequest('dashboardSession', null);
   app.decorateRequest('idempotency', null);
   app.decorateRequest('mayHoldNul', false);
   app.setErrorHandler(errorHandler);
@@ -246,7 +251,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   });
 
   // Cross-origin calls from shop pages (the widget), answered before the auth hook so a preflight needs no
-  // credentials. No cookies are used (tokens travel in Authorization), so `*` is safe for public reads.
+  // credentials. The API's credentials travel in Authorization, so `*` is safe for public reads. The dashboard's
+  // session cookie is SameSite=Strict, credentials are never allowed cross-origin (no Access-Control-Allow-Credentials)
+  // and `x-csrf-token` is not an allowed header, so another origin's page can neither send nor use a session.
   await app.register(cors, {
     origin: deps.config.corsOrigins ?? '*',
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -264,7 +271,22 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // the /docs plugin serves only static reference pages.
     if (config.public || url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
     if (!config.operation) throw forbidden('This route is not open to any caller');
-    const principal = await deps.auth.authenticate(header(req, 'authorization'), header(req, 'wix-site-id'));
+    // A dashboard session (cookie) only when no Authorization header is sent: a key or token always wins.
+    const authorization = header(req, 'authorization');
+    const sessionToken = authorization === undefined ? sessionTokenOf(header(req, 'cookie')) : undefined;
+    let principal: Principal;
+    if (sessionToken !== undefined) {
+      const session = await deps.auth.authenticateSession(sessionToken, header(req, 'wix-site-id'));
+      // A browser sends the cookie with any request to this origin; only the dashboard's own page knows the session's
+      // CSRF token, so an unsafe request without it was not made by that page.
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !csrfMatches(session.csrfToken, header(req, 'x-csrf-token'))) {
+        throw forbidden('Missing or wrong x-csrf-token for this session');
+      }
+      req.dashboardSession = session;
+      principal = session.principal;
+    } else {
+      principal = await deps.auth.authenticate(authorization, header(req, 'wix-site-id'));
+    }
     if (!isAllowed(principal, config.operation)) {
       throw forbidden(`${principal.kind} callers may not ${config.operation}`);
     }
@@ -274,11 +296,13 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   // Rate limits, after authentication and before the body is read: per client network, and per site once the
   // caller's site is known (the token route counts its site in the handler, when the client id has named it).
   // API keys are not counted: a key is the owner's or an installed app's, revocable, and a shop's backend may
-  // legitimately create thousands of reviews from one address; the budgets are against free identities.
+  // legitimately create thousands of reviews from one address; the budgets are against free identities. Dashboard
+  // users are the site's staff, signed in and revocable too; their sign-in attempts are counted (public route).
   app.addHook('onRequest', async (req, reply) => {
     const action = req.routeOptions.config.rateLimit;
     if (!action) return;
-    if (req.principal?.kind === 'ADMIN' || req.principal?.kind === 'APP') return;
+    const kind = req.principal?.kind;
+    if (kind === 'ADMIN' || kind === 'APP' || kind === 'USER') return;
     await countRequest(deps, reply, action, {
       address: clientNetwork(req.ip),
       ...(req.principal ? { site: req.principal.siteId } : {}),

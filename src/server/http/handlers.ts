@@ -8,6 +8,7 @@ import { contactHandlers } from '../engagement/contacts.routes.ts';
 import { engagementHandlers } from '../engagement/engagement.routes.ts';
 import { moderationHandlers } from '../moderation/moderation.routes.ts';
 import { reviewHandlers } from '../reviews/reviews.routes.ts';
+import { userHandlers } from '../users/users.routes.ts';
 import { webhookHandlers } from '../webhooks/webhooks.routes.ts';
 import type { Handlers } from './route.ts';
 import { verdictHandlers } from './verdict.routes.ts';
@@ -21,4 +22,5 @@ export const HANDLERS: Handlers = {
   ...engagementHandlers,
   ...authHandlers,
   ...embedHandlers,
+  ...userHandlers,
 };

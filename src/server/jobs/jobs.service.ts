@@ -68,8 +68,19 @@ export function toJob(row: JobRow): Job {
   };
 }
 
+/** Whether `p` started the job of `row` (its stored identity names the same dashboard user). */
+function startedBy(row: JobRow, p: Principal & { kind: 'USER' }): boolean {
+  try {
+    const identity = (JSON.parse(row.params_json) as JobParams).identity;
+    return identity?.identityType === 'WIX_USER' && identity.wixUserId === p.userId;
+  } catch {
+    return false;
+  }
+}
+
+/** A job of the caller's site; a moderator sees only the jobs it started (others are not found). */
 export async function getJob(deps: Pick<DbDeps, 'db'>, p: Principal, id: string): Promise<Job> {
   const row = await jobsRepo.get(deps.db, p.siteId, id);
-  if (!row) throw notFound('Job');
+  if (!row || (p.kind === 'USER' && p.role === 'moderator' && !startedBy(row, p))) throw notFound('Job');
   return toJob(row);
 }

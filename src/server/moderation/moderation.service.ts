@@ -37,9 +37,11 @@ export interface AuditDecision {
   reason: string;
 }
 
-/** The actor an audit entry names for a caller: its kind and key id or contact id (never a secret). */
+/** The actor an audit entry names for a caller: its kind and key id, contact id or user id (never a secret). */
 export function auditActor(p: Principal): AuditActor {
   switch (p.kind) {
+    case 'USER':
+      return { kind: 'USER', id: p.userId };
     case 'ADMIN':
     case 'APP':
       return { kind: p.kind, id: p.keyId };

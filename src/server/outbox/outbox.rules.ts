@@ -15,8 +15,8 @@ import type { Principal } from '../auth/principal.ts';
 
 /**
  * The `wixUserId` of a site's owner: a GUID derived from the site id, so it stays the same across admin keys
- * (rotating a key does not turn the owner into someone else) and names no key. A dashboard user will get an id of
- * its own.
+ * (rotating a key does not turn the owner into someone else) and names no key. A dashboard user is named by its
+ * own id.
  */
 export function ownerUserId(siteId: string): string {
   const h = createHash('sha256').update(`verdict-site-owner:${siteId}`).digest('hex');
@@ -26,7 +26,8 @@ export function ownerUserId(siteId: string): string {
 
 /**
  * The identity of the principal that made a change: a visitor by its visitor id, a member by its member (contact)
- * id, an admin key as the site owner (`WIX_USER`), an app key by its app id (the key id when the key names no app).
+ * id, an admin key as the site owner (`WIX_USER`), a dashboard user (owner or moderator) as `WIX_USER` with its
+ * user id, an app key by its app id (the key id when the key names no app).
  */
 export function eventIdentity(p: Principal): EventIdentity {
   switch (p.kind) {
@@ -36,6 +37,8 @@ export function eventIdentity(p: Principal): EventIdentity {
       return { identityType: 'MEMBER', memberId: p.contactId };
     case 'ADMIN':
       return { identityType: 'WIX_USER', wixUserId: ownerUserId(p.siteId) };
+    case 'USER':
+      return { identityType: 'WIX_USER', wixUserId: p.userId };
     case 'APP':
       return { identityType: 'APP', appId: p.appId ?? p.keyId };
   }

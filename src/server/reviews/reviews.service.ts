@@ -84,7 +84,7 @@ const revisionMismatch = (current: number) =>
 
 function originOf(p: Principal): { type: 'ORGANIC' | 'APP'; appId: string | null } {
   if (p.kind === 'APP') return { type: 'APP', appId: p.appId };
-  if (p.kind === 'ADMIN') return { type: 'APP', appId: null };
+  if (p.kind === 'ADMIN' || p.kind === 'USER') return { type: 'APP', appId: null };
   return { type: 'ORGANIC', appId: null };
 }
 
@@ -276,7 +276,9 @@ export async function createReviewAndContact(
   const violations = mediaViolations(input.content.media, 'content.media');
   if (violations.length > 0) throw invalid(violations);
   const author =
-    p.kind === 'ADMIN' || p.kind === 'APP' ? await authorByEmail(deps, p, input) : await ownAuthor(deps, p, input);
+    p.kind === 'ADMIN' || p.kind === 'APP' || p.kind === 'USER'
+      ? await authorByEmail(deps, p, input)
+      : await ownAuthor(deps, p, input);
   return insertReview(deps, p, {
     id: undefined,
     namespace: input.namespace,

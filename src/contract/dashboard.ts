@@ -1,0 +1,81 @@
+/**
+ * Dashboard users and sessions (docs/adr/0014): sign-in by e-mail and password, the signed-in user and the CSRF
+ * token its unsafe requests carry, and the owner's management of the site's users.
+ */
+import { type Static, Type } from 'typebox';
+import { EMAIL_MAX_LENGTH } from './limits.ts';
+import { Guid, IdParam } from './review.ts';
+
+/** What a dashboard user may do: `owner` what the admin key may; `moderator` the review queue and its decisions. */
+export const USER_ROLES = ['owner', 'moderator'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const UserRoleSchema = Type.Union([Type.Literal('owner'), Type.Literal('moderator')]);
+
+/** Shortest and longest password accepted when one is set (a longer one is refused before it is hashed). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 1024;
+
+const Email = Type.String({ minLength: 3, maxLength: EMAIL_MAX_LENGTH, pattern: '^[^\\s@]+@[^\\s@]+$' });
+/** A password being checked: any length up to the maximum (one set before a rule changed must still sign in). */
+const GivenPassword = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
+/** A password being set. */
+const NewPassword = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: `At least ${PASSWORD_MIN_LENGTH} characters.`,
+});
+
+export const DashboardUser = Type.Object({
+  id: Type.String(),
+  siteId: Type.String(),
+  email: Type.String(),
+  role: UserRoleSchema,
+});
+export type DashboardUser = Static<typeof DashboardUser>;
+
+export const ManagedUser = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: UserRoleSchema,
+  createdDate: Type.String(),
+  updatedDate: Type.String(),
+});
+export type ManagedUser = Static<typeof ManagedUser>;
+
+export const SignInRequest = Type.Object(
+  {
+    email: Email,
+    password: GivenPassword,
+    siteId: Type.Optional(Guid('The site to sign in to; needed only when the e-mail has users on several sites.')),
+  },
+  { additionalProperties: false },
+);
+export type SignInRequest = Static<typeof SignInRequest>;
+
+export const SessionResponse = Type.Object({
+  user: DashboardUser,
+  csrfToken: Type.String({ description: 'Send it as `x-csrf-token` on every request other than GET and HEAD.' }),
+});
+export type SessionResponse = Static<typeof SessionResponse>;
+
+export const SignOutRequest = Type.Object(
+  { everywhere: Type.Optional(Type.Boolean({ description: 'End every session of the user, not only this one.' })) },
+  { additionalProperties: false },
+);
+export const Empty = Type.Object({});
+
+export const ListUsersResponse = Type.Object({ users: Type.Array(ManagedUser) });
+export const CreateUserRequest = Type.Object(
+  { email: Email, role: UserRoleSchema, password: NewPassword },
+  { additionalProperties: false },
+);
+export type CreateUserRequest = Static<typeof CreateUserRequest>;
+export const UserResponse = Type.Object({ user: ManagedUser });
+export const UserIdParams = Type.Object({
+  userId: IdParam('Dashboard user id (GUID).', { code: 'USER_NOT_FOUND', message: 'User not found' }),
+});
+export const UpdateUserRequest = Type.Object({ role: UserRoleSchema }, { additionalProperties: false });
+export const ChangePasswordRequest = Type.Object(
+  { currentPassword: GivenPassword, newPassword: NewPassword },
+  { additionalProperties: false },
+);

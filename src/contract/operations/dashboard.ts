@@ -1,0 +1,97 @@
+/**
+ * The dashboard's own operations (docs/adr/0014): sign-in (public: it makes the session), the signed-in user's
+ * session, sign-out and password, and the owner's management of the site's users. A session travels in the
+ * `verdict_session` cookie; every request other than GET and HEAD made with it carries `x-csrf-token`.
+ */
+import {
+  ChangePasswordRequest,
+  CreateUserRequest,
+  Empty,
+  ListUsersResponse,
+  SessionResponse,
+  SignInRequest,
+  SignOutRequest,
+  UpdateUserRequest,
+  UserIdParams,
+  UserResponse,
+} from '../dashboard.ts';
+import { type Operation, OWNER, PUBLIC, SESSION } from './define.ts';
+import * as routes from './routes.ts';
+
+const tag = 'Dashboard';
+
+export const dashboardOperations = {
+  signIn: {
+    ...routes.signIn,
+    summary: 'Sign in to the dashboard with e-mail and password; sets the session cookie',
+    tag,
+    access: PUBLIC,
+    body: SignInRequest,
+    response: SessionResponse,
+    // Wrong e-mail or password (one answer for both); 429 while the e-mail is locked out after failures.
+    errors: ['UNAUTHENTICATED'],
+    rateLimit: 'signins',
+  },
+  getSession: {
+    ...routes.getSession,
+    summary: 'The signed-in user and the CSRF token of the session',
+    tag,
+    access: SESSION,
+    response: SessionResponse,
+    errors: [],
+  },
+  signOut: {
+    ...routes.signOut,
+    summary: 'End this session (or, with everywhere, every session of the user) and clear the cookie',
+    tag,
+    access: SESSION,
+    body: SignOutRequest,
+    response: Empty,
+    errors: [],
+  },
+  changePassword: {
+    ...routes.changePassword,
+    summary: "Change the signed-in user's password; the user's other sessions end",
+    tag,
+    access: SESSION,
+    body: ChangePasswordRequest,
+    response: Empty,
+    errors: [],
+  },
+  listUsers: {
+    ...routes.listUsers,
+    summary: "The site's dashboard users (owner only)",
+    tag,
+    access: OWNER,
+    response: ListUsersResponse,
+    errors: [],
+  },
+  createUser: {
+    ...routes.createUser,
+    summary: 'Add a dashboard user with a role and an initial password (owner only)',
+    tag,
+    access: OWNER,
+    body: CreateUserRequest,
+    response: UserResponse,
+    errors: ['USER_ALREADY_EXISTS'],
+  },
+  updateUser: {
+    ...routes.updateUser,
+    summary: "Change a user's role (owner only); the last owner cannot stop being one",
+    tag,
+    access: OWNER,
+    params: UserIdParams,
+    body: UpdateUserRequest,
+    response: UserResponse,
+    errors: ['LAST_OWNER'],
+  },
+  deleteUser: {
+    ...routes.deleteUser,
+    summary: 'Remove a dashboard user and end their sessions (owner only); the last owner cannot be removed',
+    tag,
+    access: OWNER,
+    params: UserIdParams,
+    response: Empty,
+    errors: ['LAST_OWNER'],
+  },
+} as const satisfies Record<string, Operation>;

@@ -1,0 +1,164 @@
+/** Queries on `users`, `user_sessions`, `sign_in_failures` and `user_audit`. No business rules here. */
+import { sql } from 'kysely';
+import type { UserAuditTable, UserRow, UserSessionRow } from '../db/schema.ts';
+import type { Executor } from '../sites/sites.repo.ts';
+
+/** Sites one e-mail is looked up on when a sign-in names none (more is refused as ambiguous all the same). */
+export const MAX_SITES_PER_EMAIL = 10;
+
+export const usersRepo = {
+  byId: (db: Executor, siteId: string, id: string): Promise<UserRow | undefined> =>
+    db.selectFrom('users').selectAll().where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst(),
+  byEmail: (db: Executor, siteId: string, emailNormalized: string): Promise<UserRow | undefined> =>
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('email_normalized', '=', emailNormalized)
+      .executeTakeFirst(),
+  byEmailAnySite: (db: Executor, emailNormalized: string): Promise<UserRow[]> =>
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where('email_normalized', '=', emailNormalized)
+      .orderBy('site_id')
+      .limit(MAX_SITES_PER_EMAIL)
+      .execute(),
+  list: (db: Executor, siteId: string): Promise<UserRow[]> =>
+    db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('created_at').orderBy('id').execute(),
+  countOwners: async (db: Executor, siteId: string): Promise<number> => {
+    const r = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('site_id', '=', siteId)
+      .where('role', '=', 'owner')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  },
+  insert: async (db: Executor, row: UserRow): Promise<void> => {
+    await db.insertInto('users').values(row).execute();
+  },
+  update: async (
+    db: Executor,
+    siteId: string,
+    id: string,
+    patch: Partial<Pick<UserRow, 'role' | 'password_hash' | 'updated_at'>>,
+  ): Promise<boolean> => {
+    const r = await db
+      .updateTable('users')
+      .set(patch)
+      .where('site_id', '=', siteId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+  delete: async (db: Executor, siteId: string, id: string): Promise<boolean> => {
+    const r = await db.deleteFrom('users').where('site_id', '=', siteId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  /** Site ids that have no user at all (the first owner is still to be made). */
+  sitesWithoutUsers: async (db: Executor, limit: number): Promise<{ id: string; name: string }[]> =>
+    db
+      .selectFrom('sites')
+      .select(['sites.id', 'sites.name'])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('users').select('users.id').whereRef('users.site_id', '=', 'sites.id'))),
+      )
+      .orderBy('sites.created_at')
+      .limit(limit)
+      .execute(),
+
+  // ── sessions ──
+  sessionByHash: (
+    db: Executor,
+    tokenHash: string,
+  ): Promise<(UserSessionRow & { email: string; role: UserRow['role'] }) | undefined> =>
+    db
+      .selectFrom('user_sessions')
+      .innerJoin('users', (j) =>
+        j.onRef('users.site_id', '=', 'user_sessions.site_id').onRef('users.id', '=', 'user_sessions.user_id'),
+      )
+      .selectAll('user_sessions')
+      .select(['users.email', 'users.role'])
+      .where('user_sessions.token_hash', '=', tokenHash)
+      .executeTakeFirst(),
+  insertSession: async (db: Executor, row: UserSessionRow): Promise<void> => {
+    await db.insertInto('user_sessions').values(row).execute();
+  },
+  touchSession: async (db: Executor, tokenHash: string, at: string): Promise<void> => {
+    await db.updateTable('user_sessions').set({ last_seen_at: at }).where('token_hash', '=', tokenHash).execute();
+  },
+  deleteSessionByHash: async (db: Executor, tokenHash: string): Promise<void> => {
+    await db.deleteFrom('user_sessions').where('token_hash', '=', tokenHash).execute();
+  },
+  deleteSession: async (db: Executor, siteId: string, sessionId: string): Promise<void> => {
+    await db.deleteFrom('user_sessions').where('site_id', '=', siteId).where('id', '=', sessionId).execute();
+  },
+  /** Ends every session of a user, or every other one when `keep` names the session to keep. */
+  deleteSessionsOf: async (db: Executor, siteId: string, userId: string, keep?: string): Promise<number> => {
+    let q = db.deleteFrom('user_sessions').where('site_id', '=', siteId).where('user_id', '=', userId);
+    if (keep !== undefined) q = q.where('id', '!=', keep);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+
+  // ── failed sign-ins ──
+  failures: (db: Executor, siteId: string, emailNormalized: string) =>
+    db
+      .selectFrom('sign_in_failures')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('email_normalized', '=', emailNormalized)
+      .executeTakeFirst(),
+  /**
+   * Counts one failure in one statement (concurrent failures all count): a window that began at or before
+   * `windowCutoff` starts over at `now` with this failure. Returns the failures of the current window.
+   */
+  addFailure: async (
+    db: Executor,
+    siteId: string,
+    emailNormalized: string,
+    now: string,
+    windowCutoff: string,
+  ): Promise<number> => {
+    const r = await db
+      .insertInto('sign_in_failures')
+      .values({
+        site_id: siteId,
+        email_normalized: emailNormalized,
+        failures: 1,
+        window_started_at: now,
+        locked_until: null,
+      })
+      .onConflict((oc) =>
+        oc.columns(['site_id', 'email_normalized']).doUpdateSet({
+          failures: sql<number>`case when sign_in_failures.window_started_at <= ${windowCutoff} then 1 else sign_in_failures.failures + 1 end`,
+          window_started_at: sql<string>`case when sign_in_failures.window_started_at <= ${windowCutoff} then ${now} else sign_in_failures.window_started_at end`,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return Number(r.failures);
+  },
+  /** Locks (site, e-mail) until `until`; the failures start over. */
+  lock: async (db: Executor, siteId: string, emailNormalized: string, now: string, until: string): Promise<void> => {
+    await db
+      .updateTable('sign_in_failures')
+      .set({ locked_until: until, failures: 0, window_started_at: now })
+      .where('site_id', '=', siteId)
+      .where('email_normalized', '=', emailNormalized)
+      .execute();
+  },
+  clearFailures: async (db: Executor, siteId: string, emailNormalized: string): Promise<void> => {
+    await db
+      .deleteFrom('sign_in_failures')
+      .where('site_id', '=', siteId)
+      .where('email_normalized', '=', emailNormalized)
+      .execute();
+  },
+
+  // ── audit ──
+  audit: async (db: Executor, row: UserAuditTable): Promise<void> => {
+    await db.insertInto('user_audit').values(row).execute();
+  },
+};
