@@ -14,9 +14,9 @@ import { DEMO_PRODUCT } from '../../src/server/demo/demo.service.ts';
 import { DASHBOARD_CSP } from '../../src/server/dashboard/dashboard.routes.ts';
 import { packageRoot } from '../../src/server/embed/widget-asset.ts';
 import { ensureDefaultSite } from '../../src/server/sites/sites.service.ts';
-import { call, contactId, startTestApp, type TestApp } from '../support/app.ts';
+import { createUser } from '../../src/server/users/users.service.ts';
+import { call, contactId, startTestApp, TEST_SCRYPT, type TestApp } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
-import { createDashboardUser } from '../support/dashboard-users.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH;
 const ARTIFACTS = join(packageRoot(), 'test-artifacts');
@@ -60,8 +60,8 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     adminKey = created.adminKey ?? '';
     siteId = created.site.id;
     clientId = created.site.client_id;
-    await createDashboardUser(t, siteId, { ...OWNER, role: 'owner' });
-    await createDashboardUser(t, siteId, { ...MODERATOR, role: 'moderator' });
+    await createUser(t.deps, siteId, { ...OWNER, role: 'owner' }, null, TEST_SCRYPT);
+    await createUser(t.deps, siteId, { ...MODERATOR, role: 'moderator' }, null, TEST_SCRYPT);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   }, 60_000);
   afterAll(async () => {
@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Dashboard' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Insights', 'Settings', 'Data']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Settings']);
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === 'verdict_session');
     expect(session?.httpOnly).toBe(true);
@@ -172,7 +172,7 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await openDashboard(page);
     await signIn(page, MODERATOR);
     const nav = page.getByRole('navigation', { name: 'Dashboard' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Insights']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue']);
     await page.goto(`${base}/dashboard#/settings`);
     await page.getByRole('heading', { name: 'Not available to moderators' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Settings' }).count()).toBe(0);
@@ -200,10 +200,11 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
         namespace: DEMO_PRODUCT.namespace,
         entityId: DEMO_PRODUCT.entityId,
         name: 'Vera Visitor',
+        email: 'vera@example.com',
         content: { rating: 5, title, body: 'Boils a litre in two minutes.' },
       },
     });
-    expect(written.status).toBe(200);
+    expect(written.status, JSON.stringify(written.body)).toBe(200);
     const card = page.locator('li.review', { hasText: title });
     await card.waitFor({ timeout: 30_000 });
     // The title is text, not markup.
