@@ -12,7 +12,7 @@ export function when(iso: string | undefined): string {
 /** Words for a moderation status. */
 export const STATUS_LABEL: Record<string, string> = {
   IN_MODERATION: 'Awaiting moderation',
-  SUBMITTED: 'Awaiting moderation',
+  SUBMITTED: 'Submitted',
   APPROVED: 'Published',
   REJECTED: 'Rejected',
   UNKNOWN: 'Unknown',
