@@ -9,3 +9,6 @@ export * from './webhooks.ts';
 export * from './engagement.ts';
 export * from './limits.ts';
 export * from './embed.ts';
+export * from './keys.ts';
+export * from './imports.ts';
+export * from './insights.ts';

@@ -11,6 +11,7 @@ import { contactOperations } from './contacts.ts';
 import type { Access, Operation } from './define.ts';
 import { engagementOperations } from './engagement.ts';
 import { moderationOperations } from './moderation.ts';
+import { ownerOperations } from './owner.ts';
 import { type OperationRoute, pathsOf } from './paths.ts';
 import { publicOperations } from './public.ts';
 import { reviewOperations } from './reviews.ts';
@@ -35,6 +36,7 @@ export const OPERATIONS = {
   ...verdictOperations,
   ...webhookOperations,
   ...moderationOperations,
+  ...ownerOperations,
   ...engagementOperations,
   ...publicOperations,
 } as const satisfies { readonly [K in OperationName]: (typeof ROUTES)[K] & Operation };

@@ -13,6 +13,7 @@ import * as outboxEntityIndex from './migrations/2026_12_04_0101_outbox_entity_i
 import * as outboxCommitOrder from './migrations/2026_12_04_0201_outbox_commit_order.ts';
 import * as leases from './migrations/2026_12_04_0301_leases.ts';
 import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
+import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0201_outbox_commit_order': outboxCommitOrder,
   '2026_12_04_0301_leases': leases,
   '2026_12_04_0301_relevance_rank': relevanceRank,
+  '2026_12_05_0201_owner_data': ownerData,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -6,8 +6,11 @@ import { authHandlers } from '../auth/auth.routes.ts';
 import { embedHandlers } from '../embed/embed.routes.ts';
 import { contactHandlers } from '../engagement/contacts.routes.ts';
 import { engagementHandlers } from '../engagement/engagement.routes.ts';
+import { importHandlers } from '../imports/imports.routes.ts';
+import { insightsHandlers } from '../insights/insights.routes.ts';
 import { moderationHandlers } from '../moderation/moderation.routes.ts';
 import { reviewHandlers } from '../reviews/reviews.routes.ts';
+import { keyHandlers } from '../sites/keys.routes.ts';
 import { webhookHandlers } from '../webhooks/webhooks.routes.ts';
 import type { Handlers } from './route.ts';
 import { verdictHandlers } from './verdict.routes.ts';
@@ -18,6 +21,9 @@ export const HANDLERS: Handlers = {
   ...verdictHandlers,
   ...webhookHandlers,
   ...moderationHandlers,
+  ...keyHandlers,
+  ...importHandlers,
+  ...insightsHandlers,
   ...engagementHandlers,
   ...authHandlers,
   ...embedHandlers,
