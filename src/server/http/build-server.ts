@@ -66,6 +66,9 @@ declare module 'fastify' {
   }
 }
 
+/** Media types a request body may have besides JSON, on the operations that `consumes` them (uploads). */
+const RAW_UPLOAD_TYPES = ['text/csv', 'application/x-ndjson', 'text/plain', 'application/octet-stream'];
+
 /** The Wix review prefixes (`API_PREFIXES.reviews` of the catalogue), canonical first. */
 export const REVIEW_PREFIXES = API_PREFIXES.reviews;
 
@@ -244,6 +247,28 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // In JSON a NUL can only arrive escaped (a raw control character does not parse).
     if (text.includes('\\u0000')) req.mayHoldNul = true;
     jsonParser(req, text, done);
+  });
+
+  // Raw uploads (an import's file), only on operations whose catalogue entry `consumes` the type; read as UTF-8 text
+  // like JSON bodies, and refused 415 everywhere else, as before.
+  app.addContentTypeParser(RAW_UPLOAD_TYPES, { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    const name = req.routeOptions.config.operation;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const consumes: readonly string[] = name ? (operation(name).consumes ?? []) : [];
+    if (!consumes.includes(type)) {
+      done(new AppError('unsupported', 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be application/json'), undefined);
+      return;
+    }
+    if (!isUtf8(body)) {
+      done(
+        new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+          violations: [{ field: 'body', description: 'is not valid UTF-8', violatedRule: 'INVALID_ENCODING' }],
+        }),
+        undefined,
+      );
+      return;
+    }
+    done(null, body.toString('utf8'));
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -439,7 +464,12 @@ function mountOperation<K extends OperationName>(app: FastifyInstance, deps: App
   app.route({
     method: op.method,
     url: op.path,
-    bodyLimit: op.bodyLimit === 'bulk' ? deps.config.bulkBodyLimitBytes : (op.bodyLimit ?? deps.config.bodyLimitBytes),
+    bodyLimit:
+      op.bodyLimit === 'bulk'
+        ? deps.config.bulkBodyLimitBytes
+        : op.bodyLimit === 'upload'
+          ? deps.config.uploadBodyLimitBytes
+          : (op.bodyLimit ?? deps.config.bodyLimitBytes),
     config: {
       operation: name,
       ...(op.access.public ? { public: true } : {}),
