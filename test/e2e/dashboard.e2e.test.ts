@@ -151,7 +151,7 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Dashboard' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Settings']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Insights', 'Settings', 'Data']);
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === 'verdict_session');
     expect(session?.httpOnly).toBe(true);
@@ -172,13 +172,18 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await openDashboard(page);
     await signIn(page, MODERATOR);
     const nav = page.getByRole('navigation', { name: 'Dashboard' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue']);
-    await page.goto(`${base}/dashboard#/settings`);
-    await page.getByRole('heading', { name: 'Not available to moderators' }).waitFor();
-    expect(await page.getByRole('heading', { name: 'Settings' }).count()).toBe(0);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Queue', 'Insights']);
+    for (const screen of ['settings', 'data']) {
+      await page.goto(`${base}/dashboard#/${screen}`);
+      await page.getByRole('heading', { name: 'Not available to moderators' }).waitFor();
+      expect(await page.getByRole('heading', { name: 'Settings' }).count()).toBe(0);
+      expect(await page.getByRole('heading', { name: 'API keys' }).count()).toBe(0);
+    }
     // The server refuses the owner's operations to the moderator's session as well.
-    const status = await page.evaluate(async () => (await fetch('/verdict/v1/site/settings')).status);
-    expect(status).toBe(403);
+    const status = await page.evaluate(async () =>
+      Promise.all(['/verdict/v1/site/settings', '/verdict/v1/keys'].map(async (u) => (await fetch(u)).status)),
+    );
+    expect(status).toEqual([403, 403]);
     await expectNoCspViolation(page);
   });
 
@@ -282,4 +287,105 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     expect((await admin('GET', '/verdict/v1/site/settings')).body.settings.moderation.mode).toBe('APPROVE_ALL');
     await expectNoCspViolation(page);
   });
+
+  it('shows insights from real data: the chart, its table, most reviewed and held', async () => {
+    const entity = `ins-${Math.random().toString(36).slice(2, 8)}`;
+    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } } });
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await admin('POST', '/reviews/v1/bulk/reviews/create', {
+      reviews: [5, 4, 4, 2, 1].map((rating, i) => ({
+        namespace: 'stores',
+        entityId: entity,
+        author: { contactId: contactId(), authorName: `Rater ${i}` },
+        content: { rating, title: `Rated ${rating}` },
+        reviewDate: `${today}T08:00:00.000Z`,
+      })),
+    });
+    expect(res.status).toBe(200);
+    const page = await newPage();
+    await openDashboard(page, '#/insights');
+    await signIn(page, MODERATOR);
+    await page.getByRole('heading', { name: 'Insights' }).waitFor();
+    await page.getByLabel('Product (optional)').fill(entity);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('3.20').first().waitFor();
+    // uPlot drew the points into a canvas; the same numbers are in the table.
+    await page.locator('vd-insights .chart canvas').waitFor();
+    await page.getByText('The numbers as a table').click();
+    await poll(() => page.locator('vd-insights details tbody tr', { hasText: '3.20' }).count()).toBe(1);
+    await expectAccessible(page, 'insights');
+    await shoot(page, 'insights');
+    await expectNoCspViolation(page);
+  });
+
+  it('lets the owner create an API key shown once and revoke it', async () => {
+    const page = await newPage();
+    await openDashboard(page, '#/settings');
+    await signIn(page, OWNER);
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Shop backend <script>');
+    await page.getByLabel('reviews.manage').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByLabel('Key', { exact: true }).inputValue();
+    expect(secret).toMatch(/^vdt_app_/);
+    // The key works, and the list never shows it again.
+    expect((await call(t.app, 'GET', '/verdict/v1/trash', { auth: secret })).status).toBe(200);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    expect(await page.locator('vd-keys').evaluate((e) => e.shadowRoot?.textContent ?? '')).not.toContain(secret);
+    const row = page.locator('vd-keys tr', { hasText: 'Shop backend <script>' });
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await row.getByRole('button', { name: 'Yes, revoke' }).click();
+    await row.getByText(/Revoked/).waitFor();
+    expect((await call(t.app, 'GET', '/verdict/v1/trash', { auth: secret })).status).toBe(401);
+    await expectNoCspViolation(page);
+  });
+
+  it('imports with a dry run and its report, exports as a download, and erases a contact after confirmation', async () => {
+    const page = await newPage();
+    await openDashboard(page, '#/data');
+    await signIn(page, OWNER);
+    await page.getByRole('heading', { name: 'Data', exact: true }).waitFor();
+    await expectAccessible(page, 'data');
+    await shoot(page, 'data');
+
+    const entity = `imp-${Math.random().toString(36).slice(2, 8)}`;
+    const file = [3, 4, 5].map((rating) => JSON.stringify({ entityId: entity, content: { rating }, reviewDate: '2024-05-01' })).join('\n');
+    await page.getByLabel('File').setInputFiles({ name: 'reviews.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByText('Dry run finished: nothing was written.').waitFor({ timeout: 30_000 });
+    await page.getByText('3 would be created').waitFor();
+    const count = (await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true })).body.count;
+    expect(count).toBe(0);
+    await page.getByLabel('Dry run (write nothing)').uncheck();
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByText('Import finished.').waitFor({ timeout: 30_000 });
+    expect((await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true })).body.count).toBe(3);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download NDJSON' }).click()]);
+    const text = readFileSync(await download.path(), 'utf8');
+    expect(text.split('\n').filter((l) => l.includes(entity))).toHaveLength(3);
+
+    const email = `erase-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    // Written by the shop's backend (the owner links the review to the contact with this e-mail).
+    const written = await admin('POST', '/reviews/v1/reviews/contact', {
+      namespace: 'stores',
+      entityId: entity,
+      name: 'Ed Erase',
+      email,
+      content: { rating: 2, body: 'Forget me.' },
+    });
+    expect(written.status, JSON.stringify(written.body)).toBe(200);
+    await page.getByLabel('E-mail address').fill(email);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('button', { name: 'Erase…' }).click();
+    await page.getByLabel(`Type ${email} to confirm`).fill('someone-else@example.com');
+    await page.getByRole('button', { name: 'Erase for good' }).click();
+    await page.getByText('Type the contact').waitFor();
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(200);
+    await page.getByLabel(`Type ${email} to confirm`).fill(email);
+    await page.getByRole('button', { name: 'Erase for good' }).click();
+    await page.getByText(/Erased: 1 reviews/).waitFor();
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(404);
+    await expectNoCspViolation(page);
+  }, 90_000);
 });

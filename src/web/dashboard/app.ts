@@ -11,7 +11,9 @@ import { shared } from './styles.ts';
 
 const NAV: readonly { screen: Screen; label: string }[] = [
   { screen: 'queue', label: 'Queue' },
+  { screen: 'insights', label: 'Insights' },
   { screen: 'settings', label: 'Settings' },
+  { screen: 'data', label: 'Data' },
 ];
 
 export class VerdictDashboard extends LitElement {
@@ -153,6 +155,10 @@ export class VerdictDashboard extends LitElement {
         return html`<vd-review .api=${this.api} .reviewId=${id ?? ''}></vd-review>`;
       case 'settings':
         return html`<vd-settings .api=${this.api} .user=${user}></vd-settings>`;
+      case 'insights':
+        return html`<vd-insights .api=${this.api}></vd-insights>`;
+      case 'data':
+        return html`<vd-data .api=${this.api}></vd-data>`;
       case 'account':
         return html`<vd-account .api=${this.api} .me=${user}></vd-account>`;
       default:

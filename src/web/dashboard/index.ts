@@ -4,6 +4,9 @@
  */
 import { VerdictDashboard } from './app.ts';
 import { VdBulkProgress } from './bulk.ts';
+import { VdData } from './data.ts';
+import { VdInsights } from './insights.ts';
+import { VdKeys } from './keys.ts';
 import { VdQueue } from './queue.ts';
 import { VdReview } from './review.ts';
 import { VdRules } from './rules.ts';
@@ -27,6 +30,9 @@ const elements: Record<string, CustomElementConstructor> = {
   'vd-rules': VdRules,
   'vd-users': VdUsers,
   'vd-account': VdAccount,
+  'vd-keys': VdKeys,
+  'vd-insights': VdInsights,
+  'vd-data': VdData,
 };
 for (const [name, element] of Object.entries(elements)) {
   if (!customElements.get(name)) customElements.define(name, element);

@@ -3,7 +3,12 @@
  * up/down, and save guarded by the version read (a concurrent edit is a conflict to reload, not an overwrite).
  */
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
-import type { ModerationRules, RuleType } from '../../contract/moderation.ts';
+import type {
+  ModerationPreview,
+  ModerationRules,
+  ModerationRulesVersionSummary,
+  RuleType,
+} from '../../contract/moderation.ts';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
 import { type DraftRule, move, newDraft, RULE_LABEL, RULE_TYPES, toDraft, toInput } from './rules.rules.ts';
@@ -26,6 +31,9 @@ export class VdRules extends LitElement {
     drafts: { state: true },
     message: { state: true },
     busy: { state: true },
+    preview: { state: true },
+    previewError: { state: true },
+    versions: { state: true },
   };
 
   declare api: DashboardApi;
@@ -34,6 +42,9 @@ export class VdRules extends LitElement {
   declare drafts: DraftRule[];
   declare message: { kind: 'status' | 'error'; text: string } | undefined;
   declare busy: boolean;
+  declare preview: ModerationPreview | undefined;
+  declare previewError: string | undefined;
+  declare versions: ModerationRulesVersionSummary[] | undefined;
 
   constructor() {
     super();
@@ -53,8 +64,50 @@ export class VdRules extends LitElement {
       const { rules } = await this.api.call('getModerationRules', { query: { namespace: this.namespace } });
       this.stored = rules;
       this.drafts = rules.rules.map(toDraft);
+      this.preview = undefined;
+      await this.loadVersions();
     } catch (err) {
       this.message = { kind: 'error', text: `Could not load the rules: ${describeError(err)}` };
+    }
+  }
+
+  private async loadVersions(): Promise<void> {
+    try {
+      const { versions } = await this.api.call('listModerationRuleVersions', {
+        query: { namespace: this.namespace, limit: '10' },
+      });
+      this.versions = versions;
+    } catch {
+      this.versions = [];
+    }
+  }
+
+  /** What the rules being edited (not yet saved) would do with a sample review. */
+  private async runPreview(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const title = String(data.get('title') ?? '');
+    const body = String(data.get('body') ?? '');
+    const withMedia = data.get('media') === 'on';
+    try {
+      const { preview } = await this.api.call('previewModerationRules', {
+        body: {
+          namespace: this.namespace,
+          rules: this.drafts.map(toInput),
+          review: {
+            rating: Number(data.get('rating') ?? 5),
+            ...(title ? { title } : {}),
+            ...(body ? { body } : {}),
+            ...(withMedia ? { media: [{ image: { url: 'https://example.com/sample.jpg' } }] } : {}),
+            authorOpenReports: Number(data.get('reports') ?? 0) || 0,
+          },
+        },
+      });
+      this.preview = preview;
+      this.previewError = undefined;
+    } catch (err) {
+      this.preview = undefined;
+      this.previewError = describeError(err);
     }
   }
 
@@ -73,6 +126,7 @@ export class VdRules extends LitElement {
       this.stored = rules;
       this.drafts = rules.rules.map(toDraft);
       this.message = { kind: 'status', text: `Rules saved (version ${rules.version}).` };
+      await this.loadVersions();
     } catch (err) {
       this.message = {
         kind: 'error',
@@ -122,7 +176,44 @@ export class VdRules extends LitElement {
           <button type="button" @click=${() => (this.drafts = [...this.drafts, newDraft()])} ?disabled=${this.drafts.length >= 20}>Add a rule</button>
           <button class="primary" type="submit" ?disabled=${this.busy}>Save rules</button>
         </div>
-      </form>`;
+      </form>
+      ${this.renderPreview()} ${this.renderVersions()}`;
+  }
+
+  private renderPreview(): TemplateResult {
+    const p = this.preview;
+    return html`<h3>Try the rules above on a sample review</h3>
+      <form class="grid" @submit=${(e: SubmitEvent) => this.runPreview(e)}>
+        <div>
+          <label for="pv-rating">Rating</label>
+          <select id="pv-rating" name="rating">${[5, 4, 3, 2, 1].map((n) => html`<option value=${n}>${n} stars</option>`)}</select>
+        </div>
+        <div><label for="pv-title">Title</label><input id="pv-title" name="title" maxlength="3000" /></div>
+        <div><label for="pv-body">Text</label><input id="pv-body" name="body" maxlength="3000" /></div>
+        <div><label for="pv-reports">Open reports on the author</label><input id="pv-reports" name="reports" type="number" min="0" value="0" /></div>
+        <div class="row"><input id="pv-media" name="media" type="checkbox" /><label for="pv-media">With a photo</label></div>
+        <div><button type="submit">Preview</button></div>
+      </form>
+      ${this.previewError ? html`<div class="error" role="alert">${this.previewError}</div>` : nothing}
+      ${p
+        ? html`<div class="status" role="status">
+            ${p.status === 'APPROVED' ? 'Published at once' : 'Held for moderation'}
+            ${p.matchedRule
+              ? html`by rule ${p.matchedRule.index + 1} (${RULE_LABEL[p.matchedRule.rule.type]}).`
+              : html`: no rule matched.`}
+          </div>`
+        : nothing}`;
+  }
+
+  private renderVersions(): TemplateResult | typeof nothing {
+    const versions = this.versions;
+    if (!versions || versions.length === 0) return nothing;
+    return html`<h3>Saved versions</h3>
+      <ul>
+        ${versions.map(
+          (v) => html`<li>Version ${v.version}: ${v.ruleCount} ${v.ruleCount === 1 ? 'rule' : 'rules'}, ${when(v.createdDate)}${v.actor ? ` by ${v.actor.kind.toLowerCase()}` : ''}</li>`,
+        )}
+      </ul>`;
   }
 
   private renderRule(d: DraftRule, i: number): TemplateResult {

@@ -160,6 +160,7 @@ export class VdSettings extends LitElement {
       ${this.renderModeration()}
       <vd-rules .api=${this.api}></vd-rules>
       ${this.renderReports()} ${this.renderWebhooks()}
+      <vd-keys .api=${this.api}></vd-keys>
       <vd-users .api=${this.api} .me=${this.user}></vd-users>`;
   }
 
