@@ -260,14 +260,18 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByRole('button', { name: 'Yes, approve 1000' }).click();
     const bar = page.locator('vd-bulk-progress progress');
     await bar.waitFor();
-    await shoot(page, 'bulk-progress');
     await page.getByText('Bulk action finished: 1000 reviews changed.').waitFor({ timeout: 60_000 });
+    // The bar is full and says so.
+    expect(await bar.getAttribute('max')).toBe('1000');
+    await poll(() => bar.getAttribute('value')).toBe('1000');
+    await page.locator('vd-bulk-progress').getByText('Done: 1000 succeeded.').waitFor();
     const count = await admin('POST', '/reviews/v1/reviews/count', {
       filter: { entityId: entity, 'moderation.moderationStatus': 'APPROVED' },
       includePrivateReviews: true,
     });
     expect(count.body.count).toBe(1000);
     await page.getByRole('heading', { name: 'Nothing awaits moderation' }).waitFor();
+    await shoot(page, 'bulk-done');
     await expectAccessible(page, 'queue, empty');
     await expectNoCspViolation(page);
   }, 120_000);

@@ -79,7 +79,8 @@ export class VdQueue extends LitElement {
   declare allMatching: boolean;
   declare matchingCount: number | undefined;
   declare confirming: BulkAction | undefined;
-  declare job: { id: string; total: number; label: string } | undefined;
+  /** The last bulk job: followed while it runs, then left showing its outcome (a full bar) until the next. */
+  declare job: { id: string; total: number; label: string; done: boolean } | undefined;
   declare notice: string | undefined;
   /** Reviews that changed since the list was read, while a later page is shown. */
   declare fresh: number;
@@ -124,7 +125,7 @@ export class VdQueue extends LitElement {
   }
 
   private onEvents(events: FeedBatch[]): void {
-    if (this.loading || this.job) return;
+    if (this.loading || this.running) return;
     if (this.cursor === null) void this.load(null, { quiet: true });
     else this.fresh += events.length;
   }
@@ -219,6 +220,10 @@ export class VdQueue extends LitElement {
     }
   }
 
+  private get running(): boolean {
+    return this.job !== undefined && !this.job.done;
+  }
+
   private get selectionSize(): number {
     return this.allMatching ? (this.matchingCount ?? 0) : this.selected.size;
   }
@@ -232,7 +237,7 @@ export class VdQueue extends LitElement {
         action === 'DELETE'
           ? await this.api.call('bulkDeleteReviews', { body: { filter } })
           : await this.api.call('bulkUpdateModerationStatus', { body: { filter, status: action } });
-      this.job = { id: jobId, total, label: `${ACTION_WORD[action]} ${total} reviews` };
+      this.job = { id: jobId, total, label: `${ACTION_WORD[action]} ${total} reviews`, done: false };
       this.notice = undefined;
     } catch (err) {
       this.error = `The bulk action could not start: ${describeError(err)}`;
@@ -244,7 +249,7 @@ export class VdQueue extends LitElement {
       job.status === 'COMPLETED'
         ? `Bulk action finished: ${job.succeeded} reviews changed${job.failed ? `, ${job.failed} failed` : ''}.`
         : `The bulk action failed after ${job.processed} reviews. Run it again to finish the rest.`;
-    this.job = undefined;
+    if (this.job) this.job = { ...this.job, done: true };
     void this.load(null);
   }
 
@@ -365,7 +370,7 @@ export class VdQueue extends LitElement {
               ${(['APPROVED', 'REJECTED', 'DELETE'] as const).map(
                 (a) => html`<button
                   class=${a === 'APPROVED' ? 'approve' : a === 'DELETE' ? 'danger' : ''}
-                  ?disabled=${!!this.job}
+                  ?disabled=${this.running}
                   @click=${() => (this.confirming = a)}
                 >
                   ${ACTION_WORD[a]} selected
