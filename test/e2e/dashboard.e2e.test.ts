@@ -34,6 +34,7 @@ const CSP_WATCH = `window.__csp = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`;
 const OWNER = { email: 'owner@example.com', password: 'correct horse battery staple' };
 const MODERATOR = { email: 'mod@example.com', password: 'another long passphrase' };
+const LOCKED = { email: 'locked@example.com', password: 'a third long passphrase' };
 
 /** Polls every 50 ms up to 15 s. */
 const poll = <T>(fn: () => T | Promise<T>, timeout = 15_000) => expect.poll(fn, { interval: 50, timeout });
@@ -62,6 +63,7 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     clientId = created.site.client_id;
     await createUser(t.deps, siteId, { ...OWNER, role: 'owner' }, null, TEST_SCRYPT);
     await createUser(t.deps, siteId, { ...MODERATOR, role: 'moderator' }, null, TEST_SCRYPT);
+    await createUser(t.deps, siteId, { ...LOCKED, role: 'moderator' }, null, TEST_SCRYPT);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   }, 60_000);
   afterAll(async () => {
@@ -167,6 +169,50 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await expectNoCspViolation(page);
   });
 
+  it('says when sign-in is locked after repeated failures, and signs in with the keyboard alone', async () => {
+    const page = await newPage();
+    await openDashboard(page);
+    await page.getByLabel('E-mail address').fill(LOCKED.email);
+    const alert = page.getByRole('alert');
+    let text = '';
+    for (let attempt = 0; attempt < 10 && !text.includes('locked'); attempt++) {
+      await page.getByLabel('Password').fill(`wrong ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await poll(() => page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true);
+      text = (await alert.textContent()) ?? '';
+    }
+    expect(text).toMatch(/Too many failed sign-ins: signing in is locked for a while\. Try again in \d+ (seconds|minutes)\./);
+    // Even the right password waits out the lockout.
+    await page.getByLabel('Password').fill(LOCKED.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await poll(() => page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true);
+    expect(await alert.textContent()).toContain('locked');
+    await expectAccessible(page, 'sign-in, locked');
+
+    // Keyboard only: Tab to each field, type, Enter submits; then Tab reaches the navigation and Enter follows it.
+    const kb = await newPage();
+    await openDashboard(kb);
+    await kb.getByLabel('E-mail address').waitFor();
+    await kb.keyboard.press('Tab');
+    await kb.keyboard.type(MODERATOR.email);
+    await kb.keyboard.press('Tab');
+    await kb.keyboard.type(MODERATOR.password);
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('button', { name: 'Sign out' }).waitFor();
+    for (let i = 0; i < 10; i++) {
+      await kb.keyboard.press('Tab');
+      const focused = await kb.evaluate(() => {
+        let a: Element | null = document.activeElement;
+        while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+        return a?.textContent?.trim();
+      });
+      if (focused === 'Insights') break;
+    }
+    await kb.keyboard.press('Enter');
+    await kb.getByRole('heading', { name: 'Insights' }).waitFor();
+    await expectNoCspViolation(kb);
+  });
+
   it('keeps a moderator from Settings and Data, in the navigation and at their address', async () => {
     const page = await newPage();
     await openDashboard(page);
@@ -233,7 +279,17 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     const shop = await newPage();
     await shop.goto(`${base}/demo`);
     await shop.locator('verdict-reviews').getByText('Thank you, Vera!').waitFor({ timeout: 15_000 });
-  });
+
+    // Delete sends it to the trash (after a confirmation); restore brings it back with its reply.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByText('Deleted: the review is in the trash.').waitFor();
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(404);
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('Restored from the trash.').waitFor();
+    const restored = await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`);
+    expect(restored.body.review.reply.message).toBe('Thank you, Vera!');
+  }, 60_000);
 
   it('approves 1,000 held reviews in one bulk job, with the progress bar reaching done', async () => {
     await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } } });
