@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PRODUCT } from '../../src/server/demo/demo.service.ts';
 import { DASHBOARD_CSP } from '../../src/server/dashboard/dashboard.routes.ts';
+import { DEMO_PRODUCT } from '../../src/server/demo/demo.service.ts';
 import { packageRoot } from '../../src/server/embed/widget-asset.ts';
 import { ensureDefaultSite } from '../../src/server/sites/sites.service.ts';
 import { createUser } from '../../src/server/users/users.service.ts';
@@ -109,7 +109,15 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     // Injected through the devtools protocol, which CSP does not govern (a script tag would be refused).
     await page.evaluate(AXE);
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (c: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              c: unknown,
+            ) => Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }>;
+          };
+        }
+      ).axe;
       const r = await axe.run(document);
       return r.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -181,7 +189,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
       await poll(() => page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true);
       text = (await alert.textContent()) ?? '';
     }
-    expect(text).toMatch(/Too many failed sign-ins: signing in is locked for a while\. Try again in \d+ (seconds|minutes)\./);
+    expect(text).toMatch(
+      /Too many failed sign-ins: signing in is locked for a while\. Try again in \d+ (seconds|minutes)\./,
+    );
     // Even the right password waits out the lockout.
     await page.getByLabel('Password').fill(LOCKED.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -234,7 +244,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
   });
 
   it('shows a visitor review live, and the moderator approves it and replies; the reply is on the product page', async () => {
-    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } } });
+    await admin('PUT', '/verdict/v1/site/settings', {
+      settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } },
+    });
     const page = await newPage();
     await openDashboard(page);
     await signIn(page, MODERATOR);
@@ -284,7 +296,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByText('Deleted: the review is in the trash.').waitFor();
-    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(404);
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(
+      404,
+    );
     await page.getByRole('button', { name: 'Restore' }).click();
     await page.getByText('Restored from the trash.').waitFor();
     const restored = await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`);
@@ -292,7 +306,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
   }, 60_000);
 
   it('approves 1,000 held reviews in one bulk job, with the progress bar reaching done', async () => {
-    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } } });
+    await admin('PUT', '/verdict/v1/site/settings', {
+      settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } },
+    });
     const entity = `bulk-${Math.random().toString(36).slice(2, 8)}`;
     for (let batch = 0; batch < 10; batch++) {
       const res = await admin('POST', '/reviews/v1/bulk/reviews/create', {
@@ -350,7 +366,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
 
   it('shows insights from real data: the chart, its table, most reviewed and held', async () => {
     const entity = `ins-${Math.random().toString(36).slice(2, 8)}`;
-    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } } });
+    await admin('PUT', '/verdict/v1/site/settings', {
+      settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } },
+    });
     const today = new Date().toISOString().slice(0, 10);
     const res = await admin('POST', '/reviews/v1/bulk/reviews/create', {
       reviews: [5, 4, 4, 2, 1].map((rating, i) => ({
@@ -409,19 +427,31 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await shoot(page, 'data');
 
     const entity = `imp-${Math.random().toString(36).slice(2, 8)}`;
-    const file = [3, 4, 5].map((rating) => JSON.stringify({ entityId: entity, content: { rating }, reviewDate: '2024-05-01' })).join('\n');
-    await page.getByLabel('File').setInputFiles({ name: 'reviews.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(file) });
+    const file = [3, 4, 5]
+      .map((rating) => JSON.stringify({ entityId: entity, content: { rating }, reviewDate: '2024-05-01' }))
+      .join('\n');
+    await page
+      .getByLabel('File')
+      .setInputFiles({ name: 'reviews.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(file) });
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByText('Dry run finished: nothing was written.').waitFor({ timeout: 30_000 });
     await page.getByText('3 would be created').waitFor();
-    const count = (await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true })).body.count;
+    const count = (
+      await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true })
+    ).body.count;
     expect(count).toBe(0);
     await page.getByLabel('Dry run (write nothing)').uncheck();
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByText('Import finished.').waitFor({ timeout: 30_000 });
-    expect((await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true })).body.count).toBe(3);
+    expect(
+      (await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true }))
+        .body.count,
+    ).toBe(3);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download NDJSON' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download NDJSON' }).click(),
+    ]);
     const text = readFileSync(await download.path(), 'utf8');
     expect(text.split('\n').filter((l) => l.includes(entity))).toHaveLength(3);
 
@@ -441,11 +471,15 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByLabel(`Type ${email} to confirm`).fill('someone-else@example.com');
     await page.getByRole('button', { name: 'Erase for good' }).click();
     await page.getByText('Type the contact').waitFor();
-    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(200);
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(
+      200,
+    );
     await page.getByLabel(`Type ${email} to confirm`).fill(email);
     await page.getByRole('button', { name: 'Erase for good' }).click();
     await page.getByText(/Erased: 1 reviews/).waitFor();
-    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(404);
+    expect((await admin('GET', `/reviews/v1/reviews/${written.body.review.id}?returnPrivateReviews=true`)).status).toBe(
+      404,
+    );
     await expectNoCspViolation(page);
   }, 90_000);
 });

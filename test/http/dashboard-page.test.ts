@@ -69,7 +69,9 @@ describe('the dashboard page', () => {
     const dir = join(packageRoot(), 'src/web/dashboard');
     for (const file of readdirSync(dir)) {
       const text = readFileSync(join(dir, file), 'utf8');
-      expect(text, file).not.toMatch(/unsafeHTML|unsafeSVG|innerHTML|outerHTML|insertAdjacentHTML|\beval\(|new Function\(/);
+      expect(text, file).not.toMatch(
+        /unsafeHTML|unsafeSVG|innerHTML|outerHTML|insertAdjacentHTML|\beval\(|new Function\(/,
+      );
     }
   });
 });

@@ -75,13 +75,15 @@ export class VdBulkProgress extends LitElement {
       <label for="bar">${this.label}</label>
       <progress id="bar" max=${max} value=${value}></progress>
       <p class="muted">
-        ${!job
-          ? 'Starting…'
-          : job.status === 'COMPLETED'
-            ? `Done: ${job.succeeded} succeeded${job.failed ? `, ${job.failed} failed` : ''}.`
-            : job.status === 'FAILED'
-              ? `The job failed after ${job.processed} reviews${job.error ? `: ${job.error}` : ''}. Run it again to finish the rest.`
-              : `${job.processed} of ${this.total || '?'} processed…`}
+        ${
+          !job
+            ? 'Starting…'
+            : job.status === 'COMPLETED'
+              ? `Done: ${job.succeeded} succeeded${job.failed ? `, ${job.failed} failed` : ''}.`
+              : job.status === 'FAILED'
+                ? `The job failed after ${job.processed} reviews${job.error ? `: ${job.error}` : ''}. Run it again to finish the rest.`
+                : `${job.processed} of ${this.total || '?'} processed…`
+        }
       </p>
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
     </div>`;

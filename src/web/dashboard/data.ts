@@ -4,9 +4,9 @@
  * owner types the e-mail again to confirm.
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
-import type { Contact, EraseContactResponse, Job } from '../../contract/index.ts';
 import type { ImportReport } from '../../contract/import-report.ts';
 import type { StartImportQuery } from '../../contract/imports.ts';
+import type { Contact, EraseContactResponse, Job } from '../../contract/index.ts';
 import { type DashboardApi, describeError } from './api.ts';
 import { shared } from './styles.ts';
 
@@ -100,9 +100,14 @@ export class VdData extends LitElement {
 
   private async erase(e: SubmitEvent, contact: Contact): Promise<void> {
     e.preventDefault();
-    const typed = String(new FormData(e.target as HTMLFormElement).get('confirm') ?? '').trim().toLowerCase();
+    const typed = String(new FormData(e.target as HTMLFormElement).get('confirm') ?? '')
+      .trim()
+      .toLowerCase();
     if (typed !== (contact.primaryInfo.email ?? '').toLowerCase()) {
-      this.privacyMessage = { kind: 'error', text: 'Type the contact\'s e-mail address exactly to confirm the erasure.' };
+      this.privacyMessage = {
+        kind: 'error',
+        text: "Type the contact's e-mail address exactly to confirm the erasure.",
+      };
       return;
     }
     try {
@@ -140,30 +145,40 @@ export class VdData extends LitElement {
         <p class="row"><input id="dryRun" name="dryRun" type="checkbox" checked /><label for="dryRun">Dry run (write nothing)</label></p>
         <button class="primary" type="submit" ?disabled=${!!this.importJob}>Start</button>
       </form>
-      ${this.importJob
-        ? html`<vd-bulk-progress .api=${this.api} .jobId=${this.importJob.id} .total=${0} .label=${this.importJob.label}
+      ${
+        this.importJob
+          ? html`<vd-bulk-progress .api=${this.api} .jobId=${this.importJob.id} .total=${0} .label=${this.importJob.label}
             @job-done=${(e: CustomEvent<Job>) => this.importDone(e.detail)}></vd-bulk-progress>`
-        : nothing}
-      ${r
-        ? html`<h3>Report${r.dryRun ? ' (dry run)' : ''}</h3>
+          : nothing
+      }
+      ${
+        r
+          ? html`<h3>Report${r.dryRun ? ' (dry run)' : ''}</h3>
             <ul>
               <li>${r.rowsRead} rows read</li>
               <li>${r.created} ${r.dryRun ? 'would be created' : 'created'}, ${r.skipped} already there, ${r.failed} refused</li>
               <li>${r.matching} of ${r.entities} products agree with Verdict's totals</li>
             </ul>
-            ${r.errors.length
-              ? html`<h4>Refused rows</h4><ul>${r.errors.map(
-                  (er) => html`<li>Line ${er.line}${er.sourceId ? ` (${er.sourceId})` : ''}: ${er.violations.map((v) => `${v.field} ${v.description}`).join('; ')}</li>`,
-                )}</ul>`
-              : nothing}
-            ${r.mismatches.length
-              ? html`<h4>Products whose totals differ</h4><div class="scroll"><table>
+            ${
+              r.errors.length
+                ? html`<h4>Refused rows</h4><ul>${r.errors.map(
+                    (er) =>
+                      html`<li>Line ${er.line}${er.sourceId ? ` (${er.sourceId})` : ''}: ${er.violations.map((v) => `${v.field} ${v.description}`).join('; ')}</li>`,
+                  )}</ul>`
+                : nothing
+            }
+            ${
+              r.mismatches.length
+                ? html`<h4>Products whose totals differ</h4><div class="scroll"><table>
                   <thead><tr><th scope="col">Product</th><th scope="col">File</th><th scope="col">Verdict</th></tr></thead>
                   <tbody>${r.mismatches.map(
-                    (m) => html`<tr><td>${m.namespace}/${m.entityId}</td><td>${m.file.count} at ${m.file.average.toFixed(2)}</td><td>${m.verdict.count} at ${m.verdict.average.toFixed(2)}</td></tr>`,
+                    (m) =>
+                      html`<tr><td>${m.namespace}/${m.entityId}</td><td>${m.file.count} at ${m.file.average.toFixed(2)}</td><td>${m.verdict.count} at ${m.verdict.average.toFixed(2)}</td></tr>`,
                   )}</tbody></table></div>`
-              : nothing}`
-        : nothing}
+                : nothing
+            }`
+          : nothing
+      }
     </section>`;
   }
 
@@ -195,8 +210,9 @@ export class VdData extends LitElement {
             <a href=${this.api.href('exportContact', { params: { contactId: c.id } })} download="contact-${c.id}.json">Download everything held about them</a>
             <button class="danger" @click=${() => (this.erasing = c)}>Erase…</button>
           </div>
-          ${this.erasing?.id === c.id
-            ? html`<form @submit=${(e: SubmitEvent) => this.erase(e, c)} novalidate>
+          ${
+            this.erasing?.id === c.id
+              ? html`<form @submit=${(e: SubmitEvent) => this.erase(e, c)} novalidate>
                 <p>Erasing deletes their reviews, votes and reports for good and removes the contact. This cannot be undone.</p>
                 <label for="confirm-${c.id}">Type ${c.primaryInfo.email ?? ''} to confirm</label>
                 <input id="confirm-${c.id}" name="confirm" autocomplete="off" />
@@ -206,7 +222,8 @@ export class VdData extends LitElement {
                   <button type="button" @click=${() => (this.erasing = undefined)}>Cancel</button>
                 </div>
               </form>`
-            : nothing}
+              : nothing
+          }
         </div>`,
       )}
     </section>`;

@@ -12,8 +12,8 @@ import { VdReview } from './review.ts';
 import { VdRules } from './rules.ts';
 import { VdSettings } from './settings.ts';
 import { VdSignIn } from './sign-in.ts';
-import { VdAccount, VdUsers } from './users.ts';
 import { pageStyles } from './styles.ts';
+import { VdAccount, VdUsers } from './users.ts';
 
 // A constructable sheet, not a <style> element: the page's CSP allows no inline style.
 const sheet = new CSSStyleSheet();

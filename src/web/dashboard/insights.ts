@@ -139,11 +139,21 @@ export class VdInsights extends LitElement {
         height: 260,
         title: 'Ratings over time',
         scales: { avg: { range: [0, 5] }, n: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { scale: 'avg', label: 'Average' }, { scale: 'n', side: 1, label: 'Reviews', grid: { show: false } }],
+        axes: [
+          {},
+          { scale: 'avg', label: 'Average' },
+          { scale: 'n', side: 1, label: 'Reviews', grid: { show: false } },
+        ],
         series: [
           {},
           { label: 'Average rating', scale: 'avg', stroke: '#0b57d0', width: 2, spanGaps: true },
-          { label: 'Reviews', scale: 'n', stroke: '#8a5a00', fill: 'rgba(138,90,0,0.15)', paths: uPlot.paths.bars?.({ size: [0.6] }) },
+          {
+            label: 'Reviews',
+            scale: 'n',
+            stroke: '#8a5a00',
+            fill: 'rgba(138,90,0,0.15)',
+            paths: uPlot.paths.bars?.({ size: [0.6] }),
+          },
         ],
       },
       [xs, averages, counts],
@@ -198,9 +208,10 @@ export class VdInsights extends LitElement {
       </section>
       <section class="card" aria-labelledby="time-h">
         <h2 id="time-h">Ratings over time</h2>
-        ${i.ratingsOverTime.every((pt) => pt.count === 0)
-          ? html`<p class="muted">No published reviews are dated in this period.</p>`
-          : html`<div class="chart" role="img" aria-label="Chart of the average rating and the number of reviews per ${this.period.bucket}; the table below holds the same numbers"></div>
+        ${
+          i.ratingsOverTime.every((pt) => pt.count === 0)
+            ? html`<p class="muted">No published reviews are dated in this period.</p>`
+            : html`<div class="chart" role="img" aria-label="Chart of the average rating and the number of reviews per ${this.period.bucket}; the table below holds the same numbers"></div>
               <details>
                 <summary>The numbers as a table</summary>
                 <div class="scroll">
@@ -211,7 +222,8 @@ export class VdInsights extends LitElement {
                     </tbody>
                   </table>
                 </div>
-              </details>`}
+              </details>`
+        }
       </section>
       <div class="cols">
         ${this.entityTable('Most reviewed', i.mostReviewed, 'No products with published reviews.')}
@@ -223,18 +235,21 @@ export class VdInsights extends LitElement {
           ${i.held.total} holds of ${i.held.submitted} submitted reviews
           (${(i.held.share * 100).toFixed(1)}%).
         </p>
-        ${i.held.byReason.length
-          ? html`<ul>${i.held.byReason.map((r) => html`<li>${r.reason}: ${r.count}</li>`)}</ul>`
-          : html`<p class="muted">Nothing was held.</p>`}
+        ${
+          i.held.byReason.length
+            ? html`<ul>${i.held.byReason.map((r) => html`<li>${r.reason}: ${r.count}</li>`)}</ul>`
+            : html`<p class="muted">Nothing was held.</p>`
+        }
       </section>`;
   }
 
   private entityTable(title: string, rows: Insights['mostReviewed'], empty: string): TemplateResult {
     return html`<section class="card" aria-label=${title}>
       <h2>${title}</h2>
-      ${rows.length === 0
-        ? html`<p class="muted">${empty}</p>`
-        : html`<div class="scroll"><table>
+      ${
+        rows.length === 0
+          ? html`<p class="muted">${empty}</p>`
+          : html`<div class="scroll"><table>
             <thead><tr><th scope="col">Product</th><th scope="col">Reviews</th><th scope="col">Average</th></tr></thead>
             <tbody>
               ${rows.map(
@@ -245,7 +260,8 @@ export class VdInsights extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`}
+          </table></div>`
+      }
     </section>`;
   }
 }

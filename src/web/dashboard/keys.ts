@@ -101,11 +101,14 @@ export class VdKeys extends LitElement {
     const keys = this.keys;
     return html`<section class="card" aria-labelledby="keys-h">
       <h2 id="keys-h">API keys</h2>
-      ${this.message
-        ? html`<div class=${this.message.kind} role=${this.message.kind === 'error' ? 'alert' : 'status'}>${this.message.text}</div>`
-        : nothing}
-      ${this.secret
-        ? html`<div class="status" role="status">
+      ${
+        this.message
+          ? html`<div class=${this.message.kind} role=${this.message.kind === 'error' ? 'alert' : 'status'}>${this.message.text}</div>`
+          : nothing
+      }
+      ${
+        this.secret
+          ? html`<div class="status" role="status">
             <p><strong>The key "${this.secret.name}" — shown only now.</strong> Store it in your app's secrets; Verdict keeps only its hash.</p>
             <p><label for="secret">Key</label><input id="secret" readonly .value=${this.secret.value} /></p>
             <div class="row">
@@ -113,12 +116,14 @@ export class VdKeys extends LitElement {
               <button @click=${() => (this.secret = undefined)}>I have stored it</button>
             </div>
           </div>`
-        : nothing}
-      ${keys === undefined
-        ? html`<p role="status">Loading…</p>`
-        : keys.length === 0
-          ? html`<p class="muted">No keys.</p>`
-          : html`<div class="scroll"><table>
+          : nothing
+      }
+      ${
+        keys === undefined
+          ? html`<p role="status">Loading…</p>`
+          : keys.length === 0
+            ? html`<p class="muted">No keys.</p>`
+            : html`<div class="scroll"><table>
               <caption class="sr-only">API keys, oldest first</caption>
               <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col"><span class="sr-only">State</span></th></tr></thead>
               <tbody>
@@ -129,17 +134,20 @@ export class VdKeys extends LitElement {
                     <td>${k.kind === 'admin' ? 'everything (admin)' : k.scopes.join(', ')}</td>
                     <td>${when(k.createdDate)}</td>
                     <td>
-                      ${k.revokedDate
-                        ? html`Revoked ${when(k.revokedDate)}`
-                        : this.revoking === k.id
-                          ? html`<button class="danger" @click=${() => this.revoke(k)}>Yes, revoke</button>
+                      ${
+                        k.revokedDate
+                          ? html`Revoked ${when(k.revokedDate)}`
+                          : this.revoking === k.id
+                            ? html`<button class="danger" @click=${() => this.revoke(k)}>Yes, revoke</button>
                               <button @click=${() => (this.revoking = undefined)}>Cancel</button>`
-                          : html`<button class="danger" @click=${() => (this.revoking = k.id)}>Revoke<span class="sr-only"> ${k.name}</span></button>`}
+                            : html`<button class="danger" @click=${() => (this.revoking = k.id)}>Revoke<span class="sr-only"> ${k.name}</span></button>`
+                      }
                     </td>
                   </tr>`,
                 )}
               </tbody>
-            </table></div>`}
+            </table></div>`
+      }
       <h3>Create a key</h3>
       <form @submit=${(e: SubmitEvent) => this.create(e)} novalidate>
         <div class="grid">
@@ -152,14 +160,17 @@ export class VdKeys extends LitElement {
             </select>
           </div>
         </div>
-        ${this.kind === 'app'
-          ? html`<fieldset>
+        ${
+          this.kind === 'app'
+            ? html`<fieldset>
               <legend>Scopes</legend>
               ${SCOPES.map(
-                (s) => html`<span class="row"><input type="checkbox" id="scope-${s}" name="scope" value=${s} ?checked=${s === 'reviews.read'} /><label for="scope-${s}">${s}</label></span>`,
+                (s) =>
+                  html`<span class="row"><input type="checkbox" id="scope-${s}" name="scope" value=${s} ?checked=${s === 'reviews.read'} /><label for="scope-${s}">${s}</label></span>`,
               )}
             </fieldset>`
-          : nothing}
+            : nothing
+        }
         <p></p>
         <button class="primary" type="submit">Create key</button>
       </form>

@@ -16,8 +16,8 @@ import {
   idsFilter,
   parseFilters,
   type QueueFilters,
-  serializeFilters,
   type StatusChoice,
+  serializeFilters,
   toFilter,
   toSearch,
 } from './queue.rules.ts';
@@ -271,15 +271,17 @@ export class VdQueue extends LitElement {
       ${this.renderFilters()}
       ${this.notice ? html`<div class="status" role="status">${this.notice}</div>` : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
-      ${this.job
-        ? html`<vd-bulk-progress
+      ${
+        this.job
+          ? html`<vd-bulk-progress
             .api=${this.api}
             .jobId=${this.job.id}
             .total=${this.job.total}
             .label=${this.job.label}
             @job-done=${(e: CustomEvent<Job>) => this.jobDone(e.detail)}
           ></vd-bulk-progress>`
-        : nothing}
+          : nothing
+      }
       ${this.renderList()}`;
   }
 
@@ -342,9 +344,11 @@ export class VdQueue extends LitElement {
       return html`<div class="card empty" role="status">
         <h2>${pending ? 'Nothing awaits moderation' : 'No reviews match these filters'}</h2>
         <p class="muted">
-          ${pending
-            ? 'New reviews held for moderation appear here as they arrive.'
-            : 'Widen the filters or reset them to see more reviews.'}
+          ${
+            pending
+              ? 'New reviews held for moderation appear here as they arrive.'
+              : 'Widen the filters or reset them to see more reviews.'
+          }
         </p>
         ${pending ? html`<a href="#/queue?status=ALL">See every review</a>` : html`<a href="#/queue">Reset the filters</a>`}
       </div>`;
@@ -362,11 +366,14 @@ export class VdQueue extends LitElement {
           />
           <label for="select-page">Select this page</label>
         </span>
-        ${pageSelected && !this.allMatching && canActOnAllMatching(this.filters) && this.cursors.next
-          ? html`<button @click=${() => this.selectAllMatching()}>Select everything matching the filters</button>`
-          : nothing}
-        ${n > 0
-          ? html`<span role="status">${this.allMatching ? `All ${n} matching reviews selected` : `${n} selected`}</span>
+        ${
+          pageSelected && !this.allMatching && canActOnAllMatching(this.filters) && this.cursors.next
+            ? html`<button @click=${() => this.selectAllMatching()}>Select everything matching the filters</button>`
+            : nothing
+        }
+        ${
+          n > 0
+            ? html`<span role="status">${this.allMatching ? `All ${n} matching reviews selected` : `${n} selected`}</span>
               ${(['APPROVED', 'REJECTED', 'DELETE'] as const).map(
                 (a) => html`<button
                   class=${a === 'APPROVED' ? 'approve' : a === 'DELETE' ? 'danger' : ''}
@@ -376,10 +383,12 @@ export class VdQueue extends LitElement {
                   ${ACTION_WORD[a]} selected
                 </button>`,
               )}`
-          : nothing}
+            : nothing
+        }
       </div>
-      ${this.confirming
-        ? html`<div class="card" role="alertdialog" aria-labelledby="confirm-title">
+      ${
+        this.confirming
+          ? html`<div class="card" role="alertdialog" aria-labelledby="confirm-title">
             <p id="confirm-title">
               ${ACTION_WORD[this.confirming]} ${n} ${n === 1 ? 'review' : 'reviews'}?
               ${this.confirming === 'DELETE' ? 'Deleted reviews go to the trash and can be restored from there.' : ''}
@@ -391,13 +400,16 @@ export class VdQueue extends LitElement {
               <button @click=${() => (this.confirming = undefined)}>Cancel</button>
             </div>
           </div>`
-        : nothing}
-      ${this.fresh > 0
-        ? html`<div class="status" role="status">
+          : nothing
+      }
+      ${
+        this.fresh > 0
+          ? html`<div class="status" role="status">
             ${this.fresh} new ${this.fresh === 1 ? 'change' : 'changes'} since this list was read.
             <button @click=${() => this.load(null)}>Show the newest</button>
           </div>`
-        : nothing}
+          : nothing
+      }
       <ul class="reviews" aria-label="Reviews" aria-busy=${this.loading ? 'true' : 'false'}>
         ${reviews.map((r) => this.renderReview(r))}
       </ul>
@@ -430,12 +442,16 @@ export class VdQueue extends LitElement {
           ${r.author.authorName || 'Anonymous'} · ${r.namespace}/${r.entityId} · ${when(r.createdDate)}
         </p>
         <div class="row actions">
-          ${status !== 'APPROVED'
-            ? html`<button class="approve" @click=${() => this.moderate(r, 'APPROVED')}>Approve<span class="sr-only">: ${name}</span></button>`
-            : nothing}
-          ${status !== 'REJECTED'
-            ? html`<button @click=${() => this.moderate(r, 'REJECTED')}>Reject<span class="sr-only">: ${name}</span></button>`
-            : nothing}
+          ${
+            status !== 'APPROVED'
+              ? html`<button class="approve" @click=${() => this.moderate(r, 'APPROVED')}>Approve<span class="sr-only">: ${name}</span></button>`
+              : nothing
+          }
+          ${
+            status !== 'REJECTED'
+              ? html`<button @click=${() => this.moderate(r, 'REJECTED')}>Reject<span class="sr-only">: ${name}</span></button>`
+              : nothing
+          }
         </div>
       </div>
     </li>`;

@@ -149,8 +149,9 @@ export class VdReview extends LitElement {
   }
 
   private moderate(status: 'APPROVED' | 'REJECTED') {
-    return this.act(status === 'APPROVED' ? 'Approved: the review is published.' : 'Rejected: the review is hidden.', () =>
-      this.api.call('updateModerationStatus', { params: { reviewId: this.reviewId }, body: { status } }),
+    return this.act(
+      status === 'APPROVED' ? 'Approved: the review is published.' : 'Rejected: the review is hidden.',
+      () => this.api.call('updateModerationStatus', { params: { reviewId: this.reviewId }, body: { status } }),
     );
   }
 
@@ -201,33 +202,39 @@ export class VdReview extends LitElement {
     const back = html`<p><a href="#/queue">← Back to the queue</a></p>`;
     const r = this.review;
     if (!r) {
-      return html`${back}${this.error
+      return html`${back}${
+        this.error
           ? html`<div class="error" role="alert">${this.error}</div>`
-          : html`<p role="status">Loading the review…</p>`}`;
+          : html`<p role="status">Loading the review…</p>`
+      }`;
     }
     const status = r.moderation.moderationStatus;
     return html`${back}
       <h1>${reviewName(r)}</h1>
       ${this.notice ? html`<div class="status" role="status">${this.notice}</div>` : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}
-      ${this.deleted
-        ? html`<div class="card" role="status">
+      ${
+        this.deleted
+          ? html`<div class="card" role="status">
             <p>This review is in the trash. It is no longer shown anywhere.</p>
             <button class="primary" ?disabled=${this.busy} @click=${() => this.restore()}>Restore</button>
           </div>`
-        : html`<div class="row card" role="group" aria-label="Decision">
+          : html`<div class="row card" role="group" aria-label="Decision">
             <span class="badge ${status}">${STATUS_LABEL[status] ?? status}</span>
             <button class="approve" ?disabled=${this.busy || status === 'APPROVED'} @click=${() => this.moderate('APPROVED')}>Approve</button>
             <button ?disabled=${this.busy || status === 'REJECTED'} @click=${() => this.moderate('REJECTED')}>Reject</button>
             <button class="danger" ?disabled=${this.busy} @click=${() => (this.confirmDelete = true)}>Delete</button>
-            ${this.confirmDelete
-              ? html`<span role="alertdialog" aria-label="Confirm deletion" class="row">
+            ${
+              this.confirmDelete
+                ? html`<span role="alertdialog" aria-label="Confirm deletion" class="row">
                   Delete this review? It goes to the trash.
                   <button class="danger" @click=${() => this.trash()}>Yes, delete</button>
                   <button @click=${() => (this.confirmDelete = false)}>Cancel</button>
                 </span>`
-              : nothing}
-          </div>`}
+                : nothing
+            }
+          </div>`
+      }
       <div class="layout">
         <div>
           <section class="card" aria-labelledby="content-h">
@@ -262,8 +269,10 @@ export class VdReview extends LitElement {
       ${r.content.media.map((m) => {
         const image = m.image?.url ? safeMediaUrl(m.image.url) : undefined;
         const video = m.video?.url ? safeMediaUrl(m.video.url) : undefined;
-        if (image) return html`<li><img src=${image} alt=${m.image?.altText || 'Photo attached to the review'} loading="lazy" /></li>`;
-        if (video) return html`<li><video src=${video} controls preload="metadata" aria-label="Video attached to the review"></video></li>`;
+        if (image)
+          return html`<li><img src=${image} alt=${m.image?.altText || 'Photo attached to the review'} loading="lazy" /></li>`;
+        if (video)
+          return html`<li><video src=${video} controls preload="metadata" aria-label="Video attached to the review"></video></li>`;
         return html`<li class="muted">An attachment with an unsupported address</li>`;
       })}
     </ul>`;
@@ -295,11 +304,12 @@ export class VdReview extends LitElement {
     const reports = this.reports;
     return html`<section class="card" aria-labelledby="reports-h">
       <h2 id="reports-h">Reports</h2>
-      ${reports === undefined
-        ? html`<p role="status">Loading…</p>`
-        : reports.length === 0
-          ? html`<p class="muted">No one has reported this review.</p>`
-          : html`<p>${this.openReports} open of ${reports.length}.</p>
+      ${
+        reports === undefined
+          ? html`<p role="status">Loading…</p>`
+          : reports.length === 0
+            ? html`<p class="muted">No one has reported this review.</p>`
+            : html`<p>${this.openReports} open of ${reports.length}.</p>
               <ul>
                 ${reports.map(
                   (rep) => html`<li>
@@ -308,9 +318,12 @@ export class VdReview extends LitElement {
                   </li>`,
                 )}
               </ul>
-              ${this.openReports > 0
-                ? html`<button ?disabled=${this.busy} @click=${() => this.dismissReports()}>Dismiss open reports</button>`
-                : nothing}`}
+              ${
+                this.openReports > 0
+                  ? html`<button ?disabled=${this.busy} @click=${() => this.dismissReports()}>Dismiss open reports</button>`
+                  : nothing
+              }`
+      }
     </section>`;
   }
 
@@ -318,18 +331,20 @@ export class VdReview extends LitElement {
     const audit = this.audit;
     return html`<section class="card" aria-labelledby="audit-h">
       <h2 id="audit-h">History</h2>
-      ${audit === undefined
-        ? html`<p role="status">Loading…</p>`
-        : audit.length === 0
-          ? html`<p class="muted">No status decisions recorded.</p>`
-          : html`<ol class="audit">
+      ${
+        audit === undefined
+          ? html`<p role="status">Loading…</p>`
+          : audit.length === 0
+            ? html`<p class="muted">No status decisions recorded.</p>`
+            : html`<ol class="audit">
               ${audit.map(
                 (a) => html`<li>
                   ${when(a.createdDate)}: ${STATUS_LABEL[a.from] ?? a.from} → ${STATUS_LABEL[a.to] ?? a.to}
                   <span class="muted">(${a.reason}, by ${a.actor.kind.toLowerCase()})</span>
                 </li>`,
               )}
-            </ol>`}
+            </ol>`
+      }
       ${this.auditNext ? html`<button @click=${() => this.loadAudit(this.auditNext)}>More entries</button>` : nothing}
     </section>`;
   }

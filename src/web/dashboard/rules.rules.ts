@@ -42,7 +42,14 @@ export const newDraft = (): DraftRule => ({ type: 'HOLD_RATINGS', ratings: [1, 2
 
 /** The words of a draft: one per line, trimmed, blank lines and repeats dropped. */
 export function draftWords(words: string): string[] {
-  return [...new Set(words.split('\n').map((w) => w.trim()).filter((w) => w.length > 0))];
+  return [
+    ...new Set(
+      words
+        .split('\n')
+        .map((w) => w.trim())
+        .filter((w) => w.length > 0),
+    ),
+  ];
 }
 
 /** The rule the API takes for a draft: only the fields its type uses. */

@@ -154,18 +154,22 @@ export class VdRules extends LitElement {
         </div>
         <button type="submit">Load rules</button>
       </form>
-      ${this.message
-        ? html`<div class=${this.message.kind} role=${this.message.kind === 'error' ? 'alert' : 'status'}>${this.message.text}</div>`
-        : nothing}
+      ${
+        this.message
+          ? html`<div class=${this.message.kind} role=${this.message.kind === 'error' ? 'alert' : 'status'}>${this.message.text}</div>`
+          : nothing
+      }
       ${!this.stored ? html`<p role="status">Loading…</p>` : this.renderEditor(this.stored)}
     </section>`;
   }
 
   private renderEditor(stored: ModerationRules): TemplateResult {
     return html`<p class="muted">
-        ${stored.source === 'SITE_SETTINGS'
-          ? 'No rules saved for this namespace: the site\'s moderation setting applies.'
-          : `Version ${stored.version}, saved ${when(stored.updatedDate ?? undefined)}.`}
+        ${
+          stored.source === 'SITE_SETTINGS'
+            ? "No rules saved for this namespace: the site's moderation setting applies."
+            : `Version ${stored.version}, saved ${when(stored.updatedDate ?? undefined)}.`
+        }
       </p>
       <form @submit=${(e: SubmitEvent) => this.save(e)}>
         <ol aria-label="Rules, first match wins">
@@ -195,14 +199,18 @@ export class VdRules extends LitElement {
         <div><button type="submit">Preview</button></div>
       </form>
       ${this.previewError ? html`<div class="error" role="alert">${this.previewError}</div>` : nothing}
-      ${p
-        ? html`<div class="status" role="status">
+      ${
+        p
+          ? html`<div class="status" role="status">
             ${p.status === 'APPROVED' ? 'Published at once' : 'Held for moderation'}
-            ${p.matchedRule
-              ? html`by rule ${p.matchedRule.index + 1} (${RULE_LABEL[p.matchedRule.rule.type]}).`
-              : html`: no rule matched.`}
+            ${
+              p.matchedRule
+                ? html`by rule ${p.matchedRule.index + 1} (${RULE_LABEL[p.matchedRule.rule.type]}).`
+                : html`: no rule matched.`
+            }
           </div>`
-        : nothing}`;
+          : nothing
+      }`;
   }
 
   private renderVersions(): TemplateResult | typeof nothing {
@@ -211,7 +219,8 @@ export class VdRules extends LitElement {
     return html`<h3>Saved versions</h3>
       <ul>
         ${versions.map(
-          (v) => html`<li>Version ${v.version}: ${v.ruleCount} ${v.ruleCount === 1 ? 'rule' : 'rules'}, ${when(v.createdDate)}${v.actor ? ` by ${v.actor.kind.toLowerCase()}` : ''}</li>`,
+          (v) =>
+            html`<li>Version ${v.version}: ${v.ruleCount} ${v.ruleCount === 1 ? 'rule' : 'rules'}, ${when(v.createdDate)}${v.actor ? ` by ${v.actor.kind.toLowerCase()}` : ''}</li>`,
         )}
       </ul>`;
   }
@@ -225,8 +234,9 @@ export class VdRules extends LitElement {
           ${RULE_TYPES.map((t) => html`<option value=${t} ?selected=${d.type === t}>${RULE_LABEL[t]}</option>`)}
         </select>
       </div>
-      ${d.type === 'HOLD_RATINGS'
-        ? html`<fieldset>
+      ${
+        d.type === 'HOLD_RATINGS'
+          ? html`<fieldset>
             <legend>Ratings to hold</legend>
             ${[1, 2, 3, 4, 5].map(
               (n) => html`<span class="choice">
@@ -236,24 +246,31 @@ export class VdRules extends LitElement {
                   .checked=${d.ratings.includes(n)}
                   @change=${(e: Event) =>
                     this.edit(i, {
-                      ratings: (e.target as HTMLInputElement).checked ? [...d.ratings, n] : d.ratings.filter((r) => r !== n),
+                      ratings: (e.target as HTMLInputElement).checked
+                        ? [...d.ratings, n]
+                        : d.ratings.filter((r) => r !== n),
                     })}
                 />
                 <label for="${id}-r${n}" class="choice">${n}</label>
               </span>`,
             )}
           </fieldset>`
-        : nothing}
-      ${d.type === 'HOLD_BLOCKED_WORDS'
-        ? html`<label for="${id}-words">Blocked words, one per line</label>
+          : nothing
+      }
+      ${
+        d.type === 'HOLD_BLOCKED_WORDS'
+          ? html`<label for="${id}-words">Blocked words, one per line</label>
             <textarea id="${id}-words" .value=${d.words} @input=${(e: Event) => this.edit(i, { words: (e.target as HTMLTextAreaElement).value })}></textarea>`
-        : nothing}
-      ${d.type === 'HOLD_REPORTED_AUTHOR'
-        ? html`<div class="narrow">
+          : nothing
+      }
+      ${
+        d.type === 'HOLD_REPORTED_AUTHOR'
+          ? html`<div class="narrow">
             <label for="${id}-min">Open reports on the author</label>
             <input id="${id}-min" type="number" min="1" max="1000" .value=${String(d.minReports)} @input=${(e: Event) => this.edit(i, { minReports: Number((e.target as HTMLInputElement).value) })} />
           </div>`
-        : nothing}
+          : nothing
+      }
       <div class="row">
         <button type="button" ?disabled=${i === 0} @click=${() => (this.drafts = move(this.drafts, i, -1))}>Move up<span class="sr-only"> rule ${i + 1}</span></button>
         <button type="button" ?disabled=${i === this.drafts.length - 1} @click=${() => (this.drafts = move(this.drafts, i, 1))}>Move down<span class="sr-only"> rule ${i + 1}</span></button>

@@ -169,9 +169,10 @@ export class VdSettings extends LitElement {
     return html`<section class="card" aria-labelledby="mod-h">
       <h2 id="mod-h">Moderation</h2>
       ${this.message('moderation')}
-      ${!s
-        ? html`<p role="status">Loading…</p>`
-        : html`<form @submit=${(e: SubmitEvent) => this.saveModeration(e)}>
+      ${
+        !s
+          ? html`<p role="status">Loading…</p>`
+          : html`<form @submit=${(e: SubmitEvent) => this.saveModeration(e)}>
             <fieldset>
               <legend>New reviews</legend>
               ${MODES.map(
@@ -193,7 +194,8 @@ export class VdSettings extends LitElement {
               </div>
             </fieldset>
             <button class="primary" type="submit">Save moderation settings</button>
-          </form>`}
+          </form>`
+      }
     </section>`;
   }
 
@@ -201,16 +203,18 @@ export class VdSettings extends LitElement {
     return html`<section class="card" aria-labelledby="rep-h">
       <h2 id="rep-h">Reports</h2>
       ${this.message('reports')}
-      ${this.threshold === undefined
-        ? html`<p role="status">Loading…</p>`
-        : html`<form @submit=${(e: SubmitEvent) => this.saveThreshold(e)}>
+      ${
+        this.threshold === undefined
+          ? html`<p role="status">Loading…</p>`
+          : html`<form @submit=${(e: SubmitEvent) => this.saveThreshold(e)}>
             <div class="narrow">
               <label for="threshold">Reports that send a published review back to moderation</label>
               <input id="threshold" name="threshold" type="number" min="1" max="1000" step="1" .value=${String(this.threshold)} />
             </div>
             <p></p>
             <button class="primary" type="submit">Save threshold</button>
-          </form>`}
+          </form>`
+      }
     </section>`;
   }
 
@@ -219,11 +223,12 @@ export class VdSettings extends LitElement {
     return html`<section class="card" aria-labelledby="hooks-h">
       <h2 id="hooks-h">Webhooks</h2>
       ${this.message('webhooks')}
-      ${hooks === undefined
-        ? html`<p role="status">Loading…</p>`
-        : hooks.length === 0
-          ? html`<p class="muted">No webhooks. Register one with <code>POST /verdict/v1/webhooks</code> (see the API reference at <a href="/docs">/docs</a>).</p>`
-          : html`<ul>
+      ${
+        hooks === undefined
+          ? html`<p role="status">Loading…</p>`
+          : hooks.length === 0
+            ? html`<p class="muted">No webhooks. Register one with <code>POST /verdict/v1/webhooks</code> (see the API reference at <a href="/docs">/docs</a>).</p>`
+            : html`<ul>
               ${hooks.map((h) => {
                 const deliveries = this.deliveries[h.id];
                 return html`<li>
@@ -231,14 +236,17 @@ export class VdSettings extends LitElement {
                   <button aria-expanded=${deliveries ? 'true' : 'false'} @click=${() => this.toggleDeliveries(h.id)}>
                     ${deliveries ? 'Hide deliveries' : 'Show recent deliveries'}
                   </button>
-                  ${deliveries === 'loading'
-                    ? html`<p role="status">Loading…</p>`
-                    : deliveries
-                      ? this.renderDeliveries(deliveries)
-                      : nothing}
+                  ${
+                    deliveries === 'loading'
+                      ? html`<p role="status">Loading…</p>`
+                      : deliveries
+                        ? this.renderDeliveries(deliveries)
+                        : nothing
+                  }
                 </li>`;
               })}
-            </ul>`}
+            </ul>`
+      }
     </section>`;
   }
 

@@ -2,8 +2,7 @@
  * `<vd-sign-in>`: e-mail and password (and the site, when the e-mail has users on several). Fires `signed-in` with
  * the session. Wrong credentials and a temporary lockout (429, with how long to wait) are said in words.
  */
-import { html, LitElement, nothing, type TemplateResult } from 'lit';
-import { css } from 'lit';
+import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { shared } from './styles.ts';
 
@@ -62,7 +61,9 @@ export class VdSignIn extends LitElement {
       if (err.status === 401) return 'The e-mail address or the password is wrong. Check both and try again.';
       if (err.status === 429) {
         const wait = err.retryAfterSeconds;
-        const when = wait ? ` Try again in ${wait >= 120 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`}.` : ' Try again later.';
+        const when = wait
+          ? ` Try again in ${wait >= 120 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`}.`
+          : ' Try again later.';
         return `Too many failed sign-ins: signing in is locked for a while.${when}`;
       }
       if (err.status === 400 && err.violations.some((v) => v.field.includes('siteId'))) {
@@ -86,12 +87,14 @@ export class VdSignIn extends LitElement {
           <label for="password">Password</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
         </div>
-        ${this.needsSite
-          ? html`<div>
+        ${
+          this.needsSite
+            ? html`<div>
               <label for="siteId">Site id</label>
               <input id="siteId" name="siteId" autocomplete="off" />
             </div>`
-          : nothing}
+            : nothing
+        }
         <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
     </div>`;

@@ -78,7 +78,10 @@ export class VdUsers extends LitElement {
     } catch (err) {
       this.message = {
         kind: 'error',
-        text: err instanceof ApiError && err.status === 409 ? `${email} already has a user on this site.` : `Not invited: ${describeError(err)}`,
+        text:
+          err instanceof ApiError && err.status === 409
+            ? `${email} already has a user on this site.`
+            : `Not invited: ${describeError(err)}`,
       };
     } finally {
       this.busy = false;
@@ -112,9 +115,10 @@ export class VdUsers extends LitElement {
     return html`<section class="card" aria-labelledby="users-h">
       <h2 id="users-h">Users</h2>
       ${message(this.message)}
-      ${users === undefined
-        ? html`<p role="status">Loading…</p>`
-        : html`<div class="scroll">
+      ${
+        users === undefined
+          ? html`<p role="status">Loading…</p>`
+          : html`<div class="scroll">
             <table>
               <caption class="sr-only">Dashboard users of this site</caption>
               <thead><tr><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
@@ -134,18 +138,21 @@ export class VdUsers extends LitElement {
                     </td>
                     <td>${when(u.createdDate)}</td>
                     <td>
-                      ${u.id === this.me.id
-                        ? nothing
-                        : this.removing === u.id
-                          ? html`<button class="danger" @click=${() => this.removeUser(u)}>Yes, remove ${u.email}</button>
+                      ${
+                        u.id === this.me.id
+                          ? nothing
+                          : this.removing === u.id
+                            ? html`<button class="danger" @click=${() => this.removeUser(u)}>Yes, remove ${u.email}</button>
                               <button @click=${() => (this.removing = undefined)}>Cancel</button>`
-                          : html`<button class="danger" @click=${() => (this.removing = u.id)}>Remove<span class="sr-only"> ${u.email}</span></button>`}
+                            : html`<button class="danger" @click=${() => (this.removing = u.id)}>Remove<span class="sr-only"> ${u.email}</span></button>`
+                      }
                     </td>
                   </tr>`,
                 )}
               </tbody>
             </table>
-          </div>`}
+          </div>`
+      }
       <h3>Invite someone</h3>
       <form class="grid" @submit=${(e: SubmitEvent) => this.invite(e)} novalidate>
         <div><label for="invite-email">E-mail address</label><input id="invite-email" name="email" type="email" autocomplete="off" /></div>
@@ -191,7 +198,10 @@ export class VdAccount extends LitElement {
     } catch (err) {
       this.message = {
         kind: 'error',
-        text: err instanceof ApiError && err.status === 401 ? 'The current password is wrong.' : `Not changed: ${describeError(err)}`,
+        text:
+          err instanceof ApiError && err.status === 401
+            ? 'The current password is wrong.'
+            : `Not changed: ${describeError(err)}`,
       };
     }
   }
