@@ -198,7 +198,7 @@ export class VdData extends LitElement {
     return html`<section class="card" aria-labelledby="privacy-h">
       <h2 id="privacy-h">Personal data requests</h2>
       ${message(this.privacyMessage)}
-      <form class="row" @submit=${(e: SubmitEvent) => this.findContact(e)} novalidate>
+      <form class="row end" @submit=${(e: SubmitEvent) => this.findContact(e)} novalidate>
         <div><label for="privacy-email">E-mail address</label><input id="privacy-email" name="email" type="email" autocomplete="off" /></div>
         <button type="submit">Find</button>
       </form>

@@ -55,6 +55,7 @@ export const shared = css`
   textarea { min-height: 6rem; resize: vertical; }
   .card { background: #fff; border: 1px solid #d8d8d4; border-radius: 0.6rem; padding: 1rem; margin-bottom: 1rem; }
   .row { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; }
+  .row.end { align-items: flex-end; }
   .muted { color: #5c5c5c; }
   .error { color: #b3261e; background: #fdecea; border: 1px solid #f3b4ae; border-radius: 0.4rem; padding: 0.6rem 0.8rem; margin-bottom: 0.75rem; }
   .status { color: #14532d; background: #e7f5ea; border: 1px solid #a6d8b1; border-radius: 0.4rem; padding: 0.6rem 0.8rem; margin-bottom: 0.75rem; }
