@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildSdk } from './build-sdk.mjs';
+import { dashboardBuildOptions } from './dashboard-build-options.mjs';
 import { widgetBuildOptions } from './widget-build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +39,8 @@ await build({
 });
 // The embeddable widget (`/widget.js`), with the options the server's in-memory build uses too.
 await build({ ...widgetBuildOptions(root), outfile: join(outdir, 'widget.js'), logLevel: 'warning' });
+// The owner dashboard (`/dashboard/app.js`), likewise.
+await build({ ...dashboardBuildOptions(root), outfile: join(outdir, 'dashboard.js'), logLevel: 'warning' });
 // Loaded as a worker by URL next to the module that starts it (src/server/db/checkpointer.ts); every chunk lands
 // in dist/ itself, so the worker sits beside whichever chunk holds that code.
 copyFileSync(join(root, 'src/server/db/checkpointer.worker.cjs'), join(outdir, 'checkpointer.worker.cjs'));

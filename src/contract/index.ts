@@ -10,3 +10,6 @@ export * from './engagement.ts';
 export * from './limits.ts';
 export * from './embed.ts';
 export * from './dashboard.ts';
+export * from './keys.ts';
+export * from './imports.ts';
+export * from './insights.ts';

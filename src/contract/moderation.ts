@@ -3,7 +3,7 @@
  * match wins), the admin API that reads and replaces them, and the audit entries every status decision writes.
  */
 import { type Static, Type } from 'typebox';
-import { ModerationStatus, Namespace } from './review.ts';
+import { Media, ModerationStatus, Namespace } from './review.ts';
 
 export const MODERATION_LIMITS = {
   maxRules: 20,
@@ -205,3 +205,74 @@ export const ModerationAuditResponse = Type.Object({
   }),
 });
 export type ModerationAuditResponse = Static<typeof ModerationAuditResponse>;
+
+/** A sample review for a rules preview: what the rules look at, and what is known about its author. */
+export const PreviewReview = Type.Object({
+  title: Type.Optional(Type.Union([Type.String({ maxLength: 3000 }), Type.Null()])),
+  body: Type.Optional(Type.Union([Type.String({ maxLength: 3000 }), Type.Null()])),
+  rating: Type.Integer({ minimum: 1, maximum: 5 }),
+  media: Type.Optional(Type.Array(Media, { maxItems: 10 })),
+  authorOpenReports: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 100_000, description: "Open abuse reports against the author (default 0)." }),
+  ),
+});
+
+export const PreviewModerationRulesRequest = Type.Object({
+  namespace: Namespace,
+  rules: Type.Optional(
+    Type.Array(ModerationRuleInput, {
+      maxItems: MODERATION_LIMITS.maxRules,
+      description: "Rules to try; the namespace's current rules when absent.",
+    }),
+  ),
+  review: PreviewReview,
+});
+export type PreviewModerationRulesRequest = Static<typeof PreviewModerationRulesRequest>;
+
+export const ModerationPreview = Type.Object({
+  status: Type.Union([Type.Literal('APPROVED'), Type.Literal('IN_MODERATION')], {
+    description: 'The status the review would enter.',
+  }),
+  reason: Type.String({ description: 'The audit reason it would get: `RULE:<type>` or `NO_RULE_MATCHED`.' }),
+  matchedRule: Type.Union([Type.Object({ index: Type.Integer({ minimum: 0 }), rule: ModerationRule }), Type.Null()], {
+    description: 'The first rule that matched (its position in the list), or null.',
+  }),
+  rules: Type.Array(ModerationRule, { description: 'The rules evaluated.' }),
+  source: Type.Union([Type.Literal('REQUEST'), Type.Literal('RULES'), Type.Literal('SITE_SETTINGS')], {
+    description: "REQUEST: the rules given; RULES: the namespace's saved rules; SITE_SETTINGS: derived from the site setting.",
+  }),
+});
+export type ModerationPreview = Static<typeof ModerationPreview>;
+export const ModerationPreviewResponse = Type.Object({ preview: ModerationPreview });
+
+export const ModerationRulesVersionSummary = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  ruleCount: Type.Integer(),
+  actor: Type.Union([AuditActor, Type.Null()], { description: 'Who saved it; null when not recorded.' }),
+  createdDate: Type.String(),
+});
+export type ModerationRulesVersionSummary = Static<typeof ModerationRulesVersionSummary>;
+export const ModerationRulesVersion = Type.Object({
+  namespace: Namespace,
+  version: Type.Integer({ minimum: 1 }),
+  rules: Type.Array(ModerationRule),
+  actor: Type.Union([AuditActor, Type.Null()], { description: 'Who saved it; null when not recorded.' }),
+  createdDate: Type.String(),
+});
+export type ModerationRulesVersion = Static<typeof ModerationRulesVersion>;
+
+export const ListModerationRuleVersionsQuery = Type.Object({
+  namespace: Namespace,
+  before: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'Only versions older than this one (the next page).' }),
+  ),
+  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 50.' })),
+});
+export const ListModerationRuleVersionsResponse = Type.Object({
+  versions: Type.Array(ModerationRulesVersionSummary, { description: 'Newest first.' }),
+});
+export const ModerationRulesVersionParams = Type.Object({
+  version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'A version number, from listModerationRuleVersions.' }),
+});
+export const GetModerationRulesVersionQuery = Type.Object({ namespace: Namespace });
+export const ModerationRulesVersionResponse = Type.Object({ version: ModerationRulesVersion });

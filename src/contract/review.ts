@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import type { ErrorCode } from './errors.ts';
 import { LIMITS } from './limits.ts';
+import { ImportReport } from './import-report.ts';
 
 export { LIMITS };
 
@@ -402,5 +403,7 @@ export const Job = Type.Object({
   createdDate: Type.String({ format: 'date-time' }),
   updatedDate: Type.String({ format: 'date-time' }),
   completedDate: Type.Optional(Type.String({ format: 'date-time' })),
+  /** An import job's reconciliation report, once it has completed. */
+  result: Type.Optional(ImportReport),
 });
 export type Job = Static<typeof Job>;

@@ -12,6 +12,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
   bulkBodyLimitBytes: number;
+  /** Largest file accepted by an upload (import); it is kept in the database until its job has run. */
+  uploadBodyLimitBytes: number;
   trashRetentionDays: number;
   visitorTokenTtlSeconds: number;
   jobPollIntervalMs: number;
@@ -93,6 +95,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { env: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
   { env: 'BODY_LIMIT_BYTES', default: '262144', description: 'Largest request body accepted on single-item routes.' },
   { env: 'BULK_BODY_LIMIT_BYTES', default: '4194304', description: 'Largest request body accepted on bulk routes.' },
+  { env: 'UPLOAD_BODY_LIMIT_BYTES', default: '52428800', description: 'Largest file accepted by an import upload.' },
   { env: 'TRASH_RETENTION_DAYS', default: '30', description: 'Days a deleted review stays restorable.' },
   { env: 'VISITOR_TOKEN_TTL_SECONDS', default: '14400', description: 'Lifetime of anonymous visitor access tokens.' },
   { env: 'JOB_POLL_INTERVAL_MS', default: '1000', description: 'How often the job worker looks for pending jobs.' },
@@ -336,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
     bulkBodyLimitBytes: int('BULK_BODY_LIMIT_BYTES', 1024, 256 * 1024 * 1024),
+    uploadBodyLimitBytes: int('UPLOAD_BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     trashRetentionDays: int('TRASH_RETENTION_DAYS', 0, 3650),
     visitorTokenTtlSeconds: int('VISITOR_TOKEN_TTL_SECONDS', 60, 30 * 86_400),
     jobPollIntervalMs: int('JOB_POLL_INTERVAL_MS', 10, 3_600_000),

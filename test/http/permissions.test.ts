@@ -227,6 +227,48 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
     request: () => ({ body: { settings: { moderation: { mode: 'HOLD_RATINGS', heldRatings: [1] } } } }),
   },
   getModerationRules: { allowed: OWNER, request: () => ({ query: { namespace: 'stores' } }) },
+  previewModerationRules: {
+    allowed: OWNER,
+    request: () => ({ body: { namespace: 'stores', review: { rating: 1, body: 'Fine' } } }),
+  },
+  listModerationRuleVersions: { allowed: OWNER, request: () => ({ query: { namespace: 'stores' } }) },
+  getModerationRuleVersion: {
+    allowed: OWNER,
+    request: async (fx) => {
+      // A version saved by the owner before the snapshot; only reading it is under test.
+      const saved = await call(fx.app, 'PUT', '/verdict/v1/moderation/rules', {
+        auth: fx.site.adminKey,
+        body: { namespace: 'stores', rules: [{ type: 'HOLD_ALL' }] },
+      });
+      expect(saved.status).toBe(200);
+      return { params: { version: String(saved.body.rules.version) }, query: { namespace: 'stores' } };
+    },
+  },
+  listApiKeys: { allowed: OWNER, request: () => ({}) },
+  createApiKey: { allowed: OWNER, request: () => ({ body: { name: 'made in the matrix', scopes: ['reviews.read'] } }) },
+  revokeApiKey: {
+    allowed: OWNER,
+    request: async (fx) => {
+      const made = await call(fx.app, 'POST', '/verdict/v1/keys', { auth: fx.site.adminKey, body: { name: 'to revoke' } });
+      expect(made.status).toBe(200);
+      return { params: { keyId: made.body.key.id } };
+    },
+  },
+  // The file travels as one JSON string here (the typed client's way); raw uploads are tested in owner-data.
+  startImport: {
+    allowed: OWNER,
+    request: (fx) => ({
+      query: { format: 'verdict', dryRun: 'true' },
+      body: `${JSON.stringify({ entityId: fx.review.entityId, content: { rating: 4 }, reviewDate: '2024-01-01' })}\n`,
+    }),
+  },
+  exportReviews: { allowed: OWNER, request: () => ({ query: { format: 'ndjson' } }) },
+  // Owner, and dashboard users with the moderator role (not a caller of this table).
+  // Insights are read by both dashboard roles (the moderator's queue work shows there), and by the admin key.
+  getInsights: {
+    allowed: ['ADMIN', ...DASHBOARD],
+    request: () => ({ query: { namespace: 'stores', from: '2020-01-01T00:00:00Z', to: '2030-01-01T00:00:00Z' } }),
+  },
   updateModerationRules: {
     allowed: OWNER,
     request: () => ({ body: { namespace: 'stores', rules: [{ type: 'HOLD_RATINGS', ratings: [1] }] } }),
@@ -411,7 +453,7 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
 
   /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users] = await Promise.all([
+    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users, keys, ruleVersions] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
@@ -427,8 +469,28 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
         .orderBy('id')
         .execute(),
       t.deps.db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db
+        .selectFrom('moderation_rules_versions')
+        .select(['namespace', 'version'])
+        .where('site_id', '=', siteId)
+        .orderBy('namespace')
+        .orderBy('version')
+        .execute(),
     ]);
-    return { reviews, contacts, summaries, events, jobs, settings: site.settings_json, webhooks, deliveries, users };
+    return {
+      reviews,
+      contacts,
+      summaries,
+      events,
+      jobs,
+      settings: site.settings_json,
+      webhooks,
+      deliveries,
+      users,
+      keys,
+      ruleVersions,
+    };
   }
 
   for (const name of OPERATION_NAMES) {

@@ -143,6 +143,7 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
       kind: 'admin',
       name: 'made elsewhere',
       display_prefix: key.slice(0, 16),
+      last_four: key.slice(-4),
       key_hash: hashKey(key),
       scopes_json: '[]',
       app_id: null,

@@ -71,7 +71,14 @@ export const SESSION = {
 export const PUBLIC = { visitor: true, member: true, appScopes: [], public: true } as const satisfies Access;
 
 /** Media types an operation's 200 body may have besides JSON (the review page's HTML and JSON-LD, metrics). */
-export type Produces = 'application/json' | 'text/html' | 'application/ld+json' | 'text/plain';
+export type Produces =
+  | 'application/json'
+  | 'text/html'
+  | 'application/ld+json'
+  | 'text/plain'
+  | 'application/x-ndjson'
+  | 'text/csv'
+  | 'application/xml';
 
 /**
  * One operation of the catalogue, apart from its route. `errors` lists the codes particular to the operation; the
@@ -90,13 +97,18 @@ export interface OperationSpec {
   readonly body?: TSchema;
   /** The 200 body. */
   readonly response: TSchema;
-  /** The 200 body's media type; JSON unless said. */
-  readonly produces?: Produces;
+  /** The 200 body's media type (or the types it may have, by request); JSON unless said. */
+  readonly produces?: Produces | readonly Produces[];
+  /** Media types the request body may have besides JSON (a raw upload); the body is then read as text. */
+  readonly consumes?: readonly ('text/csv' | 'application/x-ndjson' | 'text/plain' | 'application/octet-stream')[];
   readonly errors: readonly ErrorCode[];
   /** The budget each call counts against, per client network and per site (docs/rate-limits.md). */
   readonly rateLimit?: RateLimitedAction;
-  /** The largest body accepted, in bytes, or `bulk` for the configured bulk limit; the server default otherwise. */
-  readonly bodyLimit?: number | 'bulk';
+  /**
+   * The largest body accepted, in bytes, or `bulk` / `upload` for the configured bulk or upload limit; the server
+   * default otherwise.
+   */
+  readonly bodyLimit?: number | 'bulk' | 'upload';
 }
 
 /** A catalogue entry: where the operation is served (its row of `routes.ts`) and everything else about it. */

@@ -12,6 +12,7 @@ import { dashboardOperations } from './dashboard.ts';
 import type { Access, Operation } from './define.ts';
 import { engagementOperations } from './engagement.ts';
 import { moderationOperations } from './moderation.ts';
+import { ownerOperations } from './owner.ts';
 import { type OperationRoute, pathsOf } from './paths.ts';
 import { publicOperations } from './public.ts';
 import { reviewOperations } from './reviews.ts';
@@ -36,6 +37,7 @@ export const OPERATIONS = {
   ...verdictOperations,
   ...webhookOperations,
   ...moderationOperations,
+  ...ownerOperations,
   ...engagementOperations,
   ...publicOperations,
   ...dashboardOperations,

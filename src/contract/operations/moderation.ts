@@ -1,9 +1,17 @@
 /**
- * The moderation admin operations under `/verdict/v1/moderation`: a namespace's rules (owner only) and the
- * moderation audit log by review or by time range (owner, and apps that moderate).
+ * The moderation admin operations under `/verdict/v1/moderation`: a namespace's rules, their saved versions and a
+ * preview of what they decide (owner only), and the moderation audit log by review or by time range (owner, and
+ * apps that moderate).
  */
 import {
   GetModerationRulesQuery,
+  GetModerationRulesVersionQuery,
+  ListModerationRuleVersionsQuery,
+  ListModerationRuleVersionsResponse,
+  ModerationPreviewResponse,
+  ModerationRulesVersionParams,
+  ModerationRulesVersionResponse,
+  PreviewModerationRulesRequest,
   ModerationAuditQuery,
   ModerationAuditResponse,
   ModerationRulesResponse,
@@ -42,5 +50,33 @@ export const moderationOperations = {
     query: ModerationAuditQuery,
     response: ModerationAuditResponse,
     errors: [],
+  },
+  previewModerationRules: {
+    ...routes.previewModerationRules,
+    summary: 'The status a sample review would get from the given rules (or the current ones), and the rule that matched',
+    tag,
+    access: OWNER,
+    body: PreviewModerationRulesRequest,
+    response: ModerationPreviewResponse,
+    errors: ['SITE_NOT_FOUND'],
+  },
+  listModerationRuleVersions: {
+    ...routes.listModerationRuleVersions,
+    summary: "Every saved version of a namespace's rules, newest first, with who saved it and when",
+    tag,
+    access: OWNER,
+    query: ListModerationRuleVersionsQuery,
+    response: ListModerationRuleVersionsResponse,
+    errors: [],
+  },
+  getModerationRuleVersion: {
+    ...routes.getModerationRuleVersion,
+    summary: "One saved version of a namespace's rules",
+    tag,
+    access: OWNER,
+    params: ModerationRulesVersionParams,
+    query: GetModerationRulesVersionQuery,
+    response: ModerationRulesVersionResponse,
+    errors: ['MODERATION_RULES_VERSION_NOT_FOUND'],
   },
 } as const satisfies Record<string, Operation>;

@@ -124,6 +124,27 @@ export const queryModerationAudit = {
   path: '/verdict/v1/moderation/audit',
 } as const satisfies OperationRoute;
 
+export const previewModerationRules = {
+  method: 'POST',
+  path: '/verdict/v1/moderation/rules/preview',
+} as const satisfies OperationRoute;
+export const listModerationRuleVersions = {
+  method: 'GET',
+  path: '/verdict/v1/moderation/rules/versions',
+} as const satisfies OperationRoute;
+export const getModerationRuleVersion = {
+  method: 'GET',
+  path: '/verdict/v1/moderation/rules/versions/:version',
+} as const satisfies OperationRoute;
+
+// ── Verdict: the owner's data — API keys, import and export, insights ────────────────────────────────────────────
+export const listApiKeys = { method: 'GET', path: '/verdict/v1/keys' } as const satisfies OperationRoute;
+export const createApiKey = { method: 'POST', path: '/verdict/v1/keys' } as const satisfies OperationRoute;
+export const revokeApiKey = { method: 'DELETE', path: '/verdict/v1/keys/:keyId' } as const satisfies OperationRoute;
+export const startImport = { method: 'POST', path: '/verdict/v1/imports' } as const satisfies OperationRoute;
+export const exportReviews = { method: 'GET', path: '/verdict/v1/exports' } as const satisfies OperationRoute;
+export const getInsights = { method: 'GET', path: '/verdict/v1/insights' } as const satisfies OperationRoute;
+
 // ── Verdict: engagement and data care (docs/engagement.md) ───────────────────────────────────────────────────────
 export const castVote = {
   method: 'POST',

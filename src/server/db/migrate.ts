@@ -14,6 +14,7 @@ import * as outboxCommitOrder from './migrations/2026_12_04_0201_outbox_commit_o
 import * as leases from './migrations/2026_12_04_0301_leases.ts';
 import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 import * as dashboardUsers from './migrations/2026_12_05_0101_dashboard_users.ts';
+import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0301_leases': leases,
   '2026_12_04_0301_relevance_rank': relevanceRank,
   '2026_12_05_0101_dashboard_users': dashboardUsers,
+  '2026_12_05_0201_owner_data': ownerData,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -24,6 +24,8 @@ export interface ApiKeysTable {
   app_id: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** The key's last four characters (null on keys made before they were kept). */
+  last_four: string | null;
 }
 
 export interface ContactsTable {
@@ -120,6 +122,16 @@ export interface JobsTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** What the job leaves besides its counts, as JSON (an import's report); null until then. */
+  result_json: string | null;
+}
+
+/** The file of an import job, kept until the job has run. */
+export interface JobUploadsTable {
+  site_id: string;
+  job_id: string;
+  content: string;
+  created_at: string;
 }
 
 export interface IdempotencyKeysTable {
@@ -139,6 +151,17 @@ export interface ModerationRulesTable {
   version: number;
   rules_json: string;
   updated_at: string;
+}
+
+export interface ModerationRulesVersionsTable {
+  site_id: string;
+  namespace: string;
+  version: number;
+  rules_json: string;
+  /** Who saved it (the audit actor's kind and id); null for versions saved before they were recorded. */
+  actor_kind: string | null;
+  actor_id: string | null;
+  created_at: string;
 }
 
 export interface ModerationAuditTable {
@@ -314,6 +337,7 @@ export interface Database {
   entity_summaries: EntitySummariesTable;
   outbox_events: OutboxEventsTable;
   jobs: JobsTable;
+  job_uploads: JobUploadsTable;
   idempotency_keys: IdempotencyKeysTable;
   webhooks: WebhooksTable;
   webhook_keys: WebhookKeysTable;
@@ -321,6 +345,7 @@ export interface Database {
   webhook_fanout: WebhookFanoutTable;
   moderation_rules: ModerationRulesTable;
   moderation_audit: ModerationAuditTable;
+  moderation_rules_versions: ModerationRulesVersionsTable;
   review_votes: ReviewVotesTable;
   review_reports: ReviewReportsTable;
   engagement_settings: EngagementSettingsTable;
@@ -345,6 +370,7 @@ export type EntitySummaryRow = Selectable<EntitySummariesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type ModerationRulesRow = Selectable<ModerationRulesTable>;
 export type ModerationAuditRow = Selectable<ModerationAuditTable>;
+export type ModerationRulesVersionRow = Selectable<ModerationRulesVersionsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type ReviewVoteRow = Selectable<ReviewVotesTable>;

@@ -33,10 +33,10 @@ export async function buildWidget(root = packageRoot()): Promise<string> {
 }
 
 /**
- * Newest modification time of the widget's sources (its folder and the contract it imports, subfolders such as
- * the catalogue's route rows included), 0 without sources.
+ * Newest modification time of the files under `dirs` (subfolders such as the catalogue's route rows included), 0
+ * without sources.
  */
-function newestSource(root: string): number {
+function newestSource(root: string, dirs: readonly string[]): number {
   let newest = 0;
   const visit = (abs: string) => {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
@@ -45,21 +45,28 @@ function newestSource(root: string): number {
       else newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
-  for (const dir of ['src/web/widget', 'src/contract']) {
+  for (const dir of dirs) {
     const abs = join(root, dir);
     if (existsSync(abs)) visit(abs);
   }
   return newest;
 }
 
-/** Loads the widget once per process: dist/widget.js when the build is there and newer than the source, else a fresh build. */
-export function widgetLoader(root = packageRoot()): () => Promise<WidgetAsset> {
+/** One browser bundle the server sends: its file in dist/, the source folders it is built from, and how to build it. */
+export interface BundleSpec {
+  distFile: string;
+  sources: readonly string[];
+  build: (root: string) => Promise<string>;
+}
+
+/** Loads a bundle once per process: its dist/ file when the build is there and newer than the sources, else a fresh build. */
+export function bundleLoader(spec: BundleSpec, root = packageRoot()): () => Promise<WidgetAsset> {
   let cached: Promise<WidgetAsset> | undefined;
   return () => {
     cached ??= (async () => {
-      const built = join(root, 'dist', 'widget.js');
-      const fresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(root);
-      const body = fresh ? readFileSync(built, 'utf8') : await buildWidget(root);
+      const built = join(root, 'dist', spec.distFile);
+      const fresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(root, spec.sources);
+      const body = fresh ? readFileSync(built, 'utf8') : await spec.build(root);
       return { body, etag: etagOf(body) };
     })();
     cached.catch(() => {
@@ -67,4 +74,9 @@ export function widgetLoader(root = packageRoot()): () => Promise<WidgetAsset> {
     });
     return cached;
   };
+}
+
+/** Loads the widget once per process: dist/widget.js when the build is there and newer than the source, else a fresh build. */
+export function widgetLoader(root = packageRoot()): () => Promise<WidgetAsset> {
+  return bundleLoader({ distFile: 'widget.js', sources: ['src/web/widget', 'src/contract'], build: buildWidget }, root);
 }

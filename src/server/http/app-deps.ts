@@ -11,7 +11,15 @@ import type { UsersConfig } from '../users/users.service.ts';
 
 export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
-  config: Pick<Config, 'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'> &
+  config: Pick<
+    Config,
+    | 'bodyLimitBytes'
+    | 'bulkBodyLimitBytes'
+    | 'uploadBodyLimitBytes'
+    | 'logLevel'
+    | 'trashRetentionDays'
+    | 'trustProxy'
+  > &
     UsersConfig &
     Partial<Pick<Config, 'metricsPort' | 'corsOrigins'>>;
   /** Per-address and per-site budgets of token minting, creates, votes and reports (shared through Redis if set). */

@@ -29,6 +29,7 @@ import type { LimitedAction } from '../config.ts';
 import { probeReadiness } from '../db/readiness.ts';
 import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
+import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, dashboardPage, dashboardScript } from '../dashboard/dashboard.routes.ts';
 import { widgetScript } from '../embed/embed.routes.ts';
 import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
@@ -65,6 +66,9 @@ declare module 'fastify' {
   }
 }
 
+/** Media types a request body may have besides JSON, on the operations that `consumes` them (uploads). */
+const RAW_UPLOAD_TYPES = ['text/csv', 'application/x-ndjson', 'text/plain', 'application/octet-stream'];
+
 /** The Wix review prefixes (`API_PREFIXES.reviews` of the catalogue), canonical first. */
 export const REVIEW_PREFIXES = API_PREFIXES.reviews;
 
@@ -85,7 +89,7 @@ function canonicalUrl(url: string): string {
 
 /**
  * The routes that are not operations of the catalogue, all GET, public and left out of `/openapi.json`: probes,
- * the document itself, the widget's script and the demo page. Besides these, only plugins add routes: the
+ * the document itself, the widget's script, the demo page and the dashboard's page and script. Besides these, only plugins add routes: the
  * reference page under `/docs` and CORS preflights (`OPTIONS *`). `buildServer` refuses to start with any other.
  */
 export const INFRASTRUCTURE_PATHS = [
@@ -95,6 +99,8 @@ export const INFRASTRUCTURE_PATHS = [
   '/widget.js',
   '/demo',
   DEMO_PHOTO_PATH,
+  DASHBOARD_PATH,
+  DASHBOARD_SCRIPT_PATH,
 ] as const;
 type InfrastructurePath = (typeof INFRASTRUCTURE_PATHS)[number];
 
@@ -241,6 +247,28 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // In JSON a NUL can only arrive escaped (a raw control character does not parse).
     if (text.includes('\\u0000')) req.mayHoldNul = true;
     jsonParser(req, text, done);
+  });
+
+  // Raw uploads (an import's file), only on operations whose catalogue entry `consumes` the type; read as UTF-8 text
+  // like JSON bodies, and refused 415 everywhere else, as before.
+  app.addContentTypeParser(RAW_UPLOAD_TYPES, { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    const name = req.routeOptions.config.operation;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const consumes: readonly string[] = name ? (operation(name).consumes ?? []) : [];
+    if (!consumes.includes(type)) {
+      done(new AppError('unsupported', 'UNSUPPORTED_MEDIA_TYPE', 'Request body must be application/json'), undefined);
+      return;
+    }
+    if (!isUtf8(body)) {
+      done(
+        new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+          violations: [{ field: 'body', description: 'is not valid UTF-8', violatedRule: 'INVALID_ENCODING' }],
+        }),
+        undefined,
+      );
+      return;
+    }
+    done(null, body.toString('utf8'));
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -439,6 +467,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     '/widget.js': widgetScript(),
     '/demo': demoPage(deps),
     [DEMO_PHOTO_PATH]: demoPhoto,
+    [DASHBOARD_PATH]: dashboardPage(),
+    [DASHBOARD_SCRIPT_PATH]: dashboardScript(),
   };
   for (const url of INFRASTRUCTURE_PATHS) {
     app.get(url, { config: { public: true }, schema: { hide: true } }, infrastructure[url]);
@@ -462,7 +492,12 @@ function mountOperation<K extends OperationName>(app: FastifyInstance, deps: App
   app.route({
     method: op.method,
     url: op.path,
-    bodyLimit: op.bodyLimit === 'bulk' ? deps.config.bulkBodyLimitBytes : (op.bodyLimit ?? deps.config.bodyLimitBytes),
+    bodyLimit:
+      op.bodyLimit === 'bulk'
+        ? deps.config.bulkBodyLimitBytes
+        : op.bodyLimit === 'upload'
+          ? deps.config.uploadBodyLimitBytes
+          : (op.bodyLimit ?? deps.config.bodyLimitBytes),
     config: {
       operation: name,
       ...(op.access.public ? { public: true } : {}),

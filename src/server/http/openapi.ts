@@ -23,6 +23,9 @@ const BODY_DESCRIPTIONS: Record<Produces, string> = {
   'text/html': 'HTML fragment',
   'application/ld+json': 'JSON-LD',
   'text/plain': 'Plain text',
+  'application/x-ndjson': 'NDJSON, one object per line',
+  'text/csv': 'CSV with a header line',
+  'application/xml': 'XML',
 };
 
 const ERROR_BODY_DESCRIPTION = 'Wix error body; the request id is in the X-Wix-Request-Id header.';
@@ -56,11 +59,14 @@ export function securityOf(access: Access): object[] | undefined {
 /** Fastify's `schema` option of `name`'s route. */
 export function routeSchema(name: OperationName): Record<string, unknown> {
   const op = operation(name);
-  const produces = op.produces ?? 'application/json';
+  const produces: readonly Produces[] = [op.produces ?? 'application/json'].flat();
   const ok =
-    produces === 'application/json'
+    produces.length === 1 && produces[0] === 'application/json'
       ? op.response
-      : { description: BODY_DESCRIPTIONS[produces], content: { [produces]: { schema: op.response } } };
+      : {
+          description: produces.map((type) => BODY_DESCRIPTIONS[type]).join(', or '),
+          content: Object.fromEntries(produces.map((type) => [type, { schema: op.response }])),
+        };
   return {
     operationId: name,
     summary: op.summary,
@@ -70,6 +76,7 @@ export function routeSchema(name: OperationName): Record<string, unknown> {
     ...(op.params ? { params: op.params } : {}),
     ...(op.query ? { querystring: op.query } : {}),
     ...(op.body ? { body: op.body } : {}),
+    ...(op.consumes ? { consumes: ['application/json', ...op.consumes] } : {}),
     response: { 200: ok, ...errorResponses(documentedErrors(name)) },
   };
 }

@@ -1,12 +1,23 @@
 /** Queries on `jobs`, including the lease-based claim that keeps two instances off the same job. */
 import { sql } from 'kysely';
 import type { Dialect } from '../db/database.ts';
-import type { JobRow } from '../db/schema.ts';
+import type { JobRow, JobUploadsTable } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
 
 export const jobsRepo = {
   insert: async (db: Executor, row: JobRow): Promise<void> => {
     await db.insertInto('jobs').values(row).execute();
+  },
+
+  insertUpload: async (db: Executor, row: JobUploadsTable): Promise<void> => {
+    await db.insertInto('job_uploads').values(row).execute();
+  },
+
+  upload: (db: Executor, siteId: string, jobId: string): Promise<JobUploadsTable | undefined> =>
+    db.selectFrom('job_uploads').selectAll().where('site_id', '=', siteId).where('job_id', '=', jobId).executeTakeFirst(),
+
+  deleteUpload: async (db: Executor, siteId: string, jobId: string): Promise<void> => {
+    await db.deleteFrom('job_uploads').where('site_id', '=', siteId).where('job_id', '=', jobId).execute();
   },
 
   get: (db: Executor, siteId: string, id: string): Promise<JobRow | undefined> =>
@@ -34,7 +45,21 @@ export const jobsRepo = {
     db: Executor,
     job: Pick<JobRow, 'site_id' | 'id'>,
     worker: string,
-    patch: Partial<Pick<JobRow, 'cursor' | 'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'locked_until' | 'updated_at'>>,
+    patch: Partial<
+      Pick<
+        JobRow,
+        | 'cursor'
+        | 'processed'
+        | 'succeeded'
+        | 'failed'
+        | 'status'
+        | 'error'
+        | 'completed_at'
+        | 'locked_until'
+        | 'updated_at'
+        | 'result_json'
+      >
+    >,
   ): Promise<boolean> {
     const r = await db
       .updateTable('jobs')

@@ -3,7 +3,7 @@
  * id; the worker runs it in batches, recording a keyset cursor so a crash resumes where it stopped.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventIdentity, Job, JobStatus } from '../../contract/index.ts';
+import type { EventIdentity, ImportReport, Job, JobStatus } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
@@ -47,6 +47,7 @@ export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind
     created_at: now,
     updated_at: now,
     completed_at: null,
+    result_json: null,
   };
   await jobsRepo.insert(deps.db, row);
   deps.wakeWorker();
@@ -65,6 +66,7 @@ export function toJob(row: JobRow): Job {
     createdDate: row.created_at,
     updatedDate: row.updated_at,
     ...(row.completed_at ? { completedDate: row.completed_at } : {}),
+    ...(row.result_json ? { result: JSON.parse(row.result_json) as ImportReport } : {}),
   };
 }
 

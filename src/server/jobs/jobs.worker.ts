@@ -16,6 +16,7 @@ import { resolveAt } from '../query/relevance.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { deletion, moderationMutation, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { type ReviewChange, runReviewWrite } from '../reviews/unit-of-work.ts';
+import { IMPORT_JOB_KIND, runImportJob } from '../imports/import.job.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
 
@@ -131,6 +132,12 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     if (!job) return false;
     const params = JSON.parse(job.params_json) as JobParams;
     try {
+      if (job.kind === IMPORT_JOB_KIND) {
+        await runImportJob(deps, job, (patch) =>
+          jobsRepo.progress(deps.db, job, worker, { ...patch, updated_at: iso(deps.clock()), locked_until: leaseUntil() }),
+        );
+        return true;
+      }
       for (;;) {
         await yieldToEventLoop();
         const r = await runBatch(job, params);

@@ -1,6 +1,6 @@
 /** Queries on `moderation_rules` and `moderation_audit`. Every method takes the executor first. */
 import { insertRows } from '../db/insert-rows.ts';
-import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
+import type { ModerationAuditRow, ModerationRulesRow, ModerationRulesVersionRow } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
 
 /** Rows per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
@@ -42,6 +42,35 @@ export const moderationRepo = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   },
+
+  insertVersion: async (db: Executor, row: ModerationRulesVersionRow): Promise<void> => {
+    await db.insertInto('moderation_rules_versions').values(row).execute();
+  },
+
+  /** Saved versions of a namespace's rules, newest first (the primary key's order, read backwards). */
+  versions: (
+    db: Executor,
+    siteId: string,
+    namespace: string,
+    page: { before?: number | undefined; limit: number },
+  ): Promise<ModerationRulesVersionRow[]> => {
+    let q = db
+      .selectFrom('moderation_rules_versions')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', namespace);
+    if (page.before !== undefined) q = q.where('version', '<', page.before);
+    return q.orderBy('version', 'desc').limit(page.limit).execute();
+  },
+
+  version: (db: Executor, siteId: string, namespace: string, version: number): Promise<ModerationRulesVersionRow | undefined> =>
+    db
+      .selectFrom('moderation_rules_versions')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', namespace)
+      .where('version', '=', version)
+      .executeTakeFirst(),
 
   /** Inserts audit rows, up to AUDIT_CHUNK per statement (a bulk create records a hundred decisions at once). */
   async appendAudit(db: Executor, rows: readonly ModerationAuditRow[]): Promise<void> {

@@ -1,16 +1,33 @@
 /**
  * Handlers of the moderation admin operations (catalogue: `src/contract/operations/moderation.ts`): a namespace's
- * rules, and the moderation audit log.
+ * rules, their saved versions and a preview of what they decide, and the moderation audit log.
  */
 import type { Handlers } from '../http/route.ts';
-import { getModerationRules, queryModerationAudit, updateModerationRules } from './moderation.service.ts';
+import {
+  auditActor,
+  getModerationRuleVersion,
+  getModerationRules,
+  listModerationRuleVersions,
+  previewModerationRules,
+  queryModerationAudit,
+  updateModerationRules,
+} from './moderation.service.ts';
 
 export const moderationHandlers = {
   getModerationRules: async (deps, req) => ({
     rules: await getModerationRules(deps, req.principal.siteId, req.query.namespace),
   }),
   updateModerationRules: async (deps, req) => ({
-    rules: await updateModerationRules(deps, req.principal.siteId, req.body),
+    rules: await updateModerationRules(deps, req.principal.siteId, req.body, auditActor(req.principal)),
+  }),
+  previewModerationRules: async (deps, req) => ({
+    preview: await previewModerationRules(deps, req.principal.siteId, req.body),
+  }),
+  listModerationRuleVersions: async (deps, req) => ({
+    versions: await listModerationRuleVersions(deps, req.principal.siteId, req.query),
+  }),
+  getModerationRuleVersion: async (deps, req) => ({
+    version: await getModerationRuleVersion(deps, req.principal.siteId, req.query.namespace, Number(req.params.version)),
   }),
   queryModerationAudit: (deps, req) => queryModerationAudit(deps, req.principal.siteId, req.query),
 } satisfies Partial<Handlers>;

@@ -92,7 +92,8 @@ describe('evaluateRules: each rule type', () => {
     ],
     ['no rules approve', [], { rating: 1 }, 0, 'APPROVED', 'NO_RULE_MATCHED'],
   ])('%s', (_name, rules, over, reports, status, reason) => {
-    expect(evaluateRules(rules, review(over), { authorOpenReports: reports })).toEqual({ status, reason });
+    const decision = evaluateRules(rules, review(over), { authorOpenReports: reports });
+    expect(decision).toEqual(reason === 'NO_RULE_MATCHED' ? { status, reason } : { status, reason, index: 0 });
   });
 });
 
@@ -101,6 +102,7 @@ describe('evaluateRules: order', () => {
     expect(evaluateRules([{ type: 'APPROVE_ALL' }, { type: 'HOLD_ALL' }], review(), none)).toEqual({
       status: 'APPROVED',
       reason: 'RULE:APPROVE_ALL',
+      index: 0,
     });
   });
 
@@ -111,11 +113,15 @@ describe('evaluateRules: order', () => {
       { type: 'APPROVE_ALL' },
       { type: 'HOLD_BLOCKED_WORDS', words: ['fit'] },
     ];
-    expect(evaluateRules(rules, review({ rating: 5, media: [image] }), none).reason).toBe('RULE:HOLD_MEDIA');
+    expect(evaluateRules(rules, review({ rating: 5, media: [image] }), none)).toMatchObject({
+      reason: 'RULE:HOLD_MEDIA',
+      index: 1,
+    });
     // The blocked word comes after APPROVE_ALL, so it is never reached.
     expect(evaluateRules(rules, review({ rating: 5 }), none)).toEqual({
       status: 'APPROVED',
       reason: 'RULE:APPROVE_ALL',
+      index: 2,
     });
     expect(evaluateRules(rules, review({ rating: 1, media: [image] }), none).reason).toBe('RULE:HOLD_RATINGS');
   });
@@ -194,10 +200,12 @@ describe('rulesFromSettings', () => {
     expect(evaluateRules(rules, review({ rating: 2 }), none)).toEqual({
       status: 'IN_MODERATION',
       reason: 'RULE:HOLD_RATINGS',
+      index: 0,
     });
     expect(evaluateRules(rules, review({ rating: 3 }), none)).toEqual({
       status: 'APPROVED',
       reason: 'RULE:APPROVE_ALL',
+      index: 1,
     });
   });
 });

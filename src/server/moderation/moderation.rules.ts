@@ -31,6 +31,8 @@ export interface RuleDecision {
   status: AutoDecision;
   /** `RULE:<type>` of the rule that matched, or `NO_RULE_MATCHED` (then the review is approved). */
   reason: string;
+  /** The position of the rule that matched in the list; absent when none did. */
+  index?: number;
 }
 
 /**
@@ -117,9 +119,9 @@ export function evaluateRules(
   review: RuleSubject,
   context: RuleContext,
 ): RuleDecision {
-  for (const rule of rules) {
+  for (const [index, rule] of rules.entries()) {
     if (matches(rule, review, context)) {
-      return { status: rule.type === 'APPROVE_ALL' ? 'APPROVED' : 'IN_MODERATION', reason: `RULE:${rule.type}` };
+      return { status: rule.type === 'APPROVE_ALL' ? 'APPROVED' : 'IN_MODERATION', reason: `RULE:${rule.type}`, index };
     }
   }
   return { status: 'APPROVED', reason: 'NO_RULE_MATCHED' };

@@ -10,20 +10,24 @@ import {
   type ModerationAuditEntry,
   type ModerationAuditQuery,
   type ModerationAuditResponse,
+  type ModerationPreview,
   type ModerationRule,
   type ModerationRules,
+  type ModerationRulesVersion,
+  type ModerationRulesVersionSummary,
   type ModerationStatus,
+  type PreviewModerationRulesRequest,
   type UpdateModerationRulesRequest,
 } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { ModerationAuditRow, ModerationRulesRow } from '../db/schema.ts';
+import type { ModerationAuditRow, ModerationRulesRow, ModerationRulesVersionRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { parseSettings } from '../sites/sites.service.ts';
 import { moderationRepo } from './moderation.repo.ts';
-import { checkRules, rulesFromSettings } from './moderation.rules.ts';
+import { checkRules, evaluateRules, rulesFromSettings } from './moderation.rules.ts';
 
 export interface ModerationDeps extends DbDeps {
   sites: SiteCache;
@@ -145,13 +149,15 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * updateModerationRules: validates every rule (listing every violation), then replaces the namespace's rules and
- * increments its version. With `expectedVersion` (0 = none saved yet), a stale caller gets 409 REVISION_MISMATCH;
- * without it, the last writer wins.
+ * increments its version, recording the new version with who saved it in the same transaction. With
+ * `expectedVersion` (0 = none saved yet), a stale caller gets 409 REVISION_MISMATCH; without it, the last writer
+ * wins.
  */
 export async function updateModerationRules(
   deps: ModerationDeps,
   siteId: string,
   input: UpdateModerationRulesRequest,
+  actor: AuditActor,
 ): Promise<ModerationRules> {
   const { violations, rules } = checkRules(input.rules);
   if (violations.length > 0) throw invalid(violations);
@@ -166,16 +172,30 @@ export async function updateModerationRules(
       rules_json: JSON.stringify(rules),
       updated_at: iso(deps.clock()),
     };
-    if (current) {
-      if (await moderationRepo.replaceRules(deps.db, row, version)) return toRules(row);
-    } else {
-      try {
-        await moderationRepo.insertRules(deps.db, row);
-        return toRules(row);
-      } catch (err) {
+    const saved = await deps.db
+      .transaction()
+      .execute(async (trx) => {
+        if (current) {
+          if (!(await moderationRepo.replaceRules(trx, row, version))) return false;
+        } else {
+          await moderationRepo.insertRules(trx, row);
+        }
+        await moderationRepo.insertVersion(trx, {
+          site_id: siteId,
+          namespace: row.namespace,
+          version: row.version,
+          rules_json: row.rules_json,
+          actor_kind: actor.kind,
+          actor_id: actor.id ?? null,
+          created_at: row.updated_at,
+        });
+        return true;
+      })
+      .catch((err: unknown) => {
         if (!isUniqueViolation(err)) throw err;
-      }
-    }
+        return false;
+      });
+    if (saved) return toRules(row);
     // Lost a race with another writer: a versioned caller is now stale; an unversioned one tries again.
     if (input.expectedVersion !== undefined) {
       const now = await moderationRepo.rules(deps.db, siteId, input.namespace);
@@ -183,6 +203,86 @@ export async function updateModerationRules(
     }
   }
   throw new AppError('conflict', 'REVISION_MISMATCH', 'The moderation rules are changing too fast; try again');
+}
+
+/**
+ * previewModerationRules: what the rules engine would decide for a sample review, with the given rules (checked
+ * as a replace would check them) or the namespace's current ones. Nothing is written.
+ */
+export async function previewModerationRules(
+  deps: ModerationDeps,
+  siteId: string,
+  input: PreviewModerationRulesRequest,
+): Promise<ModerationPreview> {
+  let rules: ModerationRule[];
+  let source: ModerationPreview['source'];
+  if (input.rules !== undefined) {
+    const checked = checkRules(input.rules);
+    if (checked.violations.length > 0) throw invalid(checked.violations);
+    rules = checked.rules;
+    source = 'REQUEST';
+  } else {
+    const current = await getModerationRules(deps, siteId, input.namespace);
+    rules = current.rules;
+    source = current.source;
+  }
+  const { review } = input;
+  const decision = evaluateRules(
+    rules,
+    { title: review.title ?? null, body: review.body ?? null, rating: review.rating, media: review.media ?? [] },
+    { authorOpenReports: review.authorOpenReports ?? 0 },
+  );
+  const matched = decision.index !== undefined ? rules[decision.index] : undefined;
+  return {
+    status: decision.status,
+    reason: decision.reason,
+    matchedRule: matched && decision.index !== undefined ? { index: decision.index, rule: matched } : null,
+    rules,
+    source,
+  };
+}
+
+const versionActor = (row: Pick<ModerationRulesVersionRow, 'actor_kind' | 'actor_id'>): AuditActor | null =>
+  row.actor_kind === null
+    ? null
+    : { kind: row.actor_kind as AuditActor['kind'], ...(row.actor_id !== null ? { id: row.actor_id } : {}) };
+
+/** listModerationRuleVersions: the namespace's saved versions, newest first, `before` a version for the next page. */
+export async function listModerationRuleVersions(
+  deps: Pick<DbDeps, 'db'>,
+  siteId: string,
+  query: { namespace: string; before?: string | undefined; limit?: string | undefined },
+): Promise<ModerationRulesVersionSummary[]> {
+  const rows = await moderationRepo.versions(deps.db, siteId, query.namespace, {
+    before: query.before !== undefined ? Number(query.before) : undefined,
+    limit: query.limit !== undefined ? Number(query.limit) : MODERATION_LIMITS.auditDefaultLimit,
+  });
+  return rows.map((row) => ({
+    version: row.version,
+    ruleCount: (JSON.parse(row.rules_json) as unknown[]).length,
+    actor: versionActor(row),
+    createdDate: row.created_at,
+  }));
+}
+
+/** getModerationRuleVersion: one saved version of the namespace's rules. */
+export async function getModerationRuleVersion(
+  deps: Pick<DbDeps, 'db'>,
+  siteId: string,
+  namespace: string,
+  version: number,
+): Promise<ModerationRulesVersion> {
+  const row = await moderationRepo.version(deps.db, siteId, namespace, version);
+  if (!row) {
+    throw new AppError('not_found', 'MODERATION_RULES_VERSION_NOT_FOUND', 'No such version of these moderation rules');
+  }
+  return {
+    namespace: row.namespace,
+    version: row.version,
+    rules: JSON.parse(row.rules_json) as ModerationRule[],
+    actor: versionActor(row),
+    createdDate: row.created_at,
+  };
 }
 
 function toEntry(row: ModerationAuditRow): ModerationAuditEntry {

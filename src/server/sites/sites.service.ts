@@ -45,6 +45,7 @@ export async function createApiKey(
     app_id: opts.kind === 'app' ? (opts.appId ?? randomUUID()) : null,
     created_at: iso(deps.clock()),
     revoked_at: null,
+    last_four: key.slice(-4),
   };
   await sitesRepo.insertKey(deps.db, row);
   return { key, row };
