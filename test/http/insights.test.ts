@@ -26,9 +26,16 @@ describe.each(dialects())('insights on $name', (dialect) => {
     await db.dispose();
   });
 
-  const get = (site: TestSite, query: string, auth = site.adminKey) => call(t.app, 'GET', `${INSIGHTS}?${query}`, { auth });
+  const get = (site: TestSite, query: string, auth = site.adminKey) =>
+    call(t.app, 'GET', `${INSIGHTS}?${query}`, { auth });
 
-  async function create(site: TestSite, entity: string, rating: number, day: string, over: Record<string, unknown> = {}) {
+  async function create(
+    site: TestSite,
+    entity: string,
+    rating: number,
+    day: string,
+    over: Record<string, unknown> = {},
+  ) {
     const res = await call(t.app, 'POST', '/reviews/v1/reviews', {
       auth: site.adminKey,
       body: reviewBody({ entityId: entity, reviewDate: `${day}T10:00:00.000Z`, content: { rating }, ...over }),
@@ -40,8 +47,15 @@ describe.each(dialects())('insights on $name', (dialect) => {
   /** A site whose rules hold blocked words and 1-star reviews, with reviews on three entities and another namespace. */
   async function shop() {
     const site = await buildSite(t);
-    const rules = [{ type: 'HOLD_BLOCKED_WORDS', words: ['spam'] }, { type: 'HOLD_RATINGS', ratings: [1] }, { type: 'APPROVE_ALL' }];
-    const put = await call(t.app, 'PUT', '/verdict/v1/moderation/rules', { auth: site.adminKey, body: { namespace: 'stores', rules } });
+    const rules = [
+      { type: 'HOLD_BLOCKED_WORDS', words: ['spam'] },
+      { type: 'HOLD_RATINGS', ratings: [1] },
+      { type: 'APPROVE_ALL' },
+    ];
+    const put = await call(t.app, 'PUT', '/verdict/v1/moderation/rules', {
+      auth: site.adminKey,
+      body: { namespace: 'stores', rules },
+    });
     expect(put.status).toBe(200);
     await create(site, 'A', 5, '2026-01-05');
     await create(site, 'A', 4, '2026-01-06');
@@ -139,7 +153,9 @@ describe.each(dialects())('insights on $name', (dialect) => {
     ]);
     const tooLong = await get(site, 'namespace=stores&from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     expect(tooLong.status).toBe(400);
-    expect(tooLong.body.details.validationError.fieldViolations).toEqual([expect.objectContaining({ field: 'query.to' })]);
+    expect(tooLong.body.details.validationError.fieldViolations).toEqual([
+      expect.objectContaining({ field: 'query.to' }),
+    ]);
   });
 
   it("keeps sites apart: another site's insights count none of these reviews", async () => {
@@ -175,7 +191,9 @@ describe.each(dialects())('insights on $name', (dialect) => {
       .daysQuery(db.db, { siteId: 's', namespace: 'stores' }, '2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z')
       .compile();
     if (dialect.name === 'sqlite') {
-      const r = await db.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
+      const r = await db.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]),
+      );
       const text = r.rows.map((x) => x.detail).join('\n');
       expect(text).toContain('USING COVERING INDEX reviews_published_date_idx');
       expect(text).not.toMatch(/SCAN reviews(?! USING)/);
@@ -184,7 +202,9 @@ describe.each(dialects())('insights on $name', (dialect) => {
     // Tiny tables make a sequential scan cheapest on PostgreSQL; forbid it to see which index the planner can use.
     const text = await db.db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      const r = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
+      const r = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+        CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]),
+      );
       return r.rows.map((x) => x['QUERY PLAN']).join('\n');
     });
     expect(text).toContain('reviews_published_date_idx');
