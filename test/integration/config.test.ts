@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimitBytes: 262_144,
       bulkBodyLimitBytes: 4_194_304,
+      uploadBodyLimitBytes: 52_428_800,
       trashRetentionDays: 30,
       visitorTokenTtlSeconds: 14_400,
       jobPollIntervalMs: 1000,
