@@ -5,8 +5,6 @@
 import { type Static, Type } from 'typebox';
 import { Namespace } from './review.ts';
 
-
-
 export const StartImportQuery = Type.Object({
   format: Type.Union(
     [
@@ -19,7 +17,10 @@ export const StartImportQuery = Type.Object({
     ],
     { description: 'The platform that wrote the file.' },
   ),
-  namespace: Type.Optional({ ...Namespace, description: 'The namespace of rows whose file names none (default stores).' }),
+  namespace: Type.Optional({
+    ...Namespace,
+    description: 'The namespace of rows whose file names none (default stores).',
+  }),
   dryRun: Type.Optional(
     Type.Union([Type.Literal('true'), Type.Literal('false')], {
       description: 'true: check every row and report, writing nothing.',

@@ -35,9 +35,14 @@ export const InsightsQuery = Type.Object({
   }),
   bucket: Type.Optional(InsightsBucket),
   minReviews: Type.Optional(
-    Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'lowestAverages: entities with at least this many reviews (default 5).' }),
+    Type.String({
+      pattern: '^[1-9][0-9]{0,5}$',
+      description: 'lowestAverages: entities with at least this many reviews (default 5).',
+    }),
   ),
-  top: Type.Optional(Type.String({ pattern: '^([1-9]|[1-4][0-9]|50)$', description: 'Entities per list, 1-50 (default 10).' })),
+  top: Type.Optional(
+    Type.String({ pattern: '^([1-9]|[1-4][0-9]|50)$', description: 'Entities per list, 1-50 (default 10).' }),
+  ),
 });
 export type InsightsQuery = Static<typeof InsightsQuery>;
 
@@ -79,7 +84,10 @@ export const Insights = Type.Object({
     pending: Type.Integer({ description: 'Reviews awaiting moderation now.' }),
     byReason: Type.Array(
       Type.Object({
-        reason: Type.String({ description: '`RULE:<type>` of the rule that held it, `MANUAL`, `REPORTED`, …', examples: ['RULE:HOLD_RATINGS'] }),
+        reason: Type.String({
+          description: '`RULE:<type>` of the rule that held it, `MANUAL`, `REPORTED`, …',
+          examples: ['RULE:HOLD_RATINGS'],
+        }),
         count: Type.Integer(),
       }),
       { description: 'Most frequent first.' },

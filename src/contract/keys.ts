@@ -16,7 +16,12 @@ export const ScopeName = Type.Union(
   { description: 'An app key scope.' },
 );
 // Every scope of SCOPES has its literal above, and no other.
-const sameScopes: [Exclude<Scope, Static<typeof ScopeName>>, Exclude<Static<typeof ScopeName>, Scope>] extends [never, never] ? true : false = true;
+const sameScopes: [Exclude<Scope, Static<typeof ScopeName>>, Exclude<Static<typeof ScopeName>, Scope>] extends [
+  never,
+  never,
+]
+  ? true
+  : false = true;
 void sameScopes;
 
 export const ApiKeyInfo = Type.Object({
@@ -43,9 +48,7 @@ export const ListApiKeysResponse = Type.Object({
 export const CreateApiKeyRequest = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, description: 'A label to tell the key apart.' }),
-    kind: Type.Optional(
-      Type.Union([Type.Literal('admin'), Type.Literal('app')], { description: 'Default app.' }),
-    ),
+    kind: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('app')], { description: 'Default app.' })),
     scopes: Type.Optional(
       Type.Array(ScopeName, {
         minItems: 1,

@@ -3,7 +3,7 @@
  * match wins), the admin API that reads and replaces them, and the audit entries every status decision writes.
  */
 import { type Static, Type } from 'typebox';
-import { Media, ModerationStatus, Namespace } from './review.ts';
+import { Media, ModerationStatus, NOT_FOUND_KEYWORD, Namespace, type NotFoundAnswer } from './review.ts';
 
 export const MODERATION_LIMITS = {
   maxRules: 20,
@@ -272,7 +272,16 @@ export const ListModerationRuleVersionsResponse = Type.Object({
   versions: Type.Array(ModerationRulesVersionSummary, { description: 'Newest first.' }),
 });
 export const ModerationRulesVersionParams = Type.Object({
-  version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'A version number, from listModerationRuleVersions.' }),
+  // Like an id: a value that is not a version number names no version (404), before anything is read.
+  version: Type.String({
+    pattern: '^[1-9][0-9]{0,8}$',
+    description: 'A version number, from listModerationRuleVersions.',
+    examples: ['3'],
+    [NOT_FOUND_KEYWORD]: {
+      code: 'MODERATION_RULES_VERSION_NOT_FOUND',
+      message: 'No such version of these moderation rules',
+    } satisfies NotFoundAnswer,
+  }),
 });
 export const GetModerationRulesVersionQuery = Type.Object({ namespace: Namespace });
 export const ModerationRulesVersionResponse = Type.Object({ version: ModerationRulesVersion });

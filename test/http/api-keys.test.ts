@@ -43,7 +43,11 @@ describe.each(dialects())('API keys over HTTP on $name', (dialect) => {
       revokedDate: null,
     });
     // Only the hash is stored.
-    const row = await t.deps.db.selectFrom('api_keys').selectAll().where('id', '=', made.body.key.id).executeTakeFirstOrThrow();
+    const row = await t.deps.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', made.body.key.id)
+      .executeTakeFirstOrThrow();
     expect(row.key_hash).toBe(hashKey(secret));
     expect(JSON.stringify(row)).not.toContain(secret);
 
@@ -58,13 +62,18 @@ describe.each(dialects())('API keys over HTTP on $name', (dialect) => {
 
     // The new key carries its scopes: it may create reviews (manage) but not read the owner's settings.
     expect((await call(t.app, 'GET', KEYS, { auth: secret })).status).toBe(403);
-    const summary = await call(t.app, 'GET', '/verdict/v1/ratings/summary?namespace=stores&entityId=x', { auth: secret });
+    const summary = await call(t.app, 'GET', '/verdict/v1/ratings/summary?namespace=stores&entityId=x', {
+      auth: secret,
+    });
     expect(summary.status).toBe(200);
   });
 
   it('creates an admin key, and app keys default to reviews.read', async () => {
     const site = await buildSite(t);
-    const admin = await call(t.app, 'POST', KEYS, { auth: site.adminKey, body: { name: 'Second owner key', kind: 'admin' } });
+    const admin = await call(t.app, 'POST', KEYS, {
+      auth: site.adminKey,
+      body: { name: 'Second owner key', kind: 'admin' },
+    });
     expect(admin.status).toBe(200);
     expect(admin.body.key).toMatchObject({ kind: 'admin', scopes: [], appId: null });
     expect((await call(t.app, 'GET', KEYS, { auth: admin.body.secret })).status).toBe(200);

@@ -19,6 +19,8 @@ const NOT_FOUND: Record<string, [code: string, message: string]> = {
   deliveryId: ['WEBHOOK_DELIVERY_NOT_FOUND', 'Webhook delivery not found'],
   contactId: ['CONTACT_NOT_FOUND', 'Contact not found'],
   dataSubject: ['CONTACT_NOT_FOUND', 'Nothing is held about this contact'],
+  keyId: ['API_KEY_NOT_FOUND', 'API key not found'],
+  version: ['MODERATION_RULES_VERSION_NOT_FOUND', 'No such version of these moderation rules'],
 };
 
 const violations = (body: {
@@ -70,9 +72,9 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
     await db?.dispose();
   });
 
-  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts)', () => {
+  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts, keys, rule versions)', () => {
     const names = new Set(routes.flatMap((r) => r.params));
-    expect([...names].sort()).toEqual(['contactId', 'deliveryId', 'jobId', 'reviewId', 'webhookId']);
+    expect([...names].sort()).toEqual(['contactId', 'deliveryId', 'jobId', 'keyId', 'reviewId', 'version', 'webhookId']);
     expect(routes.length).toBeGreaterThan(15);
   });
 

@@ -47,7 +47,12 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     const site = await buildSite(t);
     const entity = entityId();
     const file = ndjson([
-      { entityId: entity, content: { rating: 5, title: 'Lovely' }, reviewDate: '2024-01-01T10:00:00Z', author: { name: 'Ann' } },
+      {
+        entityId: entity,
+        content: { rating: 5, title: 'Lovely' },
+        reviewDate: '2024-01-01T10:00:00Z',
+        author: { name: 'Ann' },
+      },
       { entityId: entity, content: { rating: 3 }, reviewDate: '2024-01-02T10:00:00Z', author: { name: 'Bob' } },
       { entityId: entity, content: { rating: 9 }, reviewDate: 'yesterday' },
     ]);
@@ -68,7 +73,10 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     expect(job.result.errors).toEqual([
       {
         line: 3,
-        violations: expect.arrayContaining([expect.objectContaining({ field: 'content.rating' }), expect.objectContaining({ field: 'reviewDate' })]),
+        violations: expect.arrayContaining([
+          expect.objectContaining({ field: 'content.rating' }),
+          expect.objectContaining({ field: 'reviewDate' }),
+        ]),
       },
     ]);
     const summary = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entity}`, {
@@ -90,11 +98,15 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     const csv = `title,body,rating,review_date,reviewer_name,reviewer_email,product_id,curated\nGood,Nice,4,2025-03-02 10:12:00 UTC,Ann,ann@example.com,${entity},ok\n`;
     const dry = await finished(site, await upload(site, csv, 'format=judgeme&dryRun=true&namespace=shop', 'text/csv'));
     expect(dry.result).toMatchObject({ dryRun: true, rowsRead: 1, created: 1, failed: 0 });
-    const none = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=shop&entityId=${entity}`, { auth: site.adminKey });
+    const none = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=shop&entityId=${entity}`, {
+      auth: site.adminKey,
+    });
     expect(none.body.summary.count).toBe(0);
     const real = await finished(site, await upload(site, csv, 'format=judgeme&namespace=shop', 'text/csv'));
     expect(real.result).toMatchObject({ dryRun: false, created: 1, matching: 1 });
-    const one = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=shop&entityId=${entity}`, { auth: site.adminKey });
+    const one = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=shop&entityId=${entity}`, {
+      auth: site.adminKey,
+    });
     expect(one.body.summary).toMatchObject({ count: 1, average: 4 });
   });
 
@@ -109,7 +121,11 @@ describe.each(dialects())('import by upload and export as a download on $name', 
   it('lists every problem of a bad upload (Wix-shaped 400), and refuses other media types and oversized files', async () => {
     const site = await buildSite(t);
     const post = (query: string, body: string | Buffer, type = 'text/csv') =>
-      call(t.app, 'POST', `${IMPORTS}${query}`, { auth: site.adminKey, rawBody: body, headers: { 'content-type': type } });
+      call(t.app, 'POST', `${IMPORTS}${query}`, {
+        auth: site.adminKey,
+        rawBody: body,
+        headers: { 'content-type': type },
+      });
     const bad = await post(`?format=excel&dryRun=maybe&namespace=${'n'.repeat(40)}`, 'a,b\n');
     expect(bad.status).toBe(400);
     expect(bad.body.details.validationError.fieldViolations.map((v: { field: string }) => v.field).sort()).toEqual(
@@ -124,7 +140,9 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     expect(empty.body.details.validationError.fieldViolations).toEqual([expect.objectContaining({ field: 'body' })]);
     const latin1 = await post('?format=verdict', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
     expect(latin1.status).toBe(400);
-    expect(latin1.body.details.validationError.fieldViolations).toEqual([expect.objectContaining({ violatedRule: 'INVALID_ENCODING' })]);
+    expect(latin1.body.details.validationError.fieldViolations).toEqual([
+      expect.objectContaining({ violatedRule: 'INVALID_ENCODING' }),
+    ]);
     const xml = await post('?format=verdict', '<reviews/>', 'application/xml');
     expect(xml.status).toBe(415);
     const big = await post('?format=verdict', 'x'.repeat(UPLOAD_LIMIT + 1));
@@ -145,22 +163,38 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     const site = await buildSite(t);
     const entity = entityId();
     const file = ndjson([
-      { entityId: entity, content: { rating: 5, title: 'Tom & Jerry <3' }, reviewDate: '2024-01-01T10:00:00Z', author: { name: 'Ann' } },
+      {
+        entityId: entity,
+        content: { rating: 5, title: 'Tom & Jerry <3' },
+        reviewDate: '2024-01-01T10:00:00Z',
+        author: { name: 'Ann' },
+      },
       { entityId: entity, content: { rating: 2 }, reviewDate: '2024-01-02T10:00:00Z', status: 'IN_MODERATION' },
     ]);
     expect((await finished(site, await upload(site, file, 'format=verdict'))).status).toBe('COMPLETED');
 
-    const nd = await t.app.inject({ method: 'GET', url: `${EXPORTS}?format=ndjson`, headers: { authorization: site.adminKey } });
+    const nd = await t.app.inject({
+      method: 'GET',
+      url: `${EXPORTS}?format=ndjson`,
+      headers: { authorization: site.adminKey },
+    });
     expect(nd.statusCode).toBe(200);
     expect(nd.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
     expect(nd.headers['content-disposition']).toMatch(/^attachment; filename="reviews-\d{4}-\d{2}-\d{2}\.ndjson"$/);
-    const rows = nd.body.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = nd.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.entityId, r.content.rating, r.status])).toEqual([
       [entity, 5, 'APPROVED'],
       [entity, 2, 'IN_MODERATION'],
     ]);
 
-    const csv = await t.app.inject({ method: 'GET', url: `${EXPORTS}?format=csv`, headers: { authorization: site.adminKey } });
+    const csv = await t.app.inject({
+      method: 'GET',
+      url: `${EXPORTS}?format=csv`,
+      headers: { authorization: site.adminKey },
+    });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/\.csv"$/);
     const lines = csv.body.trim().split('\n');
@@ -184,7 +218,9 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     const site = await buildSite(t);
     const unknown = await call(t.app, 'GET', `${EXPORTS}?format=xlsx`, { auth: site.adminKey });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.details.validationError.fieldViolations).toEqual([expect.objectContaining({ field: expect.stringContaining('format') })]);
+    expect(unknown.body.details.validationError.fieldViolations).toEqual([
+      expect.objectContaining({ field: expect.stringContaining('format') }),
+    ]);
     const feed = await call(t.app, 'GET', `${EXPORTS}?format=google`, { auth: site.adminKey });
     expect(feed.status).toBe(400);
     expect(feed.body.details.validationError.fieldViolations.map((v: { field: string }) => v.field)).toEqual([
@@ -195,26 +231,39 @@ describe.each(dialects())('import by upload and export as a download on $name', 
       auth: site.adminKey,
     });
     expect(badUrl.status).toBe(400);
-    expect(badUrl.body.details.validationError.fieldViolations).toEqual([expect.objectContaining({ field: 'query.productUrl' })]);
+    expect(badUrl.body.details.validationError.fieldViolations).toEqual([
+      expect.objectContaining({ field: 'query.productUrl' }),
+    ]);
   });
 
   it("keeps sites apart: another site's export holds none of these reviews, and its owner cannot read the job", async () => {
     const site = await buildSite(t);
     const other = await buildSite(t);
     const entity = entityId();
-    const jobId = await upload(site, ndjson([{ entityId: entity, content: { rating: 4 }, reviewDate: '2024-01-01' }]), 'format=verdict');
+    const jobId = await upload(
+      site,
+      ndjson([{ entityId: entity, content: { rating: 4 }, reviewDate: '2024-01-01' }]),
+      'format=verdict',
+    );
     await finished(site, jobId);
     const job = await call(t.app, 'GET', `/verdict/v1/jobs/${jobId}`, { auth: other.adminKey });
     expect(job.status).toBe(404);
     expect(job.body.details.applicationError.code).toBe('JOB_NOT_FOUND');
-    const theirs = await t.app.inject({ method: 'GET', url: `${EXPORTS}?format=ndjson`, headers: { authorization: other.adminKey } });
+    const theirs = await t.app.inject({
+      method: 'GET',
+      url: `${EXPORTS}?format=ndjson`,
+      headers: { authorization: other.adminKey },
+    });
     expect(theirs.statusCode).toBe(200);
     expect(theirs.body).not.toContain(entity);
   });
 
   it('refuses visitors and apps, whatever their scopes', async () => {
     const site = await buildSite(t);
-    for (const auth of [await site.visitorToken(), await site.appKey(['reviews.manage', 'reviews.moderate', 'reviews.read_private'])]) {
+    for (const auth of [
+      await site.visitorToken(),
+      await site.appKey(['reviews.manage', 'reviews.moderate', 'reviews.read_private']),
+    ]) {
       const up = await call(t.app, 'POST', `${IMPORTS}?format=verdict`, {
         auth,
         rawBody: '{"entityId":"x","content":{"rating":4},"reviewDate":"2024-01-01"}\n',

@@ -77,6 +77,6 @@ export const moderationOperations = {
     params: ModerationRulesVersionParams,
     query: GetModerationRulesVersionQuery,
     response: ModerationRulesVersionResponse,
-    errors: ['MODERATION_RULES_VERSION_NOT_FOUND'],
+    errors: [],
   },
 } as const satisfies Record<string, Operation>;

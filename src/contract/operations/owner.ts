@@ -46,7 +46,7 @@ export const ownerOperations = {
   },
   startImport: {
     ...routes.startImport,
-    summary: "Import reviews from an uploaded export (a job: progress and the reconciliation report through getJob)",
+    summary: 'Import reviews from an uploaded export (a job: progress and the reconciliation report through getJob)',
     tag,
     access: OWNER,
     query: StartImportQuery,

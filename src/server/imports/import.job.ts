@@ -39,7 +39,9 @@ export interface ImportJobParams {
 
 /** A change to the job's row while this worker holds its lease; false once the lease is lost. */
 export type JobProgress = (
-  patch: Partial<Pick<JobRow, 'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'result_json'>>,
+  patch: Partial<
+    Pick<JobRow, 'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'result_json'>
+  >,
 ) => Promise<boolean>;
 
 /** Stores the file and a pending import job in one transaction and wakes the worker; returns the job id. */
@@ -114,7 +116,10 @@ export async function runImportJob(
   try {
     const path = join(dir, 'upload');
     await writeFile(path, upload.content);
-    const rows = untilLost(readImportInWorker(path, { format: params.format, namespace: params.namespace }), () => lost);
+    const rows = untilLost(
+      readImportInWorker(path, { format: params.format, namespace: params.namespace }),
+      () => lost,
+    );
     const report: ImportReport = await importReviews(deps, rows, {
       siteId: job.site_id,
       format: params.format,

@@ -32,10 +32,18 @@ export const importHandlers = {
     if (format === 'google') {
       const violations: FieldViolation[] = [];
       if (publisher === undefined) {
-        violations.push({ field: 'query.publisher', description: 'is required for the google feed', violatedRule: 'REQUIRED_FIELD' });
+        violations.push({
+          field: 'query.publisher',
+          description: 'is required for the google feed',
+          violatedRule: 'REQUIRED_FIELD',
+        });
       }
       if (productUrl === undefined) {
-        violations.push({ field: 'query.productUrl', description: 'is required for the google feed', violatedRule: 'REQUIRED_FIELD' });
+        violations.push({
+          field: 'query.productUrl',
+          description: 'is required for the google feed',
+          violatedRule: 'REQUIRED_FIELD',
+        });
       } else if (!/^https?:\/\/[^\s/]+/i.test(productUrl)) {
         violations.push({ field: 'query.productUrl', description: 'must be an http(s) URL', violatedRule: 'FORMAT' });
       }

@@ -112,12 +112,7 @@ export const insightsRepo = {
     let q = db
       .selectFrom('moderation_audit as a')
       .innerJoin('reviews as r', (j) => j.onRef('r.site_id', '=', 'a.site_id').onRef('r.id', '=', 'a.review_id'))
-      .select((eb) => [
-        'a.reason',
-        'a.from_status',
-        'a.to_status',
-        eb.fn.countAll<number | string>().as('count'),
-      ])
+      .select((eb) => ['a.reason', 'a.from_status', 'a.to_status', eb.fn.countAll<number | string>().as('count')])
       .where('a.site_id', '=', s.siteId)
       .where('a.created_at', '>=', from)
       .where('a.created_at', '<', to)

@@ -15,10 +15,7 @@ export interface DayTotal {
 }
 
 /** The period [from, to) as ISO instants, or every problem with it. */
-export function checkPeriod(
-  from: string,
-  to: string,
-): { violations: FieldViolation[]; from: string; to: string } {
+export function checkPeriod(from: string, to: string): { violations: FieldViolation[]; from: string; to: string } {
   const violations: FieldViolation[] = [];
   const instant = (value: string, field: string): number | undefined => {
     const ms = Date.parse(value);
@@ -79,7 +76,12 @@ export function bucketsOf(from: string, to: string, bucket: InsightsBucket): str
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** The per-day totals added up per bucket, one point for every bucket of the period (0 where nothing was). */
-export function ratingsOverTime(days: readonly DayTotal[], from: string, to: string, bucket: InsightsBucket): RatingPoint[] {
+export function ratingsOverTime(
+  days: readonly DayTotal[],
+  from: string,
+  to: string,
+  bucket: InsightsBucket,
+): RatingPoint[] {
   const sums = new Map<string, { count: number; ratingSum: number }>();
   for (const b of bucketsOf(from, to, bucket)) sums.set(b, { count: 0, ratingSum: 0 });
   for (const d of days) {

@@ -29,7 +29,11 @@ export const keyHandlers = {
     const kind = req.body.kind ?? 'app';
     if (kind === 'admin' && req.body.scopes !== undefined) {
       throw invalid([
-        { field: 'scopes', description: 'is not allowed on an admin key (it has every permission)', violatedRule: 'INVALID_ARGUMENT' },
+        {
+          field: 'scopes',
+          description: 'is not allowed on an admin key (it has every permission)',
+          violatedRule: 'INVALID_ARGUMENT',
+        },
       ]);
     }
     const { key, row } = await createApiKey(deps, req.principal.siteId, {

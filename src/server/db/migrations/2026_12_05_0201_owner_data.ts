@@ -10,7 +10,11 @@
  * - `reviews_published_date_idx`: ratings over time read the published reviews of a namespace between two review
  *   dates. No index led by (site, namespace, review date): the existing ones are by entity or by creation time, so
  *   the query read every review of the site (200,000 rows) through the table. This partial index holds only live
- *   published reviews and covers the query (rating included), so it reads the range alone.
+ *   published reviews and covers the query, so it reads the range alone: rating is in it; entity_id too, so one
+ *   entity's series is filtered in the index rather than by reading each review of the range (measured on SQLite,
+ *   200,000 reviews, 40,000 of them on one entity: 364 ms → 40-50 ms; the whole namespace over two years, 90 ms);
+ *   and so are the two columns of its condition (constant in it), because SQLite counts an index as covering only
+ *   when it holds every column the query names, those of the condition included.
  */
 import { type Kysely, sql } from 'kysely';
 
@@ -44,7 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('reviews_published_date_idx')
     .on('reviews')
-    .columns(['site_id', 'namespace', 'review_date', 'rating'])
+    .columns(['site_id', 'namespace', 'review_date', 'entity_id', 'rating', 'moderation_status', 'deleted_at'])
     .where(sql.ref('moderation_status'), '=', 'APPROVED')
     .where(sql.ref('deleted_at'), 'is', null)
     .execute();
