@@ -21,6 +21,7 @@ const NOT_FOUND: Record<string, [code: string, message: string]> = {
   dataSubject: ['CONTACT_NOT_FOUND', 'Nothing is held about this contact'],
   keyId: ['API_KEY_NOT_FOUND', 'API key not found'],
   version: ['MODERATION_RULES_VERSION_NOT_FOUND', 'No such version of these moderation rules'],
+  userId: ['USER_NOT_FOUND', 'User not found'],
 };
 
 const violations = (body: {
@@ -72,9 +73,18 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
     await db?.dispose();
   });
 
-  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts, keys, rule versions)', () => {
+  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts, keys, rule versions, users)', () => {
     const names = new Set(routes.flatMap((r) => r.params));
-    expect([...names].sort()).toEqual(['contactId', 'deliveryId', 'jobId', 'keyId', 'reviewId', 'version', 'webhookId']);
+    expect([...names].sort()).toEqual([
+      'contactId',
+      'deliveryId',
+      'jobId',
+      'keyId',
+      'reviewId',
+      'userId',
+      'version',
+      'webhookId',
+    ]);
     expect(routes.length).toBeGreaterThan(15);
   });
 
