@@ -11,7 +11,6 @@
  * Unlike the CLI, the server keeps the review indexes in place (a thousand rows per transaction): an index rebuild
  * holds the write lock until it commits and would stall the shop's own writes.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,10 +21,10 @@ import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { unavailableReason } from '../errors.ts';
 import { jobsRepo } from '../jobs/jobs.repo.ts';
-import type { JobsDeps } from '../jobs/jobs.service.ts';
+import { type JobsDeps, pendingJobRow } from '../jobs/jobs.service.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
-import type { ImportFormat, ImportRow } from './import.formats.ts';
 import type { ExportFormat } from './export.service.ts';
+import type { ImportFormat, ImportRow } from './import.formats.ts';
 import { importReviews } from './import.service.ts';
 import { readImportInWorker } from './read-in-worker.ts';
 
@@ -52,24 +51,7 @@ export async function enqueueImport(
   params: ImportJobParams,
 ): Promise<string> {
   const now = iso(deps.clock());
-  const row: JobRow = {
-    site_id: p.siteId,
-    id: randomUUID(),
-    kind: IMPORT_JOB_KIND,
-    status: 'PENDING',
-    params_json: JSON.stringify({ ...params, identity: eventIdentity(p) }),
-    cursor: null,
-    processed: 0,
-    succeeded: 0,
-    failed: 0,
-    error: null,
-    locked_by: null,
-    locked_until: null,
-    created_at: now,
-    updated_at: now,
-    completed_at: null,
-    result_json: null,
-  };
+  const row = pendingJobRow(p, IMPORT_JOB_KIND, { ...params, identity: eventIdentity(p) }, now);
   await deps.db.transaction().execute(async (trx) => {
     await jobsRepo.insert(trx, row);
     await jobsRepo.insertUpload(trx, { site_id: p.siteId, job_id: row.id, content: file, created_at: now });

@@ -26,17 +26,14 @@ export interface JobsDeps extends DbDeps {
   wakeWorker: () => void;
 }
 
-/** Validates the filter and stores a pending job; nothing is changed until the worker runs it. */
-export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind, params: JobParams): Promise<string> {
-  const parsed = parseFilter(params.filter, 'filter');
-  if (parsed.violations.length > 0) throw invalid(parsed.violations);
-  const now = iso(deps.clock());
-  const row: JobRow = {
+/** A new job of `kind`, waiting for a worker; `params` is what its runner reads back. */
+export function pendingJobRow(p: Principal, kind: string, params: object, now: string): JobRow {
+  return {
     site_id: p.siteId,
     id: randomUUID(),
     kind,
     status: 'PENDING',
-    params_json: JSON.stringify({ ...params, identity: eventIdentity(p) } satisfies JobParams),
+    params_json: JSON.stringify(params),
     cursor: null,
     processed: 0,
     succeeded: 0,
@@ -49,6 +46,13 @@ export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind
     completed_at: null,
     result_json: null,
   };
+}
+
+/** Validates the filter and stores a pending job; nothing is changed until the worker runs it. */
+export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind, params: JobParams): Promise<string> {
+  const parsed = parseFilter(params.filter, 'filter');
+  if (parsed.violations.length > 0) throw invalid(parsed.violations);
+  const row = pendingJobRow(p, kind, { ...params, identity: eventIdentity(p) } satisfies JobParams, iso(deps.clock()));
   await jobsRepo.insert(deps.db, row);
   deps.wakeWorker();
   return row.id;
