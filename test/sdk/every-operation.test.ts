@@ -51,6 +51,10 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
   'webhooks.deliveries.redeliver': (c) => c.webhooks.deliveries.redeliver('w1', 'd1'),
   'moderation.rules.get': (c) => c.moderation.rules.get('stores'),
   'moderation.rules.update': (c) => c.moderation.rules.update({ namespace: 'stores', rules: [] }),
+  'moderation.rules.preview': (c) =>
+    c.moderation.rules.preview({ namespace: 'stores', review: { rating: 1 } }),
+  'moderation.rules.versions.list': (c) => c.moderation.rules.versions.list('stores', { limit: 10 }),
+  'moderation.rules.versions.get': (c) => c.moderation.rules.versions.get('stores', 2),
   'moderation.audit.query': (c) => c.moderation.audit.query({ reviewId: 'r1' }),
   'trash.list': (c) => c.trash.list(),
   'trash.restore': (c) => c.trash.restore('r1'),
@@ -63,6 +67,24 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
   'settings.engagement.get': (c) => c.settings.engagement.get(),
   'settings.engagement.update': (c) => c.settings.engagement.update({ reportThreshold: 3 }),
   'metrics.read': (c) => c.metrics.read(),
+  'keys.list': (c) => c.keys.list(),
+  'keys.create': (c) => c.keys.create({ name: 'Shop backend', scopes: ['reviews.read'] }),
+  'keys.revoke': (c) => c.keys.revoke('k1'),
+  'imports.start': (c) => c.imports.start('{}', { format: 'verdict', dryRun: true }),
+  'exports.download': (c) => c.exports.download({ format: 'ndjson' }),
+  'insights.get': (c) =>
+    c.insights.get({ namespace: 'stores', from: '2026-01-01T00:00:00Z', to: '2026-07-01T00:00:00Z', top: 5 }),
+  'dashboard.signIn': (c) => c.dashboard.signIn({ email: 'ann@example.com', password: 'correct horse battery' }),
+  'dashboard.getSession': (c) => c.dashboard.getSession(),
+  'dashboard.signOut': (c) => c.dashboard.signOut({ everywhere: true }),
+  'dashboard.changePassword': (c) =>
+    c.dashboard.changePassword({ currentPassword: 'correct horse battery', newPassword: 'staple battery horse' }),
+  'dashboard.users.list': (c) => c.dashboard.users.list(),
+  'dashboard.users.create': (c) =>
+    c.dashboard.users.create({ email: 'bo@example.com', role: 'moderator', password: 'a long first password' }),
+  'dashboard.users.update': (c) => c.dashboard.users.update('u1', { role: 'owner' }),
+  'dashboard.users.delete': (c) => c.dashboard.users.delete('u1'),
+  'dashboard.audit.query': (c) => c.dashboard.audit.query({ limit: 20 }),
   'storefront.getReviewPage': (c) => c.storefront.getReviewPage({ site: 's', namespace: 'stores', entityId: 'p' }),
   'storefront.getReviewFragment': (c) =>
     c.storefront.getReviewFragment({ site: 's', namespace: 'stores', entityId: 'p' }),
