@@ -51,8 +51,7 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
   'webhooks.deliveries.redeliver': (c) => c.webhooks.deliveries.redeliver('w1', 'd1'),
   'moderation.rules.get': (c) => c.moderation.rules.get('stores'),
   'moderation.rules.update': (c) => c.moderation.rules.update({ namespace: 'stores', rules: [] }),
-  'moderation.rules.preview': (c) =>
-    c.moderation.rules.preview({ namespace: 'stores', review: { rating: 1 } }),
+  'moderation.rules.preview': (c) => c.moderation.rules.preview({ namespace: 'stores', review: { rating: 1 } }),
   'moderation.rules.versions.list': (c) => c.moderation.rules.versions.list('stores', { limit: 10 }),
   'moderation.rules.versions.get': (c) => c.moderation.rules.versions.get('stores', 2),
   'moderation.audit.query': (c) => c.moderation.audit.query({ reviewId: 'r1' }),
