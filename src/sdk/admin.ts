@@ -1,6 +1,7 @@
 /**
- * The site owner's modules beside `reviews`: webhooks and their deliveries, moderation rules and audit, the trash,
- * abuse reports, privacy (export and erase a person's data), site and engagement settings, and the metrics scrape.
+ * The site owner's modules beside `reviews`: webhooks and their deliveries, moderation rules (their preview and saved
+ * versions) and audit, the trash, abuse reports, privacy (export and erase a person's data), site and engagement
+ * settings, and the metrics scrape.
  * Each function is one operation of the catalogue, in its REST shape (`id`, ISO date strings): arguments and answers
  * are typed from the catalogue, and the function only places its arguments in the request. They need an admin key
  * (some also accept an app key with the right scope, see docs/sdk.md); from a visitor or member client, wrap them
@@ -35,11 +36,24 @@ export interface WebhooksModule {
   deliveries: WebhookDeliveriesModule;
 }
 
+export interface ModerationRuleVersionsModule {
+  /** Every saved version of a namespace's rules, newest first; `before` a version number pages on. */
+  list(
+    namespace: string,
+    options?: Omit<OptionsOf<'listModerationRuleVersions', 'before' | 'limit'>, 'namespace'>,
+  ): Promise<CallOutput<'listModerationRuleVersions'>>;
+  /** One saved version of a namespace's rules (MODERATION_RULES_VERSION_NOT_FOUND when there is none). */
+  get(namespace: string, version: number): Promise<CallOutput<'getModerationRuleVersion'>>;
+}
+
 export interface ModerationRulesModule {
   /** A namespace's rules (derived from the site setting until rules are saved), with their version. */
   get(namespace: string): Promise<CallOutput<'getModerationRules'>>;
   /** Replaces a namespace's rules; with `expectedVersion`, only if it is still current (else REVISION_MISMATCH). */
   update(request: BodyOf<'updateModerationRules'>): Promise<CallOutput<'updateModerationRules'>>;
+  /** The status a sample review would get from the given rules (the current ones when none), and the rule that matched. */
+  preview(request: BodyOf<'previewModerationRules'>): Promise<CallOutput<'previewModerationRules'>>;
+  versions: ModerationRuleVersionsModule;
 }
 
 export interface ModerationAuditModule {
@@ -124,6 +138,15 @@ export function adminModules({ call }: Transport): AdminModules {
       rules: {
         get: (namespace) => call('getModerationRules', { query: { namespace } }),
         update: (request) => call('updateModerationRules', { body: request }),
+        preview: (request) => call('previewModerationRules', { body: request }),
+        versions: {
+          list: (namespace, options = {}) =>
+            call('listModerationRuleVersions', {
+              query: { ...options, namespace, before: text(options.before), limit: text(options.limit) },
+            }),
+          get: (namespace, version) =>
+            call('getModerationRuleVersion', { params: { version: String(version) }, query: { namespace } }),
+        },
       },
       audit: {
         query: (options = {}) => call('queryModerationAudit', { query: { ...options, limit: text(options.limit) } }),

@@ -1,7 +1,7 @@
 /**
  * `createClient`: one Verdict client with the Velo-style modules (`reviews`, `ratings`, `contacts`, `jobs`, the
- * owner's `webhooks`, `moderation`, `trash`, `reports`, `privacy`, `settings`, `metrics`, and the public
- * `storefront` and `visitors`), the event feed behind the `on…` handlers, `call()` for any operation of the
+ * owner's `webhooks`, `moderation`, `trash`, `reports`, `privacy`, `settings`, `metrics`, `keys`, `imports`,
+ * `exports`, `insights`, `dashboard`, and the public `storefront` and `visitors`), the event feed behind the `on…` handlers, `call()` for any operation of the
  * catalogue in its REST shape, and `elevate()` — the `wix-auth` function that re-runs a restricted call with the
  * client's admin credentials.
  */
@@ -19,6 +19,7 @@ import {
   type TrashModule,
   type WebhooksModule,
 } from './admin.ts';
+import { type DashboardModule, dashboardModule } from './dashboard.ts';
 import { type EventFeed, eventFeed, ReviewEventHandlers } from './events.ts';
 import {
   apiKeyCredentials,
@@ -39,6 +40,14 @@ import {
   shopModules,
   type VisitorsModule,
 } from './modules.ts';
+import {
+  type ExportsModule,
+  type ImportsModule,
+  type InsightsModule,
+  type KeysModule,
+  type OwnerDataModules,
+  ownerDataModules,
+} from './owner-data.ts';
 import { type ReviewsModule, reviewsModule } from './reviews.ts';
 
 export interface ClientOptions {
@@ -76,6 +85,16 @@ export interface VerdictClient {
   settings: SettingsModule;
   /** Owner: the Prometheus metrics scrape. */
   metrics: MetricsModule;
+  /** Owner: the site's API keys. */
+  keys: KeysModule;
+  /** Owner: import reviews from another platform's export (a job). */
+  imports: ImportsModule;
+  /** Owner: the site's reviews as a file (text). */
+  exports: ExportsModule;
+  /** Owner: ratings and moderation figures over a period. */
+  insights: InsightsModule;
+  /** Dashboard users and their audit (owner); sign-in and the cookie session functions of the dashboard page. */
+  dashboard: DashboardModule;
   /** Public, no credentials: the review page, its HTML fragment and product JSON-LD. */
   storefront: StorefrontModule;
   /** Public, no credentials: the visitor token exchange. */
@@ -96,7 +115,7 @@ export interface VerdictClient {
   elevate<F extends (...args: never[]) => unknown>(fn: F): F;
 }
 
-type Modules = { reviews: ReviewsModule } & ShopModules & AdminModules;
+type Modules = { reviews: ReviewsModule; dashboard: DashboardModule } & ShopModules & AdminModules & OwnerDataModules;
 
 /** For each SDK function: the same function of the client's elevated modules (built on first use). */
 const elevated = new WeakMap<object, () => unknown>();
@@ -121,6 +140,8 @@ function buildModules(transport: Transport, open: Transport, handlers: ReviewEve
     reviews: reviewsModule(transport, handlers),
     ...shopModules(transport, open),
     ...adminModules(transport),
+    ...ownerDataModules(transport),
+    dashboard: dashboardModule(transport, open),
   };
 }
 

@@ -69,24 +69,41 @@ export class Transport {
     if (authorization !== undefined) headers.authorization = authorization;
     if (this.opts.siteId) headers['wix-site-id'] = this.opts.siteId;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
-    return fetchJson(this.opts.fetch, urlOf(this.opts.baseUrl, request.path), {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-    });
+    return fetchJson(
+      this.opts.fetch,
+      urlOf(this.opts.baseUrl, request.path),
+      {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      },
+      TEXT_ANSWERS.has(request.operation),
+    );
   }
 }
+
+/**
+ * The operations whose 200 body is a file or a page rather than JSON. Their text is returned as it came: an export
+ * of one review is one NDJSON line, which would parse as JSON. Kept here rather than read from the catalogue's
+ * `produces`, which would bring the schemas into the browser bundle; test/sdk/text-answers.test.ts compares the two.
+ */
+export const TEXT_ANSWERS: ReadonlySet<OperationName> = new Set<OperationName>([
+  'exportReviews',
+  'getReviewFragment',
+  'readMetrics',
+]);
 
 const urlOf = (baseUrl: string, path: string): string => `${baseUrl.replace(/\/+$/, '')}${path}`;
 
 /**
- * The answer's parsed JSON body. A 200 body that is not JSON is the answer of an operation whose catalogue entry
- * produces text (the review fragment's HTML, the metrics) and is returned as that text. Decided by the body, not
- * its `Content-Type`, which some fetch stand-ins leave at `text/plain` for JSON.
+ * The answer's parsed JSON body, or its text when `asText` (an operation of `TEXT_ANSWERS`). A 200 body that is not
+ * JSON is returned as text too, so a text operation missing from that list still answers. Decided by the operation
+ * and the body, not the `Content-Type`, which some fetch stand-ins leave at `text/plain` for JSON.
  */
-async function fetchJson(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<unknown> {
+async function fetchJson(fetchFn: typeof fetch, url: string, init: RequestInit, asText = false): Promise<unknown> {
   const res = await fetchFn(url, init);
   const text = await res.text();
+  if (asText && res.status === 200) return text;
   let body: unknown;
   let json = true;
   try {

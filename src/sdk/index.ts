@@ -26,6 +26,7 @@ export type {
   ModerationAuditModule,
   ModerationModule,
   ModerationRulesModule,
+  ModerationRuleVersionsModule,
   PrivacyModule,
   ReportsModule,
   SettingsModule,
@@ -35,6 +36,7 @@ export type {
   WebhooksModule,
 } from './admin.ts';
 export { type ClientOptions, createClient, type VerdictClient } from './client.ts';
+export type { DashboardAuditModule, DashboardModule, DashboardUsersModule } from './dashboard.ts';
 export { VerdictError, type VerdictErrorCode } from './errors.ts';
 export {
   type EventContextWire,
@@ -62,6 +64,14 @@ export type {
   StorefrontModule,
   VisitorsModule,
 } from './modules.ts';
+export type {
+  ExportsModule,
+  ImportOptions,
+  ImportsModule,
+  InsightsModule,
+  KeysModule,
+  OwnerDataModules,
+} from './owner-data.ts';
 export type {
   EmptyField,
   EqField,
