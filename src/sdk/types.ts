@@ -3,7 +3,7 @@
  * (`id` → `_id`, `createdDate` → `_createdDate`, `updatedDate` → `_updatedDate`), timestamps as `Date` and media as
  * `wix:image://` / `wix:video://` strings (docs/wix-api.md §2).
  */
-import type { JobStatus, ModerationStatus, OriginType } from '../contract/index.ts';
+import type { ImportReport, JobStatus, ModerationStatus, OriginType } from '../contract/index.ts';
 
 export type { JobStatus, ModerationStatus, OriginType };
 
@@ -165,4 +165,6 @@ export interface Job {
   _createdDate: Date;
   _updatedDate: Date;
   completedDate?: Date;
+  /** An import job's reconciliation report, once the job has finished. */
+  result?: ImportReport;
 }

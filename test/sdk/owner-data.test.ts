@@ -77,7 +77,7 @@ describe.each(dialects())('verdict/sdk owner data and dashboard on $name', (dial
     const { jobId } = await owner.imports.start(`${line}\n`, { format: 'verdict', namespace: 'stores' });
     expect(s.sent[before]?.path).toBe('/verdict/v1/imports?format=verdict&namespace=stores');
     const job = await waitFor('the import job', async () => {
-      const { job } = await owner.call('getJob', { params: { jobId } });
+      const job = await owner.jobs.getJob(jobId);
       return job.status === 'COMPLETED' || job.status === 'FAILED' ? job : undefined;
     });
     expect(job).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
