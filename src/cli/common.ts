@@ -95,6 +95,24 @@ export function usageError(command: Command, message: string): never {
   command.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'verdict.usage' });
 }
 
+/**
+ * A command made only of subcommands (`verdict keys create`, `verdict users reset-password`): run alone or with an
+ * unknown subcommand it refuses with the list of the ones it has.
+ */
+export function commandGroup(program: Command, name: string, description: string, subcommands: string[]): Command {
+  const list =
+    subcommands.length > 1 ? `${subcommands.slice(0, -1).join(', ')} or ${subcommands.at(-1)}` : subcommands[0];
+  const group = program
+    .command(name)
+    .description(description)
+    .usage(`<${subcommands.join('|')}> [options]`)
+    .argument('[subcommand]', list)
+    .action((given?: string) => {
+      usageError(group, given ? `unknown subcommand '${given}' of ${name}` : `${name} needs a subcommand: ${list}`);
+    });
+  return group;
+}
+
 /** Where a database URL points, for messages: the absolute SQLite path, or the PostgreSQL URL without its password. */
 export function whereIs(databaseUrl: string): string {
   if (databaseUrl.startsWith('sqlite:')) {

@@ -10,11 +10,11 @@ import { createApiKey, ensureDefaultSite, listApiKeys, revokeApiKey } from '../s
 import {
   addConfigOptions,
   choiceOption,
+  commandGroup,
   configFrom,
   EXIT,
   type Outcome,
   openExistingDatabase,
-  usageError,
 } from './common.ts';
 
 const BESIDE_SERVER = `
@@ -22,18 +22,11 @@ Safe to run beside a running \`verdict serve\` on the same database: the server 
 
 /** Registers `keys` and its three subcommands on `program`. */
 export function registerKeys(program: Command, outcome: Outcome): void {
-  const keys = program
-    .command('keys')
-    .description("Create, list and revoke the default site's API keys")
-    .usage('<create|list|revoke> [options]')
-    .argument('[subcommand]', 'create, list or revoke')
-    .addHelpText('after', BESIDE_SERVER)
-    .action((name?: string) => {
-      usageError(
-        keys,
-        name ? `unknown subcommand '${name}' of keys` : 'keys needs a subcommand: create, list or revoke',
-      );
-    });
+  const keys = commandGroup(program, 'keys', "Create, list and revoke the default site's API keys", [
+    'create',
+    'list',
+    'revoke',
+  ]).addHelpText('after', BESIDE_SERVER);
 
   const create = addConfigOptions(
     keys

@@ -19,11 +19,11 @@ import {
   addConfigOptions,
   CliFailure,
   choiceOption,
+  commandGroup,
   configFrom,
   EXIT,
   type Outcome,
   openExistingDatabase,
-  usageError,
 } from './common.ts';
 
 const PASSWORD_HELP = `
@@ -33,17 +33,10 @@ It must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. Safe to 
 
 /** Registers `users` and its subcommands on `program`. */
 export function registerUsers(program: Command, outcome: Outcome): void {
-  const users = program
-    .command('users')
-    .description('Create dashboard users and reset their passwords')
-    .usage('<create|reset-password> [options]')
-    .argument('[subcommand]', 'create or reset-password')
-    .action((name?: string) => {
-      usageError(
-        users,
-        name ? `unknown subcommand '${name}' of users` : 'users needs a subcommand: create or reset-password',
-      );
-    });
+  const users = commandGroup(program, 'users', 'Create dashboard users and reset their passwords', [
+    'create',
+    'reset-password',
+  ]);
 
   const create = addConfigOptions(
     users

@@ -5,30 +5,17 @@
  * and answered, and the reply shows on the product page), a 1,000-review bulk approval followed to the end, axe-core
  * on every screen, and the CSP header with no violation reported. Screenshots go to test-artifacts/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP } from '../../src/server/dashboard/dashboard.routes.ts';
 import { DEMO_PRODUCT } from '../../src/server/demo/demo.service.ts';
-import { packageRoot } from '../../src/server/embed/widget-asset.ts';
 import { ensureDefaultSite } from '../../src/server/sites/sites.service.ts';
 import { createUser } from '../../src/server/users/users.service.ts';
 import { call, contactId, startTestApp, TEST_SCRYPT, type TestApp } from '../support/app.ts';
+import { AXE, artifact, CHROMIUM, launchChromium } from '../support/browser.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH;
-const ARTIFACTS = join(packageRoot(), 'test-artifacts');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 /** Records every CSP violation the page reports, from its very start. */
 const CSP_WATCH = `window.__csp = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`;
@@ -51,7 +38,6 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
   const cspReports: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     db = await dialect.open();
     t = await startTestApp(db);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -64,7 +50,7 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await createUser(t.deps, siteId, { ...OWNER, role: 'owner' }, null, TEST_SCRYPT);
     await createUser(t.deps, siteId, { ...MODERATOR, role: 'moderator' }, null, TEST_SCRYPT);
     await createUser(t.deps, siteId, { ...LOCKED, role: 'moderator' }, null, TEST_SCRYPT);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -130,9 +116,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
   async function shoot(page: Page, name: string): Promise<void> {
     const prefix = `dashboard-${dialect.name}-${name}`;
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.screenshot({ path: join(ARTIFACTS, `${prefix}-1280.png`), fullPage: true });
+    await page.screenshot({ path: artifact(`${prefix}-1280.png`), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(ARTIFACTS, `${prefix}-390.png`), fullPage: true });
+    await page.screenshot({ path: artifact(`${prefix}-390.png`), fullPage: true });
     // Nothing wider than the phone's screen: no sideways scrolling at 390 px.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 900 });

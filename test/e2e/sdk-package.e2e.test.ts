@@ -12,25 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_GZIP_BUDGET, buildSdk, type SdkBuildSizes } from '../../scripts/build-sdk.mjs';
 import { loadConfig } from '../../src/server/config.ts';
 import { buildSite, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { CHROMIUM, launchChromium } from '../support/browser.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/sdk-package');
 const TSC = join(ROOT, 'node_modules/.bin/tsc');
-const CHROMIUM = process.env.CHROMIUM_PATH;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 /**
  * The environment of the child processes: no NODE_OPTIONS (so no tsx loader), none of the `npm_*` settings of an
@@ -360,7 +351,7 @@ describe('@verdict/sdk across origins', () => {
   it.skipIf(!CHROMIUM)(
     'runs the browser build in Chromium on another origin, calling the live server',
     async () => {
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const errors: string[] = [];

@@ -1,32 +1,11 @@
-/**
- * The widget in a real browser (Chromium through playwright-core; skipped unless CHROMIUM_PATH is set), against a
- * real server on port 0 and SQLite, through the /demo product page: render, sort, histogram filter, load more,
- * votes (and a 429), reports, writing a review (held and published), a keyboard-only flow, axe-core, layout shift,
- * hostile text, the request and size budgets. Screenshots go to test-artifacts/.
- */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PRODUCT, seedDemoReviews } from '../../src/server/demo/demo.service.ts';
-import { packageRoot } from '../../src/server/embed/widget-asset.ts';
 import { ensureDefaultSite } from '../../src/server/sites/sites.service.ts';
 import { call, contactId, startTestApp, type TestApp } from '../support/app.ts';
+import { AXE, artifact, CHROMIUM, launchChromium } from '../support/browser.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH;
-const ARTIFACTS = join(packageRoot(), 'test-artifacts');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 /** Sums layout-shift entries not caused by input, from the very start of the page. */
 const CLS_OBSERVER = `window.__cls = 0; window.__shifts = [];
@@ -45,7 +24,6 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     db = await (dialects()[0] as typeof dialects extends () => (infer C)[] ? C : never).open();
     t = await startTestApp(db);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -54,7 +32,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     const created = await ensureDefaultSite(t.deps);
     adminKey = created.adminKey ?? '';
     await seedDemoReviews(t.deps, created.site.id, base);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'en-US', viewport: { width: 1000, height: 900 } });
   }, 30_000);
   afterAll(async () => {
@@ -124,7 +102,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __cls: number; __shifts: unknown[] }).__shifts)).toEqual(
       [],
     );
-    await page.screenshot({ path: join(ARTIFACTS, 'widget-light.png'), fullPage: true });
+    await page.screenshot({ path: artifact('widget-light.png'), fullPage: true });
     // With the server fragment inside the element, the widget reuses its data: no request besides the script.
     requests.length = 0;
     await page.goto(`${base}/demo?ssr=1`, { waitUntil: 'domcontentloaded' });
@@ -386,7 +364,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     expect(gzipSync(Buffer.from(await res.arrayBuffer()), { level: 9 }).length).toBeLessThanOrEqual(30 * 1024);
     const dark = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1000, height: 900 } });
     const darkPage = await open('/demo', dark);
-    await darkPage.screenshot({ path: join(ARTIFACTS, 'widget-dark.png'), fullPage: true });
+    await darkPage.screenshot({ path: artifact('widget-dark.png'), fullPage: true });
     await dark.close();
     const phone = await browser.newContext({
       viewport: { width: 375, height: 740 },
@@ -397,7 +375,7 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     });
     const phonePage = await open('/demo', phone);
     expect(await phonePage.evaluate(() => (window as unknown as { __cls: number }).__cls)).toBe(0);
-    await phonePage.screenshot({ path: join(ARTIFACTS, 'widget-mobile.png'), fullPage: true });
+    await phonePage.screenshot({ path: artifact('widget-mobile.png'), fullPage: true });
     await phone.close();
   });
 });

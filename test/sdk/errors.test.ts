@@ -3,21 +3,13 @@
  * body's parts and the request id are kept, and an answer without a Wix body still gives a typed error.
  */
 
-import { createClient, VerdictError } from 'verdict/sdk';
+import { createClient } from 'verdict/sdk';
 import { describe, expect, it } from 'vitest';
+import { verdictError } from './support.ts';
 
 function clientAnswering(status: number, body: string, headers: Record<string, string> = {}) {
   const fetchFn: typeof fetch = async () => new Response(body, { status, headers });
   return createClient({ baseUrl: 'https://reviews.example.com/', auth: { apiKey: 'k' }, fetch: fetchFn }).reviews;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<VerdictError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof VerdictError)) throw new Error(`expected a VerdictError, got ${String(err)}`);
-  return err;
 }
 
 describe('VerdictError', () => {
@@ -32,7 +24,7 @@ describe('VerdictError', () => {
         },
       },
     });
-    const err = await errorOf(clientAnswering(409, body, { 'x-wix-request-id': 'req-1' }).getReview('r1'));
+    const err = await verdictError(clientAnswering(409, body, { 'x-wix-request-id': 'req-1' }).getReview('r1'));
     expect(err).toMatchObject({
       name: 'VerdictError',
       status: 409,
@@ -50,12 +42,12 @@ describe('VerdictError', () => {
       { field: 'review.entityId', description: 'is required' },
     ];
     const body = JSON.stringify({ message: 'Invalid request', details: { validationError: { fieldViolations } } });
-    const err = await errorOf(clientAnswering(400, body).getReview('r1'));
+    const err = await verdictError(clientAnswering(400, body).getReview('r1'));
     expect(err).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT', fieldViolations });
   });
 
   it('gives HTTP_<status> for an answer without a Wix body, and for a code outside the contract', async () => {
-    expect(await errorOf(clientAnswering(502, '<html>Bad gateway</html>').getReview('r1'))).toMatchObject({
+    expect(await verdictError(clientAnswering(502, '<html>Bad gateway</html>').getReview('r1'))).toMatchObject({
       status: 502,
       code: 'HTTP_502',
       message: 'HTTP 502',
@@ -64,14 +56,14 @@ describe('VerdictError', () => {
       message: 'odd',
       details: { applicationError: { code: 'SOMETHING_ELSE', description: 'odd' } },
     });
-    expect(await errorOf(clientAnswering(500, odd).getReview('r1'))).toMatchObject({
+    expect(await verdictError(clientAnswering(500, odd).getReview('r1'))).toMatchObject({
       code: 'HTTP_500',
       message: 'odd',
     });
   });
 
   it('treats any status other than 200 as an error, as the official SDK does', async () => {
-    expect(await errorOf(clientAnswering(201, '{"review":{}}').getReview('r1'))).toMatchObject({
+    expect(await verdictError(clientAnswering(201, '{"review":{}}').getReview('r1'))).toMatchObject({
       status: 201,
       code: 'HTTP_201',
     });

@@ -1,27 +1,9 @@
-/**
- * The SDK's owner-data, moderation-rule and dashboard functions against a real server on every dialect: each sends
- * its operation's request (asserted on the wire) and hands back the server's answer — API keys, an import job
- * from a file's text, an export that stays text even when it is one NDJSON line, insights, rule previews and
- * versions, dashboard users and their audit. Sign-in goes without credentials; the cookie-only session functions
- * are refused to a client that sends a key. Also: the SDK's list of text answers matches the catalogue.
- */
-import { VerdictError } from 'verdict/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_NAMES, operation } from '../../src/contract/operations/index.ts';
 import { TEXT_ANSWERS } from '../../src/sdk/http.ts';
 import { buildSite, entityId, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
-import { type SdkServer, startSdkServer } from './support.ts';
-
-/** The VerdictError `p` rejects with. */
-async function verdictError(p: Promise<unknown>): Promise<VerdictError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof VerdictError)) throw new Error(`expected a VerdictError, got ${String(err)}`);
-  return err;
-}
+import { type SdkServer, startSdkServer, verdictError } from './support.ts';
 
 describe('the SDK returns as text exactly the operations whose answer is not JSON', () => {
   it('matches the catalogue’s produces', () => {

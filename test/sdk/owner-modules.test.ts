@@ -5,23 +5,13 @@
  * feed read page by page, and the public storefront and token exchange, which go without credentials. Nested
  * functions work with elevate().
  */
-import { elevate, VerdictError } from 'verdict/sdk';
+import { elevate } from 'verdict/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, contactId, entityId } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
-import { type SdkServer, startSdkServer } from './support.ts';
+import { type SdkServer, startSdkServer, verdictError } from './support.ts';
 
 const CREATED = 'wix.reviews.v1.review_created';
-
-/** The VerdictError `p` rejects with. */
-async function verdictError(p: Promise<unknown>): Promise<VerdictError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof VerdictError)) throw new Error(`expected a VerdictError, got ${String(err)}`);
-  return err;
-}
 
 describe.each(dialects())('verdict/sdk owner and public modules on $name', (dialect) => {
   let db: TestDb;

@@ -4,11 +4,11 @@
  * elevate() allowed and denied.
  */
 
-import { type CreateReviewInput, elevate, type Review, VerdictError } from 'verdict/sdk';
+import { type CreateReviewInput, elevate, type Review } from 'verdict/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, contactId, entityId, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
-import { type SdkServer, startSdkServer } from './support.ts';
+import { type SdkServer, startSdkServer, verdictError } from './support.ts';
 
 function newReview(over: Partial<CreateReviewInput> & { rating?: number } = {}): CreateReviewInput {
   const { rating, ...rest } = over;
@@ -19,17 +19,6 @@ function newReview(over: Partial<CreateReviewInput> & { rating?: number } = {}):
     content: { rating: rating ?? 4, title: 'Good', body: 'Works well' },
     ...rest,
   };
-}
-
-/** Runs `fn`, which must fail with a VerdictError, and returns it. */
-async function verdictError(fn: () => Promise<unknown>): Promise<VerdictError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof VerdictError) return err;
-    throw err;
-  }
-  throw new Error('expected a VerdictError');
 }
 
 describe.each(dialects())('verdict/sdk reviews against Verdict on $name', (dialect) => {

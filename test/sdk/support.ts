@@ -3,7 +3,7 @@
  * tests can move, and a fetch that records every request the SDK sends.
  */
 import type { AddressInfo } from 'node:net';
-import { type ClientAuth, createClient, type VerdictClient } from 'verdict/sdk';
+import { type ClientAuth, createClient, type VerdictClient, VerdictError } from 'verdict/sdk';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import type { TestApp, TestSite } from '../support/app.ts';
@@ -71,4 +71,14 @@ export async function startSdkServer(db: TestDb): Promise<SdkServer> {
     },
     close: () => t.close(),
   };
+}
+
+/** The VerdictError `p` (or the call `p` makes) rejects with; fails the test when it resolves or rejects otherwise. */
+export async function verdictError(p: Promise<unknown> | (() => Promise<unknown>)): Promise<VerdictError> {
+  const err = await (typeof p === 'function' ? p() : p).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof VerdictError)) throw new Error(`expected a VerdictError, got ${String(err)}`);
+  return err;
 }
