@@ -79,7 +79,9 @@ export const EventFeedQuery = Type.Object({
   after: Type.Optional(
     Type.String({
       maxLength: 100,
-      description: 'Opaque position from a previous response; omit to start at the beginning.',
+      description:
+        "Opaque position from a previous response; omit to start at the oldest event kept; `end` to start at the feed's current end (no event committed before the call; the response's `position` continues from there, and no event committed later is skipped).",
+      examples: ['p2a', 'end'],
     }),
   ),
   limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 100.' })),

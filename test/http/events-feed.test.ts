@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { readEvents } from '../../src/server/outbox/events-feed.service.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -55,6 +55,45 @@ describe.each(dialects())('event feed on $name', (dialect) => {
     await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     const res = await waiting;
     expect(res.body.events.length).toBeGreaterThan(0);
+  });
+
+  it('after=end returns none of the history, and the position it returns reads every event committed later', async () => {
+    const events = (body: { events: { eventType: string; event: { entityId: string } }[] }) =>
+      body.events.map((e) => `${e.eventType.replace('wix.reviews.v1.review_', '')} ${e.event.entityId}`);
+    const old = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    expect((await feed('')).body.events.length).toBeGreaterThan(0);
+    const end = await feed('?after=end');
+    expect(end.status).toBe(200);
+    expect(end.body.events).toEqual([]);
+    expect(end.body.position).toMatch(/^p[0-9a-z]+$/);
+    // Nothing new yet: reading from the end gives nothing, and the same position.
+    expect((await feed(`?after=${end.body.position}`)).body).toEqual({ events: [], position: end.body.position });
+
+    const fresh = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    const next = await feed(`?after=${end.body.position}`);
+    expect(events(next.body)).toEqual([
+      `created ${fresh.body.review.id}`,
+      `moderation_status_changed ${fresh.body.review.id}`,
+      `review_published ${fresh.body.review.id}`,
+    ]);
+    expect(JSON.stringify(next.body)).not.toContain(old.body.review.id);
+    // A second end is past those too.
+    expect((await feed('?after=end')).body.events).toEqual([]);
+  });
+
+  it('after=end with waitSeconds waits for the first event committed after the call', async () => {
+    await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    const watch = t.deps.outboxWatch;
+    if (!watch) throw new Error('the app has no outbox watch');
+    const waiting = feed('?after=end&waitSeconds=10');
+    // Once the call waits, it has found its end: the review written now is after it.
+    await waitFor('the long-poll to wait', async () => (watch.waiting() >= 1 ? true : undefined));
+    const fresh = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect(res.body.events.length).toBeGreaterThan(0);
+    for (const e of res.body.events) expect(e.event.entityId).toBe(fresh.body.review.id);
+    expect(res.body.events[0].eventType).toBe('wix.reviews.v1.review_created');
   });
 
   it('refuses a forged position, a limit over 100 and a wait over 25 s, naming each', async () => {

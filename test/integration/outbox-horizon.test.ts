@@ -142,6 +142,23 @@ describe.skipIf(!postgres)('outbox horizon on postgres', () => {
     }
   });
 
+  it('after=end never starts past an event still in flight: it is read from that position once committed', async () => {
+    const site = await buildSite(t);
+    const c = await session();
+    await insert(c, site.siteId, 'old');
+    await c.query('begin');
+    await insert(c, site.siteId, 'in flight');
+    const other = await session();
+    await insert(other, site.siteId, 'committed above it');
+    const end = await readEvents(t.deps, site.siteId, { after: 'end' });
+    expect(end.events).toEqual([]);
+    await c.query('commit');
+    const got = await readEvents(t.deps, site.siteId, { after: end.position, waitSeconds: 10 });
+    const rest = got.events.length < 2 ? await readEvents(t.deps, site.siteId, { after: got.position }) : undefined;
+    // The event above the gap committed before the call, but the end could not pass the gap below it.
+    expect(labels([...got.events, ...(rest?.events ?? [])])).toEqual(['in flight', 'committed above it']);
+  });
+
   it('reads past a position left by a rolled-back write', async () => {
     const site = await buildSite(t);
     const start = (await readEvents(t.deps, site.siteId, {})).position;

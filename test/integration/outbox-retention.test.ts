@@ -114,6 +114,11 @@ describe.each(dialects())('outbox retention on $name', (dialect) => {
     expect(fresh.body.events).toEqual([]);
     const resumed = await feed(ok, expired.body.details.applicationError.data.purgedThrough);
     expect(resumed.status).toBe(200);
+    // The end is never below what was purged: its position is accepted, not refused as expired.
+    const end = await feed(ok, 'end');
+    expect(end.status).toBe(200);
+    expect(end.body.events).toEqual([]);
+    expect((await feed(ok, end.body.position)).status).toBe(200);
   });
 
   it('answers a position of a site that lost nothing as before', async () => {

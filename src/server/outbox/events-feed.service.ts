@@ -28,6 +28,9 @@ export interface FeedDeps extends Pick<DbDeps, 'db' | 'dialect'> {
 
 export const encodePosition = (n: number): string => `p${n.toString(36)}`;
 
+/** The `after` that starts at the feed's current end: no event committed before the call, none skipped after it. */
+export const FEED_END = 'end';
+
 export function decodePosition(s: string | undefined): number {
   if (s === undefined || s === '') return 0;
   const n = /^p[0-9a-z]{1,12}$/.test(s) ? Number.parseInt(s.slice(1), 36) : Number.NaN;
@@ -42,6 +45,7 @@ export function decodePosition(s: string | undefined): number {
 /**
  * A site's events after `opts.after` (at most `opts.limit`, default 100), and the position to continue from. With
  * `waitSeconds`, waits that long at most for a first event, returning as soon as one is readable or `signal` aborts.
+ * `after: 'end'` starts at the feed's current end (see `endPosition`): only events committed from then on.
  * Throws 400 for a position this feed did not issue and 410 FEED_POSITION_EXPIRED for one the retention passed.
  */
 export async function readEvents(
@@ -54,8 +58,36 @@ export async function readEvents(
     signal?: AbortSignal;
   },
 ): Promise<EventFeedResponse> {
-  const after = decodePosition(opts.after);
-  if (opts.after !== undefined && opts.after !== '') {
+  const watch = deps.outboxWatch ?? createOutboxWatch(deps);
+  try {
+    const after = opts.after === FEED_END ? await endPosition(deps, watch, siteId) : decodePosition(opts.after);
+    return await readAfter(deps, watch, siteId, after, opts);
+  } finally {
+    if (!deps.outboxWatch) watch.close();
+  }
+}
+
+/**
+ * Where `after=end` starts: the highest position at or below which every event is final, so an event committed
+ * later has a higher one and is read next, and none committed before the call is read again. PostgreSQL: the
+ * horizon, computed by a round that starts after this call (ADR 0009); events above a gap that is still open are
+ * then read next although they committed first. SQLite: the highest position (positions become visible in order,
+ * and AUTOINCREMENT never reuses one). Never below the site's retention mark, which would be refused as expired.
+ */
+async function endPosition(deps: FeedDeps, watch: OutboxWatch, siteId: string): Promise<number> {
+  const horizon = await watch.horizon();
+  const end = horizon ?? (await outboxRepo.maxPosition(deps.db));
+  return Math.max(end, await outboxRepo.purgedThrough(deps.db, siteId));
+}
+
+async function readAfter(
+  deps: FeedDeps,
+  watch: OutboxWatch,
+  siteId: string,
+  after: number,
+  opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
+): Promise<EventFeedResponse> {
+  if (opts.after !== undefined && opts.after !== '' && opts.after !== FEED_END) {
     // Retention purged events of this site past `after` (`p0` included: the position of a site's empty feed):
     // reading on would skip them without a word. No `after` reads from the oldest event kept.
     const purged = await outboxRepo.purgedThrough(deps.db, siteId);
@@ -70,7 +102,6 @@ export async function readEvents(
   }
   const limit = opts.limit ?? 100;
   const deadline = Date.now() + (opts.waitSeconds ?? 0) * 1000;
-  const watch = deps.outboxWatch ?? createOutboxWatch(deps);
   // Watching starts before the first read, so a commit between a read and the wait that follows it still wakes it.
   const waiter = watch.watch(siteId);
   try {
@@ -104,6 +135,5 @@ export async function readEvents(
     }
   } finally {
     waiter.dispose();
-    if (!deps.outboxWatch) watch.close();
   }
 }

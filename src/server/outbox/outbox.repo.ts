@@ -155,6 +155,15 @@ export const outboxRepo = {
     return rows.map((r) => ({ ...r, position: Number(r.position) }));
   },
 
+  /** The highest position of any site's events, or 0 when there is none (SQLite's end of the feed). */
+  async maxPosition(db: Executor): Promise<number> {
+    const r = await db
+      .selectFrom('outbox_events')
+      .select((eb) => eb.fn.max('position').as('max'))
+      .executeTakeFirst();
+    return Number(r?.max ?? 0);
+  },
+
   /** The highest position purged from the site's events, or 0 when none was. */
   async purgedThrough(db: Executor, siteId: string): Promise<number> {
     const r = await db.selectFrom('outbox_purged').select('position').where('site_id', '=', siteId).executeTakeFirst();

@@ -1,7 +1,8 @@
 /**
- * Follows the site's event feed (`readEvents`) for as long as a screen is shown: first to its end without waiting
- * (the history before the screen opened is not news), then by long-poll, calling `onEvents` with each batch of
- * review events. Errors back off and retry; a position the retention has passed restarts from the end.
+ * Follows the site's event feed (`readEvents`) for as long as a screen is shown: it starts at the feed's end
+ * (`after=end`: the history before the screen opened is not news, and one request finds the end however long the
+ * retained history is), then follows by long-poll, calling `onEvents` with each batch of review events. Errors back
+ * off and retry; a position the retention has passed restarts from the end.
  */
 import { EVENT_TYPES } from '../../contract/event-types.ts';
 import { ApiError, type DashboardApi } from './api.ts';
@@ -45,32 +46,19 @@ export class EventFollower {
     });
   }
 
-  /** The feed's current end: read page after page without waiting until a page comes back short. */
-  private async end(): Promise<string | undefined> {
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.api.call('readEvents', {
-        query: { limit: String(PAGE), ...(after ? { after } : {}) },
-      });
-      after = page.position;
-      if (page.events.length < PAGE || !this.running) return after;
-    }
-  }
-
   private async run(): Promise<void> {
     let after: string | undefined;
     let backoff = 1_000;
     while (this.running) {
       try {
-        if (after === undefined) {
-          after = await this.end();
-          this.onLive(true);
-        }
+        // The first read starts at the feed's end without waiting (so `onLive` tells at once that following has
+        // begun); it returns only events committed after it began.
+        const starting = after === undefined;
         const page = await this.api.call('readEvents', {
-          query: { waitSeconds: String(WAIT_SECONDS), limit: String(PAGE), ...(after ? { after } : {}) },
+          query: { waitSeconds: starting ? '0' : String(WAIT_SECONDS), limit: String(PAGE), after: after ?? 'end' },
         });
         if (!this.running) return;
-        if (backoff > 1_000) this.onLive(true);
+        if (starting || backoff > 1_000) this.onLive(true);
         after = page.position;
         backoff = 1_000;
         const batch = page.events
