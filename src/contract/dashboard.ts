@@ -64,6 +64,41 @@ export const SignOutRequest = Type.Object(
 );
 export const Empty = Type.Object({});
 
+export const SessionInfo = Type.Object({
+  id: Type.String({ description: 'The session id (never its token).' }),
+  userId: Type.String(),
+  createdDate: Type.String({ description: 'When it signed in.' }),
+  lastSeenDate: Type.String({ description: 'Its last use, written down at most once a minute.' }),
+  expiresDate: Type.String({ description: 'Its absolute end; it ends sooner when idle.' }),
+  userAgent: Type.Optional(
+    Type.String({
+      description: 'Browser and system it signed in with, as Verdict recognised them ("Firefox 133 on Linux").',
+    }),
+  ),
+  clientNetwork: Type.Optional(
+    Type.String({ description: 'The network it signed in from: an IPv4 /24 or an IPv6 /64, never the address.' }),
+  ),
+  current: Type.Boolean({ description: 'Whether this is the session the request was made with.' }),
+});
+export type SessionInfo = Static<typeof SessionInfo>;
+export const ListSessionsQuery = Type.Object(
+  {
+    userId: Type.Optional(
+      Guid("Whose sessions: another user's only for an owner (default: the signed-in user's own)."),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const ListSessionsResponse = Type.Object({
+  sessions: Type.Array(SessionInfo, { description: 'Sessions that have not ended, most recently used first.' }),
+});
+export const SessionIdParams = Type.Object({
+  sessionId: IdParam('Session id (GUID), from listSessions.', {
+    code: 'SESSION_NOT_FOUND',
+    message: 'Session not found',
+  }),
+});
+
 export const ListUsersResponse = Type.Object({ users: Type.Array(ManagedUser) });
 export const CreateUserRequest = Type.Object(
   { email: Email, role: UserRoleSchema, password: NewPassword },
@@ -96,7 +131,7 @@ export const UserAuditEntry = Type.Object({
   id: Type.String(),
   action: Type.String({
     description:
-      'SIGN_IN, SIGN_IN_LOCKED, LOCKED_OUT, SIGN_OUT, SIGN_OUT_EVERYWHERE, PASSWORD_CHANGED, PASSWORD_RESET, ' +
+      'SIGN_IN, SIGN_IN_LOCKED, LOCKED_OUT, SIGN_OUT, SIGN_OUT_EVERYWHERE, SESSION_ENDED, PASSWORD_CHANGED, PASSWORD_RESET, ' +
       'USER_CREATED, ROLE_CHANGED, USER_DELETED, or `CALL <operation>` for a change a dashboard user requested.',
     examples: ['CALL updateModerationStatus'],
   }),

@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'USER_NOT_FOUND',
   'USER_ALREADY_EXISTS',
   'LAST_OWNER',
+  'SESSION_NOT_FOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -72,6 +73,7 @@ export const ERROR_STATUS: { readonly [C in ErrorCode]: number } = {
   USER_NOT_FOUND: 404,
   USER_ALREADY_EXISTS: 409,
   LAST_OWNER: 409,
+  SESSION_NOT_FOUND: 404,
 };
 
 /** Whether `value` is one of the closed list of codes. */

@@ -2,13 +2,13 @@
  * The dashboard's operations (docs/adr/0014), so the SDK reaches the whole catalogue. Users, their roles and the
  * user audit are the owner's: an admin key calls them from a backend. Sign-in is public and answers the user and a
  * CSRF token; the session it opens lives in an HttpOnly cookie, and the session functions (`getSession`,
- * `signOut`, `changePassword`) are served only to that cookie with no `Authorization` header, i.e. to the
+ * `signOut`, `changePassword`, `sessions.list` and `sessions.end`) are served only to that cookie with no `Authorization` header, i.e. to the
  * dashboard page in a browser. A client with a key or token sends it, so the server refuses them
  * (PERMISSION_DENIED); see docs/sdk.md.
  */
 import type { CallOutput } from '../contract/operations/call.ts';
 import type { Transport } from './http.ts';
-import { type BodyOf, type OptionsOf, text } from './operation-types.ts';
+import { type BodyOf, type OptionsOf, type QueryOf, text } from './operation-types.ts';
 
 export interface DashboardUsersModule {
   /** The site's dashboard users. */
@@ -26,6 +26,16 @@ export interface DashboardAuditModule {
   query(options?: OptionsOf<'queryUserAudit', 'limit'>): Promise<CallOutput<'queryUserAudit'>>;
 }
 
+export interface DashboardSessionsModule {
+  /**
+   * Session cookie only: the signed-in user's sessions (an owner may name another user of the site), the current
+   * one marked; never a token.
+   */
+  list(options?: QueryOf<'listSessions'>): Promise<CallOutput<'listSessions'>>;
+  /** Session cookie only: ends one session of the user (an owner: of any user of the site); SESSION_NOT_FOUND. */
+  end(sessionId: string): Promise<CallOutput<'endSession'>>;
+}
+
 export interface DashboardModule {
   /** Public: checks an e-mail and password and opens a session (its cookie is kept only by a browser). */
   signIn(request: BodyOf<'signIn'>): Promise<CallOutput<'signIn'>>;
@@ -35,6 +45,7 @@ export interface DashboardModule {
   signOut(options?: BodyOf<'signOut'>): Promise<CallOutput<'signOut'>>;
   /** Session cookie only: changes the signed-in user's password; their other sessions end. */
   changePassword(request: BodyOf<'changePassword'>): Promise<CallOutput<'changePassword'>>;
+  sessions: DashboardSessionsModule;
   users: DashboardUsersModule;
   audit: DashboardAuditModule;
 }
@@ -46,6 +57,10 @@ export function dashboardModule({ call }: Transport, open: Transport): Dashboard
     getSession: () => call('getSession'),
     signOut: (options = {}) => call('signOut', { body: options }),
     changePassword: (request) => call('changePassword', { body: request }),
+    sessions: {
+      list: (options = {}) => call('listSessions', { query: options }),
+      end: (sessionId) => call('endSession', { params: { sessionId } }),
+    },
     users: {
       list: () => call('listUsers'),
       create: (user) => call('createUser', { body: user }),

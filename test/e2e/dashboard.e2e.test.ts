@@ -468,4 +468,43 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     );
     await expectNoCspViolation(page);
   }, 90_000);
+
+  it('lists the sessions on the Account screen; ending the other one signs that browser out at its next request', async () => {
+    const who = { email: `two-browsers-${Math.random().toString(36).slice(2, 8)}@example.com`, password: 'two browsers, one user' };
+    await createUser(t.deps, siteId, { ...who, role: 'moderator' }, null, TEST_SCRYPT);
+    const first = await newPage();
+    await openDashboard(first);
+    await signIn(first, who);
+    const second = await newPage();
+    await openDashboard(second);
+    await signIn(second, who);
+    await second.getByRole('heading', { name: 'Queue' }).waitFor();
+
+    await first.goto(`${base}/dashboard#/account`);
+    const sessions = first.locator('vd-sessions');
+    await sessions.getByRole('heading', { name: 'Where you are signed in' }).waitFor();
+    const rows = sessions.locator('tbody tr');
+    await poll(() => rows.count()).toBe(2);
+    expect(await rows.filter({ hasText: '(this browser)' }).count()).toBe(1);
+    // The browser is named from its user agent, and the network is a /24, not the address.
+    expect(await rows.first().textContent()).toMatch(/Chrome \d+ on Linux/);
+    expect((await rows.allTextContents()).join(' ')).toContain('127.0.0.0/24');
+    await expectAccessible(first, 'account');
+    await shoot(first, 'account');
+
+    // Only the other session has a button.
+    const buttons = sessions.getByRole('button', { name: /^Sign out/ });
+    expect(await buttons.count()).toBe(1);
+    await buttons.click();
+    await sessions.getByRole('status').filter({ hasText: 'Signed out' }).waitFor();
+    await poll(() => rows.count()).toBe(1);
+
+    // The second browser's next request finds its session gone: it shows the sign-in form.
+    await second.getByRole('link', { name: 'Insights' }).click();
+    await second.getByRole('heading', { name: 'Sign in to Verdict' }).waitFor();
+    // The first one goes on.
+    await first.getByRole('link', { name: 'Insights' }).click();
+    await first.getByRole('heading', { name: 'Insights' }).waitFor();
+    await expectNoCspViolation(first);
+  });
 });

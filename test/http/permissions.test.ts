@@ -357,6 +357,18 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
       body: { currentPassword: fx.credential.user?.password ?? 'not a user', newPassword: 'a new long password' },
     }),
   },
+  // A dashboard user's own sessions (an owner's: also other users', tested in dashboard-sessions.test.ts).
+  listSessions: { allowed: SESSION_USERS, request: () => ({}) },
+  endSession: {
+    allowed: SESSION_USERS,
+    request: async (fx) => {
+      const user = fx.credential.user;
+      if (!user) return { params: { sessionId: crypto.randomUUID() } };
+      // The caller's own session (the only one a moderator may end).
+      const mine = await call(fx.app, 'GET', '/verdict/v1/dashboard/sessions', { headers: user.headers });
+      return { params: { sessionId: mine.body.sessions[0].id } };
+    },
+  },
   listUsers: { allowed: OWNER, request: () => ({}) },
   queryUserAudit: { allowed: OWNER, request: () => ({ query: { limit: '10' } }) },
   createUser: {
@@ -453,7 +465,7 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
 
   /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users, keys, ruleVersions] = await Promise.all([
+    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users, keys, ruleVersions, sessions] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
@@ -477,6 +489,7 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
         .orderBy('namespace')
         .orderBy('version')
         .execute(),
+      t.deps.db.selectFrom('user_sessions').select('id').where('site_id', '=', siteId).orderBy('id').execute(),
     ]);
     return {
       reviews,
@@ -490,6 +503,7 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
       users,
       keys,
       ruleVersions,
+      sessions,
     };
   }
 

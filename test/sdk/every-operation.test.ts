@@ -78,6 +78,8 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
   'dashboard.signOut': (c) => c.dashboard.signOut({ everywhere: true }),
   'dashboard.changePassword': (c) =>
     c.dashboard.changePassword({ currentPassword: 'correct horse battery', newPassword: 'staple battery horse' }),
+  'dashboard.sessions.list': (c) => c.dashboard.sessions.list({ userId: 'u1' }),
+  'dashboard.sessions.end': (c) => c.dashboard.sessions.end('s1'),
   'dashboard.users.list': (c) => c.dashboard.users.list(),
   'dashboard.users.create': (c) =>
     c.dashboard.users.create({ email: 'bo@example.com', role: 'moderator', password: 'a long first password' }),

@@ -7,7 +7,10 @@ import {
   ChangePasswordRequest,
   CreateUserRequest,
   Empty,
+  ListSessionsQuery,
+  ListSessionsResponse,
   ListUsersResponse,
+  SessionIdParams,
   SessionResponse,
   SignInRequest,
   SignOutRequest,
@@ -59,6 +62,26 @@ export const dashboardOperations = {
     body: ChangePasswordRequest,
     response: Empty,
     errors: [],
+  },
+  listSessions: {
+    ...routes.listSessions,
+    summary: "The signed-in user's sessions (an owner: any user's of the site), marking the current one",
+    tag,
+    // A moderator asking for another user's sessions is refused (users.service.ts).
+    access: SESSION,
+    query: ListSessionsQuery,
+    response: ListSessionsResponse,
+    errors: ['USER_NOT_FOUND'],
+  },
+  endSession: {
+    ...routes.endSession,
+    summary: "End one session of the signed-in user (an owner: of any user of the site); it is signed out at once",
+    tag,
+    // Another user's session is SESSION_NOT_FOUND to a moderator, like one of another site to anyone.
+    access: SESSION,
+    params: SessionIdParams,
+    response: Empty,
+    errors: ['SESSION_NOT_FOUND'],
   },
   listUsers: {
     ...routes.listUsers,

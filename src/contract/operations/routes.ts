@@ -213,6 +213,14 @@ export const deleteUser = {
   method: 'DELETE',
   path: '/verdict/v1/dashboard/users/:userId',
 } as const satisfies OperationRoute;
+export const listSessions = {
+  method: 'GET',
+  path: '/verdict/v1/dashboard/sessions',
+} as const satisfies OperationRoute;
+export const endSession = {
+  method: 'DELETE',
+  path: '/verdict/v1/dashboard/sessions/:sessionId',
+} as const satisfies OperationRoute;
 export const queryUserAudit = {
   method: 'GET',
   path: '/verdict/v1/dashboard/audit',

@@ -305,6 +305,10 @@ export interface UserSessionsTable {
   last_seen_at: string;
   /** The absolute end of the session, whatever its use. */
   expires_at: string;
+  /** A summary of the browser that signed in ("Firefox 133 on Linux"), never the full header; null before 0501. */
+  user_agent: string | null;
+  /** The client's network at sign-in (IPv4 /24, IPv6 /64), never the address; null before 0501. */
+  client_network: string | null;
 }
 
 /** Failed sign-ins per (site, e-mail) in the current window; `site_id` is '' for a sign-in that named no site. */

@@ -82,6 +82,23 @@ export const usersRepo = {
       .select(['users.email', 'users.role'])
       .where('user_sessions.token_hash', '=', tokenHash)
       .executeTakeFirst(),
+  /** A user's sessions (ended ones included, until purged), most recently used first. */
+  sessionsOf: (db: Executor, siteId: string, userId: string): Promise<UserSessionRow[]> =>
+    db
+      .selectFrom('user_sessions')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('user_id', '=', userId)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute(),
+  sessionById: (db: Executor, siteId: string, sessionId: string): Promise<UserSessionRow | undefined> =>
+    db
+      .selectFrom('user_sessions')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('id', '=', sessionId)
+      .executeTakeFirst(),
   insertSession: async (db: Executor, row: UserSessionRow): Promise<void> => {
     await db.insertInto('user_sessions').values(row).execute();
   },

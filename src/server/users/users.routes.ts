@@ -12,6 +12,8 @@ import {
   changePassword,
   createUser,
   deleteUser,
+  endSession,
+  listSessions,
   listUsers,
   queryUserAudit,
   sessionUser,
@@ -34,7 +36,10 @@ export const userHandlers = {
   signIn: async (deps, req) => {
     const { request, reply } = req.http;
     if (req.body.siteId) await countRequest(deps, reply, 'signins', { site: req.body.siteId });
-    const session = await signIn(deps, req.body, sessionTokenOf(request.headers.cookie));
+    const session = await signIn(deps, req.body, sessionTokenOf(request.headers.cookie), {
+      userAgent: request.headers['user-agent'],
+      address: request.ip,
+    });
     void reply.header('Set-Cookie', sessionCookie(session.token, session.maxAgeSeconds, secure(request)));
     return { user: session.user, csrfToken: session.csrfToken };
   },
@@ -50,6 +55,15 @@ export const userHandlers = {
   },
   changePassword: async (deps, req) => {
     await changePassword(deps, user(req.principal), req.body.currentPassword, req.body.newPassword);
+    return {};
+  },
+  listSessions: async (deps, req) => ({
+    sessions: await listSessions(deps, user(req.principal), req.query.userId),
+  }),
+  // Ending the session the request came with also clears its cookie, as signing out does.
+  endSession: async (deps, req) => {
+    const { current } = await endSession(deps, user(req.principal), req.params.sessionId);
+    if (current) void req.http.reply.header('Set-Cookie', clearedSessionCookie(secure(req.http.request)));
     return {};
   },
   listUsers: async (deps, req) => ({ users: await listUsers(deps, req.principal.siteId) }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCRYPT, hashPassword, verifyDecoy, verifyPassword } from './passwords.ts';
-import { lockedFor, normalizeEmail, sessionEnded, touchDue } from './users.rules.ts';
+import { lockedFor, normalizeEmail, sessionEnded, sessionNetwork, touchDue, userAgentSummary } from './users.rules.ts';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 const at = (iso: string) => new Date(iso);
@@ -77,5 +77,40 @@ describe('session and lockout rules', () => {
 
   it('compares e-mails without case or surrounding blanks', () => {
     expect(normalizeEmail('  Ann.Lee@Example.COM ')).toBe('ann.lee@example.com');
+  });
+});
+
+describe('what a session keeps of its client', () => {
+  it('summarises the user agent as browser, major version and system, from fixed names only', () => {
+    expect(
+      userAgentSummary('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'),
+    ).toBe('Firefox 133 on Linux');
+    expect(
+      userAgentSummary(
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86',
+      ),
+    ).toBe('Edge 131 on Windows');
+    expect(
+      userAgentSummary(
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      ),
+    ).toBe('Safari 17 on iOS');
+    expect(
+      userAgentSummary('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36'),
+    ).toBe('Chrome 140 on Linux');
+    expect(userAgentSummary('curl/8.5.0')).toBe('curl 8');
+    // Whatever else the header says is not kept.
+    expect(userAgentSummary('<script>alert(1)</script> Linux')).toBe('Linux');
+    expect(userAgentSummary('<script>alert(1)</script>')).toBeNull();
+    expect(userAgentSummary(undefined)).toBeNull();
+    expect(userAgentSummary('')).toBeNull();
+  });
+
+  it('keeps the network, never the address: IPv4 /24, IPv6 /64', () => {
+    expect(sessionNetwork('203.0.113.77')).toBe('203.0.113.0/24');
+    expect(sessionNetwork('::ffff:203.0.113.77')).toBe('203.0.113.0/24');
+    expect(sessionNetwork('2001:db8:0:1:aaaa::1')).toBe('2001:db8:0:1::/64');
+    expect(sessionNetwork('unknown')).toBeNull();
+    expect(sessionNetwork(undefined)).toBeNull();
   });
 });

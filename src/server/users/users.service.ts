@@ -8,6 +8,7 @@ import type {
   CreateUserRequest,
   DashboardUser,
   ManagedUser,
+  SessionInfo,
   UserAuditEntry,
   UserAuditQuery,
   UserRole,
@@ -19,7 +20,15 @@ import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyDecoy, verifyPassword } from './passwords.ts';
 import { usersRepo } from './users.repo.ts';
-import { lockedFor, normalizeEmail, type SessionTimes, sessionEnded, touchDue } from './users.rules.ts';
+import {
+  lockedFor,
+  normalizeEmail,
+  type SessionTimes,
+  sessionEnded,
+  sessionNetwork,
+  touchDue,
+  userAgentSummary,
+} from './users.rules.ts';
 
 /** The cookie a session travels in. */
 export const SESSION_COOKIE = 'verdict_session';
@@ -100,8 +109,17 @@ function actorId(p: Principal): string {
   }
 }
 
-/** Starts a session for `user`: a new random token (only its hash is kept) and a new CSRF token. */
-export async function startSession(deps: UsersDeps, user: UserRow): Promise<NewSession> {
+/** What a sign-in request tells about its client: the `User-Agent` header and the address it came from. */
+export interface ClientInfo {
+  userAgent?: string | undefined;
+  address?: string | undefined;
+}
+
+/**
+ * Starts a session for `user`: a new random token (only its hash is kept) and a new CSRF token. Of the client it
+ * keeps a summary of the browser and the network (users.rules.ts), so its user can tell their sessions apart.
+ */
+export async function startSession(deps: UsersDeps, user: UserRow, client: ClientInfo = {}): Promise<NewSession> {
   const token = newToken();
   const csrfToken = newToken();
   const now = deps.clock();
@@ -114,6 +132,8 @@ export async function startSession(deps: UsersDeps, user: UserRow): Promise<NewS
     created_at: iso(now),
     last_seen_at: iso(now),
     expires_at: iso(new Date(now.getTime() + deps.config.sessionMaxSeconds * 1000)),
+    user_agent: userAgentSummary(client.userAgent),
+    client_network: sessionNetwork(client.address),
   });
   return {
     token,
@@ -161,6 +181,7 @@ export async function signIn(
   deps: UsersDeps,
   input: { email: string; password: string; siteId?: string | undefined },
   previousToken?: string,
+  client: ClientInfo = {},
 ): Promise<NewSession> {
   const email = normalizeEmail(input.email);
   const candidates = input.siteId
@@ -190,7 +211,7 @@ export async function signIn(
   await usersRepo.clearFailures(deps.db, user.site_id, email);
   // A new token at every sign-in: a session fixed before it (the cookie this browser already had) does not survive.
   if (previousToken) await usersRepo.deleteSessionByHash(deps.db, hashToken(previousToken));
-  const session = await startSession(deps, user);
+  const session = await startSession(deps, user, client);
   await audit(deps, user.site_id, 'SIGN_IN', null, user.id);
   return session;
 }
@@ -237,6 +258,59 @@ export async function signOut(deps: DbDeps, p: Principal & { kind: 'USER' }, eve
   if (everywhere) await usersRepo.deleteSessionsOf(deps.db, p.siteId, p.userId);
   else await usersRepo.deleteSession(deps.db, p.siteId, p.sessionId);
   await audit(deps, p.siteId, everywhere ? 'SIGN_OUT_EVERYWHERE' : 'SIGN_OUT', p, p.userId);
+}
+
+const sessionNotFound = () => new AppError('not_found', 'SESSION_NOT_FOUND', 'Session not found');
+
+/**
+ * The sessions of `userId` (default: the signed-in user's own) that have not ended, most recently used first, the
+ * current one marked. Only an owner may list another user's (403 for a moderator; 404 USER_NOT_FOUND for a user
+ * the site does not have). Never a token or its hash.
+ */
+export async function listSessions(
+  deps: UsersDeps,
+  p: Principal & { kind: 'USER' },
+  userId: string = p.userId,
+): Promise<SessionInfo[]> {
+  const target = userId.toLowerCase();
+  if (target !== p.userId) {
+    if (p.role !== 'owner') {
+      throw new AppError('forbidden', 'PERMISSION_DENIED', "Only an owner may see another user's sessions");
+    }
+    if (!(await usersRepo.byId(deps.db, p.siteId, target))) throw userNotFound();
+  }
+  const now = deps.clock();
+  const rows = await usersRepo.sessionsOf(deps.db, p.siteId, target);
+  return rows
+    .filter((r) => !sessionEnded(r, now, times(deps.config)))
+    .map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      createdDate: r.created_at,
+      lastSeenDate: r.last_seen_at,
+      expiresDate: r.expires_at,
+      ...(r.user_agent !== null ? { userAgent: r.user_agent } : {}),
+      ...(r.client_network !== null ? { clientNetwork: r.client_network } : {}),
+      current: r.id === p.sessionId,
+    }));
+}
+
+/**
+ * Ends one session: the signed-in user's own, or (an owner) any user's of the site. A session of another site, one
+ * that has ended, and (to a moderator) another user's all answer 404 SESSION_NOT_FOUND, so none is told apart.
+ * Its user is signed out at their next request. Audited as SESSION_ENDED, about the session's user.
+ */
+export async function endSession(
+  deps: UsersDeps,
+  p: Principal & { kind: 'USER' },
+  sessionId: string,
+): Promise<{ current: boolean }> {
+  const s = await usersRepo.sessionById(deps.db, p.siteId, sessionId.toLowerCase());
+  if (!s || sessionEnded(s, deps.clock(), times(deps.config))) throw sessionNotFound();
+  if (s.user_id !== p.userId && p.role !== 'owner') throw sessionNotFound();
+  await usersRepo.deleteSession(deps.db, p.siteId, s.id);
+  await audit(deps, p.siteId, 'SESSION_ENDED', p, s.user_id, { sessionId: s.id });
+  return { current: s.id === p.sessionId };
 }
 
 /** Changes the signed-in user's password after checking the current one; every other session of the user ends. */

@@ -10,6 +10,7 @@ import { VdKeys } from './keys.ts';
 import { VdQueue } from './queue.ts';
 import { VdReview } from './review.ts';
 import { VdRules } from './rules.ts';
+import { VdSessions } from './sessions.ts';
 import { VdSettings } from './settings.ts';
 import { VdSignIn } from './sign-in.ts';
 import { pageStyles } from './styles.ts';
@@ -30,6 +31,7 @@ const elements: Record<string, CustomElementConstructor> = {
   'vd-rules': VdRules,
   'vd-users': VdUsers,
   'vd-account': VdAccount,
+  'vd-sessions': VdSessions,
   'vd-keys': VdKeys,
   'vd-insights': VdInsights,
   'vd-data': VdData,

@@ -1,6 +1,7 @@
 /**
  * `<vd-users>` (owner): the site's dashboard users — invite (e-mail, role, a first password to hand over), change
- * a role, remove — and `<vd-account>` (anyone signed in): change one's own password.
+ * a role, remove — and `<vd-account>` (anyone signed in): change one's own password, and see and end one's
+ * sessions (`<vd-sessions>`, sessions.ts).
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ManagedUser } from '../../contract/dashboard.ts';
@@ -218,6 +219,7 @@ export class VdAccount extends LitElement {
           <div><label for="repeat">New password again</label><input id="repeat" name="repeat" type="password" autocomplete="new-password" /></div>
           <div class="row"><button class="primary" type="submit">Change password</button></div>
         </form>
-      </section>`;
+      </section>
+      <vd-sessions .api=${this.api}></vd-sessions>`;
   }
 }
