@@ -135,11 +135,13 @@ export async function createApp(
   // Until the signal is live (PostgreSQL: listener connected), the site cache reads through to the database.
   app.addHook('onReady', async () => changes.start(app.log));
   app.addHook('onClose', () => changes.close());
-  // Trash and outbox purges: start with the server, stop when it closes.
+  // Trash, outbox and user-table purges: start with the server, stop when it closes.
   const maintenance = createMaintenance({
     ...base,
     trashRetentionDays: config.trashRetentionDays,
     outboxRetentionDays: config.outboxRetentionDays,
+    userAuditRetentionDays: config.userAuditRetentionDays,
+    sessions: config,
     log: app.log,
   });
   app.addHook('onReady', async () => maintenance.start());

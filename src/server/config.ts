@@ -39,6 +39,8 @@ export interface Config {
   metricsHost: string;
   /** Days outbox events are kept once every target has delivered them or given up; 0 keeps them forever. */
   outboxRetentionDays: number;
+  /** Days `user_audit` entries are kept; 0 keeps them forever. */
+  userAuditRetentionDays: number;
   /** Origins allowed to call the API from a browser (CORS); `*` allows any (no cookies are used). */
   corsOrigins: '*' | string[];
   /** PostgreSQL statement_timeout of the server's sessions (0: none). */
@@ -139,6 +141,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'OUTBOX_RETENTION_DAYS',
     default: '7',
     description: 'Days an outbox event is kept once every webhook delivered it or gave up; 0 keeps events forever.',
+  },
+  {
+    env: 'USER_AUDIT_RETENTION_DAYS',
+    default: '365',
+    description: 'Days an entry of the dashboard user audit is kept; 0 keeps entries forever.',
   },
   {
     env: 'CORS_ORIGINS',
@@ -359,6 +366,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: get('METRICS_PORT') === '' ? undefined : int('METRICS_PORT', 0, 65535),
     metricsHost: get('METRICS_HOST'),
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 0, 3650),
+    userAuditRetentionDays: int('USER_AUDIT_RETENTION_DAYS', 0, 3650),
     corsOrigins,
     databaseStatementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 0, 86_400_000),
     databaseLockTimeoutMs: int('DATABASE_LOCK_TIMEOUT_MS', 1, 600_000),

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       metricsHost: '127.0.0.1',
       outboxRetentionDays: 7,
+      userAuditRetentionDays: 365,
       corsOrigins: '*',
       databaseStatementTimeoutMs: 30_000,
       databaseLockTimeoutMs: 5_000,

@@ -64,12 +64,13 @@ describe.each(dialects())('engagement maintenance on $name', (dialect) => {
       createMaintenance({ ...t.deps, clock: time.clock, trashRetentionDays: 30, outboxRetentionDays: 7, log });
     const [a, b, c] = [instance(), instance(), instance()];
     const pass = () => Promise.all([a.runOnce(), b.runOnce(), c.runOnce()]);
-    const took = (passes: Awaited<ReturnType<typeof pass>>, key: 'purged' | 'outboxPurged') =>
+    const took = (passes: Awaited<ReturnType<typeof pass>>, key: 'purged' | 'outboxPurged' | 'usersPurged') =>
       passes.filter((p) => p[key] !== null).length;
 
     const first = await pass();
     expect(took(first, 'purged')).toBe(1);
     expect(took(first, 'outboxPurged')).toBe(1);
+    expect(took(first, 'usersPurged')).toBe(1);
     // Later in the same period: the work is done, nobody does it again.
     time.advance(HOUR - 1);
     const again = await pass();
@@ -84,6 +85,7 @@ describe.each(dialects())('engagement maintenance on $name', (dialect) => {
     expect(leases.map((l) => [l.name, l.expires_at])).toEqual([
       [MAINTENANCE_LEASES.outbox, new Date(time.now().getTime() + HOUR).toISOString()],
       [MAINTENANCE_LEASES.trash, new Date(time.now().getTime() + HOUR).toISOString()],
+      [MAINTENANCE_LEASES.users, new Date(time.now().getTime() + HOUR).toISOString()],
     ]);
   });
 

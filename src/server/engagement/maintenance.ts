@@ -1,26 +1,31 @@
 /**
  * The maintenance loop of a server instance: each period (an hour by default) it purges the trash past its
- * retention and outbox events past theirs (outbox/outbox.retention.ts). Each kind of work is claimed with a lease
+ * retention, outbox events past theirs (outbox/outbox.retention.ts), and the dashboard's ended sessions, stale
+ * failed sign-in counts and user audit entries past USER_AUDIT_RETENTION_DAYS (users/users.retention.ts). Each kind of work is claimed with a lease
  * (db/leases.ts), so with several instances exactly one does it per period. Relevance needs no pass at all: what is
  * stored does not decay (reviews.rules.ts), so nothing here reads or writes every review, at start or later.
- * Both purges are idempotent and bounded: they delete only rows still due, in batches, one transaction each.
+ * The purges are idempotent and bounded: they delete only rows still due, in batches, one transaction each.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { claimLease } from '../db/leases.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { purgeOutbox } from '../outbox/outbox.retention.ts';
+import { purgeUserAudit } from '../users/users.retention.ts';
+import { purgeEndedSessions, type UsersConfig } from '../users/users.service.ts';
 import { purgeTrash } from './trash.service.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** The leases of the two purges, one row each in `leases`. */
-export const MAINTENANCE_LEASES = { trash: 'trash-purge', outbox: 'outbox-purge' } as const;
+/** The leases of the purges, one row each in `leases`. */
+export const MAINTENANCE_LEASES = { trash: 'trash-purge', outbox: 'outbox-purge', users: 'user-purge' } as const;
 
 /** What one pass did: how many rows each purge removed, or null where another instance holds this period's lease. */
 export interface MaintenancePass {
   purged: number | null;
   outboxPurged: number | null;
+  /** Ended sessions, stale failed sign-in counts and audit entries past their retention. */
+  usersPurged: { sessions: number; failures: number; audit: number } | null;
 }
 
 export interface Maintenance {
@@ -42,6 +47,10 @@ export function createMaintenance(
     intervalMs?: number;
     /** OUTBOX_RETENTION_DAYS; 0 or absent keeps every event. */
     outboxRetentionDays?: number;
+    /** USER_AUDIT_RETENTION_DAYS; 0 or absent keeps every entry. */
+    userAuditRetentionDays?: number;
+    /** When sessions end (SESSION_IDLE_SECONDS, …); absent: ended sessions are not purged here. */
+    sessions?: UsersConfig;
   },
 ): Maintenance {
   const holder = `instance-${randomUUID()}`;
@@ -51,7 +60,7 @@ export function createMaintenance(
   let stopped = false;
 
   /** Runs `work` if this instance takes the lease `name` for the period starting at `now`; null if it does not. */
-  async function leased(name: string, now: Date, work: () => Promise<number>): Promise<number | null> {
+  async function leased<T>(name: string, now: Date, work: () => Promise<T>): Promise<T | null> {
     const until = iso(new Date(now.getTime() + periodMs));
     if (!(await claimLease(deps.db, name, holder, iso(now), until))) return null;
     return work();
@@ -67,7 +76,13 @@ export function createMaintenance(
             purgeOutbox(deps, now, retention, { shouldStop: () => stopped }),
           )
         : 0;
-    return { purged, outboxPurged };
+    const sessions = deps.sessions;
+    const usersPurged = await leased(MAINTENANCE_LEASES.users, now, async () => {
+      const ended = sessions ? await purgeEndedSessions({ ...deps, config: sessions }) : { sessions: 0, failures: 0 };
+      const audit = await purgeUserAudit(deps, now, deps.userAuditRetentionDays ?? 0, { shouldStop: () => stopped });
+      return { ...ended, audit };
+    });
+    return { purged, outboxPurged, usersPurged };
   }
 
   function tick() {

@@ -194,6 +194,15 @@ export const usersRepo = {
   },
 
   // ── audit ──
+  /**
+   * Deletes up to `limit` audit entries of any site written before `cutoff`, oldest first, in one statement (the
+   * `created_at` index finds them); returns how many.
+   */
+  deleteAuditBefore: async (db: Executor, cutoff: string, limit: number): Promise<number> => {
+    const r = await sql`delete from user_audit where (site_id, id) in (
+        select site_id, id from user_audit where created_at < ${cutoff} order by created_at limit ${limit})`.execute(db);
+    return Number(r.numAffectedRows ?? 0);
+  },
   audit: async (db: Executor, row: UserAuditTable): Promise<void> => {
     await db.insertInto('user_audit').values(row).execute();
   },
