@@ -3,6 +3,7 @@
  * purged in batches (every site, nothing younger), ended sessions and stale failure counts are purged, all from the
  * maintenance loop under one lease per period, on the app's clock (no sleeping).
  */
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
@@ -67,6 +68,35 @@ describe.each(dialects())('user table retention on $name', (dialect) => {
     await entry(a.siteId, 900);
     expect(await purgeUserAudit(t.deps, time.now(), 365, { shouldStop: () => true })).toBe(0);
     expect(await auditIds(a.siteId)).toHaveLength(2);
+  });
+
+  it('deletes each batch through a range of the created_at index, not a scan of the table', async () => {
+    // Enough entries, spread over a year, for the planner to prefer the index (as on any table worth purging).
+    for (let i = 0; i < 6000; i += 500) {
+      const rows = Array.from({ length: 500 }, (_, k) => ({
+        site_id: `s${(i + k) % 10}`,
+        id: crypto.randomUUID(),
+        action: 'SIGN_IN',
+        actor_kind: 'ANONYMOUS',
+        actor_id: null,
+        subject_user_id: null,
+        detail_json: '{}',
+        created_at: new Date(Date.UTC(2028, 0, 1) + (i + k) * 90 * 60_000).toISOString(),
+      }));
+      await t.deps.db.insertInto('user_audit').values(rows).execute();
+    }
+    await sql`analyze`.execute(t.deps.db);
+    const q = usersRepo.deleteAuditBeforeQuery('2029-01-01T00:00:00.000Z', 500).compile(t.deps.db);
+    const plan =
+      t.deps.dialect === 'postgres'
+        ? (await t.deps.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]))).rows
+            .map((r) => r['QUERY PLAN'])
+            .join('\n')
+        : (await t.deps.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters])))
+            .rows.map((r) => r.detail)
+            .join('\n');
+    expect(plan).toContain('user_audit_created_idx');
+    expect(plan).not.toMatch(/Seq Scan|SCAN user_audit(?! USING)/);
   });
 
   it('purges ended sessions and audit entries from the maintenance loop, one instance per period', async () => {

@@ -195,14 +195,20 @@ export const usersRepo = {
 
   // ── audit ──
   /**
-   * Deletes up to `limit` audit entries of any site written before `cutoff`, oldest first, in one statement (the
-   * `created_at` index finds them); returns how many.
+   * Deletes the oldest audit entries of any site written before `cutoff`: `limit` of them, or a few more when
+   * entries share the `limit`-th one's time; returns how many. One statement, a range of the `created_at` index
+   * (bounded by the `limit`-th oldest entry's time) on both dialects.
    */
   deleteAuditBefore: async (db: Executor, cutoff: string, limit: number): Promise<number> => {
-    const r = await sql`delete from user_audit where (site_id, id) in (
-        select site_id, id from user_audit where created_at < ${cutoff} order by created_at limit ${limit})`.execute(db);
+    const r = await usersRepo.deleteAuditBeforeQuery(cutoff, limit).execute(db);
     return Number(r.numAffectedRows ?? 0);
   },
+  /** The statement `deleteAuditBefore` runs (exposed so tests can check its plan). */
+  deleteAuditBeforeQuery: (cutoff: string, limit: number) =>
+    sql`delete from user_audit where created_at < ${cutoff} and created_at <= coalesce(
+        (select created_at from user_audit where created_at < ${cutoff}
+          order by created_at limit 1 offset ${Math.max(0, limit - 1)}),
+        ${cutoff})`,
   audit: async (db: Executor, row: UserAuditTable): Promise<void> => {
     await db.insertInto('user_audit').values(row).execute();
   },

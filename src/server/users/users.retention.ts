@@ -32,6 +32,7 @@ export async function purgeUserAudit(
     await yieldToEventLoop();
     const n = await usersRepo.deleteAuditBefore(deps.db, cutoff, batchSize);
     purged += n;
+    // Fewer than a batch: nothing older is left (a batch may exceed its size by entries sharing its last time).
     if (n < batchSize) return purged;
   }
 }
