@@ -34,7 +34,8 @@ export class VdSessions extends LitElement {
     void this.load();
   }
 
-  private async load(): Promise<void> {
+  /** Reads the list again (after a password change ended the other sessions, say). */
+  async load(): Promise<void> {
     try {
       this.sessions = (await this.api.call('listSessions', { query: {} })).sessions;
     } catch (err) {

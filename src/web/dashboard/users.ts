@@ -8,6 +8,7 @@ import type { ManagedUser } from '../../contract/dashboard.ts';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
 import type { DashboardUser } from './session.ts';
+import type { VdSessions } from './sessions.ts';
 import { shared } from './styles.ts';
 
 type Role = ManagedUser['role'];
@@ -195,7 +196,9 @@ export class VdAccount extends LitElement {
     try {
       await this.api.call('changePassword', { body: { currentPassword, newPassword } });
       form.reset();
-      this.message = { kind: 'status', text: 'Password changed.' };
+      this.message = { kind: 'status', text: 'Password changed. Your other sessions were signed out.' };
+      // The other sessions have ended: the list below shows only this one now.
+      await this.renderRoot.querySelector<VdSessions>('vd-sessions')?.load();
     } catch (err) {
       this.message = {
         kind: 'error',
