@@ -470,7 +470,10 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
   }, 90_000);
 
   it('lists the sessions on the Account screen; ending the other one signs that browser out at its next request', async () => {
-    const who = { email: `two-browsers-${Math.random().toString(36).slice(2, 8)}@example.com`, password: 'two browsers, one user' };
+    const who = {
+      email: `two-browsers-${Math.random().toString(36).slice(2, 8)}@example.com`,
+      password: 'two browsers, one user',
+    };
     await createUser(t.deps, siteId, { ...who, role: 'moderator' }, null, TEST_SCRYPT);
     const first = await newPage();
     await openDashboard(first);

@@ -78,7 +78,13 @@ describe.each(dialects())('dashboard sessions on $name', (dialect) => {
     const text = JSON.stringify(res.body);
     const token = u.cookie.split('=')[1] as string;
     const rows = await t.deps.db.selectFrom('user_sessions').selectAll().where('user_id', '=', u.id).execute();
-    for (const secret of [token, u.csrfToken, second['x-csrf-token'], '203.0.113.77', ...rows.map((r) => r.token_hash)]) {
+    for (const secret of [
+      token,
+      u.csrfToken,
+      second['x-csrf-token'],
+      '203.0.113.77',
+      ...rows.map((r) => r.token_hash),
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -9,8 +9,8 @@ import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
 import { createMaintenance } from '../../src/server/engagement/maintenance.ts';
 import { timeOrderedId } from '../../src/server/ids.ts';
-import { purgeUserAudit } from '../../src/server/users/users.retention.ts';
 import { usersRepo } from '../../src/server/users/users.repo.ts';
+import { purgeUserAudit } from '../../src/server/users/users.retention.ts';
 import { buildSite, call, startTestApp, type TestApp } from '../support/app.ts';
 import { testClock } from '../support/clock.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
@@ -89,11 +89,19 @@ describe.each(dialects())('user table retention on $name', (dialect) => {
     const q = usersRepo.deleteAuditBeforeQuery('2029-01-01T00:00:00.000Z', 500).compile(t.deps.db);
     const plan =
       t.deps.dialect === 'postgres'
-        ? (await t.deps.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]))).rows
+        ? (
+            await t.deps.db.executeQuery<{ 'QUERY PLAN': string }>(
+              CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
+            )
+          ).rows
             .map((r) => r['QUERY PLAN'])
             .join('\n')
-        : (await t.deps.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters])))
-            .rows.map((r) => r.detail)
+        : (
+            await t.deps.db.executeQuery<{ detail: string }>(
+              CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+            )
+          ).rows
+            .map((r) => r.detail)
             .join('\n');
     expect(plan).toContain('user_audit_created_idx');
     expect(plan).not.toMatch(/Seq Scan|SCAN user_audit(?! USING)/);

@@ -75,7 +75,7 @@ export const dashboardOperations = {
   },
   endSession: {
     ...routes.endSession,
-    summary: "End one session of the signed-in user (an owner: of any user of the site); it is signed out at once",
+    summary: 'End one session of the signed-in user (an owner: of any user of the site); it is signed out at once',
     tag,
     // Another user's session is SESSION_NOT_FOUND to a moderator, like one of another site to anyone.
     access: SESSION,

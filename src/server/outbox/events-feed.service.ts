@@ -85,7 +85,12 @@ async function readAfter(
   watch: OutboxWatch,
   siteId: string,
   after: number,
-  opts: { after?: string | undefined; limit?: number | undefined; waitSeconds?: number | undefined; signal?: AbortSignal },
+  opts: {
+    after?: string | undefined;
+    limit?: number | undefined;
+    waitSeconds?: number | undefined;
+    signal?: AbortSignal;
+  },
 ): Promise<EventFeedResponse> {
   if (opts.after !== undefined && opts.after !== '' && opts.after !== FEED_END) {
     // Retention purged events of this site past `after` (`p0` included: the position of a site's empty feed):

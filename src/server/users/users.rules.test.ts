@@ -82,9 +82,9 @@ describe('session and lockout rules', () => {
 
 describe('what a session keeps of its client', () => {
   it('summarises the user agent as browser, major version and system, from fixed names only', () => {
-    expect(
-      userAgentSummary('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'),
-    ).toBe('Firefox 133 on Linux');
+    expect(userAgentSummary('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0')).toBe(
+      'Firefox 133 on Linux',
+    );
     expect(
       userAgentSummary(
         'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86',
@@ -96,7 +96,9 @@ describe('what a session keeps of its client', () => {
       ),
     ).toBe('Safari 17 on iOS');
     expect(
-      userAgentSummary('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36'),
+      userAgentSummary(
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36',
+      ),
     ).toBe('Chrome 140 on Linux');
     expect(userAgentSummary('curl/8.5.0')).toBe('curl 8');
     // Whatever else the header says is not kept.

@@ -11,12 +11,7 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('user_sessions').addColumn('user_agent', 'text').execute();
   await db.schema.alterTable('user_sessions').addColumn('client_network', 'text').execute();
-  await db.schema
-    .createIndex('user_sessions_id_idx')
-    .on('user_sessions')
-    .columns(['site_id', 'id'])
-    .unique()
-    .execute();
+  await db.schema.createIndex('user_sessions_id_idx').on('user_sessions').columns(['site_id', 'id']).unique().execute();
   // An exception to indexes led by `site_id`: the purge runs over every site.
   await db.schema.createIndex('user_audit_created_idx').on('user_audit').column('created_at').execute();
 }
