@@ -281,7 +281,9 @@ export const UpdateModerationStatusRequest = Type.Object({
 });
 
 export const Filter = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Wix API query-language filter.',
+  description:
+    'Wix API query-language filter (docs/query.md). Verdict extensions: `reviewDate` and `updatedDate` ranges, and ' +
+    '`reported` (`true`: the review has an open abuse report), for callers that may read reports only.',
   examples: [{ entityId: 'prod-123', 'content.rating': { $gte: 4 } }],
 });
 

@@ -70,6 +70,8 @@ export interface ReviewsTable {
    * serves the relevance sort. The wire `relevanceScore` is computed from it at read time (reviews.rules.ts).
    */
   relevance_rank: number;
+  /** Open abuse reports on the review, kept by the review unit of work (the queue's `reported` filter). */
+  open_reports: Generated<number>;
   publish_count: number;
   event_sequence: number;
   content_hash: string;
