@@ -407,5 +407,19 @@ export const Job = Type.Object({
   completedDate: Type.Optional(Type.String({ format: 'date-time' })),
   /** An import job's reconciliation report, once it has completed. */
   result: Type.Optional(ImportReport),
+  progress: Type.Optional(
+    Type.Object(
+      {
+        unit: Type.Literal('BYTES'),
+        done: Type.Integer({ minimum: 0 }),
+        total: Type.Integer({ minimum: 0 }),
+      },
+      {
+        description:
+          "How far through its input the job is, when it knows its input's size: an import job's upload, in bytes " +
+          'read (`done` reaches `total` when the file has been read). Absent for bulk jobs.',
+      },
+    ),
+  ),
 });
 export type Job = Static<typeof Job>;

@@ -477,6 +477,11 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByLabel('Dry run (write nothing)').uncheck();
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByText('Import finished.').waitFor({ timeout: 30_000 });
+    // The bar measured the file itself (its bytes), and stays full with its percentage once done.
+    const bar = page.locator('vd-bulk-progress progress');
+    expect(await bar.getAttribute('max')).toBe(String(Buffer.byteLength(file)));
+    await poll(() => bar.getAttribute('value')).toBe(String(Buffer.byteLength(file)));
+    expect(await bar.getAttribute('aria-valuetext')).toBe('100%');
     expect(
       (await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true }))
         .body.count,

@@ -16,6 +16,7 @@ import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 import * as dashboardUsers from './migrations/2026_12_05_0101_dashboard_users.ts';
 import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
 import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
+import * as importProgress from './migrations/2026_12_05_0301_import_progress.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0101_dashboard_users': dashboardUsers,
   '2026_12_05_0201_owner_data': ownerData,
   '2026_12_05_0301_open_reports': openReports,
+  '2026_12_05_0301_import_progress': importProgress,
 };
 
 class StaticProvider implements MigrationProvider {

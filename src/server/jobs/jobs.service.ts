@@ -46,6 +46,8 @@ export function pendingJobRow(p: Principal, kind: string, params: object, now: s
     updated_at: now,
     completed_at: null,
     result_json: null,
+    bytes_total: null,
+    bytes_read: null,
   };
 }
 
@@ -72,6 +74,9 @@ export function toJob(row: JobRow): Job {
     updatedDate: row.updated_at,
     ...(row.completed_at ? { completedDate: row.completed_at } : {}),
     ...(row.result_json ? { result: JSON.parse(row.result_json) as ImportReport } : {}),
+    ...(row.bytes_total !== null
+      ? { progress: { unit: 'BYTES' as const, done: Math.min(row.bytes_read ?? 0, row.bytes_total), total: row.bytes_total } }
+      : {}),
   };
 }
 
