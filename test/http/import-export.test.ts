@@ -115,7 +115,10 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     const now = new Date().toISOString();
     const job = {
       ...pendingJobRow({ kind: 'ADMIN', siteId: site.siteId, keyId: 'k' }, IMPORT_JOB_KIND, { format: 'verdict', namespace: 'stores', dryRun: true }, now),
+      // Claimed by this test (a lease far ahead), so the app's own worker leaves it alone.
       status: 'RUNNING',
+      locked_by: 'this test',
+      locked_until: '2999-01-01T00:00:00.000Z',
       bytes_total: Buffer.byteLength(file),
       bytes_read: 0,
     };
