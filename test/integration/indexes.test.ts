@@ -33,7 +33,8 @@ async function seed(db: Kysely<Database>) {
       author_name: null,
       title: 't',
       body: 'b',
-      media_json: '[]',
+      // A few reviews with a photo.
+      media_json: i % 60 === 0 ? '[{"image":{"url":"https://example.com/a.jpg"}}]' : '[]',
       rating: (i % 5) + 1,
       reply_message: null,
       reply_created_at: null,
@@ -215,6 +216,16 @@ describe.each(dialects())('index use on $name', (dialect) => {
     ]) {
       const plan = await explain(t, page(t, admin, filter, [{ fieldName: 'createdDate', order: 'DESC' }], true));
       expectIndex(plan, 'reviews_reported_idx', t.dialect, { sorted: true });
+    }
+  });
+
+  it('serves the queue of reviews with photos or videos (pending or any status, newest first) from the partial media index', async () => {
+    for (const filter of [
+      { 'moderation.moderationStatus': { $in: ['IN_MODERATION', 'SUBMITTED'] }, 'content.media': { $isEmpty: false } },
+      { 'content.media': { $isEmpty: false } },
+    ]) {
+      const plan = await explain(t, page(t, admin, filter, [{ fieldName: 'createdDate', order: 'DESC' }], true));
+      expectIndex(plan, 'reviews_media_idx', t.dialect, { sorted: true });
     }
   });
 

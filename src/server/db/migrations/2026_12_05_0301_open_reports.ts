@@ -5,8 +5,8 @@
  * are counted in. Frozen once shipped.
  * - `reviews_reported_idx`: the live reviews with an open report, by creation time. Partial, so it holds only the
  *   few reported reviews: a queue page of them reads this index alone instead of every pending review of the site.
- *   Its condition is written in the query exactly as here (`open_reports > 0`, a literal, not a bound value):
- *   SQLite uses a partial index only when the query's WHERE clause contains the index's own terms.
+ *   Its condition is written in the query exactly as here (`open_reports > 0`, the zero a literal): SQLite
+ *   uses a partial index only when the query's WHERE clause contains the index's own terms.
  */
 import { type Kysely, sql } from 'kysely';
 
