@@ -35,7 +35,9 @@ const { values: opts } = parseArgs({
     'database-url': {
       type: 'string',
       default:
-        process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        process.env.BENCH_DATABASE_URL ??
+        process.env.TEST_DATABASE_URL ??
+        'postgres://postgres@127.0.0.1:5432/postgres',
     },
     pending: { type: 'string', default: '200000' },
     approved: { type: 'string', default: '50000' },
@@ -49,7 +51,12 @@ const PENDING = Number(opts.pending);
 const APPROVED = Number(opts.approved);
 const ITERATIONS = Number(opts.iterations);
 const SECONDS = Number(opts.seconds);
-for (const [name, n] of [['pending', PENDING], ['approved', APPROVED], ['iterations', ITERATIONS], ['seconds', SECONDS]] as const) {
+for (const [name, n] of [
+  ['pending', PENDING],
+  ['approved', APPROVED],
+  ['iterations', ITERATIONS],
+  ['seconds', SECONDS],
+] as const) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
 }
 const PAGE = 25;
@@ -68,7 +75,11 @@ interface Target {
 async function target(dialect: 'sqlite' | 'postgres'): Promise<Target> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(os.tmpdir(), 'verdict-queue-bench-'));
-    return { dialect, url: `sqlite:${join(dir, 'bench.db')}`, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      dialect,
+      url: `sqlite:${join(dir, 'bench.db')}`,
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const base = opts['database-url'];
   const schema = `queue_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -136,7 +147,8 @@ async function seed(database: Db): Promise<SiteRow> {
   const total = PENDING + APPROVED;
   // Pending and published reviews interleave in time, as a shop's do: the published ones are spread among them.
   const start = Date.UTC(2025, 0, 1);
-  const order = (i: number) => (i < PENDING ? Math.floor((i * total) / PENDING) : ((i - PENDING) * total) / APPROVED + 0.5);
+  const order = (i: number) =>
+    i < PENDING ? Math.floor((i * total) / PENDING) : ((i - PENDING) * total) / APPROVED + 0.5;
   const began = performance.now();
   const BATCH = 500;
   for (let i = 0; i < total; i += BATCH * 10) {
@@ -153,7 +165,9 @@ async function seed(database: Db): Promise<SiteRow> {
     });
   }
   await sql`analyze`.execute(database.db);
-  console.log(`  seeded ${PENDING} pending + ${APPROVED} published reviews in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  console.log(
+    `  seeded ${PENDING} pending + ${APPROVED} published reviews in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+  );
   return site;
 }
 
@@ -184,7 +198,10 @@ const CASES: Case[] = [
     name: 'pending + rating 1 + small entity',
     filter: { 'moderation.moderationStatus': PENDING_STATUSES, 'content.rating': 1, entityId: 'e-7' },
   },
-  { name: 'pending + with media (none)', filter: { 'moderation.moderationStatus': PENDING_STATUSES, 'content.media': { $isEmpty: false } } },
+  {
+    name: 'pending + with media (none)',
+    filter: { 'moderation.moderationStatus': PENDING_STATUSES, 'content.media': { $isEmpty: false } },
+  },
 ];
 
 const SORT = [{ fieldName: 'createdDate', order: 'DESC' as const }];
@@ -194,10 +211,14 @@ async function explain(database: Db, p: Principal, filter: Record<string, unknow
   const keys = parseSort(SORT, 'sort').keys;
   const q = pageQuery(database, visibilityOf(p, true), node, null, keys, undefined, 'next', PAGE + 1);
   if (database.dialect === 'sqlite') {
-    const r = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]));
+    const r = await database.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+    );
     return r.rows.map((x) => x.detail).join('; ');
   }
-  const r = await database.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]));
+  const r = await database.db.executeQuery<{ 'QUERY PLAN': string }>(
+    CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
+  );
   return r.rows
     .map((x) => x['QUERY PLAN'].trim())
     .filter((l) => /Scan|Sort|Append|Merge/.test(l))
@@ -219,7 +240,15 @@ async function cursorAt(database: Db, site: SiteRow, filter: Record<string, unkn
     .limit(1)
     .executeTakeFirstOrThrow();
   return encodeCursor(
-    { siteId: site.id, filter, search: null, sort: SORT, includePrivate: true, position: [row.created_at, row.id], direction: 'next' },
+    {
+      siteId: site.id,
+      filter,
+      search: null,
+      sort: SORT,
+      includePrivate: true,
+      position: [row.created_at, row.id],
+      direction: 'next',
+    },
     cursorKey(site.token_secret),
   );
 }
@@ -229,7 +258,10 @@ const pct = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number;
 };
 
-async function measure(name: string, fn: () => Promise<unknown>): Promise<{ name: string; n: number; p50: number; p99: number; max: number; cpu: number }> {
+async function measure(
+  name: string,
+  fn: () => Promise<unknown>,
+): Promise<{ name: string; n: number; p50: number; p99: number; max: number; cpu: number }> {
   for (let i = 0; i < 10; i++) await fn();
   const times: number[] = [];
   const deadline = performance.now() + SECONDS * 1000;
@@ -240,7 +272,14 @@ async function measure(name: string, fn: () => Promise<unknown>): Promise<{ name
     times.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpu0);
-  return { name, n: times.length, p50: median(times), p99: pct(times, 0.99), max: Math.max(...times), cpu: (cpu.user + cpu.system) / times.length };
+  return {
+    name,
+    n: times.length,
+    p50: median(times),
+    p99: pct(times, 0.99),
+    max: Math.max(...times),
+    cpu: (cpu.user + cpu.system) / times.length,
+  };
 }
 
 async function runDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
@@ -267,12 +306,20 @@ async function runDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       const got = await queryReviews(deps, p, req);
       const r = await measure(c.name, () => queryReviews(deps, p, req));
       rows.push(r);
-      plans.push(`${c.name} [${got.reviews.length} rows]: ${c.depth ? '(keyset after the cursor) ' : ''}${await explain(database, p, c.filter)}`);
+      plans.push(
+        `${c.name} [${got.reviews.length} rows]: ${c.depth ? '(keyset after the cursor) ' : ''}${await explain(database, p, c.filter)}`,
+      );
     }
     if (!opts.only || 'count'.includes(opts.only)) {
-      rows.push(await measure('count pending (select all matching)', () => countReviews(deps, p, { 'moderation.moderationStatus': PENDING_STATUSES }, true)));
+      rows.push(
+        await measure('count pending (select all matching)', () =>
+          countReviews(deps, p, { 'moderation.moderationStatus': PENDING_STATUSES }, true),
+        ),
+      );
     }
-    console.log(`  ${'query'.padEnd(40)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'cpu µs'.padStart(8)}`);
+    console.log(
+      `  ${'query'.padEnd(40)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'cpu µs'.padStart(8)}`,
+    );
     for (const r of rows) {
       console.log(
         `  ${r.name.padEnd(40)} ${String(r.n).padStart(5)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.max.toFixed(2).padStart(8)} ${r.cpu.toFixed(0).padStart(8)}`,

@@ -34,9 +34,9 @@ describe.each(dialects())('the reported filter on $name', (dialect) => {
     return res.body.review as { id: string; entityId: string; revision: string };
   }
   const report = async (id: string, auth: string) =>
-    expect((await call(t.app, 'POST', `/verdict/v1/reviews/${id}/reports`, { auth, body: { reason: 'SPAM' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(t.app, 'POST', `/verdict/v1/reviews/${id}/reports`, { auth, body: { reason: 'SPAM' } })).status,
+    ).toBe(200);
   const openReports = async (id: string) =>
     Number(
       (await t.deps.db.selectFrom('reviews').select('open_reports').where('id', '=', id).executeTakeFirstOrThrow())
@@ -45,7 +45,10 @@ describe.each(dialects())('the reported filter on $name', (dialect) => {
   const query = (auth: string | Record<string, string>, filter: unknown, extra: Record<string, unknown> = {}) =>
     call(t.app, 'POST', '/reviews/v1/reviews/query', {
       ...(typeof auth === 'string' ? { auth } : { headers: auth }),
-      body: { query: { filter, sort: [{ fieldName: 'createdDate', order: 'DESC' }], ...extra }, returnPrivateReviews: true },
+      body: {
+        query: { filter, sort: [{ fieldName: 'createdDate', order: 'DESC' }], ...extra },
+        returnPrivateReviews: true,
+      },
     });
   const ids = (res: { body: { reviews: { id: string }[] } }) => res.body.reviews.map((r) => r.id);
 
@@ -150,7 +153,10 @@ describe.each(dialects())('the reported filter on $name', (dialect) => {
         violatedRule: 'UNKNOWN_FIELD',
       });
       expect(violation.description).not.toMatch(/allowed:.*reported/);
-      const count = await call(t.app, 'POST', '/reviews/v1/reviews/count', { auth, body: { filter: { reported: true } } });
+      const count = await call(t.app, 'POST', '/reviews/v1/reviews/count', {
+        auth,
+        body: { filter: { reported: true } },
+      });
       expect(count.status).toBe(400);
       expect(count.body.details.validationError.fieldViolations[0].violatedRule).toBe('UNKNOWN_FIELD');
     }

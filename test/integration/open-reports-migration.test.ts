@@ -85,8 +85,14 @@ describe.each(dialects())('the open-reports migration on $name', (dialect) => {
     expect([of(a.id), of(b.id), of(c.id), of(d.id)]).toEqual([2, 0, 0, 1]);
     const indexes =
       db.dialect === 'sqlite'
-        ? await sql<{ name: string }>`select name from sqlite_master where type = 'index' and name = 'reviews_reported_idx'`.execute(db.db)
-        : await sql<{ name: string }>`select indexname as name from pg_indexes where indexname = 'reviews_reported_idx' and schemaname = current_schema()`.execute(db.db);
+        ? await sql<{
+            name: string;
+          }>`select name from sqlite_master where type = 'index' and name = 'reviews_reported_idx'`.execute(db.db)
+        : await sql<{
+            name: string;
+          }>`select indexname as name from pg_indexes where indexname = 'reviews_reported_idx' and schemaname = current_schema()`.execute(
+            db.db,
+          );
     expect(indexes.rows).toHaveLength(1);
   });
 });

@@ -15,8 +15,12 @@ const job = (over: Partial<Job>): Job => ({
 });
 
 describe('the progress bar of a job', () => {
-  it("measures an import by its own total, the bytes of its upload, as a whole percentage", () => {
-    expect(barState(job({ progress: { unit: 'BYTES', done: 0, total: 3000 } }), 0)).toEqual({ value: 0, max: 3000, percent: 0 });
+  it('measures an import by its own total, the bytes of its upload, as a whole percentage', () => {
+    expect(barState(job({ progress: { unit: 'BYTES', done: 0, total: 3000 } }), 0)).toEqual({
+      value: 0,
+      max: 3000,
+      percent: 0,
+    });
     expect(barState(job({ processed: 500, progress: { unit: 'BYTES', done: 1999, total: 3000 } }), 0)).toEqual({
       value: 1999,
       max: 3000,
@@ -28,8 +32,14 @@ describe('the progress bar of a job', () => {
   });
 
   it('measures a bulk job against the count taken before it started, and knows no percentage without one', () => {
-    expect(barState(job({ kind: 'BULK_MODERATE_REVIEWS', processed: 250 }), 1000)).toEqual({ value: 250, max: 1000, percent: 25 });
-    expect(barState(job({ kind: 'BULK_MODERATE_REVIEWS', status: 'COMPLETED', processed: 1000 }), 1000).percent).toBe(100);
+    expect(barState(job({ kind: 'BULK_MODERATE_REVIEWS', processed: 250 }), 1000)).toEqual({
+      value: 250,
+      max: 1000,
+      percent: 25,
+    });
+    expect(barState(job({ kind: 'BULK_MODERATE_REVIEWS', status: 'COMPLETED', processed: 1000 }), 1000).percent).toBe(
+      100,
+    );
     expect(barState(undefined, 0)).toEqual({ value: 0, max: 1, percent: undefined });
     expect(barState(job({ processed: 40 }), 0).percent).toBeUndefined();
   });
