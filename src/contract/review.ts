@@ -281,7 +281,9 @@ export const UpdateModerationStatusRequest = Type.Object({
 });
 
 export const Filter = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Wix API query-language filter.',
+  description:
+    'Wix API query-language filter (docs/query.md). Verdict extensions: `reviewDate` and `updatedDate` ranges, and ' +
+    '`reported` (`true`: the review has an open abuse report), for callers that may read reports only.',
   examples: [{ entityId: 'prod-123', 'content.rating': { $gte: 4 } }],
 });
 
@@ -405,5 +407,19 @@ export const Job = Type.Object({
   completedDate: Type.Optional(Type.String({ format: 'date-time' })),
   /** An import job's reconciliation report, once it has completed. */
   result: Type.Optional(ImportReport),
+  progress: Type.Optional(
+    Type.Object(
+      {
+        unit: Type.Literal('BYTES'),
+        done: Type.Integer({ minimum: 0 }),
+        total: Type.Integer({ minimum: 0 }),
+      },
+      {
+        description:
+          "How far through its input the job is, when it knows its input's size: an import job's upload, in bytes " +
+          'read (`done` reaches `total` when the file has been read). Absent for bulk jobs.',
+      },
+    ),
+  ),
 });
 export type Job = Static<typeof Job>;

@@ -167,4 +167,6 @@ export interface Job {
   completedDate?: Date;
   /** An import job's reconciliation report, once the job has finished. */
   result?: ImportReport;
+  /** An import job's progress through its upload, in bytes read. */
+  progress?: { unit: 'BYTES'; done: number; total: number };
 }

@@ -291,6 +291,54 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     expect(restored.body.review.reply.message).toBe('Thank you, Vera!');
   }, 60_000);
 
+  it('lists under "Reported" the held reviews with open abuse reports, and not the others', async () => {
+    const entity = `rep-${Math.random().toString(36).slice(2, 8)}`;
+    const write = async (title: string) => {
+      const res = await admin('POST', '/reviews/v1/reviews', {
+        review: {
+          namespace: 'stores',
+          entityId: entity,
+          author: { contactId: contactId(), authorName: 'Buyer' },
+          content: { rating: 2, title, body: 'Text.' },
+        },
+      });
+      expect(res.status).toBe(200);
+      return res.body.review.id as string;
+    };
+    // Published, then held again by three members' reports (the default threshold).
+    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } } });
+    const reported = await write('Reported one');
+    for (let i = 0; i < 3; i++) {
+      const token = await t.deps.auth.mintMemberToken(siteId, contactId(), 3600);
+      const res = await call(t.app, 'POST', `/verdict/v1/reviews/${reported}/reports`, {
+        auth: `Bearer ${token}`,
+        body: { reason: 'SPAM' },
+      });
+      expect(res.status).toBe(200);
+    }
+    // Held by the rules, never reported.
+    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } } });
+    await write('Quiet one');
+
+    const page = await newPage();
+    await openDashboard(page, `#/queue?entityId=${entity}`);
+    await signIn(page, MODERATOR);
+    await poll(() => page.locator('li.review').count()).toBe(2);
+    await page.getByLabel('Reported (open abuse reports)').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await poll(() => page.evaluate(() => location.hash)).toContain('reported=1');
+    await poll(() => page.locator('li.review').count()).toBe(1);
+    await page.locator('li.review', { hasText: 'Reported one' }).waitFor();
+    expect(await page.locator('li.review', { hasText: 'Quiet one' }).count()).toBe(0);
+    // The address keeps the filter: a reload shows the same list, with the box still ticked.
+    await page.reload();
+    await poll(() => page.locator('li.review').count()).toBe(1);
+    expect(await page.getByLabel('Reported (open abuse reports)').isChecked()).toBe(true);
+    await expectAccessible(page, 'queue, reported');
+    await shoot(page, 'queue-reported');
+    await expectNoCspViolation(page);
+  }, 60_000);
+
   it('approves 1,000 held reviews in one bulk job, with the progress bar reaching done', async () => {
     await admin('PUT', '/verdict/v1/site/settings', {
       settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } },
@@ -429,6 +477,11 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await page.getByLabel('Dry run (write nothing)').uncheck();
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByText('Import finished.').waitFor({ timeout: 30_000 });
+    // The bar measured the file itself (its bytes), and stays full with its percentage once done.
+    const bar = page.locator('vd-bulk-progress progress');
+    expect(await bar.getAttribute('max')).toBe(String(Buffer.byteLength(file)));
+    await poll(() => bar.getAttribute('value')).toBe(String(Buffer.byteLength(file)));
+    expect(await bar.getAttribute('aria-valuetext')).toBe('100%');
     expect(
       (await admin('POST', '/reviews/v1/reviews/count', { filter: { entityId: entity }, includePrivateReviews: true }))
         .body.count,

@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, call, entityId, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
+import { IMPORT_JOB_KIND, type JobProgress, runImportJob } from '../../src/server/imports/import.job.ts';
+import { jobsRepo } from '../../src/server/jobs/jobs.repo.ts';
+import { pendingJobRow } from '../../src/server/jobs/jobs.service.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const IMPORTS = '/verdict/v1/imports';
@@ -53,12 +56,18 @@ describe.each(dialects())('import by upload and export as a download on $name', 
         reviewDate: '2024-01-01T10:00:00Z',
         author: { name: 'Ann' },
       },
-      { entityId: entity, content: { rating: 3 }, reviewDate: '2024-01-02T10:00:00Z', author: { name: 'Bob' } },
+      { entityId: entity, content: { rating: 3 }, reviewDate: '2024-01-02T10:00:00Z', author: { name: 'Bøb' } },
       { entityId: entity, content: { rating: 9 }, reviewDate: 'yesterday' },
     ]);
     const jobId = await upload(site, file, 'format=verdict');
+    // The job knows its total from the start: the upload's size in bytes (not characters).
+    const bytes = Buffer.byteLength(file, 'utf8');
+    expect(bytes).toBeGreaterThan(file.length);
+    const early = (await call(t.app, 'GET', `/verdict/v1/jobs/${jobId}`, { auth: site.adminKey })).body.job;
+    expect(early.progress).toEqual({ unit: 'BYTES', done: expect.any(Number), total: bytes });
     const job = await finished(site, jobId);
     expect(job).toMatchObject({ kind: 'IMPORT_REVIEWS', status: 'COMPLETED', processed: 3, succeeded: 2, failed: 1 });
+    expect(job.progress).toEqual({ unit: 'BYTES', done: bytes, total: bytes });
     expect(job.result).toMatchObject({
       dryRun: false,
       rowsRead: 3,
@@ -90,6 +99,43 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     // The same file again creates nothing.
     const again = await finished(site, await upload(site, file, 'format=verdict'));
     expect(again.result).toMatchObject({ created: 0, skipped: 2, failed: 1 });
+  });
+
+  it('records the bytes of the file read with each step of the rows read, so a big import shows how far it is', async () => {
+    const site = await buildSite(t);
+    const entity = entityId();
+    const file = ndjson(
+      Array.from({ length: 4000 }, (_, i) => ({
+        entityId: entity,
+        content: { rating: (i % 5) + 1, title: `Review ${i}` },
+        reviewDate: '2024-01-01T10:00:00Z',
+      })),
+    );
+    // Bigger than this app's upload limit: the job is stored and run here directly, as the worker would run it.
+    const now = new Date().toISOString();
+    const job = {
+      ...pendingJobRow({ kind: 'ADMIN', siteId: site.siteId, keyId: 'k' }, IMPORT_JOB_KIND, { format: 'verdict', namespace: 'stores', dryRun: true }, now),
+      // Claimed by this test (a lease far ahead), so the app's own worker leaves it alone.
+      status: 'RUNNING',
+      locked_by: 'this test',
+      locked_until: '2999-01-01T00:00:00.000Z',
+      bytes_total: Buffer.byteLength(file),
+      bytes_read: 0,
+    };
+    await jobsRepo.insert(t.deps.db, job);
+    await jobsRepo.insertUpload(t.deps.db, { site_id: site.siteId, job_id: job.id, content: file, created_at: now });
+    const patches: Parameters<JobProgress>[0][] = [];
+    await runImportJob({ ...t.deps, log: t.app.log }, job, async (patch) => {
+      patches.push(patch);
+      return true;
+    });
+    const steps = patches.filter((p) => p.status === undefined);
+    expect(steps.length).toBeGreaterThan(1);
+    const read = steps.map((p) => p.bytes_read ?? -1);
+    expect(read).toEqual([...read].sort((a, b) => a - b));
+    expect(read[0]).toBeGreaterThan(0);
+    expect(read[0]).toBeLessThan(job.bytes_total);
+    expect(patches.at(-1)).toMatchObject({ status: 'COMPLETED', processed: 4000, bytes_read: job.bytes_total });
   });
 
   it('checks without writing on a dry run, and reads CSV of another platform', async () => {

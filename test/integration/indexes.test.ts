@@ -33,7 +33,8 @@ async function seed(db: Kysely<Database>) {
       author_name: null,
       title: 't',
       body: 'b',
-      media_json: '[]',
+      // A few reviews with a photo.
+      media_json: i % 60 === 0 ? '[{"image":{"url":"https://example.com/a.jpg"}}]' : '[]',
       rating: (i % 5) + 1,
       reply_message: null,
       reply_created_at: null,
@@ -55,6 +56,8 @@ async function seed(db: Kysely<Database>) {
       created_at: t,
       updated_at: t,
       deleted_at: i % 97 === 0 ? t : null,
+      // A few reviews with open abuse reports, in every status.
+      open_reports: i % 40 === 0 ? 1 + (i % 3) : 0,
     });
   }
   for (let i = 0; i < rows.length; i += 200) await db.insertInto('reviews').values(rows.slice(i, i + 200)).execute();
@@ -90,7 +93,7 @@ function expectIndex(plan: Plan, index: string, dialect: string, opts: { sorted?
 
 /** The exact page query queryReviews runs for this caller, filter and sort (first page). */
 function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
-  const parsed = parseFilter(filter, 'filter').node;
+  const parsed = parseFilter(filter, 'filter', { reports: true }).node;
   const node = parsed && resolveAt(parsed, new Date('2026-06-01T00:00:00.000Z'));
   const keys = parseSort(sort, 'sort').keys;
   return pageOf(selectReviews(t, p, { node, search: null, includePrivate: priv, sort: keys }), keys, undefined, 'next', 51);
@@ -202,6 +205,28 @@ describe.each(dialects())('index use on $name', (dialect) => {
   it('serves the moderation queue (status, oldest first) from the status index', async () => {
     const plan = await explain(t, page(t, admin, { 'moderation.moderationStatus': 'IN_MODERATION' }, [], true));
     expectIndex(plan, 'reviews_status_created_idx', t.dialect, { sorted: true });
+  });
+
+  it('serves the queue of reported reviews (pending or any status, newest first) from the partial index of reported reviews', async () => {
+    const pending = { $in: ['IN_MODERATION', 'SUBMITTED'] };
+    for (const filter of [
+      { 'moderation.moderationStatus': pending, reported: true },
+      { reported: true },
+      { 'moderation.moderationStatus': pending, reported: true, 'content.rating': 2 },
+    ]) {
+      const plan = await explain(t, page(t, admin, filter, [{ fieldName: 'createdDate', order: 'DESC' }], true));
+      expectIndex(plan, 'reviews_reported_idx', t.dialect, { sorted: true });
+    }
+  });
+
+  it('serves the queue of reviews with photos or videos (pending or any status, newest first) from the partial media index', async () => {
+    for (const filter of [
+      { 'moderation.moderationStatus': { $in: ['IN_MODERATION', 'SUBMITTED'] }, 'content.media': { $isEmpty: false } },
+      { 'content.media': { $isEmpty: false } },
+    ]) {
+      const plan = await explain(t, page(t, admin, filter, [{ fieldName: 'createdDate', order: 'DESC' }], true));
+      expectIndex(plan, 'reviews_media_idx', t.dialect, { sorted: true });
+    }
   });
 
   it("serves an author's reviews from the contact index", async () => {

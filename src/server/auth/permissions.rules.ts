@@ -30,6 +30,12 @@ export function isAllowed(p: Principal, op: Operation): boolean {
 }
 
 /**
+ * Whether `p` may see which reviews have open abuse reports, and so filter on them (`reported`): exactly the callers
+ * that may list a review's reports.
+ */
+export const mayReadReports = (p: Principal): boolean => isAllowed(p, 'listReviewReports');
+
+/**
  * How much of the unpublished review set a caller may read when it asks for private reviews:
  * everything (owner, dashboard users, app with reviews.read_private or reviews.manage), or only its own reviews
  * (visitor, member).

@@ -16,6 +16,9 @@ import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 import * as dashboardUsers from './migrations/2026_12_05_0101_dashboard_users.ts';
 import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
 import * as sessionDetails from './migrations/2026_12_05_0501_session_details.ts';
+import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
+import * as importProgress from './migrations/2026_12_05_0301_import_progress.ts';
+import * as mediaIndex from './migrations/2026_12_05_0301_media_index.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -34,6 +37,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0101_dashboard_users': dashboardUsers,
   '2026_12_05_0201_owner_data': ownerData,
   '2026_12_05_0501_session_details': sessionDetails,
+  '2026_12_05_0301_open_reports': openReports,
+  '2026_12_05_0301_import_progress': importProgress,
+  '2026_12_05_0301_media_index': mediaIndex,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -70,6 +70,8 @@ export interface ReviewsTable {
    * serves the relevance sort. The wire `relevanceScore` is computed from it at read time (reviews.rules.ts).
    */
   relevance_rank: number;
+  /** Open abuse reports on the review, kept by the review unit of work (the queue's `reported` filter). */
+  open_reports: Generated<number>;
   publish_count: number;
   event_sequence: number;
   content_hash: string;
@@ -124,6 +126,10 @@ export interface JobsTable {
   completed_at: string | null;
   /** What the job leaves besides its counts, as JSON (an import's report); null until then. */
   result_json: string | null;
+  /** An import job's upload size in bytes; null for other jobs. */
+  bytes_total: number | null;
+  /** How many bytes of the upload the import has read; null for other jobs. */
+  bytes_read: number | null;
 }
 
 /** The file of an import job, kept until the job has run. */

@@ -188,15 +188,28 @@ export const engagementRepo = {
       .returning(['review_id', 'vote'])
       .execute(),
 
-  /** Erasure of a contact: its reports go, and reports on its reviews no longer name it as their author. */
-  async forgetReporter(db: Executor, siteId: string, contactId: string): Promise<void> {
-    await db.deleteFrom('review_reports').where('site_id', '=', siteId).where('reporter_id', '=', contactId).execute();
+  /**
+   * Erasure of a contact: its reports go, and reports on its reviews no longer name it as their author. Returns the
+   * reports deleted (review and status), so the open ones can come off their reviews' counts.
+   */
+  async forgetReporter(
+    db: Executor,
+    siteId: string,
+    contactId: string,
+  ): Promise<{ review_id: string; status: 'OPEN' | 'DISMISSED' }[]> {
+    const deleted = await db
+      .deleteFrom('review_reports')
+      .where('site_id', '=', siteId)
+      .where('reporter_id', '=', contactId)
+      .returning(['review_id', 'status'])
+      .execute();
     await db
       .updateTable('review_reports')
       .set({ review_author_id: null })
       .where('site_id', '=', siteId)
       .where('review_author_id', '=', contactId)
       .execute();
+    return deleted;
   },
 
   insertPrivacyAudit: async (db: Executor, row: PrivacyAuditRow): Promise<void> => {

@@ -19,7 +19,7 @@ import { outboxRepo } from '../outbox/outbox.repo.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
 import { toReview } from '../reviews/reviews.mapper.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
-import { runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
+import { type ReviewChange, runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
 import type { Executor } from '../db/executor.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { purgeDate, redactEvent, redactIdentity, redactReview } from './engagement.rules.ts';
@@ -43,31 +43,46 @@ export async function eraseContact(deps: WriteDeps, p: Principal, contactId: str
   if (!SAFE_ID.test(contactId)) throw noContact();
   const siteId = p.siteId;
   return runReviewWrite(deps, { siteId, identity: eventIdentity(p) }, async (w) => {
-    const [own, voted] = await Promise.all([
+    const [own, voted, reported] = await Promise.all([
       reviewsRepo.idsOfContact(w.db, siteId, contactId),
       engagementRepo.votesOfVoter(w.db, siteId, contactId),
-    ]);
-    const locked = await w.lock([...own, ...voted.map((v) => v.review_id)], 'any');
-    const reviews = [...locked.values()].filter((r) => r.contact_id === contactId);
-    const [contact, reports] = await Promise.all([
-      contactRow(w.db, siteId, contactId),
       engagementRepo.reportsOfReporter(w.db, siteId, contactId),
     ]);
+    // The reviews it reported are locked too: each open report dropped comes off its review's count.
+    const openlyReported = reported.filter((r) => r.status === 'OPEN').map((r) => r.review_id);
+    const locked = await w.lock([...own, ...voted.map((v) => v.review_id), ...openlyReported], 'any');
+    const reviews = [...locked.values()].filter((r) => r.contact_id === contactId);
+    const contact = await contactRow(w.db, siteId, contactId);
 
     // Its votes go; those on other reviews come off their counters (one statement per batch of reviews). A vote
     // cast after the look-up is on a review this erasure did not lock: it runs again with that review included.
+    // Its reports go too, and the open ones come off the counts of the reviews they were on; likewise, a report
+    // filed after the look-up makes it run again.
     const votes = await engagementRepo.deleteVotesOfVoter(w.db, siteId, contactId);
+    const reports = await engagementRepo.forgetReporter(w.db, siteId, contactId);
     const ids = reviews.map((r) => r.id);
     const gone = new Set(ids);
     const counted = votes.filter((v) => !gone.has(v.review_id));
-    if (counted.some((v) => !locked.has(v.review_id))) w.retry();
+    const uncounted = reports.filter((r) => r.status === 'OPEN' && !gone.has(r.review_id));
+    if ([...counted, ...uncounted].some((x) => !locked.has(x.review_id))) w.retry();
     if (!contact && reviews.length === 0 && votes.length === 0 && reports.length === 0) throw noContact();
+    const changes = new Map<string, ReviewChange>();
+    for (const v of counted) {
+      const row = locked.get(v.review_id);
+      if (!row) continue;
+      const helpful = v.vote === 'HELPFUL' ? 1 : 0;
+      changes.set(row.id, countChange(row, -helpful, helpful - 1));
+    }
+    for (const r of uncounted) {
+      const row = locked.get(r.review_id);
+      if (!row) continue;
+      const change = changes.get(row.id) ?? { patch: {}, bumpRevision: false, events: [] };
+      changes.set(row.id, { ...change, patch: { ...change.patch, open_reports: Math.max(0, row.open_reports - 1) } });
+    }
     await w.changeMany(
-      counted.flatMap((v) => {
-        const row = locked.get(v.review_id);
-        if (!row) return [];
-        const helpful = v.vote === 'HELPFUL' ? 1 : 0;
-        return [{ row, change: countChange(row, -helpful, helpful - 1) }];
+      [...changes].flatMap(([id, change]) => {
+        const row = locked.get(id);
+        return row ? [{ row, change }] : [];
       }),
     );
 
@@ -89,8 +104,7 @@ export async function eraseContact(deps: WriteDeps, p: Principal, contactId: str
     // A review the contact wrote after the look-up would outlive the erasure: it runs again with that review.
     if ((await reviewsRepo.idsOfContact(w.db, siteId, contactId)).length > 0) w.retry();
 
-    // Its reports, and the traces elsewhere: audit entries it made, idempotency records of or echoing it.
-    await engagementRepo.forgetReporter(w.db, siteId, contactId);
+    // The traces elsewhere: audit entries it made, idempotency records of or echoing it.
     await forgetAuditOf(w.db, siteId, ids, contactId);
     await forgetRecords(w.db, siteId, [`member:${contactId}`, `visitor:${contactId}`], contactId);
     if (contact) await deleteContact(w.db, siteId, contactId);

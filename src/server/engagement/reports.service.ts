@@ -21,7 +21,7 @@ import { type DbDeps, iso } from '../deps.ts';
 import { AppError, isUniqueViolation, notFound } from '../errors.ts';
 import { auditActor } from '../moderation/moderation.service.ts';
 import { isLiveReview, type ReviewsDeps } from '../reviews/reviews.service.ts';
-import { type ReviewWrite, runReviewWrite } from '../reviews/unit-of-work.ts';
+import { type ReviewChange, type ReviewWrite, runReviewWrite, type WriteDeps } from '../reviews/unit-of-work.ts';
 import { engagementRepo } from './engagement.repo.ts';
 import { isReviewId, reachesReportThreshold } from './engagement.rules.ts';
 import { actorId } from './votes.service.ts';
@@ -91,7 +91,13 @@ export async function reportReview(
         dismissed_at: null,
       };
       await engagementRepo.insertReport(w.db, row);
-      await holdIfReported(w, p, review);
+      // The review counts its open reports (the queue's `reported` filter); the hold, if any, is the same change.
+      const opened = { open_reports: review.open_reports + 1 };
+      const hold = await holdIfReported(w, p, review);
+      await w.change(
+        review,
+        hold ? { ...hold, patch: { ...hold.patch, ...opened } } : { patch: opened, bumpRevision: false, events: [] },
+      );
       return toReport(row);
     });
   } catch (err) {
@@ -101,22 +107,22 @@ export async function reportReview(
 }
 
 /**
- * Sends the locked, published review back to IN_MODERATION when the weight of its open reports reaches the site
- * threshold (`reachesReportThreshold`). The audit entry names the reporter whose report crossed the threshold
- * (erasing that contact anonymizes it).
+ * The change that sends the locked, published review back to IN_MODERATION when the weight of its open reports
+ * reaches the site threshold (`reachesReportThreshold`), or undefined. The audit entry names the reporter whose
+ * report crossed the threshold (erasing that contact anonymizes it).
  */
-async function holdIfReported(w: ReviewWrite, p: Principal, review: ReviewRow): Promise<void> {
+async function holdIfReported(w: ReviewWrite, p: Principal, review: ReviewRow): Promise<ReviewChange | undefined> {
   const [weight, threshold] = await Promise.all([
     engagementRepo.openReportWeight(w.db, p.siteId, review.id),
     engagementRepo.reportThreshold(w.db, p.siteId),
   ]);
-  if (!reachesReportThreshold(weight, threshold ?? ENGAGEMENT_LIMITS.defaultReportThreshold)) return;
-  await w.change(review, {
+  if (!reachesReportThreshold(weight, threshold ?? ENGAGEMENT_LIMITS.defaultReportThreshold)) return undefined;
+  return {
     patch: { moderation_status: 'IN_MODERATION', manually_changed: 0, updated_at: w.now },
     bumpRevision: true,
     events: [{ slug: 'updated' }, { slug: 'moderation_status_changed', previous: 'APPROVED' }],
     audit: { actor: auditActor(p), from: 'APPROVED', to: 'IN_MODERATION', reason: REPORTED },
-  });
+  };
 }
 
 /** Open abuse reports against reviews by each of these authors (the HOLD_REPORTED_AUTHOR rule's input). */
@@ -146,9 +152,19 @@ export async function listReviewReports(
 
 /**
  * dismissReviewReports: marks every open report of a live review DISMISSED (they stop counting toward the
- * threshold and the author's open reports). The review's status is left to the moderator.
+ * threshold and the author's open reports), and the review's count of open reports goes to zero with them, in one
+ * unit of work. The review's status is left to the moderator.
  */
-export async function dismissReviewReports(deps: DbDeps, siteId: string, reviewId: string): Promise<number> {
-  if (!(await isLiveReview(deps, siteId, reviewId))) throw notFound();
-  return engagementRepo.dismissReports(deps.db, siteId, reviewId, iso(deps.clock()));
+export async function dismissReviewReports(deps: WriteDeps, siteId: string, reviewId: string): Promise<number> {
+  if (!isReviewId(reviewId)) throw notFound();
+  // Nothing public changes (no event): the identity is never written.
+  return runReviewWrite(deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
+    const review = (await w.lock([reviewId])).get(reviewId);
+    if (!review) throw notFound();
+    const dismissed = await engagementRepo.dismissReports(w.db, siteId, reviewId, w.now);
+    if (review.open_reports !== 0 || dismissed > 0) {
+      await w.change(review, { patch: { open_reports: 0 }, bumpRevision: false, events: [] });
+    }
+    return dismissed;
+  });
 }

@@ -39,7 +39,10 @@ export interface ImportJobParams {
 /** A change to the job's row while this worker holds its lease; false once the lease is lost. */
 export type JobProgress = (
   patch: Partial<
-    Pick<JobRow, 'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'result_json'>
+    Pick<
+      JobRow,
+      'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'result_json' | 'bytes_read'
+    >
   >,
 ) => Promise<boolean>;
 
@@ -51,7 +54,12 @@ export async function enqueueImport(
   params: ImportJobParams,
 ): Promise<string> {
   const now = iso(deps.clock());
-  const row = pendingJobRow(p, IMPORT_JOB_KIND, { ...params, identity: eventIdentity(p) }, now);
+  const row: JobRow = {
+    ...pendingJobRow(p, IMPORT_JOB_KIND, { ...params, identity: eventIdentity(p) }, now),
+    // The size of the upload as stored (UTF-8), which the reader reads back byte for byte.
+    bytes_total: Buffer.byteLength(file, 'utf8'),
+    bytes_read: 0,
+  };
   await deps.db.transaction().execute(async (trx) => {
     await jobsRepo.insert(trx, row);
     await jobsRepo.insertUpload(trx, { site_id: p.siteId, job_id: row.id, content: file, created_at: now });
@@ -94,12 +102,16 @@ export async function runImportJob(
   const dir = await mkdtemp(join(tmpdir(), 'verdict-import-'));
   let lost = false;
   let failed = 0;
+  // Bytes of the file the reader had read when it handed over the rows imported so far.
+  let bytesRead = 0;
   let pending: Promise<unknown> = Promise.resolve();
   try {
     const path = join(dir, 'upload');
     await writeFile(path, upload.content);
     const rows = untilLost(
-      readImportInWorker(path, { format: params.format, namespace: params.namespace }),
+      readImportInWorker(path, { format: params.format, namespace: params.namespace }, (bytes) => {
+        bytesRead = bytes;
+      }),
       () => lost,
     );
     const report: ImportReport = await importReviews(deps, rows, {
@@ -113,7 +125,7 @@ export async function runImportJob(
       onProgress: ({ rows: read }) => {
         // One write at a time, in order; each renews the lease.
         pending = pending
-          .then(() => progress({ processed: read, succeeded: read - failed, failed }))
+          .then(() => progress({ processed: read, succeeded: read - failed, failed, bytes_read: bytesRead }))
           .then((ok) => {
             if (!ok) lost = true;
           })
@@ -128,6 +140,7 @@ export async function runImportJob(
       succeeded: report.created + report.skipped,
       failed: report.failed,
       result_json: JSON.stringify(report),
+      bytes_read: Buffer.byteLength(upload.content, 'utf8'),
     });
   } catch (err) {
     await pending;

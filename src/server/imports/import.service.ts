@@ -346,6 +346,7 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     review_date: r.reviewDate,
     // Derived by the unit of work.
     relevance_rank: 0,
+    open_reports: 0,
     publish_count: r.status === 'APPROVED' ? 1 : 0,
     event_sequence: 0,
     content_hash: contentFingerprint({

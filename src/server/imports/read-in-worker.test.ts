@@ -37,6 +37,28 @@ describe('readImportInWorker', () => {
     expect(viaWorker[1234]).toMatchObject({ ok: false, error: { line: 1235 } });
   });
 
+  it('tells how many bytes of the file were read before each batch is handed on, up to the whole file', async () => {
+    const { statSync } = await import('node:fs');
+    const size = statSync(file).size;
+    const heard: { bytes: number; rowsBefore: number }[] = [];
+    let rows = 0;
+    for await (const _ of readImportInWorker(file, { format: 'verdict', namespace: 'stores' }, (bytes) =>
+      heard.push({ bytes, rowsBefore: rows }),
+    )) {
+      rows++;
+    }
+    expect(rows).toBe(ROWS);
+    // One reading per batch of 500 rows, before its rows: never decreasing, part of the file along the way, the
+    // whole of it at the end.
+    expect(heard.map((h) => h.rowsBefore)).toEqual(Array.from({ length: ROWS / 500 + 1 }, (_, i) => i * 500));
+    const bytes = heard.map((h) => h.bytes);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(bytes[0]).toBeGreaterThan(0);
+    expect(bytes[0]).toBeLessThan(size);
+    expect(new Set(bytes).size).toBeGreaterThan(2);
+    expect(bytes.at(-1)).toBe(size);
+  });
+
   it('stops the reader when the consumer stops early', async () => {
     let n = 0;
     for await (const _ of readImportInWorker(file, { format: 'verdict', namespace: 'stores' })) {

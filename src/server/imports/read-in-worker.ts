@@ -26,7 +26,15 @@ function startWorker(workerData: ReaderData): Worker {
   });
 }
 
-export async function* readImportInWorker(path: string, options: ParseOptions): AsyncGenerator<ImportRow> {
+/**
+ * The rows of the file at `path`, read on a worker thread. `onBytes`, if given, hears how many bytes of the file had
+ * been read when each batch was complete, just before that batch's rows are handed on.
+ */
+export async function* readImportInWorker(
+  path: string,
+  options: ParseOptions,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<ImportRow> {
   const worker = startWorker({ path, options, batchSize: BATCH });
   const queue: ReaderMessage[] = [];
   let failure: Error | undefined;
@@ -63,6 +71,7 @@ export async function* readImportInWorker(path: string, options: ParseOptions): 
       }
       if (next.done) finished = true;
       else worker.postMessage(1);
+      onBytes?.(next.bytes);
       yield* next.rows;
       if (next.done) return;
     }

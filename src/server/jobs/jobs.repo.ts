@@ -58,6 +58,7 @@ export const jobsRepo = {
         | 'locked_until'
         | 'updated_at'
         | 'result_json'
+        | 'bytes_read'
       >
     >,
   ): Promise<boolean> {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventIdentity, ImportReport, Job, JobStatus } from '../../contract/index.ts';
+import { mayReadReports } from '../auth/permissions.rules.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
@@ -45,12 +46,14 @@ export function pendingJobRow(p: Principal, kind: string, params: object, now: s
     updated_at: now,
     completed_at: null,
     result_json: null,
+    bytes_total: null,
+    bytes_read: null,
   };
 }
 
 /** Validates the filter and stores a pending job; nothing is changed until the worker runs it. */
 export async function enqueueBulkJob(deps: JobsDeps, p: Principal, kind: JobKind, params: JobParams): Promise<string> {
-  const parsed = parseFilter(params.filter, 'filter');
+  const parsed = parseFilter(params.filter, 'filter', { reports: mayReadReports(p) });
   if (parsed.violations.length > 0) throw invalid(parsed.violations);
   const row = pendingJobRow(p, kind, { ...params, identity: eventIdentity(p) } satisfies JobParams, iso(deps.clock()));
   await jobsRepo.insert(deps.db, row);
@@ -71,6 +74,9 @@ export function toJob(row: JobRow): Job {
     updatedDate: row.updated_at,
     ...(row.completed_at ? { completedDate: row.completed_at } : {}),
     ...(row.result_json ? { result: JSON.parse(row.result_json) as ImportReport } : {}),
+    ...(row.bytes_total !== null
+      ? { progress: { unit: 'BYTES' as const, done: Math.min(row.bytes_read ?? 0, row.bytes_total), total: row.bytes_total } }
+      : {}),
   };
 }
 

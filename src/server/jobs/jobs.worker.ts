@@ -46,7 +46,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     // The job's changes are its creator's act, named in their events as the creator.
     const identity = params.identity ?? UNKNOWN_IDENTITY;
     const cursor = job.cursor ? (JSON.parse(job.cursor) as [string, string]) : undefined;
-    const parsed = parseFilter(params.filter, 'filter').node;
+    // Checked when the job was started, against what its creator may filter on.
+    const parsed = parseFilter(params.filter, 'filter', { reports: true }).node;
     // A relevanceScore condition compares with the scores at this batch's clock reading.
     const node = parsed && resolveAt(parsed, deps.clock());
     const matches = await reviewsRepo.matching(deps.db, job.site_id, node, cursor, BATCH);

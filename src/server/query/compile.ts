@@ -79,6 +79,12 @@ export function compileFilter(eb: EB, node: FilterNode, opts: CompileOptions = {
     }
     case 'rank':
       return eb(ref('relevance_rank', false), node.bound === '$gte' ? '>=' : '<', node.value);
+    case 'positive': {
+      // Zero is a literal, not a bound value: SQLite uses a partial index (`open_reports > 0`) only when the query
+      // holds the index's own condition.
+      const col = eb.ref(compilable(node.field).column as 'open_reports');
+      return node.value ? eb(col, '>', sql.lit(0)) : eb(col, '=', sql.lit(0));
+    }
   }
 }
 

@@ -15,6 +15,8 @@ export type FilterNode =
   | { op: 'cmp'; field: string; cmp: Exclude<Operator, '$in' | '$isEmpty'>; value: Scalar }
   | { op: 'in'; field: string; values: Scalar[] }
   | { op: 'isEmpty'; field: string; value: boolean }
+  /** A count field (`reported`) above zero (true) or zero (false); the flag is part of the query's shape. */
+  | { op: 'positive'; field: string; value: boolean }
   /** The stored relevance rank at least (`$gte`) or below (`$lt`) a bound: a `relevanceScore` filter at one instant. */
   | { op: 'rank'; bound: '$gte' | '$lt'; value: number };
 
@@ -78,6 +80,8 @@ function normalizeValue(spec: FieldSpec, value: unknown): { ok: true; value: Sca
     }
     case 'media':
       return { ok: false, why: 'only $isEmpty is supported' };
+    case 'count':
+      return typeof value === 'boolean' ? { ok: true, value: value ? 1 : 0 } : { ok: false, why: 'must be a boolean' };
   }
 }
 
@@ -86,8 +90,20 @@ export interface ParsedFilter {
   violations: FieldViolation[];
 }
 
+export interface FilterOptions {
+  /**
+   * Whether the caller may filter on fields about abuse reports (`reported`); without it they are unknown fields,
+   * absent from the list of allowed ones. False unless said.
+   */
+  reports?: boolean;
+}
+
 /** Parses `filter`; `path` prefixes violation fields (e.g. `query.filter`). */
-export function parseFilter(filter: unknown, path: string): ParsedFilter {
+export function parseFilter(filter: unknown, path: string, opts: FilterOptions = {}): ParsedFilter {
+  const fieldOf = (name: string): FieldSpec | undefined => {
+    const spec = FIELDS[name];
+    return spec && (!spec.reports || opts.reports === true) ? spec : undefined;
+  };
   const violations: FieldViolation[] = [];
   const bad = (field: string, description: string, violatedRule = 'INVALID_ARGUMENT') =>
     violations.push({ field, description, violatedRule });
@@ -142,10 +158,11 @@ export function parseFilter(filter: unknown, path: string): ParsedFilter {
         continue;
       }
       const name = resolveField(key);
-      const spec = FIELDS[name];
+      const spec = fieldOf(name);
       if (!spec) {
         if (!count(1, here)) break;
-        bad(here, `field "${key}" cannot be filtered; allowed: ${Object.keys(FIELDS).join(', ')}`, 'UNKNOWN_FIELD');
+        const allowed = Object.keys(FIELDS).filter((k) => fieldOf(k));
+        bad(here, `field "${key}" cannot be filtered; allowed: ${allowed.join(', ')}`, 'UNKNOWN_FIELD');
         continue;
       }
       const conds = parseField(name, spec, value, here);
@@ -203,6 +220,7 @@ export function parseFilter(filter: unknown, path: string): ParsedFilter {
       bad(at, n.why);
       return [];
     }
+    if (spec.type === 'count') return [{ op: 'positive', field: name, value: (n.value === 1) === (op === '$eq') }];
     if (n.value === null && op !== '$eq' && op !== '$ne') {
       bad(at, 'null can only be compared with $eq or $ne');
       return [];

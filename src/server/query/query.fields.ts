@@ -3,7 +3,18 @@
  * sorts, and the column and value type behind it.
  */
 export type Operator = '$eq' | '$ne' | '$in' | '$lt' | '$lte' | '$gt' | '$gte' | '$isEmpty';
-export type ValueType = 'string' | 'guid' | 'int' | 'number' | 'date' | 'bool' | 'status' | 'origin' | 'media';
+export type ValueType =
+  | 'string'
+  | 'guid'
+  | 'int'
+  | 'number'
+  | 'date'
+  | 'bool'
+  | 'status'
+  | 'origin'
+  | 'media'
+  /** A count filtered as a boolean: true matches a count above zero, false a count of zero. */
+  | 'count';
 export type Column =
   | 'id'
   | 'namespace'
@@ -18,7 +29,8 @@ export type Column =
   | 'relevance_rank'
   | 'verified'
   | 'origin_type'
-  | 'media_json';
+  | 'media_json'
+  | 'open_reports';
 
 export interface FieldSpec {
   column: Column;
@@ -31,6 +43,11 @@ export interface FieldSpec {
    * derived: a filter on it is rewritten for one instant (`relevance.ts`) before it is compiled.
    */
   decays?: true;
+  /**
+   * Only callers that may read abuse reports (`listReviewReports`: the owner, moderators, apps that moderate or
+   * manage) may filter on the field; to anyone else it is an unknown field.
+   */
+  reports?: true;
 }
 
 const EQ: readonly Operator[] = ['$eq', '$ne', '$in'];
@@ -66,6 +83,15 @@ export const FIELDS: Record<string, FieldSpec> = {
   // Verdict extensions: Wix rejects filters on these fields, so accepting them changes no Wix-valid query.
   reviewDate: { column: 'review_date', type: 'date', operators: RANGE, sortable: false, nullable: false },
   updatedDate: { column: 'updated_at', type: 'date', operators: RANGE, sortable: false, nullable: false },
+  // Whether the review has an open abuse report: moderation material, for the callers that may read reports.
+  reported: {
+    column: 'open_reports',
+    type: 'count',
+    operators: ['$eq', '$ne'],
+    sortable: false,
+    nullable: false,
+    reports: true,
+  },
 };
 
 /** Velo/SDK names the SDK may send unrenamed. */

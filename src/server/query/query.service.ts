@@ -4,7 +4,7 @@
  */
 import type { CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import { type FieldViolation, LIMITS, type QueryReviewsRequest, type QueryReviewsResponse } from '../../contract/index.ts';
-import { privateReadScope } from '../auth/permissions.rules.ts';
+import { mayReadReports, privateReadScope } from '../auth/permissions.rules.ts';
 import { ownContactId, type Principal } from '../auth/principal.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
@@ -177,6 +177,7 @@ function markFilter(node: FilterNode, slots: Slots): FilterNode {
     case 'rank':
       return { op: 'rank', bound: node.bound, value: slots.mark(node.value) };
     case 'isEmpty':
+    case 'positive':
       return node;
   }
 }
@@ -298,7 +299,7 @@ export async function queryReviews(
     position = state.position;
     direction = state.direction;
   }
-  const parsed = parseFilter(rawFilter, 'query.filter');
+  const parsed = parseFilter(rawFilter, 'query.filter', { reports: mayReadReports(p) });
   const search = parseSearch(rawSearch, 'query.search');
   const sorted = parseSort(rawSort, 'query.sort');
   const violations = [...parsed.violations, ...search.violations, ...sorted.violations];
@@ -374,7 +375,7 @@ export async function countReviews(
   includePrivate: boolean,
   searchText?: string,
 ): Promise<number> {
-  const parsed = parseFilter(filter, 'filter');
+  const parsed = parseFilter(filter, 'filter', { reports: mayReadReports(p) });
   const search = parseSearch(searchText, 'search');
   const violations = [...parsed.violations, ...search.violations];
   if (violations.length > 0) throw invalid(violations);

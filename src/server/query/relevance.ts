@@ -85,6 +85,7 @@ export function resolveAt(node: FilterNode, now: Date): FilterNode {
     case 'in':
       return FIELDS[node.field]?.decays ? { op: 'or', nodes: node.values.map((v) => equalTo(numeric(v), now)) } : node;
     case 'isEmpty':
+    case 'positive':
     case 'rank':
       return node;
   }

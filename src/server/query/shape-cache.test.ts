@@ -64,6 +64,7 @@ const valueFor = (spec: FieldSpec): fc.Arbitrary<Scalar> => {
     case 'date':
       return fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-02-03T04:05:06.789Z');
     case 'media':
+    case 'count':
       return fc.constant(null);
   }
 };
@@ -73,6 +74,7 @@ const leaf: fc.Arbitrary<FilterNode> = fc
   .chain((field): fc.Arbitrary<FilterNode> => {
     const spec = FIELDS[field] as FieldSpec;
     if (spec.type === 'media') return fc.boolean().map((value) => ({ op: 'isEmpty', field, value }));
+    if (spec.type === 'count') return fc.boolean().map((value) => ({ op: 'positive', field, value }));
     const value = spec.nullable ? fc.option(valueFor(spec), { nil: null, freq: 3 }) : valueFor(spec);
     const cmps = spec.operators.filter((o) => o !== '$in' && o !== '$isEmpty') as Exclude<
       FieldSpec['operators'][number],
@@ -164,6 +166,7 @@ function revalue(node: FilterNode, step: number): FilterNode {
     case 'in':
       return { ...node, values: node.values.map((v) => other(v, node.field)) };
     case 'isEmpty':
+    case 'positive':
       return { ...node, value: step % 2 === 0 ? !node.value : node.value };
     case 'rank':
       return { ...node, value: node.value + step };

@@ -264,6 +264,7 @@ const PG_TYPES: Record<string, string> = {
   manually_changed: 'integer',
   verified: 'integer',
   publish_count: 'integer',
+  open_reports: 'integer',
   revision: 'bigint',
   event_sequence: 'bigint',
   relevance_rank: 'double precision',

@@ -164,6 +164,7 @@ function prepareInsert(
     review_date: draft.reviewDate ? new Date(draft.reviewDate).toISOString() : now,
     // Derived by the unit of work.
     relevance_rank: 0,
+    open_reports: 0,
     publish_count: status === 'APPROVED' ? 1 : 0,
     event_sequence: 0,
     content_hash: fingerprint(draft),

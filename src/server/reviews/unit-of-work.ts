@@ -5,6 +5,9 @@
  * derives everything that follows from the change, writes it all in one transaction, retries that transaction on
  * a write conflict, and runs after-commit callbacks once it has committed.
  *
+ * A review's count of open abuse reports (`open_reports`) is written by the writer that changes the reports (report,
+ * dismissal, erasure), as a patch of a change to the review it has locked, in the same unit of work.
+ *
  * What it derives, so no writer computes it on its own: the summary deltas of every entity a change touches, the
  * relevance score (`score()`), the revision and the per-review event sequence, the outbox events (appended in the
  * transaction with `outboxRepo.append`) and the moderation audit entries.

@@ -1,10 +1,12 @@
 /**
- * `<vd-bulk-progress>`: follows one bulk job (`getJob`) to its end and shows it as a progress bar against the
- * number of reviews it started with. Fires `job-done` with the job when it completes or fails.
+ * `<vd-bulk-progress>`: follows one bulk or import job (`getJob`) to its end and shows it as a progress bar: against
+ * the job's own total when it has one (an import: bytes of its file read, with a percentage), else against the
+ * number of reviews it started with (`bulk.rules.ts`). Fires `job-done` with the job when it completes or fails.
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { Job } from '../../contract/index.ts';
 import { type DashboardApi, describeError } from './api.ts';
+import { barState } from './bulk.rules.ts';
 import { shared } from './styles.ts';
 
 const POLL_MS = 400;
@@ -68,12 +70,11 @@ export class VdBulkProgress extends LitElement {
 
   override render(): TemplateResult {
     const job = this.job;
-    const done = job?.status === 'COMPLETED' || job?.status === 'FAILED';
-    const max = Math.max(this.total, job?.processed ?? 0, 1);
-    const value = done ? max : Math.min(job?.processed ?? 0, max);
+    const bar = barState(job, this.total);
+    const ownTotal = job?.progress !== undefined;
     return html`<div class="card" aria-live="polite">
       <label for="bar">${this.label}</label>
-      <progress id="bar" max=${max} value=${value}></progress>
+      <progress id="bar" max=${bar.max} value=${bar.value} aria-valuetext=${bar.percent === undefined ? nothing : `${bar.percent}%`}></progress>
       <p class="muted">
         ${
           !job
@@ -82,7 +83,9 @@ export class VdBulkProgress extends LitElement {
               ? `Done: ${job.succeeded} succeeded${job.failed ? `, ${job.failed} failed` : ''}.`
               : job.status === 'FAILED'
                 ? `The job failed after ${job.processed} reviews${job.error ? `: ${job.error}` : ''}. Run it again to finish the rest.`
-                : `${job.processed} of ${this.total || '?'} processed…`
+                : ownTotal
+                  ? `${bar.percent ?? 0}% of the file read, ${job.processed} rows so far…`
+                  : `${job.processed} of ${this.total || '?'} processed…`
         }
       </p>
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : nothing}

@@ -36,7 +36,8 @@ export class VdData extends LitElement {
   };
 
   declare api: DashboardApi;
-  declare importJob: { id: string; label: string } | undefined;
+  /** The last import job: followed while it runs, then left showing its outcome (a full bar) until the next. */
+  declare importJob: { id: string; label: string; done: boolean } | undefined;
   declare report: ImportReport | undefined;
   declare importMessage: Message;
   declare contacts: Contact[] | undefined;
@@ -61,14 +62,14 @@ export class VdData extends LitElement {
         query: { format, ...(dryRun ? { dryRun: 'true' } : {}) },
         body: await file.text(),
       });
-      this.importJob = { id: jobId, label: `${dryRun ? 'Checking' : 'Importing'} ${file.name}` };
+      this.importJob = { id: jobId, label: `${dryRun ? 'Checking' : 'Importing'} ${file.name}`, done: false };
     } catch (err) {
       this.importMessage = { kind: 'error', text: `The import could not start: ${describeError(err)}` };
     }
   }
 
   private importDone(job: Job): void {
-    this.importJob = undefined;
+    if (this.importJob) this.importJob = { ...this.importJob, done: true };
     this.report = job.result;
     this.importMessage =
       job.status === 'COMPLETED'
@@ -143,7 +144,7 @@ export class VdData extends LitElement {
           </div>
         </div>
         <p class="row"><input id="dryRun" name="dryRun" type="checkbox" checked /><label for="dryRun">Dry run (write nothing)</label></p>
-        <button class="primary" type="submit" ?disabled=${!!this.importJob}>Start</button>
+        <button class="primary" type="submit" ?disabled=${!!this.importJob && !this.importJob.done}>Start</button>
       </form>
       ${
         this.importJob

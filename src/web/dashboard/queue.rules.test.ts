@@ -26,6 +26,7 @@ describe('queue filters', () => {
       from: '2026-03-01',
       to: '2026-03-31',
       hasMedia: true,
+      reported: true,
       search: ' warm wool ',
     };
     expect(toFilter(f)).toEqual({
@@ -34,6 +35,7 @@ describe('queue filters', () => {
       entityId: 'prod-1',
       createdDate: { $gte: '2026-03-01T00:00:00.000Z', $lt: '2026-04-01T00:00:00.000Z' },
       'content.media': { $isEmpty: false },
+      reported: true,
     });
     expect(toSearch(f)).toBe('warm wool');
     expect(canActOnAllMatching(f)).toBe(false);
@@ -41,9 +43,10 @@ describe('queue filters', () => {
   });
 
   it('round-trips through the address and ignores malformed values', () => {
-    const f = { ...DEFAULT_FILTERS, status: 'REJECTED' as const, rating: '5', from: '2026-01-02', search: 'é' };
+    const f = { ...DEFAULT_FILTERS, status: 'REJECTED' as const, rating: '5', from: '2026-01-02', reported: true, search: 'é' };
     expect(parseFilters(new URLSearchParams(serializeFilters(f)))).toEqual(f);
-    expect(parseFilters(new URLSearchParams('status=NOPE&rating=9&from=yesterday&media=1'))).toEqual({
+    expect(serializeFilters(f)).toContain('reported=1');
+    expect(parseFilters(new URLSearchParams('status=NOPE&rating=9&from=yesterday&media=1&reported=yes'))).toEqual({
       ...DEFAULT_FILTERS,
       hasMedia: true,
     });

@@ -16,6 +16,8 @@ export interface QueueFilters {
   from: string;
   to: string;
   hasMedia: boolean;
+  /** Only reviews with an open abuse report (`reported` in the query language). */
+  reported: boolean;
   search: string;
 }
 
@@ -27,6 +29,7 @@ export const DEFAULT_FILTERS: QueueFilters = {
   from: '',
   to: '',
   hasMedia: false,
+  reported: false,
   search: '',
 };
 
@@ -45,6 +48,7 @@ export function parseFilters(params: URLSearchParams): QueueFilters {
     from: DAY.test(from) ? from : '',
     to: DAY.test(to) ? to : '',
     hasMedia: params.get('media') === '1',
+    reported: params.get('reported') === '1',
     search: params.get('q') ?? '',
   };
 }
@@ -58,6 +62,7 @@ export function serializeFilters(filters: QueueFilters): string {
   if (filters.from) p.set('from', filters.from);
   if (filters.to) p.set('to', filters.to);
   if (filters.hasMedia) p.set('media', '1');
+  if (filters.reported) p.set('reported', '1');
   if (filters.search.trim()) p.set('q', filters.search.trim());
   return p.toString();
 }
@@ -81,6 +86,7 @@ export function toFilter(filters: QueueFilters): Record<string, unknown> {
   if (filters.to) created.$lt = `${nextDay(filters.to)}T00:00:00.000Z`;
   if (Object.keys(created).length > 0) filter.createdDate = created;
   if (filters.hasMedia) filter['content.media'] = { $isEmpty: false };
+  if (filters.reported) filter.reported = true;
   return filter;
 }
 

@@ -185,6 +185,7 @@ export class VdQueue extends LitElement {
       from: String(data.get('from') ?? ''),
       to: String(data.get('to') ?? ''),
       hasMedia: data.get('hasMedia') === 'on',
+      reported: data.get('reported') === 'on',
       search: String(data.get('search') ?? ''),
     };
     const query = serializeFilters(next);
@@ -326,6 +327,10 @@ export class VdQueue extends LitElement {
         <div class="check">
           <input id="hasMedia" name="hasMedia" type="checkbox" .checked=${f.hasMedia} />
           <label for="hasMedia">With photos or videos</label>
+        </div>
+        <div class="check">
+          <input id="reported" name="reported" type="checkbox" .checked=${f.reported} />
+          <label for="reported">Reported (open abuse reports)</label>
         </div>
         <div class="row">
           <button class="primary" type="submit">Apply filters</button>
