@@ -15,6 +15,7 @@ import * as leases from './migrations/2026_12_04_0301_leases.ts';
 import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 import * as dashboardUsers from './migrations/2026_12_05_0101_dashboard_users.ts';
 import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
+import * as listOrderIndexes from './migrations/2026_12_05_0401_list_order_indexes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0301_relevance_rank': relevanceRank,
   '2026_12_05_0101_dashboard_users': dashboardUsers,
   '2026_12_05_0201_owner_data': ownerData,
+  '2026_12_05_0401_list_order_indexes': listOrderIndexes,
 };
 
 class StaticProvider implements MigrationProvider {

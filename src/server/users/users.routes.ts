@@ -52,7 +52,7 @@ export const userHandlers = {
     await changePassword(deps, user(req.principal), req.body.currentPassword, req.body.newPassword);
     return {};
   },
-  listUsers: async (deps, req) => ({ users: await listUsers(deps, req.principal.siteId) }),
+  listUsers: async (deps, req) => listUsers(deps, req.principal.siteId, req.query),
   createUser: async (deps, req) => ({
     user: toManagedUser(await createUser(deps, req.principal.siteId, req.body, req.principal)),
   }),
