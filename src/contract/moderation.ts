@@ -3,8 +3,8 @@
  * match wins), the admin API that reads and replaces them, and the audit entries every status decision writes.
  */
 import { type Static, Type } from 'typebox';
-import { Media, ModerationStatus, NOT_FOUND_KEYWORD, Namespace, type NotFoundAnswer } from './review.ts';
 import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
+import { Media, ModerationStatus, NOT_FOUND_KEYWORD, Namespace, type NotFoundAnswer } from './review.ts';
 
 export const MODERATION_LIMITS = {
   maxRules: 20,

@@ -4,8 +4,8 @@
  */
 import { type Static, Type } from 'typebox';
 import { EVENT_TYPES } from './events.ts';
-import { IdParam } from './review.ts';
 import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
+import { IdParam } from './review.ts';
 
 export const WEBHOOK_EVENT_TYPES = Object.values(EVENT_TYPES);
 

@@ -68,11 +68,8 @@ export async function listPage<R, F>(
     const state = decodeCursor(req.cursor, key, siteId);
     const held = state?.filter as { list?: unknown; scope?: unknown; filter?: unknown } | null | undefined;
     if (
-      !state ||
-      state.direction !== 'next' ||
-      typeof held !== 'object' ||
-      held === null ||
-      held.list !== req.list ||
+      state?.direction !== 'next' ||
+      held?.list !== req.list ||
       held.scope !== req.scope ||
       state.position.length === 0
     ) {

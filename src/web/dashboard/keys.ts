@@ -6,8 +6,8 @@ import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ApiKeyInfo } from '../../contract/keys.ts';
 import { type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
-import { pagerNav } from './pager.ts';
 import { FIRST_PAGE, landed, type Move, type Pages, target } from './pager.rules.ts';
+import { pagerNav } from './pager.ts';
 import { shared } from './styles.ts';
 
 const SCOPES = ['reviews.read', 'reviews.read_private', 'reviews.manage', 'reviews.moderate'] as const;

@@ -6,8 +6,8 @@ import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ManagedUser } from '../../contract/dashboard.ts';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
-import { pagerNav } from './pager.ts';
 import { FIRST_PAGE, landed, type Move, type Pages, target } from './pager.rules.ts';
+import { pagerNav } from './pager.ts';
 import type { DashboardUser } from './session.ts';
 import { shared } from './styles.ts';
 
