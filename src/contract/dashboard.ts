@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { EMAIL_MAX_LENGTH } from './limits.ts';
+import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
 import { GUID_PATTERN, Guid, IdParam } from './review.ts';
 
 /** What a dashboard user may do: `owner` what the admin key may; `moderator` the review queue and its decisions. */
@@ -99,7 +100,14 @@ export const SessionIdParams = Type.Object({
   }),
 });
 
-export const ListUsersResponse = Type.Object({ users: Type.Array(ManagedUser) });
+/** Users per page of listUsers unless `limit` says. */
+export const USERS_DEFAULT_LIMIT = 50;
+export const ListUsersQuery = Type.Object({ limit: PageLimit(USERS_DEFAULT_LIMIT), cursor: PageCursor });
+export type ListUsersQuery = Static<typeof ListUsersQuery>;
+export const ListUsersResponse = Type.Object({
+  users: Type.Array(ManagedUser, { description: 'Oldest first.' }),
+  metadata: PageMetadata,
+});
 export const CreateUserRequest = Type.Object(
   { email: Email, role: UserRoleSchema, password: NewPassword },
   { additionalProperties: false },

@@ -16,6 +16,8 @@ export const ENGAGEMENT_LIMITS = {
   reportsMaxLimit: 1000,
   contactsDefaultLimit: 50,
   contactsMaxLimit: 1000,
+  /** A contacts cursor carries its e-mail filter (up to 100 addresses), so it may be long. */
+  contactsCursorMaxLength: 48_000,
 } as const;
 
 export const VoteValue = Type.Union([Type.Literal('HELPFUL'), Type.Literal('UNHELPFUL'), Type.Literal('NONE')], {
@@ -215,6 +217,24 @@ export const QueryContactsRequest = Type.Object(
             offset: Type.Optional(Type.Integer({ minimum: 0 })),
           }),
         ),
+        cursorPaging: Type.Optional(
+          Type.Object(
+            {
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ENGAGEMENT_LIMITS.contactsMaxLimit })),
+              cursor: Type.Optional(
+                Type.Union([
+                  Type.String({
+                    minLength: 1,
+                    maxLength: ENGAGEMENT_LIMITS.contactsCursorMaxLength,
+                    description: '`pagingMetadata.cursors.next` of the previous page; the filter comes with it.',
+                  }),
+                  Type.Null(),
+                ]),
+              ),
+            },
+            { description: 'Instead of `paging`: pages by cursor, stable while contacts are added.' },
+          ),
+        ),
       }),
     ),
     fieldsets: Type.Optional(
@@ -231,7 +251,17 @@ export type QueryContactsRequest = Static<typeof QueryContactsRequest>;
 
 export const QueryContactsResponse = Type.Object({
   contacts: Type.Array(Contact),
-  pagingMetadata: Type.Object({ count: Type.Integer(), offset: Type.Integer(), total: Type.Integer() }),
+  pagingMetadata: Type.Object({
+    count: Type.Integer(),
+    offset: Type.Optional(Type.Integer({ description: 'The offset of an offset-paged request.' })),
+    total: Type.Integer({ description: 'Contacts matching the filter.' }),
+    hasNext: Type.Boolean(),
+    cursors: Type.Object({
+      next: Type.Union([Type.String(), Type.Null()], {
+        description: 'The cursor of the next page (also after an offset-paged page); null on the last page.',
+      }),
+    }),
+  }),
 });
 export type QueryContactsResponse = Static<typeof QueryContactsResponse>;
 

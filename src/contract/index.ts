@@ -13,3 +13,4 @@ export * from './dashboard.ts';
 export * from './keys.ts';
 export * from './imports.ts';
 export * from './insights.ts';
+export * from './paging.ts';

@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { SCOPES, type Scope } from './auth.ts';
+import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
 import { IdParam } from './review.ts';
 
 export const ScopeName = Type.Union(
@@ -41,8 +42,13 @@ export const ApiKeyInfo = Type.Object({
 });
 export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
 
+/** Keys per page of listApiKeys unless `limit` says. */
+export const API_KEYS_DEFAULT_LIMIT = 50;
+export const ListApiKeysQuery = Type.Object({ limit: PageLimit(API_KEYS_DEFAULT_LIMIT), cursor: PageCursor });
+export type ListApiKeysQuery = Static<typeof ListApiKeysQuery>;
 export const ListApiKeysResponse = Type.Object({
-  keys: Type.Array(ApiKeyInfo, { description: 'Every key of the site, revoked ones included, oldest first.' }),
+  keys: Type.Array(ApiKeyInfo, { description: "The site's keys, revoked ones included, oldest first." }),
+  metadata: PageMetadata,
 });
 
 export const CreateApiKeyRequest = Type.Object(

@@ -3,6 +3,7 @@
  * match wins), the admin API that reads and replaces them, and the audit entries every status decision writes.
  */
 import { type Static, Type } from 'typebox';
+import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
 import { Media, ModerationStatus, NOT_FOUND_KEYWORD, Namespace, type NotFoundAnswer } from './review.ts';
 
 export const MODERATION_LIMITS = {
@@ -264,12 +265,15 @@ export type ModerationRulesVersion = Static<typeof ModerationRulesVersion>;
 export const ListModerationRuleVersionsQuery = Type.Object({
   namespace: Namespace,
   before: Type.Optional(
-    Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'Only versions older than this one (the next page).' }),
+    Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'Only versions older than this one (kept for older clients; `cursor` pages on).' }),
   ),
-  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 50.' })),
+  limit: PageLimit(MODERATION_LIMITS.auditDefaultLimit),
+  cursor: PageCursor,
 });
+export type ListModerationRuleVersionsQuery = Static<typeof ListModerationRuleVersionsQuery>;
 export const ListModerationRuleVersionsResponse = Type.Object({
   versions: Type.Array(ModerationRulesVersionSummary, { description: 'Newest first.' }),
+  metadata: PageMetadata,
 });
 export const ModerationRulesVersionParams = Type.Object({
   // Like an id: a value that is not a version number names no version (404), before anything is read.

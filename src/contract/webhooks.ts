@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { EVENT_TYPES } from './events.ts';
+import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
 import { IdParam } from './review.ts';
 
 export const WEBHOOK_EVENT_TYPES = Object.values(EVENT_TYPES);
@@ -130,13 +131,18 @@ export const WebhookDelivery = Type.Object({
 });
 export type WebhookDelivery = Static<typeof WebhookDelivery>;
 
+/** Deliveries per page of listWebhookDeliveries unless `limit` says. */
+export const DELIVERIES_DEFAULT_LIMIT = 50;
 export const ListDeliveriesQuery = Type.Object({
   status: Type.Optional(DeliveryStatus),
-  limit: Type.Optional(
-    Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1-100, default 50; newest first.' }),
-  ),
+  limit: PageLimit(DELIVERIES_DEFAULT_LIMIT),
+  cursor: PageCursor,
 });
-export const ListDeliveriesResponse = Type.Object({ deliveries: Type.Array(WebhookDelivery) });
+export type ListDeliveriesQuery = Static<typeof ListDeliveriesQuery>;
+export const ListDeliveriesResponse = Type.Object({
+  deliveries: Type.Array(WebhookDelivery, { description: 'Newest first.' }),
+  metadata: PageMetadata,
+});
 export const DeliveryParams = Type.Object({
   webhookId: WebhookId,
   deliveryId: IdParam('Delivery id (GUID).', {

@@ -12,7 +12,10 @@ import type { Transport } from './http.ts';
 import { type BodyOf, type OptionsOf, text } from './operation-types.ts';
 
 export interface WebhookDeliveriesModule {
-  /** A webhook's deliveries, newest first, with status, attempts and last error; filter by `status`. */
+  /**
+   * A webhook's deliveries, newest first, with status, attempts and last error; filter by `status`. Cursor paged:
+   * `metadata.cursors.next` as `cursor` reads the next page (in the same status).
+   */
   list(
     webhookId: string,
     options?: OptionsOf<'listWebhookDeliveries', 'limit'>,
@@ -37,7 +40,7 @@ export interface WebhooksModule {
 }
 
 export interface ModerationRuleVersionsModule {
-  /** Every saved version of a namespace's rules, newest first; `before` a version number pages on. */
+  /** The saved versions of a namespace's rules, newest first; `metadata.cursors.next` as `cursor` pages on. */
   list(
     namespace: string,
     options?: Omit<OptionsOf<'listModerationRuleVersions', 'before' | 'limit'>, 'namespace'>,

@@ -11,8 +11,8 @@ import type { Transport } from './http.ts';
 import { type BodyOf, type OptionsOf, type QueryOf, text } from './operation-types.ts';
 
 export interface DashboardUsersModule {
-  /** The site's dashboard users. */
-  list(): Promise<CallOutput<'listUsers'>>;
+  /** The site's dashboard users, oldest first; cursor paged (`metadata.cursors.next` as `cursor`). */
+  list(options?: OptionsOf<'listUsers', 'limit'>): Promise<CallOutput<'listUsers'>>;
   /** Adds a user with a role and an initial password (USER_ALREADY_EXISTS when the e-mail has one). */
   create(user: BodyOf<'createUser'>): Promise<CallOutput<'createUser'>>;
   /** Changes a user's role; the last owner cannot stop being one (LAST_OWNER). */
@@ -62,7 +62,7 @@ export function dashboardModule({ call }: Transport, open: Transport): Dashboard
       end: (sessionId) => call('endSession', { params: { sessionId } }),
     },
     users: {
-      list: () => call('listUsers'),
+      list: (options = {}) => call('listUsers', { query: { ...options, limit: text(options.limit) } }),
       create: (user) => call('createUser', { body: user }),
       update: (userId, changes) => call('updateUser', { params: { userId }, body: changes }),
       delete: (userId) => call('deleteUser', { params: { userId } }),

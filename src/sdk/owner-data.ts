@@ -8,8 +8,11 @@ import type { Transport } from './http.ts';
 import { type BodyOf, type OptionsOf, type QueryOf, text } from './operation-types.ts';
 
 export interface KeysModule {
-  /** The site's API keys, revoked ones included: id, name, kind, scopes, dates and last four characters, never a secret. */
-  list(): Promise<CallOutput<'listApiKeys'>>;
+  /**
+   * The site's API keys, revoked ones included, oldest first: id, name, kind, scopes, dates and last four characters,
+   * never a secret. Cursor paged: pass `metadata.cursors.next` as `cursor` for the next page.
+   */
+  list(options?: OptionsOf<'listApiKeys', 'limit'>): Promise<CallOutput<'listApiKeys'>>;
   /** Creates a key (an app key with `reviews.read` unless said); its plaintext is in this answer only. */
   create(request: BodyOf<'createApiKey'>): Promise<CallOutput<'createApiKey'>>;
   /** Revokes a key: every instance refuses it from its next request. */
@@ -47,7 +50,7 @@ export interface OwnerDataModules {
 export function ownerDataModules({ call }: Transport): OwnerDataModules {
   return {
     keys: {
-      list: () => call('listApiKeys'),
+      list: (options = {}) => call('listApiKeys', { query: { ...options, limit: text(options.limit) } }),
       create: (request) => call('createApiKey', { body: request }),
       revoke: (keyId) => call('revokeApiKey', { params: { keyId } }),
     },

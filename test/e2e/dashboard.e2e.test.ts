@@ -563,4 +563,54 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     await first.getByRole('heading', { name: 'Insights' }).waitFor();
     await expectNoCspViolation(first);
   });
+  it('pages the users and the API keys by cursor with Next and Previous, accessible and 390 px wide', async () => {
+    // More than a page (10) of each, made through the API (at once: each user's password is hashed at full cost).
+    const made = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => [
+        admin('POST', '/verdict/v1/dashboard/users', {
+          email: `paged-${i}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+          role: 'moderator',
+          password: `a paged user's passphrase ${i}`,
+        }),
+        admin('POST', '/verdict/v1/keys', { name: `Paged key ${i}` }),
+      ]).flat(),
+    );
+    expect(made.map((r) => r.status)).toEqual(made.map(() => 200));
+    const users: { email: string }[] = (await admin('GET', '/verdict/v1/dashboard/users?limit=100')).body.users;
+    const keys: { name: string }[] = (await admin('GET', '/verdict/v1/keys?limit=100')).body.keys;
+    expect(users.length).toBeGreaterThan(10);
+    expect(users.length).toBeLessThanOrEqual(20);
+    expect(keys.length).toBeGreaterThan(10);
+    expect(keys.length).toBeLessThanOrEqual(20);
+
+    const page = await newPage();
+    await openDashboard(page, '#/settings');
+    await signIn(page, OWNER);
+    const lists = [
+      { tag: 'vd-users', what: 'users', names: users.map((u) => u.email) },
+      { tag: 'vd-keys', what: 'API keys', names: keys.map((k) => k.name) },
+    ];
+    for (const { tag, what, names } of lists) {
+      const nav = page.getByRole('navigation', { name: `Pages of ${what}` });
+      await nav.waitFor();
+      const rows = page.locator(`${tag} tbody tr`);
+      const firstCell = () => rows.first().locator('td').first().textContent();
+      await poll(() => rows.count()).toBe(10);
+      expect(await firstCell()).toContain(names[0]);
+      const previous = nav.getByRole('button', { name: 'Previous page' });
+      const next = nav.getByRole('button', { name: 'Next page' });
+      expect(await previous.isDisabled()).toBe(true);
+      await next.click();
+      await poll(firstCell).toContain(names[10]);
+      expect(await rows.count()).toBe(names.length - 10);
+      expect(await nav.getByText('Page 2').count()).toBe(1);
+      expect(await next.isDisabled()).toBe(true);
+      await previous.click();
+      await poll(firstCell).toContain(names[0]);
+      expect(await rows.count()).toBe(10);
+    }
+    await expectAccessible(page, 'settings, paged lists');
+    await shoot(page, 'settings-paged');
+    await expectNoCspViolation(page);
+  }, 60_000);
 });

@@ -118,7 +118,7 @@ describe.each(dialects())('contacts on $name', (dialect) => {
       auth: site.adminKey,
       body: { query: { filter: { 'info.emails.email': a } } },
     });
-    expect(res.body.pagingMetadata).toEqual({ count: 1, offset: 0, total: 1 });
+    expect(res.body.pagingMetadata).toEqual({ count: 1, offset: 0, total: 1, hasNext: false, cursors: { next: null } });
   });
 
   it('rejects a filter on another field or with another operator, naming it', async () => {

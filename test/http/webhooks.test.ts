@@ -255,7 +255,7 @@ describe.each(dialects())('webhooks admin API on $name', (dialect) => {
     const filtered = await call(t.app, 'GET', `/verdict/v1/webhooks/${id}/deliveries?status=DELIVERED`, {
       auth: site.adminKey,
     });
-    expect(filtered.body).toEqual({ deliveries: [] });
+    expect(filtered.body).toEqual({ deliveries: [], metadata: { count: 0, cursors: { next: null } } });
     const missing = await call(
       t.app,
       'POST',

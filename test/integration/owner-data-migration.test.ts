@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as migration from '../../src/server/db/migrations/2026_12_05_0201_owner_data.ts';
+import { readThroughSites } from '../../src/server/demo/demo.service.ts';
 import {
   getModerationRuleVersion,
   listModerationRuleVersions,
@@ -37,7 +38,10 @@ describe.each(dialects())('the owner-data migration on $name', (dialect) => {
       .execute();
     await migration.up(db.db);
 
-    expect(await listModerationRuleVersions(deps, site.id, { namespace: 'stores' })).toEqual([
+    const listed = await listModerationRuleVersions({ ...deps, sites: readThroughSites(db.db) }, site.id, {
+      namespace: 'stores',
+    });
+    expect(listed.versions).toEqual([
       { version: 3, ruleCount: 1, actor: null, createdDate: '2025-12-01T00:00:00.000Z' },
     ]);
     expect(await getModerationRuleVersion(deps, site.id, 'stores', 3)).toEqual({

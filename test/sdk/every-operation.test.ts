@@ -66,7 +66,7 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
   'settings.engagement.get': (c) => c.settings.engagement.get(),
   'settings.engagement.update': (c) => c.settings.engagement.update({ reportThreshold: 3 }),
   'metrics.read': (c) => c.metrics.read(),
-  'keys.list': (c) => c.keys.list(),
+  'keys.list': (c) => c.keys.list({ limit: 20 }),
   'keys.create': (c) => c.keys.create({ name: 'Shop backend', scopes: ['reviews.read'] }),
   'keys.revoke': (c) => c.keys.revoke('k1'),
   'imports.start': (c) => c.imports.start('{}', { format: 'verdict', dryRun: true }),
@@ -80,7 +80,7 @@ const EXAMPLES: Record<string, (c: VerdictClient) => unknown> = {
     c.dashboard.changePassword({ currentPassword: 'correct horse battery', newPassword: 'staple battery horse' }),
   'dashboard.sessions.list': (c) => c.dashboard.sessions.list({ userId: 'u1' }),
   'dashboard.sessions.end': (c) => c.dashboard.sessions.end('s1'),
-  'dashboard.users.list': (c) => c.dashboard.users.list(),
+  'dashboard.users.list': (c) => c.dashboard.users.list({ limit: 20 }),
   'dashboard.users.create': (c) =>
     c.dashboard.users.create({ email: 'bo@example.com', role: 'moderator', password: 'a long first password' }),
   'dashboard.users.update': (c) => c.dashboard.users.update('u1', { role: 'owner' }),

@@ -39,6 +39,12 @@ describe.each(dialects())('verdict/sdk owner data and dashboard on $name', (dial
     const { key, secret } = await keys.create({ name: 'Shop backend', scopes: ['reviews.read'] });
     expect(key).toMatchObject({ name: 'Shop backend', scopes: ['reviews.read'] });
     expect((await keys.list()).keys.map((k) => k.id)).toContain(key.id);
+    // Oldest first, a page at a time: the site's first admin key, then the new one, then no cursor.
+    const first = await keys.list({ limit: 1 });
+    expect(first.keys).toHaveLength(1);
+    const second = await keys.list({ cursor: first.metadata.cursors.next ?? 'none', limit: 1 });
+    expect(second.keys.map((k) => k.id)).toEqual([key.id]);
+    expect(second.metadata.cursors.next).toBeNull();
     const app = s.client(site, { apiKey: secret });
     expect((await app.reviews.countReviews()).count).toBe(0);
     expect(await keys.revoke(key.id)).toEqual({});
@@ -46,7 +52,7 @@ describe.each(dialects())('verdict/sdk owner data and dashboard on $name', (dial
     expect(sentSince(before).slice(0, 3)).toEqual([
       'POST /verdict/v1/keys',
       'GET /verdict/v1/keys',
-      'POST /reviews/v1/reviews/count',
+      'GET /verdict/v1/keys?limit=1',
     ]);
   });
 
@@ -122,6 +128,7 @@ describe.each(dialects())('verdict/sdk owner data and dashboard on $name', (dial
     expect(user).toMatchObject({ email, role: 'moderator' });
     expect((await dashboard.users.update(user.id, { role: 'owner' })).user.role).toBe('owner');
     expect((await dashboard.users.list()).users.map((u) => u.id)).toContain(user.id);
+    expect((await dashboard.users.list({ limit: 100 })).metadata).toEqual({ count: 1, cursors: { next: null } });
 
     const before = s.sent.length;
     const signedIn = await dashboard.signIn({ email, password, siteId: site.siteId });

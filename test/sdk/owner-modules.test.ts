@@ -41,7 +41,10 @@ describe.each(dialects())('verdict/sdk owner and public modules on $name', (dial
     expect((await webhooks.get(webhook.id)).webhook.format).toBe('json');
     const { webhook: changed } = await webhooks.update(webhook.id, { format: 'wix' });
     expect(changed.format).toBe('wix');
-    expect(await webhooks.deliveries.list(webhook.id, { status: 'DEAD', limit: 5 })).toEqual({ deliveries: [] });
+    expect(await webhooks.deliveries.list(webhook.id, { status: 'DEAD', limit: 5 })).toEqual({
+      deliveries: [],
+      metadata: { count: 0, cursors: { next: null } },
+    });
     const missing = crypto.randomUUID();
     expect((await verdictError(webhooks.deliveries.redeliver(webhook.id, missing))).code).toBe(
       'WEBHOOK_DELIVERY_NOT_FOUND',

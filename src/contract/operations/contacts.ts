@@ -26,7 +26,7 @@ export const contactOperations = {
   },
   queryContacts: {
     ...routes.queryContacts,
-    summary: 'Query contacts by email (info.emails.email or primaryInfo.email)',
+    summary: 'Query contacts by email (info.emails.email or primaryInfo.email), paged by offset or by cursor',
     tag,
     access: OWNER,
     body: QueryContactsRequest,

@@ -62,7 +62,7 @@ export const moderationOperations = {
   },
   listModerationRuleVersions: {
     ...routes.listModerationRuleVersions,
-    summary: "Every saved version of a namespace's rules, newest first, with who saved it and when",
+    summary: "The saved versions of a namespace's rules, newest first, cursor paged, with who saved it and when",
     tag,
     access: OWNER,
     query: ListModerationRuleVersionsQuery,

@@ -9,6 +9,7 @@ import {
   ApiKeyIdParams,
   CreateApiKeyRequest,
   CreateApiKeyResponse,
+  ListApiKeysQuery,
   ListApiKeysResponse,
   RevokeApiKeyResponse,
 } from '../keys.ts';
@@ -20,9 +21,11 @@ const tag = 'owner';
 export const ownerOperations = {
   listApiKeys: {
     ...routes.listApiKeys,
-    summary: "The site's API keys, revoked ones included (never a secret: id, name, scopes, dates, last four)",
+    summary:
+      "The site's API keys, revoked ones included, oldest first, cursor paged (never a secret: id, name, scopes, dates, last four)",
     tag,
     access: OWNER,
+    query: ListApiKeysQuery,
     response: ListApiKeysResponse,
     errors: [],
   },

@@ -79,7 +79,7 @@ export const webhookOperations = {
   },
   listWebhookDeliveries: {
     ...routes.listWebhookDeliveries,
-    summary: "A webhook's deliveries, newest first: status, attempts, last error",
+    summary: "A webhook's deliveries, newest first, cursor paged: status, attempts, last error",
     tag,
     access: OWNER,
     params: WebhookIdParams,

@@ -20,18 +20,24 @@ export const contactsRepo = {
   },
 };
 
-/** Contacts of a site, optionally only those with one of `emails` (normalized, non-empty list), oldest first. */
+/**
+ * Contacts of a site, optionally only those with one of `emails` (normalized, non-empty list), oldest first
+ * (created_at, id): after the position `after` when given, else from `offset`.
+ */
 export const contactsQuery = {
   page: (
     db: Executor,
     siteId: string,
     emails: readonly string[] | undefined,
+    after: readonly [string, string] | undefined,
     offset: number,
     limit: number,
   ): Promise<ContactRow[]> => {
     let q = db.selectFrom('contacts').selectAll().where('site_id', '=', siteId);
     if (emails) q = q.where('email_normalized', 'in', [...emails]);
-    return q.orderBy('created_at').orderBy('id').offset(offset).limit(limit).execute();
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after[0], after[1])));
+    else if (offset > 0) q = q.offset(offset);
+    return q.orderBy('created_at').orderBy('id').limit(limit).execute();
   },
   total: async (db: Executor, siteId: string, emails: readonly string[] | undefined): Promise<number> => {
     let q = db

@@ -15,6 +15,8 @@ import {
 import type { ContactRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
+import { listPage } from '../query/list-cursor.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
 import { contactsQuery, contactsRepo } from './contacts.repo.ts';
 import { CONTACT_EMAIL } from './contacts.rules.ts';
 
@@ -228,24 +230,57 @@ function emailFilter(filter: Record<string, unknown> | undefined): { emails?: st
   return { ...(emails !== undefined ? { emails } : {}), violations };
 }
 
-/** queryContacts: contacts by email (`info.emails.email` / `primaryInfo.email`, `$eq`/`$in`), offset paging. */
+const CURSOR_FIELD = 'query.cursorPaging.cursor';
+
+/**
+ * queryContacts: contacts by email (`info.emails.email` / `primaryInfo.email`, `$eq`/`$in`), oldest first, paged by
+ * offset (`paging`) or by a signed cursor (`cursorPaging`, list-cursor.ts) that carries the e-mail filter. Every
+ * page, offset ones included, answers the cursor of the page after it.
+ */
 export async function queryContacts(
-  deps: Pick<DbDeps, 'db'>,
+  deps: Pick<DbDeps, 'db'> & { sites: Pick<SiteCache, 'get'> },
   siteId: string,
   input: QueryContactsRequest,
 ): Promise<QueryContactsResponse> {
-  const { emails, violations } = emailFilter(input.query?.filter);
-  if (violations.length > 0) throw invalid(violations);
-  const offset = input.query?.paging?.offset ?? 0;
-  const limit = input.query?.paging?.limit ?? ENGAGEMENT_LIMITS.contactsDefaultLimit;
-  if (emails !== undefined && emails.length === 0) {
-    return { contacts: [], pagingMetadata: { count: 0, offset, total: 0 } };
+  const q = input.query;
+  const cursor = q?.cursorPaging?.cursor ?? undefined;
+  // With a cursor, the filter is the cursor's: the request's is not read (as queryReviews does).
+  const { emails, violations } = cursor === undefined ? emailFilter(q?.filter) : { emails: undefined, violations: [] };
+  if (q?.paging !== undefined && q.cursorPaging !== undefined) {
+    violations.push({
+      field: 'query.cursorPaging',
+      description: 'cannot be combined with query.paging; page by offset or by cursor',
+      violatedRule: 'INVALID_ARGUMENT',
+    });
   }
-  const [rows, total] = await Promise.all([
-    contactsQuery.page(deps.db, siteId, emails, offset, limit),
-    contactsQuery.total(deps.db, siteId, emails),
-  ]);
-  return { contacts: rows.map(toContact), pagingMetadata: { count: rows.length, offset, total } };
+  if (violations.length > 0) throw invalid(violations);
+  const offset = q?.paging?.offset ?? 0;
+  const limit = q?.cursorPaging?.limit ?? q?.paging?.limit ?? ENGAGEMENT_LIMITS.contactsDefaultLimit;
+  const offsetPaged = q?.cursorPaging === undefined;
+  const empty = (): QueryContactsResponse => ({
+    contacts: [],
+    pagingMetadata: { count: 0, ...(offsetPaged ? { offset } : {}), total: 0, hasNext: false, cursors: { next: null } },
+  });
+  if (emails !== undefined && emails.length === 0) return empty();
+  const page = await listPage(
+    deps,
+    siteId,
+    { list: 'contacts', scope: null, filter: emails ?? null, cursor, limit, cursorField: CURSOR_FIELD },
+    (filter: string[] | null, after, n) =>
+      contactsQuery.page(deps.db, siteId, filter ?? undefined, after as [string, string] | undefined, offset, n),
+    (row) => [row.created_at, row.id],
+  );
+  const total = await contactsQuery.total(deps.db, siteId, page.filter ?? undefined);
+  return {
+    contacts: page.rows.map(toContact),
+    pagingMetadata: {
+      count: page.rows.length,
+      ...(offsetPaged ? { offset } : {}),
+      total,
+      hasNext: page.next !== null,
+      cursors: { next: page.next },
+    },
+  };
 }
 
 /** The stored contact with this id, read with `db` (the caller's transaction when it is in one), for privacy requests. */

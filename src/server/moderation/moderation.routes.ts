@@ -23,9 +23,7 @@ export const moderationHandlers = {
   previewModerationRules: async (deps, req) => ({
     preview: await previewModerationRules(deps, req.principal.siteId, req.body),
   }),
-  listModerationRuleVersions: async (deps, req) => ({
-    versions: await listModerationRuleVersions(deps, req.principal.siteId, req.query),
-  }),
+  listModerationRuleVersions: async (deps, req) => listModerationRuleVersions(deps, req.principal.siteId, req.query),
   getModerationRuleVersion: async (deps, req) => ({
     version: await getModerationRuleVersion(deps, req.principal.siteId, req.query.namespace, Number(req.params.version)),
   }),

@@ -6,6 +6,7 @@
 import {
   type AuditActor,
   type FieldViolation,
+  type ListModerationRuleVersionsQuery,
   MODERATION_LIMITS,
   type ModerationAuditEntry,
   type ModerationAuditQuery,
@@ -16,6 +17,7 @@ import {
   type ModerationRulesVersion,
   type ModerationRulesVersionSummary,
   type ModerationStatus,
+  type PageMetadata,
   type PreviewModerationRulesRequest,
   type UpdateModerationRulesRequest,
 } from '../../contract/index.ts';
@@ -24,6 +26,7 @@ import type { ModerationAuditRow, ModerationRulesRow, ModerationRulesVersionRow 
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
+import { listPage } from '../query/list-cursor.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { parseSettings } from '../sites/sites.service.ts';
 import { moderationRepo } from './moderation.repo.ts';
@@ -247,22 +250,40 @@ const versionActor = (row: Pick<ModerationRulesVersionRow, 'actor_kind' | 'actor
     ? null
     : { kind: row.actor_kind as AuditActor['kind'], ...(row.actor_id !== null ? { id: row.actor_id } : {}) };
 
-/** listModerationRuleVersions: the namespace's saved versions, newest first, `before` a version for the next page. */
+/**
+ * listModerationRuleVersions: the namespace's saved versions, newest first, paged by a signed cursor bound to the
+ * namespace (list-cursor.ts); without a cursor, `before` (a version number, the older way to page) starts the page.
+ */
 export async function listModerationRuleVersions(
-  deps: Pick<DbDeps, 'db'>,
+  deps: Pick<DbDeps, 'db'> & { sites: Pick<SiteCache, 'get'> },
   siteId: string,
-  query: { namespace: string; before?: string | undefined; limit?: string | undefined },
-): Promise<ModerationRulesVersionSummary[]> {
-  const rows = await moderationRepo.versions(deps.db, siteId, query.namespace, {
-    before: query.before !== undefined ? Number(query.before) : undefined,
-    limit: query.limit !== undefined ? Number(query.limit) : MODERATION_LIMITS.auditDefaultLimit,
-  });
-  return rows.map((row) => ({
+  query: ListModerationRuleVersionsQuery,
+): Promise<{ versions: ModerationRulesVersionSummary[]; metadata: PageMetadata }> {
+  const page = await listPage(
+    deps,
+    siteId,
+    {
+      list: 'moderationRuleVersions',
+      scope: query.namespace,
+      filter: null,
+      cursor: query.cursor,
+      limit: query.limit !== undefined ? Number(query.limit) : MODERATION_LIMITS.auditDefaultLimit,
+      cursorField: 'query.cursor',
+    },
+    (_filter, after, limit) =>
+      moderationRepo.versions(deps.db, siteId, query.namespace, {
+        before: after ? Number(after[0]) : query.before !== undefined ? Number(query.before) : undefined,
+        limit,
+      }),
+    (row) => [row.version],
+  );
+  const versions = page.rows.map((row) => ({
     version: row.version,
     ruleCount: (JSON.parse(row.rules_json) as unknown[]).length,
     actor: versionActor(row),
     createdDate: row.created_at,
   }));
+  return { versions, metadata: { count: versions.length, cursors: { next: page.next } } };
 }
 
 /** getModerationRuleVersion: one saved version of the namespace's rules. */

@@ -6,7 +6,7 @@ import type { ApiKeyInfo, Scope } from '../../contract/index.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
 import { AppError, invalid } from '../errors.ts';
 import type { Handlers } from '../http/route.ts';
-import { createApiKey, listApiKeys, revokeApiKey } from './sites.service.ts';
+import { createApiKey, listApiKeysPage, revokeApiKey } from './sites.service.ts';
 
 /** What a list may show of a key: never its hash, only what tells keys apart. */
 export function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
@@ -24,7 +24,10 @@ export function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
 }
 
 export const keyHandlers = {
-  listApiKeys: async (deps, req) => ({ keys: (await listApiKeys(deps, req.principal.siteId)).map(toApiKeyInfo) }),
+  listApiKeys: async (deps, req) => {
+    const { rows, metadata } = await listApiKeysPage(deps, req.principal.siteId, req.query);
+    return { keys: rows.map(toApiKeyInfo), metadata };
+  },
   createApiKey: async (deps, req) => {
     const kind = req.body.kind ?? 'app';
     if (kind === 'admin' && req.body.scopes !== undefined) {

@@ -24,7 +24,18 @@ export const sitesRepo = {
     await db.insertInto('api_keys').values(row).execute();
   },
   listKeys: (db: Executor, siteId: string): Promise<ApiKeyRow[]> =>
-    db.selectFrom('api_keys').selectAll().where('site_id', '=', siteId).orderBy('created_at').execute(),
+    db.selectFrom('api_keys').selectAll().where('site_id', '=', siteId).orderBy('created_at').orderBy('id').execute(),
+  /** Up to `limit` keys of a site, oldest first (created_at, id), after the position `after` when given. */
+  keysPage: (
+    db: Executor,
+    siteId: string,
+    after: readonly [string, string] | undefined,
+    limit: number,
+  ): Promise<ApiKeyRow[]> => {
+    let q = db.selectFrom('api_keys').selectAll().where('site_id', '=', siteId);
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after[0], after[1])));
+    return q.orderBy('created_at').orderBy('id').limit(limit).execute();
+  },
   revokeKey: async (db: Executor, siteId: string, keyId: string, at: string): Promise<boolean> => {
     const r = await db
       .updateTable('api_keys')

@@ -3,11 +3,19 @@
  * and carry a prefix that tells their kind (`vdt_admin_…`, `vdt_app_…`).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DEFAULT_SITE_SETTINGS, type Scope, type SiteSettings } from '../../contract/index.ts';
+import {
+  API_KEYS_DEFAULT_LIMIT,
+  DEFAULT_SITE_SETTINGS,
+  type ListApiKeysQuery,
+  type PageMetadata,
+  type Scope,
+  type SiteSettings,
+} from '../../contract/index.ts';
 import { announceChange } from '../db/change-signal.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
+import { listPage } from '../query/list-cursor.ts';
 import type { SiteCache } from './site-cache.ts';
 import { sitesRepo } from './sites.repo.ts';
 
@@ -131,7 +139,31 @@ export async function updateSiteSettings(
   return normalized;
 }
 
+/** Every key of the site, oldest first (the command line's list). */
 export const listApiKeys = (deps: DbDeps, siteId: string): Promise<ApiKeyRow[]> => sitesRepo.listKeys(deps.db, siteId);
+
+/** listApiKeys over HTTP: a page of the site's keys, oldest first, paged by a signed cursor (list-cursor.ts). */
+export async function listApiKeysPage(
+  deps: DbDeps & { sites: Pick<SiteCache, 'get'> },
+  siteId: string,
+  query: ListApiKeysQuery,
+): Promise<{ rows: ApiKeyRow[]; metadata: PageMetadata }> {
+  const page = await listPage(
+    deps,
+    siteId,
+    {
+      list: 'apiKeys',
+      scope: null,
+      filter: null,
+      cursor: query.cursor,
+      limit: query.limit ? Number(query.limit) : API_KEYS_DEFAULT_LIMIT,
+      cursorField: 'query.cursor',
+    },
+    (_filter, after, limit) => sitesRepo.keysPage(deps.db, siteId, after as [string, string] | undefined, limit),
+    (row) => [row.created_at, row.id],
+  );
+  return { rows: page.rows, metadata: { count: page.rows.length, cursors: { next: page.next } } };
+}
 
 /**
  * Revokes a key; false when the site has no active key with this id. The key is refused from the next request on,

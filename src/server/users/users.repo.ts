@@ -24,8 +24,12 @@ export const usersRepo = {
       .orderBy('site_id')
       .limit(MAX_SITES_PER_EMAIL)
       .execute(),
-  list: (db: Executor, siteId: string): Promise<UserRow[]> =>
-    db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('created_at').orderBy('id').execute(),
+  /** Up to `limit` users of a site, oldest first (created_at, id), after the position `after` when given. */
+  page: (db: Executor, siteId: string, after: readonly [string, string] | undefined, limit: number): Promise<UserRow[]> => {
+    let q = db.selectFrom('users').selectAll().where('site_id', '=', siteId);
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after[0], after[1])));
+    return q.orderBy('created_at').orderBy('id').limit(limit).execute();
+  },
   countOwners: async (db: Executor, siteId: string): Promise<number> => {
     const r = await db
       .selectFrom('users')

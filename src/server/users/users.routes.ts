@@ -66,7 +66,7 @@ export const userHandlers = {
     if (current) void req.http.reply.header('Set-Cookie', clearedSessionCookie(secure(req.http.request)));
     return {};
   },
-  listUsers: async (deps, req) => ({ users: await listUsers(deps, req.principal.siteId) }),
+  listUsers: async (deps, req) => listUsers(deps, req.principal.siteId, req.query),
   createUser: async (deps, req) => ({
     user: toManagedUser(await createUser(deps, req.principal.siteId, req.body, req.principal)),
   }),

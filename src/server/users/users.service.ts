@@ -7,17 +7,22 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type {
   CreateUserRequest,
   DashboardUser,
+  ListUsersQuery,
   ManagedUser,
   SessionInfo,
+  PageMetadata,
   UserAuditEntry,
   UserAuditQuery,
   UserRole,
 } from '../../contract/index.ts';
+import { USERS_DEFAULT_LIMIT } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
+import { listPage } from '../query/list-cursor.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyDecoy, verifyPassword } from './passwords.ts';
 import { usersRepo } from './users.repo.ts';
 import {
@@ -334,8 +339,28 @@ export async function changePassword(
   await audit(deps, p.siteId, 'PASSWORD_CHANGED', p, p.userId);
 }
 
-export const listUsers = async (deps: DbDeps, siteId: string): Promise<ManagedUser[]> =>
-  (await usersRepo.list(deps.db, siteId)).map(toManagedUser);
+/** listUsers: the site's users, oldest first, paged by a signed cursor (list-cursor.ts). */
+export async function listUsers(
+  deps: DbDeps & { sites: Pick<SiteCache, 'get'> },
+  siteId: string,
+  query: ListUsersQuery,
+): Promise<{ users: ManagedUser[]; metadata: PageMetadata }> {
+  const page = await listPage(
+    deps,
+    siteId,
+    {
+      list: 'users',
+      scope: null,
+      filter: null,
+      cursor: query.cursor,
+      limit: query.limit ? Number(query.limit) : USERS_DEFAULT_LIMIT,
+      cursorField: 'query.cursor',
+    },
+    (_filter, after, limit) => usersRepo.page(deps.db, siteId, after as [string, string] | undefined, limit),
+    (row) => [row.created_at, row.id],
+  );
+  return { users: page.rows.map(toManagedUser), metadata: { count: page.rows.length, cursors: { next: page.next } } };
+}
 
 /**
  * Adds a user to a site; 409 USER_ALREADY_EXISTS when the e-mail already has one there. `actor` is null when the

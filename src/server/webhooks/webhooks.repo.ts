@@ -145,13 +145,22 @@ function claimStatement(dialect: Dialect, worker: string, now: string, leaseUnti
 }
 
 export const deliveriesRepo = {
-  list: (db: Executor, siteId: string, webhookId: string, status: string | undefined, limit: number) => {
+  /** Up to `limit` deliveries of a webhook, newest first (created_at, id), before the position `before` when given. */
+  list: (
+    db: Executor,
+    siteId: string,
+    webhookId: string,
+    status: string | undefined,
+    before: readonly [string, string] | undefined,
+    limit: number,
+  ) => {
     let q = db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('site_id', '=', siteId)
       .where('webhook_id', '=', webhookId);
     if (status) q = q.where('status', '=', status as WebhookDeliveryRow['status']);
+    if (before) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before[0], before[1])));
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   },
 

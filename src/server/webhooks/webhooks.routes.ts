@@ -26,12 +26,8 @@ export const webhookHandlers = {
     await deleteWebhook(deps, req.principal.siteId, req.params.webhookId);
     return {};
   },
-  listWebhookDeliveries: async (deps, req) => ({
-    deliveries: await listDeliveries(deps, req.principal.siteId, req.params.webhookId, {
-      status: req.query.status,
-      limit: req.query.limit ? Number(req.query.limit) : undefined,
-    }),
-  }),
+  listWebhookDeliveries: async (deps, req) =>
+    listDeliveries(deps, req.principal.siteId, req.params.webhookId, req.query),
   redeliverWebhook: async (deps, req) => ({
     delivery: await redeliver(deps, req.principal.siteId, req.params.webhookId, req.params.deliveryId),
   }),

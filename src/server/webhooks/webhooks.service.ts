@@ -4,16 +4,21 @@
  * only by createWebhook; the private key is never returned.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type {
-  CreateWebhookRequest,
-  DeliveryStatus,
-  UpdateWebhookRequest,
-  Webhook,
-  WebhookDelivery,
+import {
+  type CreateWebhookRequest,
+  DELIVERIES_DEFAULT_LIMIT,
+  type DeliveryStatus,
+  type ListDeliveriesQuery,
+  type PageMetadata,
+  type UpdateWebhookRequest,
+  type Webhook,
+  type WebhookDelivery,
 } from '../../contract/index.ts';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
+import { listPage } from '../query/list-cursor.ts';
+import type { SiteCache } from '../sites/site-cache.ts';
 import { deliveriesRepo, webhooksRepo } from './webhooks.repo.ts';
 import { maskSecret, urlViolations } from './webhooks.rules.ts';
 import { generateSiteKeyPair } from './webhooks.signing.ts';
@@ -125,15 +130,33 @@ export async function deleteWebhook(deps: DbDeps, siteId: string, id: string): P
   if (!existed) throw webhookNotFound();
 }
 
-/** A webhook's deliveries, newest first, optionally in one status. */
+/**
+ * A webhook's deliveries, newest first, optionally in one status, paged by a signed cursor (list-cursor.ts) that is
+ * bound to the webhook and carries the status filter.
+ */
 export async function listDeliveries(
-  deps: DbDeps,
+  deps: DbDeps & { sites: Pick<SiteCache, 'get'> },
   siteId: string,
   webhookId: string,
-  opts: { status?: DeliveryStatus | undefined; limit?: number | undefined },
-): Promise<WebhookDelivery[]> {
+  query: ListDeliveriesQuery,
+): Promise<{ deliveries: WebhookDelivery[]; metadata: PageMetadata }> {
   if (!(await webhooksRepo.get(deps.db, siteId, webhookId))) throw webhookNotFound();
-  return (await deliveriesRepo.list(deps.db, siteId, webhookId, opts.status, opts.limit ?? 50)).map(toDelivery);
+  const page = await listPage(
+    deps,
+    siteId,
+    {
+      list: 'webhookDeliveries',
+      scope: webhookId,
+      filter: query.status ?? null,
+      cursor: query.cursor,
+      limit: query.limit ? Number(query.limit) : DELIVERIES_DEFAULT_LIMIT,
+      cursorField: 'query.cursor',
+    },
+    (status: DeliveryStatus | null, before, limit) =>
+      deliveriesRepo.list(deps.db, siteId, webhookId, status ?? undefined, before as [string, string] | undefined, limit),
+    (row) => [row.created_at, row.id],
+  );
+  return { deliveries: page.rows.map(toDelivery), metadata: { count: page.rows.length, cursors: { next: page.next } } };
 }
 
 /** Makes one delivery (delivered, dead or pending) due now with a fresh retry window. */

@@ -30,6 +30,7 @@ export class VdData extends LitElement {
     report: { state: true },
     importMessage: { state: true },
     contacts: { state: true },
+    contactsNext: { state: true },
     privacyMessage: { state: true },
     erasing: { state: true },
     erased: { state: true },
@@ -41,6 +42,8 @@ export class VdData extends LitElement {
   declare report: ImportReport | undefined;
   declare importMessage: Message;
   declare contacts: Contact[] | undefined;
+  /** The cursor of the contacts found after those shown; null when all are shown. */
+  declare contactsNext: string | null | undefined;
   declare privacyMessage: Message;
   declare erasing: Contact | undefined;
   declare erased: EraseContactResponse['erased'] | undefined;
@@ -88,13 +91,29 @@ export class VdData extends LitElement {
     }
     try {
       const res = await this.api.call('queryContacts', {
-        body: { query: { filter: { 'info.emails.email': email }, paging: { limit: 10 } } },
+        body: { query: { filter: { 'info.emails.email': email }, cursorPaging: { limit: 10 } } },
       });
       this.contacts = res.contacts;
+      this.contactsNext = res.pagingMetadata.cursors.next;
       this.privacyMessage = res.contacts.length
         ? undefined
         : { kind: 'status', text: `No contact has the e-mail address ${email}. Verdict holds nothing under it.` };
     } catch (err) {
+      this.privacyMessage = { kind: 'error', text: `Search failed: ${describeError(err)}` };
+    }
+  }
+
+  /** The contacts found after those shown (the cursor carries the search). */
+  private async moreContacts(): Promise<void> {
+    const cursor = this.contactsNext;
+    if (!cursor) return;
+    this.contactsNext = undefined;
+    try {
+      const res = await this.api.call('queryContacts', { body: { query: { cursorPaging: { limit: 10, cursor } } } });
+      this.contacts = [...(this.contacts ?? []), ...res.contacts];
+      this.contactsNext = res.pagingMetadata.cursors.next;
+    } catch (err) {
+      this.contactsNext = cursor;
       this.privacyMessage = { kind: 'error', text: `Search failed: ${describeError(err)}` };
     }
   }
@@ -227,6 +246,13 @@ export class VdData extends LitElement {
           }
         </div>`,
       )}
+      ${
+        this.contactsNext !== null && this.contacts !== undefined
+          ? html`<button ?disabled=${this.contactsNext === undefined} @click=${() => this.moreContacts()}>
+            ${this.contactsNext === undefined ? 'Loading…' : 'More contacts'}
+          </button>`
+          : nothing
+      }
     </section>`;
   }
 }

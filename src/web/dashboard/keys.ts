@@ -1,20 +1,27 @@
 /**
- * `<vd-keys>` (owner): the site's API keys — never a secret, only what tells them apart — creating one (its secret
- * shown this once, with a way to copy it) and revoking one after a confirmation.
+ * `<vd-keys>` (owner): the site's API keys, oldest first, a page at a time — never a secret, only what tells them
+ * apart — creating one (its secret shown this once, with a way to copy it) and revoking one after a confirmation.
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ApiKeyInfo } from '../../contract/keys.ts';
 import { type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
+import { FIRST_PAGE, landed, type Move, type Pages, target } from './pager.rules.ts';
+import { pagerNav } from './pager.ts';
 import { shared } from './styles.ts';
 
 const SCOPES = ['reviews.read', 'reviews.read_private', 'reviews.manage', 'reviews.moderate'] as const;
 type ScopeName = (typeof SCOPES)[number];
 
+/** Keys per page. */
+export const KEYS_PAGE_SIZE = 10;
+
 export class VdKeys extends LitElement {
   static override styles = shared;
   static override properties = {
     keys: { state: true },
+    pages: { state: true },
+    loading: { state: true },
     secret: { state: true },
     message: { state: true },
     revoking: { state: true },
@@ -23,6 +30,8 @@ export class VdKeys extends LitElement {
 
   declare api: DashboardApi;
   declare keys: ApiKeyInfo[] | undefined;
+  declare pages: Pages;
+  declare loading: boolean;
   /** The secret of the key just created: shown until the owner dismisses it, never again. */
   declare secret: { name: string; value: string; copied: boolean } | undefined;
   declare message: { kind: 'status' | 'error'; text: string } | undefined;
@@ -32,6 +41,8 @@ export class VdKeys extends LitElement {
   constructor() {
     super();
     this.kind = 'app';
+    this.pages = FIRST_PAGE;
+    this.loading = false;
   }
 
   override connectedCallback(): void {
@@ -39,12 +50,21 @@ export class VdKeys extends LitElement {
     void this.load();
   }
 
-  private async load(): Promise<void> {
+  /** Reads a page: the one shown again (after a change), the first, or the next or previous one. */
+  private async load(move: Move = 'same'): Promise<void> {
+    const to = target(this.pages, move);
+    this.loading = true;
     try {
-      this.keys = (await this.api.call('listApiKeys')).keys;
+      const res = await this.api.call('listApiKeys', {
+        query: { limit: String(KEYS_PAGE_SIZE), ...(to.cursor ? { cursor: to.cursor } : {}) },
+      });
+      this.pages = landed(to, res.metadata.cursors.next);
+      this.keys = res.keys;
     } catch (err) {
-      this.keys = [];
+      this.keys ??= [];
       this.message = { kind: 'error', text: `Could not load the keys: ${describeError(err)}` };
+    } finally {
+      this.loading = false;
     }
   }
 
@@ -123,7 +143,7 @@ export class VdKeys extends LitElement {
           ? html`<p role="status">Loading…</p>`
           : keys.length === 0
             ? html`<p class="muted">No keys.</p>`
-            : html`<div class="scroll"><table>
+            : html`<div class="scroll" aria-busy=${this.loading ? 'true' : 'false'}><table>
               <caption class="sr-only">API keys, oldest first</caption>
               <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col"><span class="sr-only">State</span></th></tr></thead>
               <tbody>
@@ -146,7 +166,8 @@ export class VdKeys extends LitElement {
                   </tr>`,
                 )}
               </tbody>
-            </table></div>`
+            </table></div>
+            ${pagerNav('API keys', this.pages, this.loading, (move) => void this.load(move))}`
       }
       <h3>Create a key</h3>
       <form @submit=${(e: SubmitEvent) => this.create(e)} novalidate>

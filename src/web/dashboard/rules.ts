@@ -14,6 +14,9 @@ import { when } from './format.ts';
 import { type DraftRule, move, newDraft, RULE_LABEL, RULE_TYPES, toDraft, toInput } from './rules.rules.ts';
 import { shared } from './styles.ts';
 
+/** Saved versions per page. */
+const VERSIONS_PAGE_SIZE = 10;
+
 export class VdRules extends LitElement {
   static override styles = [
     shared,
@@ -34,6 +37,8 @@ export class VdRules extends LitElement {
     preview: { state: true },
     previewError: { state: true },
     versions: { state: true },
+    versionsNext: { state: true },
+    versionsLoading: { state: true },
   };
 
   declare api: DashboardApi;
@@ -45,12 +50,17 @@ export class VdRules extends LitElement {
   declare preview: ModerationPreview | undefined;
   declare previewError: string | undefined;
   declare versions: ModerationRulesVersionSummary[] | undefined;
+  /** The cursor of the older versions after those shown; null when all are shown. */
+  declare versionsNext: string | null;
+  declare versionsLoading: boolean;
 
   constructor() {
     super();
     this.namespace = 'stores';
     this.drafts = [];
     this.busy = false;
+    this.versionsNext = null;
+    this.versionsLoading = false;
   }
 
   override connectedCallback(): void {
@@ -71,14 +81,22 @@ export class VdRules extends LitElement {
     }
   }
 
-  private async loadVersions(): Promise<void> {
+  /** Reads the newest saved versions, or with `more` the page of older ones after those shown. */
+  private async loadVersions(more = false): Promise<void> {
+    const cursor = more ? this.versionsNext : null;
+    if (more && cursor === null) return;
+    this.versionsLoading = true;
     try {
-      const { versions } = await this.api.call('listModerationRuleVersions', {
-        query: { namespace: this.namespace, limit: '10' },
+      const { versions, metadata } = await this.api.call('listModerationRuleVersions', {
+        query: { namespace: this.namespace, limit: String(VERSIONS_PAGE_SIZE), ...(cursor ? { cursor } : {}) },
       });
-      this.versions = versions;
-    } catch {
-      this.versions = [];
+      this.versions = more ? [...(this.versions ?? []), ...versions] : versions;
+      this.versionsNext = metadata.cursors.next;
+    } catch (err) {
+      this.versions ??= [];
+      if (more) this.message = { kind: 'error', text: `Could not load older versions: ${describeError(err)}` };
+    } finally {
+      this.versionsLoading = false;
     }
   }
 
@@ -217,12 +235,19 @@ export class VdRules extends LitElement {
     const versions = this.versions;
     if (!versions || versions.length === 0) return nothing;
     return html`<h3>Saved versions</h3>
-      <ul>
+      <ul aria-busy=${this.versionsLoading ? 'true' : 'false'}>
         ${versions.map(
           (v) =>
             html`<li>Version ${v.version}: ${v.ruleCount} ${v.ruleCount === 1 ? 'rule' : 'rules'}, ${when(v.createdDate)}${v.actor ? ` by ${v.actor.kind.toLowerCase()}` : ''}</li>`,
         )}
-      </ul>`;
+      </ul>
+      ${
+        this.versionsNext !== null
+          ? html`<button ?disabled=${this.versionsLoading} @click=${() => this.loadVersions(true)}>
+            ${this.versionsLoading ? 'Loading…' : 'Load older versions'}
+          </button>`
+          : nothing
+      }`;
   }
 
   private renderRule(d: DraftRule, i: number): TemplateResult {

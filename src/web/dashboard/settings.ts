@@ -16,6 +16,16 @@ const MODES: readonly { mode: Mode; label: string }[] = [
   { mode: 'HOLD_RATINGS', label: 'Hold reviews with the ratings chosen below' },
 ];
 
+/** The part of a webhook's delivery log read so far: "Load more" reads the next page after it. */
+interface DeliveryLog {
+  items: WebhookDelivery[];
+  next: string | null;
+  loading: boolean;
+}
+
+/** Deliveries per page of a webhook's log. */
+const DELIVERIES_PAGE_SIZE = 20;
+
 export class VdSettings extends LitElement {
   static override styles = [
     shared,
@@ -42,7 +52,8 @@ export class VdSettings extends LitElement {
   declare threshold: number | undefined;
   declare webhooks: Webhook[] | undefined;
   /** Deliveries of the webhooks whose list is open, by webhook id. */
-  declare deliveries: Record<string, WebhookDelivery[] | 'loading'>;
+  /** Each open delivery log: the deliveries read so far (newest first), the next page's cursor, a page loading. */
+  declare deliveries: Record<string, DeliveryLog | 'loading'>;
   /** The outcome of the last action of each section. */
   declare messages: Record<string, { kind: 'status' | 'error'; text: string }>;
 
@@ -126,13 +137,24 @@ export class VdSettings extends LitElement {
     await this.loadDeliveries(webhookId);
   }
 
-  private async loadDeliveries(webhookId: string): Promise<void> {
-    this.deliveries = { ...this.deliveries, [webhookId]: 'loading' };
+  /** Reads the newest page of a webhook's deliveries, or with `more` the page after those shown. */
+  private async loadDeliveries(webhookId: string, more = false): Promise<void> {
+    const shown = this.deliveries[webhookId];
+    const after = more && shown && shown !== 'loading' ? shown : undefined;
+    if (more && (!after || after.next === null)) return;
+    this.deliveries = { ...this.deliveries, [webhookId]: after ? { ...after, loading: true } : 'loading' };
     try {
-      const r = await this.api.call('listWebhookDeliveries', { params: { webhookId }, query: { limit: '20' } });
-      this.deliveries = { ...this.deliveries, [webhookId]: r.deliveries };
+      const r = await this.api.call('listWebhookDeliveries', {
+        params: { webhookId },
+        query: { limit: String(DELIVERIES_PAGE_SIZE), ...(after?.next ? { cursor: after.next } : {}) },
+      });
+      const items = [...(after?.items ?? []), ...r.deliveries];
+      this.deliveries = { ...this.deliveries, [webhookId]: { items, next: r.metadata.cursors.next, loading: false } };
     } catch (err) {
-      this.deliveries = { ...this.deliveries, [webhookId]: [] };
+      this.deliveries = {
+        ...this.deliveries,
+        [webhookId]: after ? { ...after, loading: false } : { items: [], next: null, loading: false },
+      };
       this.say('webhooks', 'error', `Could not load the deliveries: ${describeError(err)}`);
     }
   }
@@ -240,7 +262,7 @@ export class VdSettings extends LitElement {
                     deliveries === 'loading'
                       ? html`<p role="status">Loading…</p>`
                       : deliveries
-                        ? this.renderDeliveries(deliveries)
+                        ? this.renderDeliveries(h.id, deliveries)
                         : nothing
                   }
                 </li>`;
@@ -250,9 +272,10 @@ export class VdSettings extends LitElement {
     </section>`;
   }
 
-  private renderDeliveries(deliveries: WebhookDelivery[]): TemplateResult {
+  private renderDeliveries(webhookId: string, log: DeliveryLog): TemplateResult {
+    const deliveries = log.items;
     if (deliveries.length === 0) return html`<p class="muted">Nothing delivered yet.</p>`;
-    return html`<div class="scroll">
+    return html`<div class="scroll" aria-busy=${log.loading ? 'true' : 'false'}>
       <table>
         <caption class="sr-only">Recent deliveries, newest first</caption>
         <thead>
@@ -271,6 +294,13 @@ export class VdSettings extends LitElement {
           )}
         </tbody>
       </table>
-    </div>`;
+    </div>
+    ${
+      log.next !== null
+        ? html`<button ?disabled=${log.loading} @click=${() => this.loadDeliveries(webhookId, true)}>
+          ${log.loading ? 'Loading…' : 'Load older deliveries'}
+        </button>`
+        : nothing
+    }`;
   }
 }

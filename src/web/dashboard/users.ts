@@ -1,17 +1,22 @@
 /**
- * `<vd-users>` (owner): the site's dashboard users — invite (e-mail, role, a first password to hand over), change
- * a role, remove — and `<vd-account>` (anyone signed in): change one's own password, and see and end one's
- * sessions (`<vd-sessions>`, sessions.ts).
+ * `<vd-users>` (owner): the site's dashboard users, oldest first, a page at a time — invite (e-mail, role, a first
+ * password to hand over), change a role, remove — and `<vd-account>` (anyone signed in): change one's own password,
+ * and see and end one's sessions (`<vd-sessions>`, sessions.ts).
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import type { ManagedUser } from '../../contract/dashboard.ts';
 import { ApiError, type DashboardApi, describeError } from './api.ts';
 import { when } from './format.ts';
+import { FIRST_PAGE, landed, type Move, type Pages, target } from './pager.rules.ts';
+import { pagerNav } from './pager.ts';
 import type { DashboardUser } from './session.ts';
 import type { VdSessions } from './sessions.ts';
 import { shared } from './styles.ts';
 
 type Role = ManagedUser['role'];
+
+/** Users per page. */
+export const USERS_PAGE_SIZE = 10;
 type Message = { kind: 'status' | 'error'; text: string } | undefined;
 
 const message = (m: Message) =>
@@ -21,6 +26,8 @@ export class VdUsers extends LitElement {
   static override styles = shared;
   static override properties = {
     users: { state: true },
+    pages: { state: true },
+    loading: { state: true },
     message: { state: true },
     removing: { state: true },
     busy: { state: true },
@@ -29,6 +36,8 @@ export class VdUsers extends LitElement {
   declare api: DashboardApi;
   declare me: DashboardUser;
   declare users: ManagedUser[] | undefined;
+  declare pages: Pages;
+  declare loading: boolean;
   declare message: Message;
   declare removing: string | undefined;
   declare busy: boolean;
@@ -36,6 +45,8 @@ export class VdUsers extends LitElement {
   constructor() {
     super();
     this.busy = false;
+    this.pages = FIRST_PAGE;
+    this.loading = false;
   }
 
   override connectedCallback(): void {
@@ -43,12 +54,23 @@ export class VdUsers extends LitElement {
     void this.load();
   }
 
-  private async load(): Promise<void> {
+  /** Reads a page: the one shown again (after a change), the first, or the next or previous one. */
+  private async load(move: Move = 'same'): Promise<void> {
+    const to = target(this.pages, move);
+    this.loading = true;
     try {
-      this.users = (await this.api.call('listUsers')).users;
+      const res = await this.api.call('listUsers', {
+        query: { limit: String(USERS_PAGE_SIZE), ...(to.cursor ? { cursor: to.cursor } : {}) },
+      });
+      this.pages = landed(to, res.metadata.cursors.next);
+      this.users = res.users;
+      // The last user of a later page was removed: show the page before it.
+      if (res.users.length === 0 && this.pages.before.length > 0) await this.load('previous');
     } catch (err) {
-      this.users = [];
+      this.users ??= [];
       this.message = { kind: 'error', text: `Could not load the users: ${describeError(err)}` };
+    } finally {
+      this.loading = false;
     }
   }
 
@@ -120,9 +142,9 @@ export class VdUsers extends LitElement {
       ${
         users === undefined
           ? html`<p role="status">Loading…</p>`
-          : html`<div class="scroll">
+          : html`<div class="scroll" aria-busy=${this.loading ? 'true' : 'false'}>
             <table>
-              <caption class="sr-only">Dashboard users of this site</caption>
+              <caption class="sr-only">Dashboard users of this site, oldest first</caption>
               <thead><tr><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
               <tbody>
                 ${users.map(
@@ -153,7 +175,8 @@ export class VdUsers extends LitElement {
                 )}
               </tbody>
             </table>
-          </div>`
+          </div>
+          ${pagerNav('users', this.pages, this.loading, (move) => void this.load(move))}`
       }
       <h3>Invite someone</h3>
       <form class="grid" @submit=${(e: SubmitEvent) => this.invite(e)} novalidate>
