@@ -214,6 +214,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.decorateRequest('mayHoldNul', false);
   app.setErrorHandler(errorHandler);
 
+  // Before anything else a request does: the caches' view of other processes' changes is read anew (SQLite
+  // `data_version`, once per request rather than once per lookup), so a request sees what was committed before it.
+  const renew = deps.changes?.renew;
+  if (renew) {
+    app.addHook('onRequest', (_req, _reply, done) => {
+      renew();
+      done();
+    });
+  }
+
   // Registered before any route (plugins' too), so every route passes the check and is recorded.
   const mounted: MountedRoute[] = [];
   mountedByApp.set(app, mounted);
