@@ -29,7 +29,6 @@ import {
 import { underPrefix } from '../../contract/operations/paths.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import type { LimitedAction } from '../config.ts';
 import { probeReadiness } from '../db/readiness.ts';
 import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
@@ -57,8 +56,6 @@ declare module 'fastify' {
     public?: boolean;
     /** The route's id path parameters, checked before validation (see `checkPathParams`). */
     pathIds?: readonly PathIdSpec[];
-    /** The rate-limited action a route performs; the limit hook counts it per client network and per site. */
-    rateLimit?: LimitedAction;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -463,7 +460,6 @@ function mountOperation<K extends OperationName>(app: FastifyInstance, deps: App
       operation: name,
       ...(op.access.public ? { public: true } : {}),
       pathIds: pathIdSpecs(op.params),
-      ...(op.rateLimit ? { rateLimit: op.rateLimit } : {}),
     },
     schema: routeSchema(name),
     handler: async (request, reply) => {
