@@ -55,6 +55,7 @@ const { values: opts } = parseArgs({
     compare: { type: 'string', default: '' },
     verdict: { type: 'string', default: '' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-prefix': { type: 'string', default: 'bench_' },
     'quiet-timeout': { type: 'string', default: '900' },
     reuse: { type: 'boolean', default: false },
     'no-minimal': { type: 'boolean', default: false },
@@ -90,6 +91,9 @@ const FILTERS = opts.scenario
   .map((s) => s.trim())
   .filter(Boolean);
 const MINIMAL = !opts['no-minimal'];
+/** Prefix of the two PostgreSQL databases the run (re)creates: several people can bench on one server. */
+const PG_PREFIX = opts['pg-prefix'];
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(PG_PREFIX)) throw new Error('--pg-prefix must be lower-case letters, digits and _');
 /** The compiled CLI (built at the start of the run unless --verdict names another build): see main(). */
 const VERDICT = opts.verdict || join(ROOT, 'dist/verdict.js');
 /** Verdict's PostgreSQL pool size (openPostgres); the raw pg ceilings and the minimal service use the same. */
@@ -869,14 +873,17 @@ interface Target {
   sqliteFile?: string;
 }
 
-/** Where a service's data lives: `bench/results/tmp/<name>.db`, or database `bench_<name>` on --pg-url's server. */
+/**
+ * Where a service's data lives: `bench/results/tmp/<name>.db`, or database `<--pg-prefix><name>` (`bench_verdict`,
+ * `bench_minimal` by default) on --pg-url's server.
+ */
 function targetOf(dialect: 'sqlite' | 'postgres', name: 'verdict' | 'minimal'): Target {
   if (dialect === 'sqlite') {
     const file = join(TMP, `${name}.db`);
     return { dialect, databaseUrl: `sqlite:${file}`, sqliteFile: file };
   }
   const base = opts['pg-url'].replace(/\/[^/]*$/, '');
-  return { dialect, databaseUrl: new URL(`bench_${name}`, `${base}/`).toString() };
+  return { dialect, databaseUrl: new URL(`${PG_PREFIX}${name}`, `${base}/`).toString() };
 }
 
 /** Empties a target: deletes the SQLite file (and its WAL), or drops and recreates the PostgreSQL database. */

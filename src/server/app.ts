@@ -120,6 +120,7 @@ export async function createApp(
     metrics,
     outboxWatch,
     ...(pages ? { pageCache: pages } : {}),
+    changes,
     shutdown: closing.signal,
   });
   const app = await buildServer(deps, { ...opts, closing });

@@ -34,6 +34,41 @@ function recordingLog() {
 }
 const quiet = () => recordingLog().log;
 
+/**
+ * `real`, except that the statement prepared from `text` counts how often it is run (`get`), so a test can tell
+ * how many reads of it a signal made.
+ */
+function countingRuns(real: Database.Database, text: string): { sqlite: Database.Database; runs: () => number } {
+  let n = 0;
+  const statement = (st: Database.Statement): Database.Statement => {
+    const proxy: Database.Statement = new Proxy(st, {
+      get(target, key) {
+        const v: unknown = Reflect.get(target, key, target);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (key === 'get') n++;
+          const out: unknown = (v as (...a: unknown[]) => unknown).apply(target, args);
+          return out === target ? proxy : out;
+        };
+      },
+    });
+    return proxy;
+  };
+  const sqlite = new Proxy(real, {
+    get(target, key) {
+      const v: unknown = Reflect.get(target, key, target);
+      if (key === 'prepare') {
+        return (sql: string) => (sql === text ? statement(target.prepare(sql)) : target.prepare(sql));
+      }
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { sqlite, runs: () => n };
+}
+
+/** Resolves in a later event-loop turn (after this turn's check phase). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('change signal on sqlite', () => {
   let db: TestDb;
   let other: Database.Database;
@@ -82,12 +117,41 @@ describe('change signal on sqlite', () => {
     expect(signal.epoch()).toBe(before);
   });
 
-  it('moves once another connection commits a change', () => {
+  it('moves once another connection commits a change: from the next renewal (a request starting) or turn', async () => {
     const before = signal.epoch() as number;
     insertSite(other, 'other-1');
+    // One reading serves until renewed: the lookups made before the commit's request started keep it.
+    expect(signal.epoch()).toBe(before);
+    signal.renew?.();
     const after = signal.epoch() as number;
     expect(after).not.toBe(before);
     expect(signal.epoch()).toBe(after);
+    insertSite(other, 'other-2');
+    expect(signal.epoch()).toBe(after);
+    await nextTurn();
+    const later = signal.epoch() as number;
+    expect(later).not.toBe(after);
+    expect(signal.epoch()).toBe(later);
+  });
+
+  it('reads data_version once per reading, however many lookups share it', async () => {
+    const native = db.native;
+    if (native.dialect !== 'sqlite') throw new Error('sqlite expected');
+    const { sqlite: counted, runs } = countingRuns(native.sqlite, 'pragma data_version');
+    const s = createChangeSignal({ dialect: 'sqlite', sqlite: counted });
+    await nextTurn();
+    for (let i = 0; i < 50; i++) s.epoch();
+    await Promise.resolve();
+    s.epoch();
+    expect(runs()).toBe(1);
+    await nextTurn();
+    s.epoch();
+    s.epoch();
+    expect(runs()).toBe(2);
+    s.renew?.();
+    s.epoch();
+    s.epoch();
+    expect(runs()).toBe(3);
   });
 
   it('cannot vouch once its connection is closed', async () => {

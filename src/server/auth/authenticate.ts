@@ -15,7 +15,7 @@ import type { SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
 import { hashKey } from '../sites/sites.service.ts';
 import { type ResolvedSession, resolveSession, type UsersConfig } from '../users/users.service.ts';
-import { parseToken, verifyHs256 } from './hs256.ts';
+import { checkClaims, parseToken, verifyHs256 } from './hs256.ts';
 import type { Principal } from './principal.ts';
 
 const ISSUER = 'verdict';
@@ -24,6 +24,8 @@ const REFRESH_TTL_SECONDS = 30 * 86_400;
 export const MINT_WINDOW_MS = 86_400_000;
 /** Sites whose HMAC key is kept; past this the cache starts over (a key is made again in microseconds). */
 const MAX_CACHED_KEYS = 10_000;
+/** Tokens whose signature was verified, kept by their exact text; past this the oldest is dropped. */
+const MAX_VERIFIED_TOKENS = 10_000;
 
 type TokenType = 'visitor' | 'member' | 'refresh';
 
@@ -95,15 +97,47 @@ export function createAuthenticator(
       .sign(keyOf(s));
   }
 
-  async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string; mnt?: string }> {
+  // Tokens whose signature has been verified, by their exact text, with the secret that verified them: a storefront
+  // visitor sends the same token with every request, and parsing it and computing its HMAC again was most of the
+  // cost of authenticating it. Only the signature check is skipped on a later use: the site is looked up again (a
+  // site gone or a secret changed sends the token through the full check, which refuses it) and the claims are
+  // checked again at the current time (an expired token is refused). A token that fails any check is not kept, and
+  // a forged one can only match an entry by being exactly the text that was verified.
+  const verified = new Map<string, { sid: string; secret: string; payload: Record<string, unknown> }>();
+
+  async function verifiedPayload(token: string): Promise<{ site: SiteRow; payload: Record<string, unknown> }> {
+    const now = deps.clock();
+    const hit = verified.get(token);
+    if (hit) {
+      const s = await site(hit.sid);
+      if (s && s.token_secret === hit.secret) {
+        const checked = checkClaims(hit.payload, { issuer: ISSUER, now });
+        if (!checked.ok) {
+          verified.delete(token);
+          throw checked.refusal === 'expired' ? unauthenticated('Token expired') : unauthenticated();
+        }
+        return { site: s, payload: checked.payload };
+      }
+      verified.delete(token);
+    }
     const parsed = parseToken(token);
     const sid = parsed?.payload.sid;
     if (!parsed || typeof sid !== 'string') throw unauthenticated();
     const s = await site(sid);
     if (!s) throw unauthenticated();
-    const checked = verifyHs256(parsed, keyOf(s), { issuer: ISSUER, now: deps.clock() });
+    const checked = verifyHs256(parsed, keyOf(s), { issuer: ISSUER, now });
     if (!checked.ok) throw checked.refusal === 'expired' ? unauthenticated('Token expired') : unauthenticated();
-    const { typ, sub, mnt } = checked.payload;
+    if (verified.size >= MAX_VERIFIED_TOKENS) {
+      const oldest = verified.keys().next();
+      if (!oldest.done) verified.delete(oldest.value);
+    }
+    verified.set(token, { sid, secret: s.token_secret, payload: checked.payload });
+    return { site: s, payload: checked.payload };
+  }
+
+  async function verify(token: string): Promise<{ site: SiteRow; typ: TokenType; sub: string; mnt?: string }> {
+    const { site: s, payload } = await verifiedPayload(token);
+    const { typ, sub, mnt } = payload;
     if ((typ !== 'visitor' && typ !== 'member' && typ !== 'refresh') || typeof sub !== 'string')
       throw unauthenticated();
     return { site: s, typ, sub, ...(typeof mnt === 'string' ? { mnt } : {}) };

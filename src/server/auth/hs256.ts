@@ -58,7 +58,17 @@ export function verifyHs256(
   const expected = createHmac('sha256', key).update(`${token.header}.${token.payloadPart}`).digest();
   const given = Buffer.from(token.signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, refusal: 'signature' };
-  const p = token.payload;
+  return checkClaims(token.payload, opts);
+}
+
+/**
+ * The claims of a payload whose signature has been verified, at `now`: `iss`, and `exp`, `nbf`, `iat` in whole
+ * seconds without leeway. Also what a token verified earlier is checked against again at each later use.
+ */
+export function checkClaims(
+  p: Record<string, unknown>,
+  opts: { issuer: string; now: Date },
+): { ok: true; payload: Record<string, unknown> } | { ok: false; refusal: Hs256Refusal } {
   const now = Math.floor(opts.now.getTime() / 1000);
   if (p.iss !== opts.issuer) return { ok: false, refusal: 'claims' };
   if (p.iat !== undefined && !isNumber(p.iat)) return { ok: false, refusal: 'claims' };

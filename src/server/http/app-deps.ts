@@ -1,6 +1,7 @@
 /** Everything the HTTP layer needs, assembled by the composition root. */
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config.ts';
+import type { ChangeSignal } from '../db/change-signal.ts';
 import type { JobsDeps } from '../jobs/jobs.service.ts';
 import type { RateLimits } from '../limits/rate-limits.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -35,4 +36,9 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
   outboxWatch?: OutboxWatch;
   /** Serialized public reads (first pages, summaries, the widget page); absent when turned off. */
   pageCache?: PageCache;
+  /**
+   * What other processes changed (the caches above read it); each request starts a new reading of it, so a request
+   * sees every commit made before it started.
+   */
+  changes?: Pick<ChangeSignal, 'renew'>;
 }

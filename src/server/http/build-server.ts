@@ -12,7 +12,11 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type onRequestHookHandler,
+  type onSendHookHandler,
+  type preHandlerHookHandler,
   type RouteHandlerMethod,
+  type RouteOptions,
 } from 'fastify';
 import { type FieldViolation, NOT_FOUND_KEYWORD } from '../../contract/index.ts';
 import {
@@ -25,7 +29,6 @@ import {
 import { underPrefix } from '../../contract/operations/paths.ts';
 import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import type { LimitedAction } from '../config.ts';
 import { probeReadiness } from '../db/readiness.ts';
 import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
@@ -53,8 +56,6 @@ declare module 'fastify' {
     public?: boolean;
     /** The route's id path parameters, checked before validation (see `checkPathParams`). */
     pathIds?: readonly PathIdSpec[];
-    /** The rate-limited action a route performs; the limit hook counts it per client network and per site. */
-    rateLimit?: LimitedAction;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -214,6 +215,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.decorateRequest('mayHoldNul', false);
   app.setErrorHandler(errorHandler);
 
+  // Before anything else a request does: the caches' view of other processes' changes is read anew (SQLite
+  // `data_version`, once per request rather than once per lookup), so a request sees what was committed before it.
+  const renew = deps.changes?.renew;
+  if (renew) {
+    app.addHook('onRequest', (_req, _reply, done) => {
+      renew();
+      done();
+    });
+  }
+
   // Registered before any route (plugins' too), so every route passes the check and is recorded.
   const mounted: MountedRoute[] = [];
   mountedByApp.set(app, mounted);
@@ -318,82 +329,27 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     req.principal = principal;
   });
 
-  // Rate limits, after authentication and before the body is read: per client network, and per site once the
-  // caller's site is known (the token route counts its site in the handler, when the client id has named it).
-  // API keys are not counted: a key is the owner's or an installed app's, revocable, and a shop's backend may
-  // legitimately create thousands of reviews from one address; the budgets are against free identities. Dashboard
-  // users are the site's staff, signed in and revocable too; their sign-in attempts are counted (public route).
-  app.addHook('onRequest', async (req, reply) => {
-    const action = req.routeOptions.config.rateLimit;
-    if (!action) return;
-    const kind = req.principal?.kind;
-    if (kind === 'ADMIN' || kind === 'APP' || kind === 'USER') return;
-    await countRequest(deps, reply, action, {
-      address: clientNetwork(req.ip),
-      ...(req.principal ? { site: req.principal.siteId } : {}),
-    });
-  });
-
   // Path parameters first: an id that is not in the id format names nothing (404), before any validation or query.
   // Then text must not contain NUL: PostgreSQL cannot store it and SQLite would, so it is refused everywhere alike.
-  app.addHook('preValidation', async (req) => {
-    const pathError = checkPathParams(req.params, req.routeOptions.config.pathIds ?? []);
-    if (pathError) throw pathError;
-    if (!req.mayHoldNul && !req.url.includes('%00')) return;
+  // Synchronous (`done`), like every hook that runs on each request and does no I/O: an async hook costs a promise
+  // and a microtask per request.
+  app.addHook('preValidation', (req, _reply, done) => {
+    const pathIds = req.routeOptions.config.pathIds;
+    const pathError = pathIds && pathIds.length > 0 ? checkPathParams(req.params, pathIds) : undefined;
+    if (pathError) return done(pathError);
+    if (!req.mayHoldNul && !req.url.includes('%00')) return done();
     const violations = [
       ...nulViolations(req.body, ''),
       ...nulViolations(req.query, 'query'),
     ];
-    if (violations.length > 0) throw invalid(violations);
+    done(violations.length > 0 ? invalid(violations) : undefined);
   });
 
-  app.addHook('preHandler', async (req, reply) => {
-    const key = header(req, 'idempotency-key');
-    if (req.method !== 'POST' || key === undefined || !req.principal) return;
-    if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-      throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
-        violations: [{ field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters', violatedRule: 'FORMAT' }],
-      });
-    }
-    const who = principalKey(req.principal);
-    const claim = await claimKey(deps, req.principal.siteId, who, key, requestHash(req.method, req.routeOptions.url ?? '', req.body));
-    if (claim.kind === 'replay') {
-      void reply.code(claim.statusCode).header('Idempotent-Replayed', 'true').type('application/json').send(claim.body);
-      return reply;
-    }
-    req.idempotency = { siteId: req.principal.siteId, principal: who, key };
-  });
-
-  app.addHook('onSend', async (req, reply, payload) => {
-    // While closing, every answer ends its connection: a keep-alive socket that was busy when close began would
-    // otherwise stay open (idle) until its keep-alive timeout and hold shutdown up.
+  // While closing, every answer ends its connection: a keep-alive socket that was busy when close began would
+  // otherwise stay open (idle) until its keep-alive timeout and hold shutdown up.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (closing.signal.aborted) void reply.header('Connection', 'close');
-    const claim = req.idempotency;
-    if (claim) {
-      req.idempotency = null;
-      await completeKey(deps, claim.siteId, claim.principal, claim.key, reply.statusCode, String(payload));
-    }
-    return payload;
-  });
-
-  // Every change request of a dashboard user is audited under that user, with the status it got (bodies are not
-  // kept: they may hold passwords). Awaited before the answer leaves, so the row exists once the client has it; a
-  // failure to write it is logged, not answered, since the change itself has already been made or refused.
-  app.addHook('onSend', async (req, reply, payload) => {
-    const p = req.principal;
-    const name = req.routeOptions.config.operation;
-    if (p?.kind !== 'USER' || !name || req.method === 'GET' || req.method === 'HEAD') return payload;
-    // The dashboard's own operations (sign-out, password, users) write their own, more precise, entries.
-    if (operation(name).tag === 'Dashboard') return payload;
-    try {
-      const params = Object.fromEntries(
-        Object.entries((req.params ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v).slice(0, 100)]),
-      );
-      await auditUserRequest(deps, p, name, params, reply.statusCode);
-    } catch (err) {
-      req.log.error({ err }, 'dashboard audit write failed');
-    }
-    return payload;
+    done(null, payload);
   });
 
   // Request durations by route pattern (aliases are already rewritten to it), never by raw URL.
@@ -489,7 +445,9 @@ function mountOperations<K extends OperationName>(
 
 function mountOperation<K extends OperationName>(app: FastifyInstance, deps: AppDeps, name: K, handle: Handler<K>) {
   const op = operation(name);
+  const hooks = operationHooks(deps, name);
   app.route({
+    ...hooks,
     method: op.method,
     url: op.path,
     bodyLimit:
@@ -502,7 +460,6 @@ function mountOperation<K extends OperationName>(app: FastifyInstance, deps: App
       operation: name,
       ...(op.access.public ? { public: true } : {}),
       pathIds: pathIdSpecs(op.params),
-      ...(op.rateLimit ? { rateLimit: op.rateLimit } : {}),
     },
     schema: routeSchema(name),
     handler: async (request, reply) => {
@@ -518,4 +475,92 @@ function mountOperation<K extends OperationName>(app: FastifyInstance, deps: App
       return handle(deps, req);
     },
   });
+}
+
+type RouteHooks = Pick<RouteOptions, 'onRequest' | 'preHandler' | 'onSend'>;
+
+/**
+ * The hooks only some operations need, attached to their routes alone instead of run (and skipped) on every request:
+ * the rate limit of operations that name an action, `Idempotency-Key` on the POST operations of callers with
+ * credentials, and the audit of dashboard users' changes on operations other than GET. Each runs after the global
+ * hooks of its stage (authentication and authorization first).
+ */
+function operationHooks(deps: AppDeps, name: OperationName): RouteHooks {
+  const op = operation(name);
+  const hooks: { onRequest: onRequestHookHandler[]; preHandler: preHandlerHookHandler[]; onSend: onSendHookHandler[] } = {
+    onRequest: [],
+    preHandler: [],
+    onSend: [],
+  };
+
+  // Rate limits, after authentication and before the body is read: per client network, and per site once the
+  // caller's site is known (the token route counts its site in the handler, when the client id has named it).
+  // API keys are not counted: a key is the owner's or an installed app's, revocable, and a shop's backend may
+  // legitimately create thousands of reviews from one address; the budgets are against free identities. Dashboard
+  // users are the site's staff, signed in and revocable too; their sign-in attempts are counted (public route).
+  const action = op.rateLimit;
+  if (action) {
+    hooks.onRequest.push(async (req, reply) => {
+      const kind = req.principal?.kind;
+      if (kind === 'ADMIN' || kind === 'APP' || kind === 'USER') return;
+      await countRequest(deps, reply, action, {
+        address: clientNetwork(req.ip),
+        ...(req.principal ? { site: req.principal.siteId } : {}),
+      });
+    });
+  }
+
+  // A repeated POST with the same key gets the stored answer; the answer to the first is stored once sent.
+  if (op.method === 'POST') {
+    hooks.preHandler.push(async (req, reply) => {
+      const key = header(req, 'idempotency-key');
+      if (key === undefined || !req.principal) return;
+      if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+        throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
+          violations: [{ field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters', violatedRule: 'FORMAT' }],
+        });
+      }
+      const who = principalKey(req.principal);
+      const claim = await claimKey(deps, req.principal.siteId, who, key, requestHash(req.method, req.routeOptions.url ?? '', req.body));
+      if (claim.kind === 'replay') {
+        void reply.code(claim.statusCode).header('Idempotent-Replayed', 'true').type('application/json').send(claim.body);
+        return reply;
+      }
+      req.idempotency = { siteId: req.principal.siteId, principal: who, key };
+    });
+    hooks.onSend.push(async (req, reply, payload) => {
+      const claim = req.idempotency;
+      if (claim) {
+        req.idempotency = null;
+        await completeKey(deps, claim.siteId, claim.principal, claim.key, reply.statusCode, String(payload));
+      }
+      return payload;
+    });
+  }
+
+  // Every change request of a dashboard user is audited under that user, with the status it got (bodies are not
+  // kept: they may hold passwords). Awaited before the answer leaves, so the row exists once the client has it; a
+  // failure to write it is logged, not answered, since the change itself has already been made or refused.
+  // The dashboard's own operations (sign-out, password, users) write their own, more precise, entries.
+  if (op.method !== 'GET' && op.tag !== 'Dashboard') {
+    hooks.onSend.push(async (req, reply, payload) => {
+      const p = req.principal;
+      if (p?.kind !== 'USER') return payload;
+      try {
+        const params = Object.fromEntries(
+          Object.entries((req.params ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v).slice(0, 100)]),
+        );
+        await auditUserRequest(deps, p, name, params, reply.statusCode);
+      } catch (err) {
+        req.log.error({ err }, 'dashboard audit write failed');
+      }
+      return payload;
+    });
+  }
+
+  return {
+    ...(hooks.onRequest.length > 0 ? { onRequest: hooks.onRequest } : {}),
+    ...(hooks.preHandler.length > 0 ? { preHandler: hooks.preHandler } : {}),
+    ...(hooks.onSend.length > 0 ? { onSend: hooks.onSend } : {}),
+  };
 }
