@@ -4,12 +4,13 @@
  * SQLite, the WAL frames per create; run it under `node --cpu-prof` to see where a create goes. The workers poll at
  * the server's default intervals.
  */
+
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { dialects } from '../test/support/databases.ts';
 import { buildSite, startTestApp } from '../test/support/app.ts';
+import { dialects } from '../test/support/databases.ts';
 
 const COUNT = Number(process.argv[2] ?? 3000);
 const WARM = 300;
@@ -32,7 +33,9 @@ if (!dialect) throw new Error('no such dialect');
 const db = await dialect.open();
 // What-if: drop indexes or triggers named in PROFILE_DROP (comma-separated) before measuring.
 for (const name of (process.env.PROFILE_DROP ?? '').split(',').filter(Boolean)) {
-  await sql`drop ${sql.raw(name.startsWith('trigger:') ? 'trigger' : 'index')} ${sql.id(name.replace(/^trigger:/, ''))}`.execute(db.db);
+  await sql`drop ${sql.raw(name.startsWith('trigger:') ? 'trigger' : 'index')} ${sql.id(name.replace(/^trigger:/, ''))}`.execute(
+    db.db,
+  );
 }
 const t = await startTestApp(db, { jobPollIntervalMs: 1000, webhookPollIntervalMs: 1000 });
 const site = await buildSite(t);
@@ -66,7 +69,9 @@ last = walFrames();
 // PROFILE_CPU=<file>: a V8 CPU profile of the measured creates only (start-up and warm-up left out).
 const session = process.env.PROFILE_CPU ? new inspector.Session() : undefined;
 const post = (method: string, params?: object) =>
-  new Promise<any>((resolve, reject) => session?.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  new Promise<{ profile?: unknown }>((resolve, reject) =>
+    session?.post(method, params, (err, r) => (err ? reject(err) : resolve(r as { profile?: unknown }))),
+  );
 if (session) {
   session.connect();
   await post('Profiler.enable');
