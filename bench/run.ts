@@ -55,6 +55,7 @@ const { values: opts } = parseArgs({
     compare: { type: 'string', default: '' },
     verdict: { type: 'string', default: '' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-prefix': { type: 'string', default: 'bench' },
     'quiet-timeout': { type: 'string', default: '900' },
     reuse: { type: 'boolean', default: false },
     'no-minimal': { type: 'boolean', default: false },
@@ -881,7 +882,8 @@ function targetOf(dialect: 'sqlite' | 'postgres', name: 'verdict' | 'minimal'): 
     return { dialect, databaseUrl: `sqlite:${file}`, sqliteFile: file };
   }
   const base = opts['pg-url'].replace(/\/[^/]*$/, '');
-  return { dialect, databaseUrl: new URL(`bench_${name}`, `${base}/`).toString() };
+  if (!/^[a-z_][a-z0-9_]*$/.test(opts['pg-prefix'])) throw new Error('--pg-prefix: lower-case letters, digits and _');
+  return { dialect, databaseUrl: new URL(`${opts['pg-prefix']}_${name}`, `${base}/`).toString() };
 }
 
 /** Empties a target: deletes the SQLite file (and its WAL), or drops and recreates the PostgreSQL database. */
