@@ -148,6 +148,8 @@ interface Row {
   timeline?: { second: number; n: number; max: number; walMB?: number; backlogMB?: number; restarts?: number }[];
   /** Verdict writes: garbage collection (s, by kind) and the longest event-loop delay (ms) while the session ran. */
   runtime?: { gcSeconds: Record<string, number>; eventLoopMaxMs: number };
+  /** SQLite writes: WAL pages appended per successful response (intervals with a WAL restart left out). */
+  walFramesPerRequest?: number;
 }
 
 const rows: Row[] = [];
@@ -322,7 +324,7 @@ function histogram(latencies: readonly number[]): { le: number; n: number }[] {
 function record(
   label: Pick<Row, 'dialect' | 'scenario' | 'connections'>,
   runs: Sample[],
-  more: Partial<Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline' | 'runtime'>> = {},
+  more: Partial<Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline' | 'runtime' | 'walFramesPerRequest'>> = {},
 ): Row {
   const row: Row = {
     ...label,
@@ -343,6 +345,7 @@ function record(
     ...(more.histogram ? { histogram: more.histogram } : {}),
     ...(more.timeline ? { timeline: more.timeline } : {}),
     ...(more.runtime ? { runtime: more.runtime } : {}),
+    ...(more.walFramesPerRequest !== undefined ? { walFramesPerRequest: more.walFramesPerRequest } : {}),
   };
   rows.push(row);
   const each = row.runs.map((r) => r.rps).join(' / ');
@@ -364,6 +367,8 @@ function record(
       .join(', ');
     console.log(`      server GC during the session: ${gc}; longest event-loop delay ${row.runtime.eventLoopMaxMs} ms`);
   }
+  if (row.walFramesPerRequest !== undefined)
+    console.log(`      WAL pages appended per request: ${row.walFramesPerRequest}`);
   if (row.timeline) {
     const wal = (s: NonNullable<Row['timeline']>[number]) =>
       s.walMB === undefined ? '' : ` (WAL ${s.walMB} MB, ${s.backlogMB} MB to checkpoint, ${s.restarts} restarts)`;
@@ -1484,6 +1489,26 @@ function timelineOf(s: Session, wal: WalSample[]): NonNullable<Row['timeline']> 
   return out;
 }
 
+/**
+ * WAL pages (frames) appended per successful response of the recorded windows: the frames added between samples
+ * over the responses completed between them, leaving out every interval in which the WAL started over (its frames
+ * before the restart are not seen).
+ */
+function walFramesPerResponse(s: Session, wal: WalSample[]): number {
+  const end = s.measuredFrom + REPEAT * DURATION * 1000;
+  const at = s.responses.map((r) => s.measuredFrom + r.at);
+  let frames = 0;
+  let responses = 0;
+  for (let i = 1; i < wal.length; i++) {
+    const a = wal[i - 1] as WalSample;
+    const b = wal[i] as WalSample;
+    if (a.at < s.measuredFrom || b.at > end || a.salt !== b.salt || b.frames < a.frames) continue;
+    frames += b.frames - a.frames;
+    responses += at.filter((t) => t > a.at && t <= b.at).length;
+  }
+  return responses > 0 ? Math.round((frames / responses) * 10) / 10 : 0;
+}
+
 /** Verdict's garbage-collection totals (s, by kind) and longest event-loop delay since the last scrape (ms). */
 async function runtimeStats(server: Server): Promise<{ gcSeconds: Record<string, number>; eventLoopMaxMs: number }> {
   const res = await fetch(`${server.url}/metrics`, { headers: { authorization: server.key } });
@@ -1523,6 +1548,7 @@ async function scenario(spec: Spec, dialect: Target, server: Server, requests: R
         warmup: s.warmup,
         cpuUs: s.cpuUs,
         ...(spec.write ? { histogram: histogram(latencies), timeline: timelineOf(s, wal) } : {}),
+        ...(spec.write && wal.length > 1 ? { walFramesPerRequest: walFramesPerResponse(s, wal) } : {}),
         ...(before && after
           ? {
               runtime: {

@@ -180,6 +180,88 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
     expect(calls).toBe(1);
   });
 
+  it('isolates concurrent writes: one that fails rolls back alone, a retried one runs again, events keep their order', async () => {
+    const ids = await reviews(5);
+    const { deps, commits } = recording();
+    const transactions: unknown[] = [];
+    let retried = 0;
+    const results = await Promise.allSettled(
+      ids.map((id, n) =>
+        runReviewWrite(deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
+          transactions.push(w.db);
+          const row = (await w.lock([id])).get(id);
+          if (!row) throw new Error('no review');
+          const review = await w.change(row, reply(w.now));
+          if (n === 2) throw new Error('write 2 failed');
+          if (n === 3 && retried++ === 0) w.retry();
+          return review.id;
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'write 2 failed' });
+    expect(commits.map((c) => c.reviewIds)).toEqual([[ids[0]], [ids[1]], [ids[4]], [ids[3]]]);
+    const rows = await db.db.selectFrom('reviews').select(['id', 'revision']).where('id', 'in', ids).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.revision)]))).toEqual(
+      Object.fromEntries(ids.map((id, n) => [id, n === 2 ? 1 : 2])),
+    );
+    // One `updated` event per committed write, positioned in the order the writes committed; none for write 2.
+    const events = await db.db
+      .selectFrom('outbox_events')
+      .select('entity_id')
+      .where('site_id', '=', siteId)
+      .where('entity_id', 'in', ids)
+      .where('slug', '=', 'updated')
+      .orderBy('position')
+      .execute();
+    expect(events.map((e) => e.entity_id)).toEqual([ids[0], ids[1], ids[4], ids[3]]);
+    if (dialect.name === 'sqlite') {
+      // Group commit: the writes that arrived together ran in one transaction; the retry ran in the next one.
+      expect(new Set(transactions.slice(0, 5)).size).toBe(1);
+      expect(transactions[5]).not.toBe(transactions[0]);
+    } else {
+      expect(new Set(transactions).size).toBe(6);
+    }
+  });
+
+  it.runIf(dialect.name === 'sqlite')('answers no write of a shared transaction before it commits', async () => {
+    const [a, b] = await reviews(2);
+    let aSettled = false;
+    let bStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      bStarted = resolve;
+    });
+    let releaseB!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      releaseB = resolve;
+    });
+    const change = (id: string, before?: () => Promise<void>) =>
+      runReviewWrite(t.deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
+        if (before) await before();
+        const row = (await w.lock([id])).get(id);
+        if (!row) throw new Error('no review');
+        return w.change(row, reply(w.now));
+      });
+    const first = change(a as string).then((r) => {
+      aSettled = true;
+      return r;
+    });
+    const second = change(b as string, async () => {
+      bStarted();
+      await gate;
+    });
+    try {
+      await started;
+      // The first write's work is done, but it shares the transaction the second is still in: not answered yet.
+      await Promise.resolve();
+      expect(aSettled).toBe(false);
+    } finally {
+      releaseB();
+    }
+    const [ra, rb] = await Promise.all([first, second]);
+    expect([ra.revision, rb.revision]).toEqual(['2', '2']);
+  });
+
   it('locks reviews in one global order: writes naming the same reviews in different orders never deadlock', async () => {
     const ids = await reviews(5);
     const writes = 12;

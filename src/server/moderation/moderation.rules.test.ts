@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ModerationRule, ModerationRuleInput } from '../../contract/index.ts';
-import { checkRules, containsLink, evaluateRules, type RuleSubject, rulesFromSettings } from './moderation.rules.ts';
+import {
+  checkRules,
+  containsLink,
+  evaluateRules,
+  type RuleSubject,
+  readsAuthorReports,
+  rulesFromSettings,
+} from './moderation.rules.ts';
 
 const review = (over: Partial<RuleSubject> = {}): RuleSubject => ({
   title: 'Nice shoes',
@@ -160,6 +167,14 @@ describe('evaluateRules: blocked words are whole words, case- and accent-insensi
     const r: ModerationRule[] = [{ type: 'HOLD_BLOCKED_WORDS', words: ['спам'] }];
     expect(evaluateRules(r, review({ body: 'это СПАМ.' }), none).status).toBe('IN_MODERATION');
     expect(evaluateRules(r, review({ body: 'спаммер' }), none).status).toBe('APPROVED');
+  });
+});
+
+describe('readsAuthorReports: whether a create must count the author\'s open reports', () => {
+  it('is true only when some rule holds reported authors', () => {
+    expect(readsAuthorReports([])).toBe(false);
+    expect(readsAuthorReports([{ type: 'HOLD_LINKS' }, { type: 'APPROVE_ALL' }])).toBe(false);
+    expect(readsAuthorReports([{ type: 'HOLD_LINKS' }, { type: 'HOLD_REPORTED_AUTHOR', minReports: 2 }])).toBe(true);
   });
 });
 

@@ -127,6 +127,14 @@ export function evaluateRules(
   return { status: 'APPROVED', reason: 'NO_RULE_MATCHED' };
 }
 
+/**
+ * Whether the rules read the author's open reports (`RuleContext.authorOpenReports`): only then does a create count
+ * them, a query otherwise made for nothing.
+ */
+export function readsAuthorReports(rules: readonly ModerationRule[]): boolean {
+  return rules.some((rule) => rule.type === 'HOLD_REPORTED_AUTHOR');
+}
+
 /** The rules equivalent to the site's moderation setting, for a namespace with no rules of its own. */
 export function rulesFromSettings(settings: SiteSettings): ModerationRule[] {
   switch (settings.moderation.mode) {

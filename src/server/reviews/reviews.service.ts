@@ -25,7 +25,7 @@ import { type DbDeps, iso } from '../deps.ts';
 import { openReportsByAuthor } from '../engagement/reports.service.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
-import { evaluateRules, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
+import { evaluateRules, readsAuthorReports, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
 import { type AuditDecision, auditActor, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
 import type { EventSpec } from '../outbox/outbox.events.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
@@ -192,14 +192,11 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
     if (existing) return replayOrConflict(existing, hash, deps.clock());
   }
-  const reports = await openReportsOf(deps, p.siteId, [draft.contactId]);
-  const prepared = prepareInsert(
-    p,
-    draft,
-    await rulesFor(deps, p.siteId, draft.namespace),
-    deps.clock(),
-    draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0,
-  );
+  const rules = await rulesFor(deps, p.siteId, draft.namespace);
+  const reports = readsAuthorReports(rules)
+    ? await openReportsOf(deps, p.siteId, [draft.contactId])
+    : new Map<string, number>();
+  const prepared = prepareInsert(p, draft, rules, deps.clock(), draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0);
   try {
     const [review] = await writeInserts(deps, p, [prepared]);
     if (!review) throw new Error('the unit of work returned no review');
@@ -413,7 +410,9 @@ export async function bulkCreateReview(
   }
   if (batch.length > 0) {
     const rules = await ruleBook(deps, p.siteId);
-    const reports = await openReportsOf(deps, p.siteId, batch.map((x) => x.draft.contactId));
+    const reports = batch.some((x) => readsAuthorReports(rules(x.draft.namespace)))
+      ? await openReportsOf(deps, p.siteId, batch.map((x) => x.draft.contactId))
+      : new Map<string, number>();
     const nowDate = deps.clock();
     const prepared = batch.map((x) =>
       prepareInsert(p, x.draft, rules(x.draft.namespace), nowDate, x.draft.contactId ? (reports.get(x.draft.contactId) ?? 0) : 0),
