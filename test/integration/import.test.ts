@@ -16,6 +16,7 @@ import {
   readImport,
 } from '../../src/server/imports/import.formats.ts';
 import { type ImportOptions, importedReviewId, importReviews } from '../../src/server/imports/import.service.ts';
+import { relevanceScore } from '../../src/server/reviews/reviews.rules.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -128,6 +129,65 @@ describe.each(dialects())('import on $name', (dialect) => {
       .execute();
     expect(events).toEqual([]);
   });
+
+  it.each([
+    ['in a thousand rows per transaction', { rebuildIndexes: false }],
+    ['with the indexes rebuilt', { rebuildIndexes: true }],
+  ] as const)(
+    'keeps the source vote counts and creation date, with helpfulness and relevance derived, %s',
+    async (_, over) => {
+      const site = await buildSite(t);
+      const rows = [
+        record(2, { votes: { helpful: 9, unhelpful: 2 }, createdDate: '2023-01-05T12:00:00.000Z', verified: true }),
+        record(3, { votes: { helpful: 0, unhelpful: 4 } }),
+        record(4),
+      ];
+      const { report } = await run(site, rows.map(ok), over);
+      expect(report).toMatchObject({ created: 3, failed: 0 });
+      const get = async (r: ImportRecord) =>
+        (
+          await call(
+            t.app,
+            'GET',
+            `/reviews/v1/reviews/${importedReviewId(site.siteId, `verdict:${r.sourceId}`, r.reviewDate)}`,
+            {
+              auth: site.adminKey,
+            },
+          )
+        ).body.review;
+      const [voted, down, plain] = await Promise.all(rows.map(get));
+      const now = t.deps.clock();
+      const expected = (r: ImportRecord) =>
+        relevanceScore({
+          helpful: r.votes?.helpful ?? 0,
+          unhelpful: r.votes?.unhelpful ?? 0,
+          textLength: (r.title?.length ?? 0) + (r.body?.length ?? 0),
+          mediaCount: r.media.length,
+          verified: r.verified,
+          reviewDate: new Date(r.reviewDate),
+          now,
+        });
+      expect(voted).toMatchObject({
+        foundHelpful: 9,
+        foundUnhelpful: 2,
+        helpfulness: 7,
+        createdDate: '2023-01-05T12:00:00.000Z',
+        relevanceScore: expected(rows[0] as ImportRecord),
+      });
+      expect(down).toMatchObject({ foundHelpful: 0, foundUnhelpful: 4, helpfulness: -4 });
+      expect(down.relevanceScore).toBe(expected(rows[1] as ImportRecord));
+      expect(plain).toMatchObject({ foundHelpful: 0, foundUnhelpful: 0, helpfulness: 0 });
+      expect(plain.createdDate).not.toBe(plain.reviewDate); // no creation date in the source: the import time
+      // The most helpful first, read through the helpfulness index.
+      const page = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+        auth: site.adminKey,
+        body: { query: { filter: { entityId: 'product-1' }, sort: [{ fieldName: 'helpfulness', order: 'DESC' }] } },
+      });
+      expect(page.body.reviews.map((r: { helpfulness: number }) => r.helpfulness)).toEqual([7, 0, -4]);
+      // A re-run still tells rows of an earlier run (skipped) from a repeat within the run, creation dates carried.
+      expect((await run(site, rows.map(ok), over)).report).toMatchObject({ created: 0, skipped: 3, failed: 0 });
+    },
+  );
 
   it.each([
     ['in a thousand rows per transaction', { rebuildIndexes: false }],
@@ -401,7 +461,7 @@ describe.each(dialects())('import on $name', (dialect) => {
   );
 
   describe.each(['ndjson', 'csv'] as const)('export as %s, imported into another site', (format) => {
-    it('gives the same reviews with the same ids, statuses, replies and summaries', async () => {
+    it('gives the same reviews with the same ids, statuses, replies, votes, creation dates and summaries', async () => {
       const from = await buildSite(t);
       const to = await buildSite(t);
       const made = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
@@ -436,7 +496,17 @@ describe.each(dialects())('import on $name', (dialect) => {
         auth: from.adminKey,
         body: { reviewId: id, status: 'REJECTED' },
       });
-      await run(from, [ok(record(2, { entityId: 'mug', status: 'IN_MODERATION', verified: true }))]);
+      await run(from, [
+        ok(
+          record(2, {
+            entityId: 'mug',
+            status: 'IN_MODERATION',
+            verified: true,
+            votes: { helpful: 6, unhelpful: 1 },
+            createdDate: '2023-01-02T03:04:05.678Z',
+          }),
+        ),
+      ]);
 
       let text = '';
       for await (const piece of exportReviews(t.deps, from.siteId, format)) text += piece;
@@ -465,6 +535,11 @@ describe.each(dialects())('import on $name', (dialect) => {
           status: r.moderation.moderationStatus,
           reply: r.reply?.message,
           verified: r.verified,
+          createdDate: r.createdDate,
+          foundHelpful: r.foundHelpful,
+          foundUnhelpful: r.foundUnhelpful,
+          helpfulness: r.helpfulness,
+          relevanceScore: r.relevanceScore,
         };
       };
       const ids = [

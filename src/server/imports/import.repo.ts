@@ -22,12 +22,12 @@ export interface SavedIndexes {
 }
 
 export const importRepo = {
-  /** Which of these review ids exist in the site, deleted or not, with when they were created. */
-  existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; created_at: string }[]> =>
+  /** Which of these review ids exist in the site, deleted or not, with when they were last written. */
+  existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; updated_at: string }[]> =>
     inChunks(ids, (chunk) =>
       db
         .selectFrom('reviews')
-        .select(['id', 'created_at'])
+        .select(['id', 'updated_at'])
         .where('site_id', '=', siteId)
         .where('id', 'in', chunk)
         .execute(),
@@ -131,6 +131,9 @@ export const importRepo = {
         'r.reply_message',
         'r.reply_created_at',
         'r.verified',
+        'r.found_helpful',
+        'r.found_unhelpful',
+        'r.created_at',
       ])
       .where('r.site_id', '=', siteId)
       .where('r.deleted_at', 'is', null);

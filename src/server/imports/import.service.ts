@@ -145,8 +145,9 @@ class Checker {
   readonly #emailOwners = new Map<string, string>();
 
   /**
-   * @param runAt the creation time of every row this run writes: a review already present with this creation time
-   *   was written by this run, so its row repeats an earlier one of the file (rather than an earlier run's).
+   * @param runAt the update time of every row this run writes (their creation time is the source's, when it has
+   *   one): a review already present with this update time was written by this run, so its row repeats an earlier
+   *   one of the file (rather than an earlier run's).
    */
   constructor(
     private readonly siteId: string,
@@ -204,17 +205,17 @@ class Checker {
           this.siteId,
           chunk.map((c) => c.id),
         )
-      ).map((r) => [r.id, r.created_at]),
+      ).map((r) => [r.id, r.updated_at]),
     );
     const inChunk = new Set<string>();
     const fresh = chunk.filter((c) => {
-      const createdAt = present.get(c.id);
-      if (inChunk.has(c.id) || createdAt === this.runAt) {
+      const updatedAt = present.get(c.id);
+      if (inChunk.has(c.id) || updatedAt === this.runAt) {
         this.#repeats(c.record);
         return false;
       }
       inChunk.add(c.id);
-      if (createdAt === undefined) return true;
+      if (updatedAt === undefined) return true;
       this.skipped++;
       return false;
     });
@@ -317,7 +318,10 @@ async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker): Asyn
   if (chunk.length > 0) yield chunk;
 }
 
-/** The review row of an imported record: its source status, dates, reply and flags, revision 1. */
+/**
+ * The review row of an imported record: its source status, dates (creation too, when the source has it), reply,
+ * flags and vote counts, revision 1.
+ */
 function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): ReviewRow {
   const now = iso(nowDate);
   return {
@@ -334,9 +338,11 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     reply_message: r.reply?.message ?? null,
     reply_created_at: r.reply ? (r.reply.date ?? now) : null,
     reply_updated_at: r.reply ? (r.reply.date ?? now) : null,
-    found_helpful: 0,
-    found_unhelpful: 0,
-    helpfulness: 0,
+    found_helpful: r.votes?.helpful ?? 0,
+    found_unhelpful: r.votes?.unhelpful ?? 0,
+    // As a vote keeps it (engagement/votes.service.ts): helpful minus unhelpful. Relevance is scored by the unit of
+    // work's insert from these counts, like every other write's.
+    helpfulness: (r.votes?.helpful ?? 0) - (r.votes?.unhelpful ?? 0),
     moderation_status: r.status,
     manually_changed: 0,
     revision: 1,
@@ -357,7 +363,8 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
       media: r.media,
       rating: r.rating,
     }),
-    created_at: now,
+    created_at: r.createdDate ?? now,
+    // Always the import time: how the checks tell a row this run wrote from one an earlier run wrote.
     updated_at: now,
     deleted_at: null,
   };
