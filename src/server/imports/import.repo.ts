@@ -14,6 +14,12 @@ async function inChunks<T, R>(values: readonly T[], run: (chunk: T[]) => Promise
   return out;
 }
 
+/**
+ * Indexes a rebuild leaves in place: the trash index holds only deleted reviews, and an import writes none, so it
+ * costs nothing to keep, where building it again would read the whole table once more.
+ */
+const KEPT_INDEXES = ['reviews_trash_idx'];
+
 /** Indexes and triggers of `reviews` taken down for a rebuild, with where the new rows start. */
 export interface SavedIndexes {
   indexes: string[];
@@ -182,7 +188,8 @@ export const importRepo = {
   dropReviewIndexes: async (trx: Executor): Promise<SavedIndexes> => {
     const defs = await sql<{ type: string; name: string; sql: string }>`
       select type, name, sql from sqlite_master
-      where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null`.execute(trx);
+      where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null
+        and name not in (${sql.join(KEPT_INDEXES)})`.execute(trx);
     const last = await sql<{ m: number }>`select coalesce(max(rowid), 0) as m from reviews`.execute(trx);
     for (const d of defs.rows) {
       await sql`drop ${sql.raw(d.type)} ${sql.id(d.name)}`.execute(trx);
