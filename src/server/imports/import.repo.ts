@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { insertRows } from '../db/insert-rows.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import type { Dialect } from '../db/database.ts';
 import type { Executor } from '../db/executor.ts';
 
 /** Values per `in` list: well under both drivers' bound-parameter limits. */
@@ -182,10 +183,21 @@ export const importRepo = {
   },
 
   /**
-   * SQLite, inside the import's transaction: drops the secondary indexes and the search-index triggers of
-   * `reviews` (the primary key stays), remembering their definitions and the last rowid before the import.
+   * Inside the import's transaction: drops the secondary indexes of `reviews` (the primary key and the trash index
+   * stay) and, on SQLite, the search-index triggers, remembering their definitions and the last rowid before the
+   * import. On PostgreSQL the search index is one of the indexes (GIN), and the drop holds the table's exclusive lock
+   * until the transaction ends, so no reader sees the table without them.
    */
-  dropReviewIndexes: async (trx: Executor): Promise<SavedIndexes> => {
+  dropReviewIndexes: async (trx: Executor, dialect: Dialect): Promise<SavedIndexes> => {
+    if (dialect === 'postgres') {
+      const defs = await sql<{ name: string; sql: string }>`
+        select i.indexname as name, i.indexdef as sql from pg_indexes i
+        where i.schemaname = current_schema() and i.tablename = 'reviews'
+          and i.indexname not in (select conname from pg_constraint where conrelid = to_regclass('reviews'))
+          and i.indexname not in (${sql.join(KEPT_INDEXES)})`.execute(trx);
+      for (const d of defs.rows) await sql`drop index ${sql.id(d.name)}`.execute(trx);
+      return { indexes: defs.rows.map((d) => d.sql), triggers: [], lastRowid: 0 };
+    }
     const defs = await sql<{ type: string; name: string; sql: string }>`
       select type, name, sql from sqlite_master
       where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null
@@ -201,8 +213,16 @@ export const importRepo = {
     };
   },
 
-  /** Builds the dropped indexes again, indexes the new rows for search, and puts the triggers back. */
-  restoreReviewIndexes: async (trx: Executor, saved: SavedIndexes): Promise<void> => {
+  /**
+   * Builds the dropped indexes again and, on SQLite, indexes the new rows for search and puts the triggers back. On
+   * PostgreSQL the builds get a larger sort memory for this transaction only (`maintenance_work_mem`).
+   */
+  restoreReviewIndexes: async (trx: Executor, dialect: Dialect, saved: SavedIndexes): Promise<void> => {
+    if (dialect === 'postgres') {
+      await sql`set local maintenance_work_mem = '512MB'`.execute(trx);
+      for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
+      return;
+    }
     for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
     await sql`insert into reviews_fts(rowid, title, body)
       select rowid, title, body from reviews where rowid > ${saved.lastRowid}`.execute(trx);

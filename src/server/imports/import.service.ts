@@ -12,9 +12,10 @@
  * consumers, and a consumer that needs the imported reviews reads them once through the API. With `events: true`
  * each imported review emits one `created` event (sequence 1), as a site that mirrors reviews elsewhere may want.
  *
- * A large import into a small SQLite database rebuilds the review indexes instead of maintaining them row by row:
- * one transaction drops them, appends the rows, builds the indexes and the search index again and commits, so
- * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
+ * A large import into a small database rebuilds the review indexes instead of maintaining them row by row: one
+ * transaction drops them, appends the rows, builds the indexes and the search index again and commits, so readers
+ * see the old state or the new one, never a table without its indexes (see docs/performance.md for why). On
+ * PostgreSQL the dropped indexes lock the table until the commit: readers of `reviews` wait for the import.
  */
 import { createHash } from 'node:crypto';
 import { GUID_PATTERN, UNKNOWN_IDENTITY } from '../../contract/index.ts';
@@ -460,7 +461,7 @@ async function writeChunk(
   const records = chunk.map((c) => c.record);
   await namedContacts(w.db, w.siteId, records, now);
   const contacts = await contactsFor(w.db, w.siteId, records, now);
-  await w.insert(
+  await w.append(
     chunk.map(({ record: r, id }) => ({
       row: reviewRow(
         w.siteId,
@@ -492,7 +493,7 @@ export async function importReviews(
 ): Promise<ImportReport> {
   const nowDate = deps.clock();
   const checker = new Checker(opts.siteId, opts.format, iso(nowDate), opts.onError);
-  const rebuild = !opts.dryRun && deps.dialect === 'sqlite' && (await shouldRebuild(deps, opts));
+  const rebuild = !opts.dryRun && (await shouldRebuild(deps, opts));
   const events: EventSpec[] = opts.events ? [{ slug: 'created' }] : [];
   let written = 0;
   const progress = (phase: ImportProgress['phase']) => opts.onProgress?.({ phase, rows: checker.rowsRead });
@@ -506,7 +507,7 @@ export async function importReviews(
     await importWrite(deps, opts.siteId, async (w) => {
       // The slot lookups need the indexes about to be dropped: every live slot of the site is read first.
       checker.holdSlots(await importRepo.allLiveSlots(w.db, opts.siteId));
-      const saved = await importRepo.dropReviewIndexes(w.db);
+      const saved = await importRepo.dropReviewIndexes(w.db, deps.dialect);
       for await (const chunk of chunksOf(rows, checker)) {
         const fresh = await checker.check(w.db, chunk, false);
         await writeChunk(w, fresh, nowDate, events);
@@ -515,7 +516,7 @@ export async function importReviews(
       }
       progress('indexing');
       try {
-        await importRepo.restoreReviewIndexes(w.db, saved);
+        await importRepo.restoreReviewIndexes(w.db, deps.dialect, saved);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // The checks keep one review per author and entity, by contact id or by email; a file that names one
