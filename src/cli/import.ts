@@ -46,13 +46,13 @@ export function registerImport(program: Command, outcome: Outcome): void {
       .addOption(
         new Option(
           '--rebuild-indexes',
-          'SQLite: drop the review indexes, append, build them again (default when the file is not much smaller than the database)',
+          'drop the review indexes, append, build them again (default when the file is not much smaller than the database)',
         ).conflicts('keepIndexes'),
       )
       .addOption(
         new Option(
           '--keep-indexes',
-          'SQLite: write a thousand rows per transaction with the indexes in place',
+          'write a thousand rows per transaction with the indexes in place',
         ).conflicts('rebuildIndexes'),
       ),
     ['DATABASE_URL'],
@@ -62,8 +62,8 @@ export function registerImport(program: Command, outcome: Outcome): void {
 Row errors go to stderr, each with its line; the report to stdout. Exit 0 when every row is in Verdict, 1 when some
 failed, 2 for a usage error. Progress (rate, ETA) is shown on stderr when it is a terminal.
 Safe beside a running \`verdict serve\`. On SQLite an index rebuild holds the write lock until it commits, so the
-server's writes wait (and fail after its 5 s busy timeout): run large imports while the shop is quiet, or use
---keep-indexes.`,
+server's writes wait (and fail after its 5 s busy timeout); on PostgreSQL it locks the reviews table, so the
+server's reads of reviews wait too. Run large imports while the shop is quiet, or use --keep-indexes.`,
   );
   command.action(async (file: string, flags: ImportFlags) => {
     try {

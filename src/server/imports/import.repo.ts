@@ -190,6 +190,8 @@ export const importRepo = {
    */
   dropReviewIndexes: async (trx: Executor, dialect: Dialect): Promise<SavedIndexes> => {
     if (dialect === 'postgres') {
+      // Building the indexes of a million rows takes longer than a session's statement timeout allows.
+      await sql`set local statement_timeout = 0`.execute(trx);
       const defs = await sql<{ name: string; sql: string }>`
         select i.indexname as name, i.indexdef as sql from pg_indexes i
         where i.schemaname = current_schema() and i.tablename = 'reviews'
