@@ -139,8 +139,7 @@ export function seedReview(shape: DatasetShape, i: number): SeedReview {
 
 /**
  * The NDJSON line of review `i` in Verdict's import format, with the vote counts under the Wix field names
- * (`foundHelpful`, `foundUnhelpful`): the minimal service reads them, and Verdict's import ignores fields it does not
- * carry, so the harness applies them to Verdict's rows after the import.
+ * (`foundHelpful`, `foundUnhelpful`), which Verdict's import and the minimal service both read.
  */
 export function ndjsonLine(shape: DatasetShape, i: number): string {
   const r = seedReview(shape, i);

@@ -33,7 +33,7 @@ import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type DatasetShape, defaultHot, HOT, ndjsonLine, newContent, reviewNumberOf, seedReview } from './dataset.ts';
+import { type DatasetShape, defaultHot, HOT, ndjsonLine, newContent } from './dataset.ts';
 import { median, NO_RATE_LIMITS, serveVerdict, sleep, stopChild } from './support.ts';
 
 const run = promisify(execFile);
@@ -950,7 +950,7 @@ async function waitQuiet(t: Target, pid?: number): Promise<number> {
 }
 
 /**
- * The dataset as an NDJSON file in Verdict's import format (with vote counts, which the minimal service reads),
+ * The dataset as an NDJSON file in Verdict's import format (with vote counts, which both loaders carry),
  * written once per dataset shape and kept in bench/results/tmp for the next run.
  */
 async function datasetFile(): Promise<string> {
@@ -966,69 +966,6 @@ async function datasetFile(): Promise<string> {
   await once(out, 'finish');
   renameSync(partial, file);
   return file;
-}
-
-/**
- * Gives Verdict's imported reviews the dataset's vote counts (its import does not carry them), by primary key,
- * with plain SQL. Not part of the import's time.
- */
-async function applyVotes(t: Target): Promise<number> {
-  const started = performance.now();
-  const votes = (reviewDate: string) => {
-    const i = reviewNumberOf(SHAPE, reviewDate);
-    if (i === undefined) throw new Error(`no review of the dataset has review date ${reviewDate}`);
-    const r = seedReview(SHAPE, i);
-    return [r.foundHelpful, r.foundUnhelpful, r.foundHelpful - r.foundUnhelpful] as const;
-  };
-  if (t.dialect === 'sqlite') {
-    const db = new Database(t.sqliteFile as string);
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      const update = db.prepare(
-        'update reviews set found_helpful = ?, found_unhelpful = ?, helpfulness = ? where site_id = ? and id = ?',
-      );
-      const all = db.prepare('select site_id, id, review_date from reviews').raw(true).all() as [
-        string,
-        string,
-        string,
-      ][];
-      db.transaction(() => {
-        for (const [site, id, date] of all) {
-          const [h, u, net] = votes(date);
-          if (h !== 0 || u !== 0) update.run(h, u, net, site, id);
-        }
-      }).immediate();
-    } finally {
-      db.close();
-    }
-    return (performance.now() - started) / 1000;
-  }
-  const c = new pg.Client({ connectionString: t.databaseUrl });
-  await c.connect();
-  try {
-    const all = await c.query<{ site_id: string; id: string; review_date: string }>(
-      'select site_id, id, review_date from reviews',
-    );
-    const changed = all.rows
-      .map((r) => ({ ...r, v: votes(r.review_date) }))
-      .filter((r) => r.v[0] !== 0 || r.v[1] !== 0);
-    await c.query('begin');
-    for (let i = 0; i < changed.length; i += 5000) {
-      const chunk = changed.slice(i, i + 5000);
-      await c.query(
-        `update reviews r set found_helpful = v.h, found_unhelpful = v.u, helpfulness = v.h - v.u
-         from (select unnest($1::text[]) as site_id, unnest($2::text[]) as id, unnest($3::int[]) as h, unnest($4::int[]) as u) v
-         where r.site_id = v.site_id and r.id = v.id`,
-        [chunk.map((r) => r.site_id), chunk.map((r) => r.id), chunk.map((r) => r.v[0]), chunk.map((r) => r.v[1])],
-      );
-    }
-    await c.query('commit');
-    await c.query('analyze reviews');
-  } finally {
-    await c.end();
-  }
-  return (performance.now() - started) / 1000;
 }
 
 // ---------- Verdict ----------
@@ -1070,9 +1007,8 @@ async function seedVerdict(t: Target, file: string): Promise<void> {
   const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { created: number; failed: number };
   if (report.created !== SHAPE.reviews)
     throw new Error(`verdict import created ${report.created} of ${SHAPE.reviews}, failed ${report.failed}`);
-  const votes = await applyVotes(t);
   console.log(
-    `  verdict: imported ${SHAPE.reviews} reviews in ${seconds.toFixed(1)} s (peak RSS ${peakRssMB} MB); vote counts set in ${votes.toFixed(1)} s (not timed)`,
+    `  verdict: imported ${SHAPE.reviews} reviews with their vote counts in ${seconds.toFixed(1)} s (peak RSS ${peakRssMB} MB)`,
   );
   extra[`${t.dialect}.verdictImportSeconds`] = seconds;
   extra[`${t.dialect}.verdictImportPeakRssMB`] = peakRssMB;

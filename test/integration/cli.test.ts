@@ -434,7 +434,7 @@ describe('verdict CLI on SQLite', SLOW, () => {
       expect(csv.code).toBe(0);
       const lines = csv.stdout.trim().split('\n');
       expect(lines[0]).toBe(
-        'id,namespace,entity_id,author_name,author_email,contact_id,title,body,rating,review_date,status,reply,reply_date,verified,media_urls,contact_first_name,contact_last_name',
+        'id,namespace,entity_id,author_name,author_email,contact_id,title,body,rating,review_date,status,reply,reply_date,verified,media_urls,contact_first_name,contact_last_name,found_helpful,found_unhelpful,created_date',
       );
       expect(csv.stdout).toContain('"Warm and soft,\nwould buy again"');
       const out = join(dir, 'export.ndjson');

@@ -44,6 +44,9 @@ const CSV_COLUMNS = [
   'media_urls',
   'contact_first_name',
   'contact_last_name',
+  'found_helpful',
+  'found_unhelpful',
+  'created_date',
 ] as const;
 
 /** Verdict's moderation statuses as the import format names them: anything not decided yet awaits moderation. */
@@ -143,6 +146,9 @@ export async function* exportReviews(
           mediaUrls(media),
           contactNameOf(r).first ?? '',
           contactNameOf(r).last ?? '',
+          Number(r.found_helpful),
+          Number(r.found_unhelpful),
+          r.created_at,
         ]),
       );
     } else {
@@ -169,6 +175,9 @@ export async function* exportReviews(
             status,
             ...(r.reply_message ? { reply: { message: r.reply_message, date: r.reply_created_at } } : {}),
             verified: r.verified === 1,
+            foundHelpful: Number(r.found_helpful),
+            foundUnhelpful: Number(r.found_unhelpful),
+            createdDate: r.created_at,
           }),
         )
         .join('\n')

@@ -107,7 +107,14 @@ describe('Yotpo CSV export', () => {
       'Bien;Très bien, merci;4;2024-03-15;5551;Léa;lea@example.fr;false',
     ].join('\n');
     expect(records(await read(csv, 'yotpo'))).toMatchObject([
-      { title: 'Bien', body: 'Très bien, merci', rating: 4, entityId: '5551', authorName: 'Léa', status: 'IN_MODERATION' },
+      {
+        title: 'Bien',
+        body: 'Très bien, merci',
+        rating: 4,
+        entityId: '5551',
+        authorName: 'Léa',
+        status: 'IN_MODERATION',
+      },
     ]);
   });
 });
@@ -259,6 +266,8 @@ describe('Wix review objects', () => {
         status: 'IN_MODERATION',
         reply: { message: 'Thanks Dana', date: '2024-04-03T10:00:00.000Z' },
         verified: true,
+        votes: { helpful: 3, unhelpful: 0 },
+        createdDate: '2024-04-01T10:00:00.000Z',
       },
     ]);
   });
@@ -352,6 +361,54 @@ describe('Verdict format', () => {
           { field: 'verified', description: expect.stringContaining('true or false'), violatedRule: 'TYPE' },
         ],
       },
+    ]);
+  });
+
+  it('reads vote counts and the creation date in NDJSON and CSV, and lists bad ones as violations', async () => {
+    const ndjson = [
+      JSON.stringify({
+        entityId: 'p1',
+        content: { rating: 5 },
+        reviewDate: '2024-01-01T00:00:00Z',
+        foundHelpful: 12,
+        foundUnhelpful: '3',
+        createdDate: '2024-01-02T08:30:00.250Z',
+      }),
+      JSON.stringify({ entityId: 'p2', content: { rating: 5 }, reviewDate: '2024-01-01', foundUnhelpful: 1 }),
+      JSON.stringify({ entityId: 'p3', content: { rating: 5 }, reviewDate: '2024-01-01' }),
+      JSON.stringify({
+        entityId: 'p4',
+        content: { rating: 5 },
+        reviewDate: '2024-01-01',
+        foundHelpful: -1,
+        foundUnhelpful: 2.5,
+        createdDate: 'yesterday',
+      }),
+    ].join('\n');
+    const rows = await read(ndjson, 'verdict');
+    expect(records(rows).map((r) => [r.entityId, r.votes, r.createdDate])).toEqual([
+      ['p1', { helpful: 12, unhelpful: 3 }, '2024-01-02T08:30:00.250Z'],
+      ['p2', { helpful: 0, unhelpful: 1 }, undefined],
+      ['p3', undefined, undefined],
+    ]);
+    expect(errors(rows)).toEqual([
+      {
+        line: 4,
+        violations: [
+          { field: 'foundHelpful', description: 'must be a whole number of votes from 0', violatedRule: 'TYPE' },
+          { field: 'foundUnhelpful', description: 'must be a whole number of votes from 0', violatedRule: 'TYPE' },
+          { field: 'createdDate', description: expect.stringContaining('ISO-8601'), violatedRule: 'FORMAT' },
+        ],
+      },
+    ]);
+    const csv = [
+      'entity_id,rating,review_date,found_helpful,found_unhelpful,created_date',
+      'p1,4,2024-01-01,7,0,2024-01-01 09:00:00 UTC',
+      'p2,4,2024-01-01,,,',
+    ].join('\n');
+    expect(records(await read(csv, 'verdict')).map((r) => [r.votes, r.createdDate])).toEqual([
+      [{ helpful: 7, unhelpful: 0 }, '2024-01-01T09:00:00.000Z'],
+      [undefined, undefined],
     ]);
   });
 

@@ -50,6 +50,13 @@ export interface ImportRecord {
   status: 'APPROVED' | 'IN_MODERATION' | 'REJECTED';
   reply: { message: string; date: string | null } | null;
   verified: boolean;
+  /**
+   * Helpfulness vote counts the source holds (verdict and wix formats: `foundHelpful`, `foundUnhelpful`); absent
+   * when it has none, which imports as no votes. Only the counts: the individual votes are not in any export.
+   */
+  votes?: { helpful: number; unhelpful: number };
+  /** When the review was created at the source (ISO-8601 UTC), when it says; absent → the import time. */
+  createdDate?: string;
 }
 
 /** One problem of a row, named as the source names the field (CSV column or JSON path). */
@@ -135,6 +142,9 @@ export const MAPPINGS: Readonly<Record<ImportFormat, FormatMapping>> = {
       { target: 'replyMessage', from: ['reply.message', 'reply'] },
       { target: 'replyDate', from: ['reply.date', 'reply_date'] },
       { target: 'verified', from: ['verified'] },
+      { target: 'foundHelpful', from: ['foundHelpful', 'found_helpful'] },
+      { target: 'foundUnhelpful', from: ['foundUnhelpful', 'found_unhelpful'] },
+      { target: 'createdDate', from: ['createdDate', 'created_date'] },
     ],
   },
   wix: {
@@ -153,6 +163,9 @@ export const MAPPINGS: Readonly<Record<ImportFormat, FormatMapping>> = {
       { target: 'replyMessage', from: ['reply.message'] },
       { target: 'replyDate', from: ['reply.createdDate'] },
       { target: 'verified', from: ['verified'] },
+      { target: 'foundHelpful', from: ['foundHelpful'] },
+      { target: 'foundUnhelpful', from: ['foundUnhelpful'] },
+      { target: 'createdDate', from: ['createdDate', '_createdDate'] },
     ],
   },
   judgeme: {

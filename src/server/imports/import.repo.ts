@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { insertRows } from '../db/insert-rows.ts';
 import type { ContactRow } from '../db/schema.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
+import type { Dialect } from '../db/database.ts';
 import type { Executor } from '../db/executor.ts';
 
 /** Values per `in` list: well under both drivers' bound-parameter limits. */
@@ -14,6 +15,12 @@ async function inChunks<T, R>(values: readonly T[], run: (chunk: T[]) => Promise
   return out;
 }
 
+/**
+ * Indexes a rebuild leaves in place: the trash index holds only deleted reviews, and an import writes none, so it
+ * costs nothing to keep, where building it again would read the whole table once more.
+ */
+const KEPT_INDEXES = ['reviews_trash_idx'];
+
 /** Indexes and triggers of `reviews` taken down for a rebuild, with where the new rows start. */
 export interface SavedIndexes {
   indexes: string[];
@@ -22,12 +29,12 @@ export interface SavedIndexes {
 }
 
 export const importRepo = {
-  /** Which of these review ids exist in the site, deleted or not, with when they were created. */
-  existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; created_at: string }[]> =>
+  /** Which of these review ids exist in the site, deleted or not, with when they were last written. */
+  existingIds: (db: Executor, siteId: string, ids: readonly string[]): Promise<{ id: string; updated_at: string }[]> =>
     inChunks(ids, (chunk) =>
       db
         .selectFrom('reviews')
-        .select(['id', 'created_at'])
+        .select(['id', 'updated_at'])
         .where('site_id', '=', siteId)
         .where('id', 'in', chunk)
         .execute(),
@@ -131,6 +138,9 @@ export const importRepo = {
         'r.reply_message',
         'r.reply_created_at',
         'r.verified',
+        'r.found_helpful',
+        'r.found_unhelpful',
+        'r.created_at',
       ])
       .where('r.site_id', '=', siteId)
       .where('r.deleted_at', 'is', null);
@@ -173,13 +183,27 @@ export const importRepo = {
   },
 
   /**
-   * SQLite, inside the import's transaction: drops the secondary indexes and the search-index triggers of
-   * `reviews` (the primary key stays), remembering their definitions and the last rowid before the import.
+   * Inside the import's transaction: drops the secondary indexes of `reviews` (the primary key and the trash index
+   * stay) and, on SQLite, the search-index triggers, remembering their definitions and the last rowid before the
+   * import. On PostgreSQL the search index is one of the indexes (GIN), and the drop holds the table's exclusive lock
+   * until the transaction ends, so no reader sees the table without them.
    */
-  dropReviewIndexes: async (trx: Executor): Promise<SavedIndexes> => {
+  dropReviewIndexes: async (trx: Executor, dialect: Dialect): Promise<SavedIndexes> => {
+    if (dialect === 'postgres') {
+      // Building the indexes of a million rows takes longer than a session's statement timeout allows.
+      await sql`set local statement_timeout = 0`.execute(trx);
+      const defs = await sql<{ name: string; sql: string }>`
+        select i.indexname as name, i.indexdef as sql from pg_indexes i
+        where i.schemaname = current_schema() and i.tablename = 'reviews'
+          and i.indexname not in (select conname from pg_constraint where conrelid = to_regclass('reviews'))
+          and i.indexname not in (${sql.join(KEPT_INDEXES)})`.execute(trx);
+      for (const d of defs.rows) await sql`drop index ${sql.id(d.name)}`.execute(trx);
+      return { indexes: defs.rows.map((d) => d.sql), triggers: [], lastRowid: 0 };
+    }
     const defs = await sql<{ type: string; name: string; sql: string }>`
       select type, name, sql from sqlite_master
-      where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null`.execute(trx);
+      where tbl_name = 'reviews' and type in ('index', 'trigger') and sql is not null
+        and name not in (${sql.join(KEPT_INDEXES)})`.execute(trx);
     const last = await sql<{ m: number }>`select coalesce(max(rowid), 0) as m from reviews`.execute(trx);
     for (const d of defs.rows) {
       await sql`drop ${sql.raw(d.type)} ${sql.id(d.name)}`.execute(trx);
@@ -191,8 +215,16 @@ export const importRepo = {
     };
   },
 
-  /** Builds the dropped indexes again, indexes the new rows for search, and puts the triggers back. */
-  restoreReviewIndexes: async (trx: Executor, saved: SavedIndexes): Promise<void> => {
+  /**
+   * Builds the dropped indexes again and, on SQLite, indexes the new rows for search and puts the triggers back. On
+   * PostgreSQL the builds get a larger sort memory for this transaction only (`maintenance_work_mem`).
+   */
+  restoreReviewIndexes: async (trx: Executor, dialect: Dialect, saved: SavedIndexes): Promise<void> => {
+    if (dialect === 'postgres') {
+      await sql`set local maintenance_work_mem = '512MB'`.execute(trx);
+      for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
+      return;
+    }
     for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
     await sql`insert into reviews_fts(rowid, title, body)
       select rowid, title, body from reviews where rowid > ${saved.lastRowid}`.execute(trx);

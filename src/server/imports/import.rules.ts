@@ -29,6 +29,9 @@ export type Target =
   | 'replyMessage'
   | 'replyDate'
   | 'verified'
+  | 'foundHelpful'
+  | 'foundUnhelpful'
+  | 'createdDate'
   | 'replyOf';
 
 export type ImportStatus = ImportRecord['status'];
@@ -221,6 +224,18 @@ export function parseStatus(value: unknown, vocabulary: StatusVocabulary): Resul
   const status = word === undefined ? undefined : vocabulary[vocabularyKey(word)];
   if (status) return ok(status);
   return bad(`must be one of ${Object.keys(vocabulary).join(', ')}`, 'INVALID_ENUM_VALUE');
+}
+
+/** Largest vote count accepted: PostgreSQL's `integer` columns hold the counts. */
+export const VOTE_COUNT_MAX = 2_147_483_647;
+
+/** A helpfulness vote count: a whole number from 0, as a number or a digit string. */
+export function parseVoteCount(value: unknown): Result<number> {
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\+?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0) return bad('must be a whole number of votes from 0', 'TYPE');
+  if (n > VOTE_COUNT_MAX) return bad(`must be at most ${VOTE_COUNT_MAX}`, 'MAX');
+  return ok(n);
 }
 
 /** A yes/no flag (booleans, 1/0, yes/no, and review-app words such as verified_buyer). */
@@ -555,6 +570,29 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     else fail(verifiedPick.found.name, f);
   }
 
+  const votes = { helpful: 0, unhelpful: 0 };
+  let hasVotes = false;
+  for (const [target, key] of [
+    ['foundHelpful', 'helpful'],
+    ['foundUnhelpful', 'unhelpful'],
+  ] as const) {
+    const p = value(target);
+    if (!p) continue;
+    const n = parseVoteCount(p.found.value);
+    if (n.ok) {
+      votes[key] = n.value;
+      hasVotes = true;
+    } else fail(p.found.name, n);
+  }
+
+  const createdPick = value('createdDate');
+  let createdDate: string | null = null;
+  if (createdPick) {
+    const d = parseReviewDate(createdPick.found.value);
+    if (d.ok) createdDate = d.value;
+    else fail(createdPick.found.name, d);
+  }
+
   const parentPick = value('replyOf');
   if (parentPick && String(parentPick.found.value).trim() !== '0') {
     fail(parentPick.found.name, {
@@ -583,6 +621,8 @@ export function buildRow(mapping: FormatMapping, row: SourceRow, line: number, d
     status,
     reply: replyMessage !== null && replyMessage !== '' ? { message: replyMessage, date: replyDate } : null,
     verified,
+    ...(hasVotes ? { votes } : {}),
+    ...(createdDate !== null ? { createdDate } : {}),
   };
   return { ok: true, record: { line, sourceId: sourceId ?? contentSourceId(mapping.format, record), ...record } };
 }

@@ -12,9 +12,10 @@
  * consumers, and a consumer that needs the imported reviews reads them once through the API. With `events: true`
  * each imported review emits one `created` event (sequence 1), as a site that mirrors reviews elsewhere may want.
  *
- * A large import into a small SQLite database rebuilds the review indexes instead of maintaining them row by row:
- * one transaction drops them, appends the rows, builds the indexes and the search index again and commits, so
- * readers see the old state or the new one, never a table without its indexes (see docs/performance.md for why).
+ * A large import into a small database rebuilds the review indexes instead of maintaining them row by row: one
+ * transaction drops them, appends the rows, builds the indexes and the search index again and commits, so readers
+ * see the old state or the new one, never a table without its indexes (see docs/performance.md for why). On
+ * PostgreSQL the dropped indexes lock the table until the commit: readers of `reviews` wait for the import.
  */
 import { createHash } from 'node:crypto';
 import { GUID_PATTERN, UNKNOWN_IDENTITY } from '../../contract/index.ts';
@@ -145,8 +146,9 @@ class Checker {
   readonly #emailOwners = new Map<string, string>();
 
   /**
-   * @param runAt the creation time of every row this run writes: a review already present with this creation time
-   *   was written by this run, so its row repeats an earlier one of the file (rather than an earlier run's).
+   * @param runAt the update time of every row this run writes (their creation time is the source's, when it has
+   *   one): a review already present with this update time was written by this run, so its row repeats an earlier
+   *   one of the file (rather than an earlier run's).
    */
   constructor(
     private readonly siteId: string,
@@ -204,17 +206,17 @@ class Checker {
           this.siteId,
           chunk.map((c) => c.id),
         )
-      ).map((r) => [r.id, r.created_at]),
+      ).map((r) => [r.id, r.updated_at]),
     );
     const inChunk = new Set<string>();
     const fresh = chunk.filter((c) => {
-      const createdAt = present.get(c.id);
-      if (inChunk.has(c.id) || createdAt === this.runAt) {
+      const updatedAt = present.get(c.id);
+      if (inChunk.has(c.id) || updatedAt === this.runAt) {
         this.#repeats(c.record);
         return false;
       }
       inChunk.add(c.id);
-      if (createdAt === undefined) return true;
+      if (updatedAt === undefined) return true;
       this.skipped++;
       return false;
     });
@@ -317,7 +319,10 @@ async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker): Asyn
   if (chunk.length > 0) yield chunk;
 }
 
-/** The review row of an imported record: its source status, dates, reply and flags, revision 1. */
+/**
+ * The review row of an imported record: its source status, dates (creation too, when the source has it), reply,
+ * flags and vote counts, revision 1.
+ */
 function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): ReviewRow {
   const now = iso(nowDate);
   return {
@@ -334,9 +339,11 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
     reply_message: r.reply?.message ?? null,
     reply_created_at: r.reply ? (r.reply.date ?? now) : null,
     reply_updated_at: r.reply ? (r.reply.date ?? now) : null,
-    found_helpful: 0,
-    found_unhelpful: 0,
-    helpfulness: 0,
+    found_helpful: r.votes?.helpful ?? 0,
+    found_unhelpful: r.votes?.unhelpful ?? 0,
+    // As a vote keeps it (engagement/votes.service.ts): helpful minus unhelpful. Relevance is scored by the unit of
+    // work's insert from these counts, like every other write's.
+    helpfulness: (r.votes?.helpful ?? 0) - (r.votes?.unhelpful ?? 0),
     moderation_status: r.status,
     manually_changed: 0,
     revision: 1,
@@ -358,7 +365,8 @@ function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: strin
       media: r.media,
       rating: r.rating,
     }),
-    created_at: now,
+    created_at: r.createdDate ?? now,
+    // Always the import time: how the checks tell a row this run wrote from one an earlier run wrote.
     updated_at: now,
     deleted_at: null,
   };
@@ -454,7 +462,7 @@ async function writeChunk(
   const records = chunk.map((c) => c.record);
   await namedContacts(w.db, w.siteId, records, now);
   const contacts = await contactsFor(w.db, w.siteId, records, now);
-  await w.insert(
+  await w.append(
     chunk.map(({ record: r, id }) => ({
       row: reviewRow(
         w.siteId,
@@ -486,7 +494,7 @@ export async function importReviews(
 ): Promise<ImportReport> {
   const nowDate = deps.clock();
   const checker = new Checker(opts.siteId, opts.format, iso(nowDate), opts.onError);
-  const rebuild = !opts.dryRun && deps.dialect === 'sqlite' && (await shouldRebuild(deps, opts));
+  const rebuild = !opts.dryRun && (await shouldRebuild(deps, opts));
   const events: EventSpec[] = opts.events ? [{ slug: 'created' }] : [];
   let written = 0;
   const progress = (phase: ImportProgress['phase']) => opts.onProgress?.({ phase, rows: checker.rowsRead });
@@ -500,7 +508,7 @@ export async function importReviews(
     await importWrite(deps, opts.siteId, async (w) => {
       // The slot lookups need the indexes about to be dropped: every live slot of the site is read first.
       checker.holdSlots(await importRepo.allLiveSlots(w.db, opts.siteId));
-      const saved = await importRepo.dropReviewIndexes(w.db);
+      const saved = await importRepo.dropReviewIndexes(w.db, deps.dialect);
       for await (const chunk of chunksOf(rows, checker)) {
         const fresh = await checker.check(w.db, chunk, false);
         await writeChunk(w, fresh, nowDate, events);
@@ -509,7 +517,7 @@ export async function importReviews(
       }
       progress('indexing');
       try {
-        await importRepo.restoreReviewIndexes(w.db, saved);
+        await importRepo.restoreReviewIndexes(w.db, deps.dialect, saved);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         // The checks keep one review per author and entity, by contact id or by email; a file that names one

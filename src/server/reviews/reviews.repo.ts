@@ -9,7 +9,12 @@ import type { FilterNode } from '../query/filter.ts';
 import type { Executor } from '../db/executor.ts';
 
 const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
-  db.selectFrom('reviews').selectAll().where('site_id', '=', p.siteId).where('id', '=', p.id).where('deleted_at', 'is', null),
+  db
+    .selectFrom('reviews')
+    .selectAll()
+    .where('site_id', '=', p.siteId)
+    .where('id', '=', p.id)
+    .where('deleted_at', 'is', null),
 );
 const liveByIdForUpdate = preparedQuery((db, p: { siteId: string; id: string }) =>
   db
@@ -55,6 +60,20 @@ export const reviewsRepo = {
   insertBatch: (db: Executor, rows: readonly NewReviewRow[]): Promise<void> =>
     insertRows(db, 'reviews', rows, (r) => db.insertInto('reviews').values([...r])),
 
+  /**
+   * PostgreSQL: inserts rows of one shape in one statement over column arrays (`insert … select from unnest(…)`):
+   * one parameter per column whatever the row count, and no SQL to build per row (the bulk path of an import).
+   */
+  insertArrays: async (db: Executor, rows: readonly NewReviewRow[]): Promise<void> => {
+    const first = rows[0];
+    if (!first) return;
+    const columns = Object.keys(first) as (keyof NewReviewRow)[];
+    await sql`insert into reviews (${sql.join(columns.map((c) => sql.id(c)))})
+      select * from unnest(${sql.join(
+        columns.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(PG_TYPES[c] ?? 'text')}[]`),
+      )})`.execute(db);
+  },
+
   /** The live (namespace, entity, author) slots held by these contacts. */
   liveSlots: async (
     db: Executor,
@@ -90,7 +109,9 @@ export const reviewsRepo = {
     if (first === undefined) return [];
     if (sorted.length === 1 && state === 'live') {
       // The hot path (one review changed by one request): a prepared statement, compiled once.
-      return dialect === 'postgres' ? liveByIdForUpdate(db, { siteId, id: first }) : liveById(db, { siteId, id: first });
+      return dialect === 'postgres'
+        ? liveByIdForUpdate(db, { siteId, id: first })
+        : liveById(db, { siteId, id: first });
     }
     const out: ReviewRow[] = [];
     for (let i = 0; i < sorted.length; i += IN_CHUNK) {
@@ -213,7 +234,11 @@ export const reviewsRepo = {
     after: readonly [string, string] | undefined,
     limit: number,
   ): Promise<{ id: string; created_at: string }[]> => {
-    let q = db.selectFrom('reviews').select(['id', 'created_at']).where('site_id', '=', siteId).where('deleted_at', 'is', null);
+    let q = db
+      .selectFrom('reviews')
+      .select(['id', 'created_at'])
+      .where('site_id', '=', siteId)
+      .where('deleted_at', 'is', null);
     if (filter) q = q.where((eb) => compileFilter(eb, filter));
     if (after) q = q.where((eb) => keysetCondition(eb, CREATED_KEYS, after, 'next'));
     return q.orderBy('created_at').orderBy('id').limit(limit).execute();

@@ -36,7 +36,7 @@ import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
-import { contribution, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
+import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { applySummaryDeltas } from '../summaries/summaries.service.ts';
 import { toReview } from './reviews.mapper.ts';
 import { reviewsRepo } from './reviews.repo.ts';
@@ -109,6 +109,13 @@ export interface ReviewWrite {
   lock(ids: readonly string[], state?: 'live' | 'deleted' | 'any'): Promise<Map<string, ReviewRow>>;
   /** Inserts new reviews with their summary deltas, creation events and audit entries. */
   insert(items: readonly NewReview[]): Promise<Review[]>;
+  /**
+   * Inserts reviews this write will not lock or change again (an import): the same rows, relevance, events and
+   * summary changes as `insert`, but nothing is kept of the rows and nothing returned, so a write of a million rows
+   * holds their ids and one summary delta per entity, not the rows. On PostgreSQL a chunk is one statement over
+   * column arrays.
+   */
+  append(items: readonly NewReview[]): Promise<void>;
   /** Applies one change to a locked review; returns the review as it now is. */
   change(row: ReviewRow, change: ReviewChange): Promise<Review>;
   /** Applies changes to several locked reviews with one statement per kind of change; results in the same order. */
@@ -139,6 +146,11 @@ export interface WriteOptions {
 const DEFAULT_ATTEMPTS = 5;
 /** Reviews per insert statement: 30 columns each, far below either driver's bound-parameter limit. */
 const INSERT_CHUNK = 100;
+
+/** Rows per PostgreSQL insert over column arrays (one parameter per column, whatever the row count). */
+const APPEND_CHUNK = 1000;
+/** Summary deltas `append` collects before merging them per entity. */
+const MERGE_AT = 20_000;
 
 /** Thrown by `retry()`: caught by `runReviewWrite`, never seen by a caller unless the attempts run out. */
 class RetryWrite extends Error {
@@ -345,7 +357,7 @@ class Write implements ReviewWrite {
   /** The current state of every review this write locked or inserted, by id. */
   readonly #rows = new Map<string, ReviewRow>();
   /** Summary deltas, written once before commit (lock order step 3). */
-  readonly #deltas: SummaryDelta[] = [];
+  #deltas: SummaryDelta[] = [];
 
   constructor(
     readonly db: Executor,
@@ -391,6 +403,36 @@ class Write implements ReviewWrite {
       items.flatMap((item, i) => (item.audit ? [auditRow(this.siteId, rows[i]?.id ?? '', item.audit, this.now)] : [])),
     );
     return reviews;
+  }
+
+  async append(items: readonly NewReview[]): Promise<void> {
+    if (items.length === 0) return;
+    const rows = items.map((item) => {
+      const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
+      row.relevance_rank = score(row, this.nowDate, media(row));
+      return row;
+    });
+    if (this.deps.dialect === 'postgres') {
+      for (let i = 0; i < rows.length; i += APPEND_CHUNK) {
+        await reviewsRepo.insertArrays(this.db, rows.slice(i, i + APPEND_CHUNK));
+      }
+    } else {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await reviewsRepo.insertBatch(this.db, rows.slice(i, i + INSERT_CHUNK));
+      }
+    }
+    for (const row of rows) {
+      this.touched.add(row.id);
+      this.entities.add(row.entity_id);
+      this.#deltas.push(...summaryDeltas(null, contribution(row)));
+    }
+    // Merged as they come, so a long write holds one delta per entity rather than one per row.
+    if (this.#deltas.length > MERGE_AT) this.#deltas = mergeDeltas(this.#deltas);
+    const withEvents = rows.flatMap((row, i) => ((items[i]?.events.length ?? 0) > 0 ? [{ row, item: items[i] }] : []));
+    await this.#append(
+      withEvents.flatMap(({ row, item }) => buildEvents(toReview(row, this.nowDate), item?.events ?? [], 1, this.now)),
+      items.flatMap((item, i) => (item.audit ? [auditRow(this.siteId, rows[i]?.id ?? '', item.audit, this.now)] : [])),
+    );
   }
 
   change(row: ReviewRow, change: ReviewChange): Promise<Review> {
