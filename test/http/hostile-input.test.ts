@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, type TestUser } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -22,6 +22,7 @@ const NOT_FOUND: Record<string, [code: string, message: string]> = {
   keyId: ['API_KEY_NOT_FOUND', 'API key not found'],
   version: ['MODERATION_RULES_VERSION_NOT_FOUND', 'No such version of these moderation rules'],
   userId: ['USER_NOT_FOUND', 'User not found'],
+  sessionId: ['SESSION_NOT_FOUND', 'Session not found'],
 };
 
 const violations = (body: {
@@ -35,6 +36,7 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
   let reviewId: string;
   let webhookId: string;
   let visitor: string;
+  let owner: TestUser;
   /** Every route of the live OpenAPI document with a path parameter: method, path template, parameter names. */
   const routes: { method: Method; path: string; params: string[] }[] = [];
 
@@ -58,6 +60,7 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
     expect(hook.status).toBe(200);
     webhookId = hook.body.webhook.id;
     visitor = await site.visitorToken();
+    owner = await site.dashboardUser('owner');
     const doc = (await call(t.app, 'GET', '/openapi.json')).body as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
     };
@@ -73,7 +76,7 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
     await db?.dispose();
   });
 
-  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts, keys, rule versions, users)', () => {
+  it('finds the id routes in /openapi.json (jobs, webhooks and deliveries, reviews, contacts, keys, rule versions, users, sessions)', () => {
     const names = new Set(routes.flatMap((r) => r.params));
     expect([...names].sort()).toEqual([
       'contactId',
@@ -81,6 +84,7 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
       'jobId',
       'keyId',
       'reviewId',
+      'sessionId',
       'userId',
       'version',
       'webhookId',
@@ -105,8 +109,10 @@ describe.each(dialects())('hostile input on $name', (dialect) => {
           );
           // Votes and reports are a shopper's: the owner would be refused before the id is looked at.
           const shopper = route.path.endsWith('/votes') || (route.method === 'POST' && route.path.endsWith('/reports'));
+          // A dashboard session is reached only with its cookie (and CSRF token), never with a key.
+          const signedIn = route.path.startsWith('/verdict/v1/dashboard/sessions');
           const res = await call(t.app, route.method, url, {
-            auth: shopper ? visitor : site.adminKey,
+            ...(signedIn ? { headers: owner.headers } : { auth: shopper ? visitor : site.adminKey }),
             ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} }),
           });
           const key = param === 'contactId' && route.path.startsWith('/verdict/') ? 'dataSubject' : param;
