@@ -9,7 +9,7 @@
  *   Wix-shaped 400 (`INVALID_CURSOR` on the cursor's field); it never widens what the caller may read.
  * - With a cursor, its filter wins over one sent beside it (as for queryReviews): the cursor alone pages on.
  */
-import type { FieldViolation } from '../../contract/index.ts';
+import type { FieldViolation, PageMetadata } from '../../contract/index.ts';
 import { AppError, invalid } from '../errors.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
@@ -97,4 +97,33 @@ export async function listPage<R, F>(
         )
       : null;
   return { rows: page, filter, next };
+}
+
+/**
+ * A page of one of the site's lists kept oldest first by (created_at, id), with no scope or filter (dashboard users,
+ * API keys), and its `metadata` as the GET lists answer it.
+ */
+export async function listOldestFirst<R extends { created_at: string; id: string }>(
+  deps: { sites: Pick<SiteCache, 'get'> },
+  siteId: string,
+  list: string,
+  query: { limit?: number | string; cursor?: string },
+  defaultLimit: number,
+  read: (after: [string, string] | undefined, limit: number) => Promise<R[]>,
+): Promise<{ rows: R[]; metadata: PageMetadata }> {
+  const page = await listPage(
+    deps,
+    siteId,
+    {
+      list,
+      scope: null,
+      filter: null,
+      cursor: query.cursor,
+      limit: query.limit ? Number(query.limit) : defaultLimit,
+      cursorField: 'query.cursor',
+    },
+    (_filter, after, limit) => read(after as [string, string] | undefined, limit),
+    (row) => [row.created_at, row.id],
+  );
+  return { rows: page.rows, metadata: { count: page.rows.length, cursors: { next: page.next } } };
 }

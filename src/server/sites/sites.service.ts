@@ -15,7 +15,7 @@ import { announceChange } from '../db/change-signal.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
-import { listPage } from '../query/list-cursor.ts';
+import { listOldestFirst } from '../query/list-cursor.ts';
 import type { SiteCache } from './site-cache.ts';
 import { sitesRepo } from './sites.repo.ts';
 
@@ -148,21 +148,9 @@ export async function listApiKeysPage(
   siteId: string,
   query: ListApiKeysQuery,
 ): Promise<{ rows: ApiKeyRow[]; metadata: PageMetadata }> {
-  const page = await listPage(
-    deps,
-    siteId,
-    {
-      list: 'apiKeys',
-      scope: null,
-      filter: null,
-      cursor: query.cursor,
-      limit: query.limit ? Number(query.limit) : API_KEYS_DEFAULT_LIMIT,
-      cursorField: 'query.cursor',
-    },
-    (_filter, after, limit) => sitesRepo.keysPage(deps.db, siteId, after as [string, string] | undefined, limit),
-    (row) => [row.created_at, row.id],
+  return listOldestFirst(deps, siteId, 'apiKeys', query, API_KEYS_DEFAULT_LIMIT, (after, limit) =>
+    sitesRepo.keysPage(deps.db, siteId, after, limit),
   );
-  return { rows: page.rows, metadata: { count: page.rows.length, cursors: { next: page.next } } };
 }
 
 /**

@@ -21,7 +21,7 @@ import type { UserRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
-import { listPage } from '../query/list-cursor.ts';
+import { listOldestFirst } from '../query/list-cursor.ts';
 import type { SiteCache } from '../sites/site-cache.ts';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams, verifyDecoy, verifyPassword } from './passwords.ts';
 import { usersRepo } from './users.repo.ts';
@@ -345,21 +345,10 @@ export async function listUsers(
   siteId: string,
   query: ListUsersQuery,
 ): Promise<{ users: ManagedUser[]; metadata: PageMetadata }> {
-  const page = await listPage(
-    deps,
-    siteId,
-    {
-      list: 'users',
-      scope: null,
-      filter: null,
-      cursor: query.cursor,
-      limit: query.limit ? Number(query.limit) : USERS_DEFAULT_LIMIT,
-      cursorField: 'query.cursor',
-    },
-    (_filter, after, limit) => usersRepo.page(deps.db, siteId, after as [string, string] | undefined, limit),
-    (row) => [row.created_at, row.id],
+  const page = await listOldestFirst(deps, siteId, 'users', query, USERS_DEFAULT_LIMIT, (after, limit) =>
+    usersRepo.page(deps.db, siteId, after, limit),
   );
-  return { users: page.rows.map(toManagedUser), metadata: { count: page.rows.length, cursors: { next: page.next } } };
+  return { users: page.rows.map(toManagedUser), metadata: page.metadata };
 }
 
 /**
