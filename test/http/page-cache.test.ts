@@ -255,6 +255,90 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
     }
   });
 
+  describe('pages continued by cursor', () => {
+    /** A visitor's page of `entity` by 2, newest first: the first, or the one `cursor` continues to. */
+    const page = (app: FastifyInstance, entity: string, cursor?: string, auth = visitor) =>
+      raw(app, 'POST', '/reviews/v1/reviews/query', {
+        auth,
+        body: {
+          query: cursor
+            ? { cursorPaging: { cursor, limit: 2 } }
+            : {
+                filter: { entityId: entity },
+                sort: [{ fieldName: 'createdDate', order: 'DESC' }],
+                cursorPaging: { limit: 2 },
+              },
+        },
+      });
+    const nextOf = (r: Raw): string => JSON.parse(r.payload).metadata.cursors.next;
+    const titles = (r: Raw): string[] =>
+      JSON.parse(r.payload).reviews.map((x: { content: { title: string } }) => x.content.title);
+    const entityWithPages = async () => {
+      const entity = newEntityId();
+      for (let i = 0; i < 5; i++) await create(entity, { content: { rating: 5, title: `Review ${i}` } });
+      return entity;
+    };
+
+    it('shares a continued page among visitors with the bytes a fresh read renders, and renders it anew after a change', async () => {
+      const entity = await entityWithPages();
+      const cursor = nextOf(await page(t.app, entity));
+      const other = `Bearer ${await site.visitorToken()}`;
+      const hits = await reads(t.app, site.adminKey, 'query', 'hit');
+      const first = await page(t.app, entity, cursor);
+      const second = await page(t.app, entity, cursor, other);
+      expect(first.status).toBe(200);
+      expect(titles(first)).toEqual(['Review 2', 'Review 1']);
+      expect(second.payload).toBe(first.payload);
+      expect(second.payload).toBe((await page(plain.app, entity, cursor)).payload);
+      expect(await reads(t.app, site.adminKey, 'query', 'hit')).toBe(hits + 1);
+
+      // A review before the cursor's position changes nothing in the rows after it, but its vote must show.
+      const older = JSON.parse(first.payload).reviews[0].id as string;
+      const vote = await call(t.app, 'POST', `/verdict/v1/reviews/${older}/votes`, {
+        auth: other,
+        body: { vote: 'HELPFUL' },
+      });
+      expect(vote.status).toBe(200);
+      const after = await page(t.app, entity, cursor);
+      expect(after.payload).not.toBe(first.payload);
+      expect(JSON.parse(after.payload).reviews[0].foundHelpful).toBe(1);
+      expect(after.payload).toBe((await page(plain.app, entity, cursor)).payload);
+    });
+
+    it('answers a forged cursor 400 even once the genuine one is cached, and another site’s cursor too', async () => {
+      const entity = await entityWithPages();
+      const cursor = nextOf(await page(t.app, entity));
+      expect((await page(t.app, entity, cursor)).status).toBe(200);
+      const [payload, mac] = cursor.split('.') as [string, string];
+      const forged = `${payload}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
+      const res = await page(t.app, entity, forged);
+      expect(res.status).toBe(400);
+      expect(res.payload).toContain('INVALID_CURSOR');
+
+      const otherSite = await buildSite(t);
+      const stranger = `Bearer ${await otherSite.visitorToken()}`;
+      const theirs = await page(t.app, entity, cursor, stranger);
+      expect(theirs.status).toBe(400);
+      expect(theirs.payload).toContain('INVALID_CURSOR');
+    });
+
+    it('does not share a continued page asked with returnPrivateReviews', async () => {
+      const entity = await entityWithPages();
+      const cursor = nextOf(
+        await raw(t.app, 'POST', '/reviews/v1/reviews/query', {
+          auth: visitor,
+          body: { query: { filter: { entityId: entity }, cursorPaging: { limit: 2 } }, returnPrivateReviews: true },
+        }),
+      );
+      const misses = await reads(t.app, site.adminKey, 'query', 'miss');
+      const hits = await reads(t.app, site.adminKey, 'query', 'hit');
+      expect((await page(t.app, entity, cursor)).status).toBe(200);
+      expect((await page(t.app, entity, cursor)).status).toBe(200);
+      expect(await reads(t.app, site.adminKey, 'query', 'miss')).toBe(misses);
+      expect(await reads(t.app, site.adminKey, 'query', 'hit')).toBe(hits);
+    });
+  });
+
   it('sees a write made by another process on the next read', async () => {
     const entity = newEntityId();
     const { id } = await create(entity);

@@ -41,9 +41,24 @@ export function decodeCursor(cursor: string, key: Buffer, siteId: string): Curso
   const given = Buffer.from(cursor.slice(dot + 1), 'base64url');
   const expected = mac(key, payload);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const state = parsePayload(payload);
+  return state?.siteId === siteId ? state : null;
+}
+
+/**
+ * What a cursor says, NOT verified: for naming a cache entry only (`sharedPage`), never for reading. A cursor that
+ * was not issued by Verdict can name an entry, but no entry exists under it, and the read that would fill one
+ * verifies it first and fails.
+ */
+export function peekCursor(cursor: string): CursorState | null {
+  const dot = cursor.indexOf('.');
+  return dot <= 0 ? null : parsePayload(cursor.slice(0, dot));
+}
+
+function parsePayload(payload: string): CursorState | null {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed[0] !== 1 || parsed[1] !== siteId) return null;
+    if (!Array.isArray(parsed) || parsed[0] !== 1 || typeof parsed[1] !== 'string') return null;
     const [, site, filter, sort, priv, position, dir, search] = parsed as [
       number,
       string,

@@ -14,7 +14,7 @@ import { scoreDay } from '../reviews/reviews.rules.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
 import { compileFilter, keysetCondition, type SortKey } from './compile.ts';
 import { searchCondition, searchTokens } from './search.ts';
-import { cursorKey, decodeCursor, encodeCursor } from './cursor.ts';
+import { cursorKey, decodeCursor, encodeCursor, peekCursor } from './cursor.ts';
 import { type FilterNode, parseFilter } from './filter.ts';
 import { FIELDS, resolveField } from './query.fields.ts';
 import { resolveAt } from './relevance.ts';
@@ -241,32 +241,44 @@ function parseSearch(text: string | null | undefined, field: string): { tokens: 
 
 /**
  * The page-cache key of a query whose answer is the same for every caller of its shape, or null when it is not
- * one. That is a visitor's or member's first page of published reviews (no `returnPrivateReviews`, which would add
- * the caller's own pending ones; no cursor; no search) of one entity (the filter pins `entityId`, so only that
- * entity's writes change it), on one day (`relevanceScore` moves with the day). Keys and app credentials are not
- * cached. A malformed request is not one either: it goes the usual way and gets its 400.
+ * one. That is a visitor's or member's page of published reviews (no `returnPrivateReviews`, which would add the
+ * caller's own pending ones; no search) of one entity (the filter pins `entityId`, so only that entity's writes
+ * change it), on one day (`relevanceScore` moves with the day): the first page, and every page continued by cursor
+ * from it — a cursor is the same string for every visitor who reached that page, so the second and later pages of a
+ * popular product are shared as its first page is. Keys and app credentials are not cached. A malformed request is
+ * not one either: it goes the usual way and gets its 400.
  *
- * The key holds the filter as written, not as parsed: the answer's cursor carries it.
+ * A first page's key holds the filter as written, not as parsed: the answer's cursor carries it. A continued page's
+ * key holds the cursor exactly as sent; it is read here without being verified, which is safe because an entry
+ * exists under it only once `queryReviews` has verified it for this site and answered.
  */
-export function sharedFirstPage(
-  p: Principal,
-  req: QueryReviewsRequest,
-  now: Date,
-): { entityId: string; key: string } | null {
+export function sharedPage(p: Principal, req: QueryReviewsRequest, now: Date): { entityId: string; key: string } | null {
   if (p.kind !== 'VISITOR' && p.kind !== 'MEMBER') return null;
   const q = req.query;
-  if (req.returnPrivateReviews === true || q?.cursorPaging?.cursor || (q?.search !== undefined && q.search !== null)) {
-    return null;
+  if (req.returnPrivateReviews === true) return null;
+  const limit = q?.cursorPaging?.limit || LIMITS.queryDefaultLimit;
+  const cursor = q?.cursorPaging?.cursor;
+  if (cursor) {
+    const state = peekCursor(cursor);
+    if (!state || state.includePrivate || state.search !== null) return null;
+    const entityId = pinnedEntity(state.filter);
+    return entityId === null ? null : { entityId, key: JSON.stringify(['page', p.siteId, scoreDay(now), cursor, limit]) };
   }
-  const parsed = parseFilter(q?.filter, 'query.filter');
+  if (q?.search !== undefined && q.search !== null) return null;
+  const entityId = pinnedEntity(q?.filter);
   const sorted = parseSort(q?.sort, 'query.sort');
-  if (!parsed.node || parsed.violations.length > 0 || sorted.violations.length > 0) return null;
+  if (entityId === null || sorted.violations.length > 0) return null;
+  const sort = sorted.keys.map((k) => `${k.field} ${k.order}`);
+  return { entityId, key: JSON.stringify(['query', p.siteId, scoreDay(now), q?.filter ?? null, sort, limit]) };
+}
+
+/** The entity a valid filter pins with `entityId $eq`, or null. */
+function pinnedEntity(filter: unknown): string | null {
+  const parsed = parseFilter(filter, 'query.filter');
+  if (!parsed.node || parsed.violations.length > 0) return null;
   const parts = parsed.node.op === 'and' ? parsed.node.nodes : [parsed.node];
   const pin = parts.find((n) => n.op === 'cmp' && n.cmp === '$eq' && n.field === 'entityId' && typeof n.value === 'string');
-  if (!pin || pin.op !== 'cmp' || typeof pin.value !== 'string') return null;
-  const limit = q?.cursorPaging?.limit || LIMITS.queryDefaultLimit;
-  const sort = sorted.keys.map((k) => `${k.field} ${k.order}`);
-  return { entityId: pin.value, key: JSON.stringify(['query', p.siteId, scoreDay(now), q?.filter ?? null, sort, limit]) };
+  return pin?.op === 'cmp' && typeof pin.value === 'string' ? pin.value : null;
 }
 
 export async function queryReviews(

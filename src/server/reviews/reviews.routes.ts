@@ -5,7 +5,7 @@
 import type { Handlers } from '../http/route.ts';
 import { enqueueBulkJob } from '../jobs/jobs.service.ts';
 import { serialized } from '../page-cache/page-reply.ts';
-import { countReviews, queryReviews, sharedFirstPage } from '../query/query.service.ts';
+import { countReviews, queryReviews, sharedPage } from '../query/query.service.ts';
 import * as reviews from './reviews.service.ts';
 
 export const reviewHandlers = {
@@ -13,11 +13,11 @@ export const reviewHandlers = {
   createReviewAndContact: async (deps, req) => ({
     review: await reviews.createReviewAndContact(deps, req.principal, req.body),
   }),
-  // A storefront's first page of one entity is the same for every visitor: served from the page cache's bytes.
+  // A storefront's pages of one entity are the same for every visitor: served from the page cache's bytes.
   queryReviews: async (deps, req) => {
     const cache = deps.pageCache;
     const now = deps.clock();
-    const shared = cache ? sharedFirstPage(req.principal, req.body, now) : null;
+    const shared = cache ? sharedPage(req.principal, req.body, now) : null;
     if (!cache || !shared) return queryReviews(deps, req.principal, req.body);
     const { reply } = req.http;
     const siteId = req.principal.siteId;
