@@ -91,6 +91,18 @@ function expectIndex(plan: Plan, index: string, dialect: string, opts: { sorted?
   }
 }
 
+/** The index condition of the plan names each of these columns (SQLite `SEARCH … (a=? AND b=?)`, PostgreSQL `Index Cond`). */
+function expectIndexCondition(plan: Plan, dialect: string, columns: string[]) {
+  const cond =
+    dialect === 'sqlite'
+      ? (plan.text.match(/USING (?:COVERING )?INDEX \w+ \(([^)]*)\)/)?.[1] ?? '')
+      : plan.text
+          .split('\n')
+          .filter((l) => /Index Cond:/.test(l))
+          .join(' ');
+  for (const c of columns) expect(cond).toMatch(new RegExp(`\\b${c}\\b`));
+}
+
 /** The exact page query queryReviews runs for this caller, filter and sort (first page). */
 function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
   const parsed = parseFilter(filter, 'filter', { reports: true }).node;
@@ -229,9 +241,70 @@ describe.each(dialects())('index use on $name', (dialect) => {
     }
   });
 
-  it("serves an author's reviews from the contact index", async () => {
+  it("serves an author's reviews (the query API's author.contactId) from the live-contact unique index", async () => {
     const plan = await explain(t, page(t, admin, { 'author.contactId': crypto.randomUUID() }, [], true));
-    expectIndex(plan, 'reviews_contact_idx', t.dialect, { sorted: true });
+    // Led by (site, contact): a range of the author's few rows, sorted after (the index is not in creation order).
+    expectIndex(plan, 'reviews_live_contact_uq', t.dialect);
+    expectIndexCondition(plan, t.dialect, ['site_id', 'contact_id']);
+  });
+
+  it("reads a contact's reviews (erasure, export) through the live-contact index and the trash index, never the whole site", async () => {
+    const contact = crypto.randomUUID();
+    const live = await explain(t, reviewsRepo.ofContactQuery(t.db, SITE, contact, 'live').selectAll());
+    expectIndex(live, 'reviews_live_contact_uq', t.dialect);
+    expectIndexCondition(live, t.dialect, ['site_id', 'contact_id']);
+    const trashed = await explain(t, reviewsRepo.ofContactQuery(t.db, SITE, contact, 'deleted').selectAll());
+    expectIndex(trashed, 'reviews_trash_idx', t.dialect);
+  });
+
+  it("returns the contact's live and trashed reviews oldest first", async () => {
+    const ofSite = () =>
+      t.db.selectFrom('reviews').select(['id', 'contact_id', 'created_at']).where('site_id', '=', SITE);
+    const trashed = await ofSite()
+      .where('deleted_at', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    const oldest = await ofSite().where('deleted_at', 'is', null).orderBy('created_at').executeTakeFirstOrThrow();
+    const newest = await ofSite()
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    // The trashed review's author also wrote the site's oldest and newest live reviews (other entities).
+    const contact = trashed.contact_id as string;
+    await t.db
+      .updateTable('reviews')
+      .set({ contact_id: contact })
+      .where('site_id', '=', SITE)
+      .where('id', 'in', [oldest.id, newest.id])
+      .execute();
+    const got = await reviewsRepo.ofContact(t.db, SITE, contact);
+    expect(got.map((r) => r.id)).toEqual([oldest.id, trashed.id, newest.id]);
+    expect(got.map((r) => r.deleted_at === null)).toEqual([true, false, true]);
+  });
+
+  it("checks a bulk create's or an import's author slots (by contact, or by the contact's email) through the live-contact index", async () => {
+    const byContact = await explain(
+      t,
+      t.db
+        .selectFrom('reviews')
+        .select(['namespace', 'entity_id', 'contact_id'])
+        .where('site_id', '=', SITE)
+        .where('contact_id', 'in', [crypto.randomUUID(), crypto.randomUUID()])
+        .where('deleted_at', 'is', null),
+    );
+    expectIndex(byContact, 'reviews_live_contact_uq', t.dialect);
+    const byEmail = await explain(
+      t,
+      t.db
+        .selectFrom('reviews as r')
+        .innerJoin('contacts as c', (j) => j.onRef('c.site_id', '=', 'r.site_id').onRef('c.id', '=', 'r.contact_id'))
+        .select(['r.namespace', 'r.entity_id', 'c.email_normalized'])
+        .where('c.site_id', '=', SITE)
+        .where('c.email_normalized', 'in', ['a@example.com', 'b@example.com'])
+        .where('r.deleted_at', 'is', null),
+    );
+    expect(byEmail.text).toContain('reviews_live_contact_uq');
+    expect(byEmail.text).not.toMatch(/Seq Scan|SCAN (r|reviews)(?! USING)/);
   });
 
   it('serves a count of one entity from an index', async () => {
@@ -260,7 +333,9 @@ describe.each(dialects())('index use on $name', (dialect) => {
           .where('deleted_at', 'is', null)
           .compile(),
     });
-    expect(slot.text).toMatch(/reviews_live_author_uq|reviews_entity|reviews_contact_idx/);
+    // The one-live-review-per-author rule's own index, every one of its columns equal.
+    expect(slot.text).toContain('reviews_live_contact_uq');
+    expectIndexCondition(slot, t.dialect, ['site_id', 'contact_id', 'namespace', 'entity_id']);
     expect(typeof reviewsRepo.liveByAuthor).toBe('function');
   });
 

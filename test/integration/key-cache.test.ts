@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AppContext, createApp } from '../../src/server/app.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/server/config.ts';
 import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { type Db, openDatabase } from '../../src/server/db/database.ts';
+import { readThroughSites } from '../../src/server/demo/demo.service.ts';
 import { type DbDeps, systemClock } from '../../src/server/deps.ts';
+import { moderationRepo } from '../../src/server/moderation/moderation.repo.ts';
+import { updateModerationRules } from '../../src/server/moderation/moderation.service.ts';
 import { createSiteCache } from '../../src/server/sites/site-cache.ts';
 import { sitesRepo } from '../../src/server/sites/sites.repo.ts';
 import {
@@ -167,6 +170,54 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
         NOTIFY_DEADLINE_MS,
       );
     }
+  });
+
+  it('applies moderation rules changed by another instance to the next review, without reading them per create', async () => {
+    const { adminKey, site } = await siteWithKey();
+    const reads = vi.spyOn(moderationRepo, 'allRules');
+    try {
+      const create = async () => {
+        const res = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: adminKey, body: reviewBody() });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        return res.body.review.moderation.moderationStatus as string;
+      };
+      expect(await create()).toBe('APPROVED');
+      expect(await create()).toBe('APPROVED');
+      expect(await create()).toBe('APPROVED');
+      // Read once for the site, then served from the cache.
+      expect(reads.mock.calls.filter(([, id]) => id === site.id)).toHaveLength(1);
+      await updateModerationRules(
+        { ...otherDeps, sites: readThroughSites(other.db) },
+        site.id,
+        { namespace: 'stores', rules: [{ type: 'HOLD_ALL' }] },
+        { kind: 'ADMIN', id: 'other-instance' },
+      );
+      if (dialect.name === 'sqlite') {
+        expect(await create()).toBe('IN_MODERATION');
+      } else {
+        await waitFor(
+          'a new review to be held by the new rules',
+          async () => ((await create()) === 'IN_MODERATION' ? true : undefined),
+          NOTIFY_DEADLINE_MS,
+        );
+      }
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('applies moderation rules changed through this instance to the very next review', async () => {
+    const { adminKey } = await siteWithKey();
+    const create = async () =>
+      (await call(t.app, 'POST', '/reviews/v1/reviews', { auth: adminKey, body: reviewBody() })).body.review.moderation
+        .moderationStatus as string;
+    expect(await create()).toBe('APPROVED');
+    const put = await call(t.app, 'PUT', '/verdict/v1/moderation/rules', {
+      auth: adminKey,
+      body: { namespace: 'stores', rules: [{ type: 'HOLD_ALL' }] },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(await create()).toBe('IN_MODERATION');
   });
 
   it("refuses visitor tokens signed with a site's previous secret once another instance changes it", async () => {

@@ -30,6 +30,7 @@ function setup() {
   const sites: SiteCache = {
     get: async (id) => (site.row?.id === id ? site.row : undefined),
     keyByHash: async () => undefined,
+    rules: async (siteId) => ({ siteId, byNamespace: new Map() }),
     invalidate: () => {},
   };
   const auth = createAuthenticator({

@@ -20,6 +20,7 @@ import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
 import * as importProgress from './migrations/2026_12_05_0301_import_progress.ts';
 import * as mediaIndex from './migrations/2026_12_05_0301_media_index.ts';
 import * as listOrderIndexes from './migrations/2026_12_05_0401_list_order_indexes.ts';
+import * as reviewWriteIndexes from './migrations/2026_12_05_2201_review_write_indexes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0301_import_progress': importProgress,
   '2026_12_05_0301_media_index': mediaIndex,
   '2026_12_05_0401_list_order_indexes': listOrderIndexes,
+  '2026_12_05_2201_review_write_indexes': reviewWriteIndexes,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { DbDeps } from '../deps.ts';
 import { queryReviews } from '../query/query.service.ts';
 import { createReview, type ReviewsDeps, setReply } from '../reviews/reviews.service.ts';
-import type { SiteCache } from '../sites/site-cache.ts';
+import { loadSiteRules, type SiteCache } from '../sites/site-cache.ts';
 import { sitesRepo } from '../sites/sites.repo.ts';
 import { DEFAULT_SITE_NAME, ensureDefaultSite } from '../sites/sites.service.ts';
 
@@ -108,6 +108,7 @@ export function readThroughSites(db: DbDeps['db']): SiteCache {
   return {
     get: (id) => sitesRepo.byId(db, id),
     keyByHash: (hash) => sitesRepo.keyByHash(db, hash),
+    rules: (id) => loadSiteRules(db, id),
     invalidate: () => {},
   };
 }

@@ -22,6 +22,7 @@ import {
   type UpdateModerationRulesRequest,
 } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
+import { announceChange } from '../db/change-signal.ts';
 import type { ModerationAuditRow, ModerationRulesRow, ModerationRulesVersionRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
@@ -100,20 +101,22 @@ async function settingsRules(deps: ModerationDeps, siteId: string): Promise<Mode
   return rulesFromSettings(parseSettings(site));
 }
 
-/** The rules that apply to one namespace: its own, or those derived from the site moderation setting. */
+/**
+ * The rules that apply to one namespace: its own, or those derived from the site moderation setting. Both come from
+ * the site cache (sites/site-cache.ts), which every writer of rules or settings invalidates, on every instance.
+ */
 export async function rulesFor(deps: ModerationDeps, siteId: string, namespace: string): Promise<ModerationRule[]> {
-  const row = await moderationRepo.rules(deps.db, siteId, namespace);
-  return row ? (JSON.parse(row.rules_json) as ModerationRule[]) : settingsRules(deps, siteId);
+  const own = (await deps.sites.rules(siteId)).byNamespace.get(namespace);
+  return own ?? settingsRules(deps, siteId);
 }
 
 /**
  * The rules of every namespace of a site, for an edit that may move a review to another namespace: a lookup that
- * falls back to the site moderation setting. Two reads, whatever the namespace turns out to be.
+ * falls back to the site moderation setting.
  */
 export async function ruleBook(deps: ModerationDeps, siteId: string): Promise<(namespace: string) => ModerationRule[]> {
-  const [rows, fallback] = await Promise.all([moderationRepo.allRules(deps.db, siteId), settingsRules(deps, siteId)]);
-  const byNamespace = new Map(rows.map((r) => [r.namespace, JSON.parse(r.rules_json) as ModerationRule[]]));
-  return (namespace) => byNamespace.get(namespace) ?? fallback;
+  const [saved, fallback] = await Promise.all([deps.sites.rules(siteId), settingsRules(deps, siteId)]);
+  return (namespace) => saved.byNamespace.get(namespace) ?? fallback;
 }
 
 function toRules(row: ModerationRulesRow): ModerationRules {
@@ -183,6 +186,8 @@ export async function updateModerationRules(
         } else {
           await moderationRepo.insertRules(trx, row);
         }
+        // Other instances drop their cached rules when this commits (the site cache's signal).
+        await announceChange(trx, deps.dialect, siteId);
         await moderationRepo.insertVersion(trx, {
           site_id: siteId,
           namespace: row.namespace,
@@ -198,7 +203,10 @@ export async function updateModerationRules(
         if (!isUniqueViolation(err)) throw err;
         return false;
       });
-    if (saved) return toRules(row);
+    if (saved) {
+      deps.sites.invalidate(siteId);
+      return toRules(row);
+    }
     // Lost a race with another writer: a versioned caller is now stale; an unversioned one tries again.
     if (input.expectedVersion !== undefined) {
       const now = await moderationRepo.rules(deps.db, siteId, input.namespace);

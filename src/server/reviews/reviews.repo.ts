@@ -128,37 +128,37 @@ export const reviewsRepo = {
     return out;
   },
 
-  /** Ids of the contact's reviews, live and in the trash (GDPR erasure), by the contact and the trash indexes. */
+  /**
+   * The contact's reviews, live (through the partial unique index `reviews_live_contact_uq`, led by site and contact)
+   * or in the trash (through `reviews_trash_idx`, the site's deleted reviews): two queries, because no one index
+   * holds both and a query naming neither state would read every review of the site. Exposed so tests can check
+   * the plans.
+   */
+  ofContactQuery: (db: Executor, siteId: string, contactId: string, state: 'live' | 'deleted') =>
+    db
+      .selectFrom('reviews')
+      .where('site_id', '=', siteId)
+      .where('deleted_at', state === 'live' ? 'is' : 'is not', null)
+      .where('contact_id', '=', contactId),
+
+  /** Ids of the contact's reviews, live and in the trash (GDPR erasure). */
   async idsOfContact(db: Executor, siteId: string, contactId: string): Promise<string[]> {
     const [live, trashed] = await Promise.all([
-      db
-        .selectFrom('reviews')
-        .select('id')
-        .where('site_id', '=', siteId)
-        .where('contact_id', '=', contactId)
-        .where('deleted_at', 'is', null)
-        .execute(),
-      db
-        .selectFrom('reviews')
-        .select('id')
-        .where('site_id', '=', siteId)
-        .where('deleted_at', 'is not', null)
-        .where('contact_id', '=', contactId)
-        .execute(),
+      reviewsRepo.ofContactQuery(db, siteId, contactId, 'live').select('id').execute(),
+      reviewsRepo.ofContactQuery(db, siteId, contactId, 'deleted').select('id').execute(),
     ]);
     return [...live, ...trashed].map((r) => r.id);
   },
 
   /** Every review of the contact, live and in the trash, oldest first (GDPR export). */
-  ofContact: (db: Executor, siteId: string, contactId: string): Promise<ReviewRow[]> =>
-    db
-      .selectFrom('reviews')
-      .selectAll()
-      .where('site_id', '=', siteId)
-      .where('contact_id', '=', contactId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute(),
+  async ofContact(db: Executor, siteId: string, contactId: string): Promise<ReviewRow[]> {
+    const [live, trashed] = await Promise.all([
+      reviewsRepo.ofContactQuery(db, siteId, contactId, 'live').selectAll().execute(),
+      reviewsRepo.ofContactQuery(db, siteId, contactId, 'deleted').selectAll().execute(),
+    ]);
+    // (created_at, id) compared by code unit, as the `ordered` columns are on both dialects.
+    return [...live, ...trashed].sort((a, b) => byCodeUnit(a.created_at, b.created_at) || byCodeUnit(a.id, b.id));
+  },
 
   /**
    * Writes each row's columns, in the caller's transaction, to rows it has locked. Rows setting the same columns

@@ -1,14 +1,28 @@
 /**
- * The in-process cache of what every request reads before any work: site rows (secret, settings) and API keys by
- * hash. Both are dropped as soon as the change signal reports a change made by another process (SQLite: any commit
+ * The in-process cache of what every request reads before any work: site rows (secret, settings), API keys by
+ * hash, and the moderation rules every create evaluates (all namespaces of a site, parsed). All are dropped as soon as the change signal reports a change made by another process (SQLite: any commit
  * by another connection; PostgreSQL: a `NOTIFY` sent by the change's transaction), and read through while the signal
  * cannot vouch (PostgreSQL listener not connected). Writers in this process call `invalidate` after their commit.
  */
+import type { ModerationRule } from '../../contract/index.ts';
 import type { ChangeSignal } from '../db/change-signal.ts';
-import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
-import { createReadThroughCache } from './read-through-cache.ts';
 import type { Executor } from '../db/executor.ts';
+import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
+import { moderationRepo } from '../moderation/moderation.repo.ts';
+import { createReadThroughCache } from './read-through-cache.ts';
 import { sitesRepo } from './sites.repo.ts';
+
+/** A site's saved moderation rules by namespace; a namespace without any falls back to the site setting. */
+export interface SiteRules {
+  readonly siteId: string;
+  readonly byNamespace: ReadonlyMap<string, ModerationRule[]>;
+}
+
+/** Reads a site's saved moderation rules, every namespace in one query. */
+export async function loadSiteRules(db: Executor, siteId: string): Promise<SiteRules> {
+  const rows = await moderationRepo.allRules(db, siteId);
+  return { siteId, byNamespace: new Map(rows.map((r) => [r.namespace, JSON.parse(r.rules_json) as ModerationRule[]])) };
+}
 
 export interface SiteCache {
   get(siteId: string): Promise<SiteRow | undefined>;
@@ -17,7 +31,13 @@ export interface SiteCache {
    * remembered, so a key created elsewhere works on its first request.
    */
   keyByHash(hash: string): Promise<ApiKeyRow | undefined>;
-  /** Drops the site's row and keys, for a change this process has just committed to either. */
+  /**
+   * The site's saved moderation rules. Writers of rules announce the change like any other site change
+   * (`announceChange` in their transaction, `invalidate` after commit), so a create never reads them from the
+   * database while they are cached.
+   */
+  rules(siteId: string): Promise<SiteRules>;
+  /** Drops the site's row, keys and rules, for a change this process has just committed to any of them. */
   invalidate(siteId: string): void;
 }
 
@@ -43,12 +63,20 @@ export function createSiteCache(db: Executor, signal: ChangeSignal, opts: SiteCa
     maxEntries: opts.maxKeys ?? 10_000,
     ttlMs,
   });
+  const rules = createReadThroughCache<SiteRules>({
+    load: (id) => loadSiteRules(db, id),
+    signal,
+    maxEntries: opts.maxSites ?? 10_000,
+    ttlMs,
+  });
   return {
     get: (siteId) => sites.get(siteId),
     keyByHash: (hash) => keys.get(hash),
+    rules: async (siteId) => (await rules.get(siteId)) ?? { siteId, byNamespace: new Map() },
     invalidate(siteId) {
       sites.forget((s) => s.id === siteId);
       keys.forget((k) => k.site_id === siteId);
+      rules.forget((r) => r.siteId === siteId);
     },
   };
 }
