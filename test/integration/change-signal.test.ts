@@ -144,14 +144,57 @@ describe('change signal on sqlite', () => {
     await Promise.resolve();
     s.epoch();
     expect(runs()).toBe(1);
+    // Another connection commits before each new reading, so that each needs the pragma.
+    insertSite(other, 'once-1');
     await nextTurn();
     s.epoch();
     s.epoch();
     expect(runs()).toBe(2);
+    insertSite(other, 'once-2');
     s.renew?.();
     s.epoch();
     s.epoch();
     expect(runs()).toBe(3);
+    await s.close();
+  });
+
+  it('skips data_version while the WAL index header has not moved, and reads it again after any commit', async () => {
+    const native = db.native;
+    if (native.dialect !== 'sqlite') throw new Error('sqlite expected');
+    const { sqlite: counted, runs } = countingRuns(native.sqlite, 'pragma data_version');
+    const s = createChangeSignal({ dialect: 'sqlite', sqlite: counted });
+    const reading = () => {
+      s.renew?.();
+      return s.epoch();
+    };
+    reading();
+    reading();
+    const settled = runs();
+    const before = reading();
+    for (let i = 0; i < 50; i++) expect(reading()).toBe(before);
+    expect(runs()).toBe(settled);
+    // The connection's own commit moves the header, not data_version: one pragma, the same epoch.
+    await sql`update sites set settings_json = '{"own":2}' where id = 'own-1'`.execute(db.db);
+    expect(reading()).toBe(before);
+    expect(runs()).toBe(settled + 1);
+    expect(reading()).toBe(before);
+    expect(runs()).toBe(settled + 1);
+    // Every commit by another connection is seen by the next reading, however close together.
+    let last = before as number;
+    for (let i = 0; i < 100; i++) {
+      other.prepare(`update sites set settings_json = ? where id = 'other-1'`).run(JSON.stringify({ i }));
+      const now = reading() as number;
+      expect(now).not.toBe(last);
+      last = now;
+      if (i % 10 === 0) {
+        await sql`update sites set settings_json = ${JSON.stringify({ i })} where id = 'own-1'`.execute(db.db);
+        expect(reading()).toBe(last);
+      }
+    }
+    await s.close();
+    // Closed, it still reads the pragma on an open connection.
+    insertSite(other, 'closed-1');
+    expect(reading()).not.toBe(last);
   });
 
   it('cannot vouch once its connection is closed', async () => {
@@ -215,10 +258,13 @@ describe.skipIf(!postgres)('change signal on postgres', () => {
         await writer.db.transaction().execute((trx) => announceEntities(trx, 'postgres', 's1', ['a', 'b']));
         const many = Array.from({ length: 500 }, (_, i) => `entity-${i}-${'x'.repeat(20)}`);
         await writer.db.transaction().execute((trx) => announceEntities(trx, 'postgres', 's2', many));
-        await writer.db.transaction().execute(async (trx) => {
-          await announceEntities(trx, 'postgres', 's3', ['rolled back']);
-          throw new Error('roll back');
-        }).catch(() => {});
+        await writer.db
+          .transaction()
+          .execute(async (trx) => {
+            await announceEntities(trx, 'postgres', 's3', ['rolled back']);
+            throw new Error('roll back');
+          })
+          .catch(() => {});
       } finally {
         await writer.close();
       }

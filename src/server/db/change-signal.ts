@@ -5,11 +5,12 @@
  * - SQLite: `PRAGMA data_version` on the server's own connection moves whenever another connection commits a change.
  *   A commit that writes no page leaves it alone, and so does a PASSIVE checkpoint, the only kind the background
  *   checkpointer runs (a RESTART or TRUNCATE one moves it: a needless drop, not a missed change). Reading it opens and
- *   ends a read transaction (two file locks and an fstat: about 5 µs of CPU, more on a busy machine), so one reading
- *   serves every lookup until the next request starts ({@link ChangeSignal.renew}, called by the HTTP server before
- *   anything else) or the event-loop turn ends: a request's site, key and page lookups read it once, and a request
- *   that starts after another process's commit sees it. The connection's own commits do not move it: writers in this
- *   process invalidate the caches themselves.
+ *   ends a read transaction (two file locks and an fstat: about 5 µs of CPU, more on a busy machine), so it is read
+ *   only when the WAL index header in `<db>-shm` (one `pread` of 48 bytes) moved since the last reading: every commit
+ *   rewrites that header. One reading serves every lookup until the next request starts ({@link ChangeSignal.renew},
+ *   called by the HTTP server before anything else) or the event-loop turn ends: a request's site, key and page
+ *   lookups read it once, and a request that starts after another process's commit sees it. The connection's own
+ *   commits do not move it: writers in this process invalidate the caches themselves.
  * - PostgreSQL: a connection of its own `LISTEN`s on {@link CHANGE_CHANNEL}; writers `NOTIFY` it in the transaction
  *   that makes the change ({@link announceChange}), so it is delivered when that transaction commits. While the
  *   listener is not connected (before start, after a lost connection, while reconnecting) the signal cannot vouch
@@ -21,6 +22,7 @@
  * back into this process for its own commits, and `data_version` moving stands for another process's.
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type SqliteDatabase from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
@@ -151,9 +153,49 @@ export function parseEntityPayload(
   }
 }
 
-function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
+/** Bytes of the WAL index header's first copy, the one a commit writes last (SQLite's wal.c, `WalIndexHdr`). */
+const WAL_INDEX_HEADER_BYTES = 48;
+
+/**
+ * Reads the WAL index header of the connection's database from its `-shm` file into a buffer, or undefined where
+ * there is no such file to read: `:memory:`, a database not in WAL mode, exclusive locking (the index then lives in
+ * the process's heap). Every commit by any connection rewrites that header (frame count, change counter, checksums)
+ * before it returns, and on Linux a read of the file sees the very pages SQLite maps shared, so a header equal to an
+ * earlier reading means that nobody has committed since. A torn read only differs from every earlier one.
+ */
+function walIndexHeader(sqlite: SqliteDatabase.Database): { read(): Buffer | undefined; close(): void } | undefined {
+  try {
+    const main = (sqlite.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
+    const wal = String(sqlite.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    const shared = String(sqlite.pragma('locking_mode', { simple: true })).toLowerCase() === 'normal';
+    if (!main?.file || !wal || !shared) return undefined;
+    // Opened once: SQLite keeps the file while any connection has the database open, this one included.
+    const fd = openSync(`${main.file}-shm`, 'r');
+    const header = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+    return {
+      read() {
+        try {
+          return readSync(fd, header, 0, WAL_INDEX_HEADER_BYTES, 0) === WAL_INDEX_HEADER_BYTES ? header : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      close: () => closeSync(fd),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads `data_version`, skipping the pragma while the WAL index header has not moved since the last one.
+ * The pragma opens and ends a read transaction (two file locks and an fstat); the header is one `pread`. The header
+ * moves on this connection's own commits and on checkpoints that start the WAL over too, which `data_version` does
+ * not: then the pragma decides.
+ */
+function dataVersionReader(sqlite: SqliteDatabase.Database): { read(): number | undefined; close(): void } {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
-  const readVersion = (): number | undefined => {
+  const pragma = (): number | undefined => {
     try {
       return dataVersion.get() as number;
     } catch {
@@ -161,6 +203,41 @@ function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
       return undefined;
     }
   };
+  let walIndex: ReturnType<typeof walIndexHeader>;
+  let opened = false;
+  /** The header read just before the last pragma, and what that pragma said. */
+  const seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+  let seenValid = false;
+  let seenVersion: number | undefined;
+  const read = (): number | undefined => {
+    if (!sqlite.open) return undefined;
+    // Read before the pragma, never after: a commit landing between the two then shows as a moved header next time.
+    const header = walIndex?.read();
+    if (header && seenValid && header.equals(seen)) return seenVersion;
+    seenVersion = pragma();
+    seenValid = header !== undefined && seenVersion !== undefined;
+    if (seenValid) header?.copy(seen);
+    // The `-shm` file exists once the connection has read the database in WAL mode, which the pragma just did.
+    if (!opened && seenVersion !== undefined) {
+      opened = true;
+      walIndex = walIndexHeader(sqlite);
+    }
+    return seenVersion;
+  };
+  return {
+    read,
+    close() {
+      opened = true;
+      walIndex?.close();
+      walIndex = undefined;
+      seenValid = false;
+    },
+  };
+}
+
+function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
+  const versions = dataVersionReader(sqlite);
+  const readVersion = versions.read;
   const outbox = new Set<OutboxListener>();
   // A temporary trigger lives on this connection only, so it sees exactly this process's inserts; the function it
   // calls is registered under a name of its own, so several signals on one connection do not replace each other.
@@ -251,6 +328,7 @@ function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
       closed = true;
       clearInterval(poll);
       poll = undefined;
+      versions.close();
       if (installed && sqlite.open && !sqlite.inTransaction) {
         try {
           sqlite.exec(`drop trigger if exists temp.${fn}`);
