@@ -213,6 +213,91 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
     expect((await r.summary(t.app)).payload).toBe((await r.summary(plain.app)).payload);
   });
 
+  describe("a visitor's read of one review", () => {
+    const getReview = (
+      app: FastifyInstance,
+      id: string,
+      opts: { auth?: string; headers?: Record<string, string> } = {},
+    ) =>
+      raw(app, 'GET', `/reviews/v1/reviews/${id}`, {
+        auth: opts.auth ?? visitor,
+        ...(opts.headers ? { headers: opts.headers } : {}),
+      });
+
+    it('serves a published review with the bytes of an uncached read, the owner’s too, and 304 for the current ETag', async () => {
+      const { id } = await create(newEntityId());
+      const member = `Bearer ${await site.memberToken(crypto.randomUUID())}`;
+      const hitsBefore = await reads(t.app, site.adminKey, 'review', 'hit');
+      const first = await getReview(t.app, id);
+      const second = await getReview(t.app, id);
+      expect(first.status).toBe(200);
+      expect(second.payload).toBe(first.payload);
+      expect((await getReview(t.app, id, { auth: member })).payload).toBe(first.payload);
+      expect((await getReview(plain.app, id)).payload).toBe(first.payload);
+      expect((await getReview(t.app, id, { auth: site.adminKey })).payload).toBe(first.payload);
+      expect(await reads(t.app, site.adminKey, 'review', 'hit')).toBe(hitsBefore + 2);
+      const etag = String(second.headers.etag);
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      expect(second.headers['cache-control']).toBe('private, no-cache');
+      expect(String(second.headers.vary)).toContain('Authorization');
+      const again = await getReview(t.app, id, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+      expect(again.payload).toBe('');
+      expect((await getReview(t.app, id, { headers: { 'if-none-match': '"stale"' } })).status).toBe(200);
+    });
+
+    it.each(changes)('makes the next read fresh after a $name on the review', async ({ apply }) => {
+      const entity = newEntityId();
+      const { id } = await create(entity);
+      await getReview(t.app, id);
+      const before = await getReview(t.app, id);
+      expect(before.status).toBe(200);
+      expect(await apply(id, entity)).toBe(200);
+      const next = await getReview(t.app, id);
+      const fresh = await getReview(plain.app, id);
+      expect(next.status).toBe(fresh.status);
+      expect(next.payload).toBe(fresh.payload);
+    });
+
+    it('answers another site’s visitor 404 for a review it has cached, and never from the other site’s entry', async () => {
+      const { id } = await create(newEntityId());
+      const stranger = await buildSite(t);
+      const theirs = `Bearer ${await stranger.visitorToken()}`;
+      expect((await getReview(t.app, id, { auth: theirs })).status).toBe(404);
+      expect((await getReview(t.app, id)).status).toBe(200);
+      expect((await getReview(t.app, id)).status).toBe(200);
+      const other = await getReview(t.app, id, { auth: theirs });
+      expect(other.status).toBe(404);
+      expect(other.payload).not.toContain(id);
+    });
+
+    it('keeps no unpublished review: 404 to visitors, and its author’s own read with returnPrivateReviews renders each time', async () => {
+      const entity = newEntityId();
+      await site.setModeration({ mode: 'HOLD_ALL', heldRatings: [] });
+      try {
+        const own = `Bearer ${await site.visitorToken()}`;
+        const held = await call(t.app, 'POST', '/reviews/v1/reviews', {
+          auth: own,
+          body: reviewBody({ entityId: entity, author: undefined }),
+        });
+        expect(held.status).toBe(200);
+        const id = (held.body.review as { id: string }).id;
+        const hits = () => reads(t.app, site.adminKey, 'review', 'hit');
+        const before = await hits();
+        for (let i = 0; i < 2; i++) {
+          expect((await getReview(t.app, id)).status).toBe(404);
+          expect((await getReview(t.app, id, { auth: own })).status).toBe(404);
+          const mine = await raw(t.app, 'GET', `/reviews/v1/reviews/${id}?returnPrivateReviews=true`, { auth: own });
+          expect(mine.status).toBe(200);
+          expect(mine.headers.etag).toBeUndefined();
+        }
+        expect(await hits()).toBe(before);
+      } finally {
+        await site.setModeration({ mode: 'APPROVE_ALL', heldRatings: [] });
+      }
+    });
+  });
+
   it('keeps serving an entity from memory when another entity of the site is written', async () => {
     const mine = newEntityId();
     const theirs = newEntityId();
@@ -343,8 +428,11 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
     const entity = newEntityId();
     const { id } = await create(entity);
     const r = readsOf(entity);
+    const review = () => raw(t.app, 'GET', `/reviews/v1/reviews/${id}`, { auth: visitor });
     await r.embed(t.app);
+    await review();
     const before = (await r.embed(t.app)).payload;
+    expect((await review()).payload).not.toContain('Edited elsewhere');
     if (dialect.name === 'sqlite') {
       // As the CLI writes: another connection, no cache told.
       const other = new Database(db.url.slice('sqlite:'.length));
@@ -357,6 +445,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
       const next = (await r.embed(t.app)).payload;
       expect(next).not.toBe(before);
       expect(next).toContain('Edited elsewhere');
+      expect((await review()).payload).toContain('Edited elsewhere');
       return;
     }
     // A second instance on the same database, with its own pool and listener.
@@ -374,6 +463,11 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
       await waitFor(
         'the other instance’s edit on this one',
         async () => ((await r.embed(t.app)).payload.includes('Edited elsewhere') ? true : undefined),
+        NOTIFY_DEADLINE_MS,
+      );
+      await waitFor(
+        'the other instance’s edit in the review read',
+        async () => ((await review()).payload.includes('Edited elsewhere') ? true : undefined),
         NOTIFY_DEADLINE_MS,
       );
     } finally {

@@ -4,7 +4,7 @@
  */
 import type { Handlers } from '../http/route.ts';
 import { enqueueBulkJob } from '../jobs/jobs.service.ts';
-import { serialized } from '../page-cache/page-reply.ts';
+import { PRIVATE_CACHE_CONTROL, PRIVATE_VARY, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { countReviews, queryReviews, sharedPage } from '../query/query.service.ts';
 import * as reviews from './reviews.service.ts';
 
@@ -37,14 +37,27 @@ export const reviewHandlers = {
       req.body.search,
     ),
   }),
-  getReview: async (deps, req) => ({
-    review: await reviews.getReview(
-      deps,
-      req.principal,
-      req.params.reviewId,
-      req.query.returnPrivateReviews === 'true',
-    ),
-  }),
+  // A published review reads the same for every visitor and member: served from the page cache's bytes, with an
+  // ETag, and dropped with its entity's pages when the review (or any review of that entity) changes.
+  getReview: async (deps, req) => {
+    const { reviewId } = req.params;
+    const returnPrivate = req.query.returnPrivateReviews === 'true';
+    const cache = deps.pageCache;
+    const now = deps.clock();
+    const key = cache ? reviews.sharedReview(req.principal, reviewId, returnPrivate, now) : null;
+    if (!cache || !key) return { review: await reviews.getReview(deps, req.principal, reviewId, returnPrivate) };
+    const { request, reply } = req.http;
+    const siteId = req.principal.siteId;
+    const page = await cache.read('review', key, async () => {
+      // Rendered at the instant the key's day was read from, with the route's own serializer.
+      const review = await reviews.getReview({ ...deps, clock: () => now }, req.principal, reviewId, false);
+      return { body: serialized(reply, { review }), siteId, entityId: review.entityId };
+    });
+    return sendPage(request, reply, page, 'application/json; charset=utf-8', {
+      cacheControl: PRIVATE_CACHE_CONTROL,
+      vary: PRIVATE_VARY,
+    });
+  },
   updateReview: async (deps, req) => ({
     review: await reviews.updateReview(deps, req.principal, req.params.reviewId, req.body.review, req.body.fieldMask),
   }),

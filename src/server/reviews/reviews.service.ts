@@ -42,6 +42,7 @@ import {
   maskViolations,
   mediaViolations,
   normalizeMask,
+  scoreDay,
   UPDATE_MASK,
 } from './reviews.rules.ts';
 import { type NewReview, type ReviewChange, runReviewWrite, type WriteDeps } from './unit-of-work.ts';
@@ -455,6 +456,18 @@ export async function getReview(
   const row = await reviewsRepo.live(deps.db, p.siteId, id);
   if (!row || !canSee(p, row, returnPrivate)) throw notFound();
   return toReview(row, deps.clock());
+}
+
+/**
+ * The page-cache key of a review read whose answer is the same for every caller who may read it, or null when it is
+ * not one. That is a visitor's or member's read without `returnPrivateReviews`: it answers only a published review,
+ * whose wire shape carries nothing about the caller, and 404 otherwise (a 404 is not kept). The day is in the key
+ * because `relevanceScore` moves with it. API keys are not cached: the owner's reads are not the storefront's hot
+ * path, and they may see private reviews.
+ */
+export function sharedReview(p: Principal, id: string, returnPrivate: boolean, now: Date): string | null {
+  if ((p.kind !== 'VISITOR' && p.kind !== 'MEMBER') || returnPrivate) return null;
+  return JSON.stringify(['review', p.siteId, scoreDay(now), id]);
 }
 
 /** Whether `id` names a live review of the site (for what hangs off a review, such as its reports). */
