@@ -27,17 +27,19 @@
  * waiting that long again would multiply the wait the operator chose; it answers 503 as before.
  */
 import { sql } from 'kysely';
-import type { EventIdentity, Media, Review } from '../../contract/index.ts';
-import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import type { EventIdentity, Media, Review, ReviewDomainEvent } from '../../contract/index.ts';
+import type { ModerationAuditRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { announceEntities } from '../db/change-signal.ts';
+import { announceEntities, entityPayload } from '../db/change-signal.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
-import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { outboxRepo, outboxRow } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
 import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
-import { applySummaryDeltas } from '../summaries/summaries.service.ts';
+import { summaryRow } from '../summaries/summaries.repo.ts';
+import { applySummaryDeltas, orderedDeltas } from '../summaries/summaries.service.ts';
+import { insertStatement, SUMMARY_UPSERT } from './insert-statement.ts';
 import { toReview } from './reviews.mapper.ts';
 import { reviewsRepo } from './reviews.repo.ts';
 import { score } from './reviews.rules.ts';
@@ -202,6 +204,53 @@ export async function runReviewWrite<T>(
   }
 }
 
+/**
+ * Inserts new reviews as one unit of work: the same rows, events, audit entries, summary changes, announcement and
+ * hooks as `runReviewWrite` with `w.insert(items)`. On PostgreSQL, outside a transaction, it is one statement in
+ * its own implicit transaction (`insert-statement.ts`): a create needs nothing read back between its inserts. A
+ * conflict (deadlock, serialization failure) runs the statement again, as `runReviewWrite` would.
+ */
+export async function insertReviews(
+  deps: WriteDeps,
+  opts: WriteOptions,
+  items: readonly NewReview[],
+): Promise<Review[]> {
+  if (deps.dialect !== 'postgres' || deps.db.isTransaction || items.length === 0 || items.length > INSERT_CHUNK) {
+    return runReviewWrite(deps, opts, (w) => w.insert(items));
+  }
+  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
+  for (let attempt = 1; ; attempt++) {
+    const nowDate = deps.clock();
+    const now = iso(nowDate);
+    const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
+    const entityIds = [...new Set(rows.map((r) => r.entity_id))];
+    const identityJson = JSON.stringify(opts.identity);
+    const statement = insertStatement(
+      [
+        { table: 'reviews', rows },
+        { table: 'outbox_events', rows: events.map((e) => outboxRow(opts.siteId, e, identityJson)) },
+        { table: 'moderation_audit', rows: audit },
+        {
+          table: 'entity_summaries',
+          rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
+          suffix: SUMMARY_UPSERT,
+        },
+      ],
+      entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),
+    );
+    if (!statement) return runReviewWrite(deps, opts, (w) => w.insert(items));
+    try {
+      await deps.db.executeQuery(statement);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      continue;
+    }
+    runHooks(deps, [], { siteId: opts.siteId, reviewIds: rows.map((r) => r.id), entityIds, events: events.length });
+    return reviews;
+  }
+}
+
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */
 const GROUP_MAX = 64;
 
@@ -318,22 +367,26 @@ function groupCommitOf(db: WriteDeps['db']): GroupCommit {
 }
 
 function afterCommit(deps: WriteDeps, write: Write): void {
+  runHooks(deps, write.callbacks, {
+    siteId: write.siteId,
+    reviewIds: [...write.touched],
+    entityIds: [...write.entities],
+    events: write.eventCount,
+  });
+}
+
+/** Runs a committed write's own callbacks, then the wired hooks (unless it changed nothing). */
+function runHooks(deps: WriteDeps, callbacks: readonly (() => void)[], committed: CommittedWrite): void {
   const report =
     deps.writeHooks?.onError ?? ((err: unknown) => process.emitWarning(`after-commit callback failed: ${String(err)}`));
-  for (const fn of write.callbacks) {
+  for (const fn of callbacks) {
     try {
       fn();
     } catch (err) {
       report(err);
     }
   }
-  if (write.touched.size === 0 && write.eventCount === 0) return;
-  const committed: CommittedWrite = {
-    siteId: write.siteId,
-    reviewIds: [...write.touched],
-    entityIds: [...write.entities],
-    events: write.eventCount,
-  };
+  if (committed.reviewIds.length === 0 && committed.events === 0) return;
   for (const hook of deps.writeHooks?.afterCommit ?? []) {
     try {
       hook(committed);
@@ -344,6 +397,32 @@ function afterCommit(deps: WriteDeps, write: Write): void {
 }
 
 const media = (row: ReviewRow): Media[] => JSON.parse(row.media_json) as Media[];
+
+/** What inserting new reviews writes: their rows, the reviews as answered, events, audit entries, summary deltas. */
+interface PreparedNew {
+  rows: ReviewRow[];
+  reviews: Review[];
+  events: ReviewDomainEvent[];
+  audit: ModerationAuditRow[];
+  deltas: SummaryDelta[];
+}
+
+/** Derives what new reviews write (event sequence, relevance, events, audit, deltas), whichever path writes it. */
+function prepareNew(siteId: string, items: readonly NewReview[], nowDate: Date, now: string): PreparedNew {
+  const rows = items.map((item) => {
+    const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
+    row.relevance_rank = score(row, nowDate, media(row));
+    return row;
+  });
+  const reviews = rows.map((row) => toReview(row, nowDate));
+  return {
+    rows,
+    reviews,
+    events: reviews.flatMap((review, i) => buildEvents(review, items[i]?.events ?? [], 1, now)),
+    audit: items.flatMap((item, i) => (item.audit ? [auditRow(siteId, rows[i]?.id ?? '', item.audit, now)] : [])),
+    deltas: rows.flatMap((row) => summaryDeltas(null, contribution(row))),
+  };
+}
 
 class Write implements ReviewWrite {
   readonly siteId: string;
@@ -383,25 +462,17 @@ class Write implements ReviewWrite {
 
   async insert(items: readonly NewReview[]): Promise<Review[]> {
     if (items.length === 0) return [];
-    const rows = items.map((item) => {
-      const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
-      row.relevance_rank = score(row, this.nowDate, media(row));
-      return row;
-    });
+    const { rows, reviews, events, audit, deltas } = prepareNew(this.siteId, items, this.nowDate, this.now);
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await reviewsRepo.insertBatch(this.db, rows.slice(i, i + INSERT_CHUNK));
     }
-    const reviews = rows.map((row) => toReview(row, this.nowDate));
     for (const row of rows) {
       this.#rows.set(row.id, row);
       this.touched.add(row.id);
       this.entities.add(row.entity_id);
-      this.#deltas.push(...summaryDeltas(null, contribution(row)));
     }
-    await this.#append(
-      reviews.flatMap((review, i) => buildEvents(review, items[i]?.events ?? [], 1, this.now)),
-      items.flatMap((item, i) => (item.audit ? [auditRow(this.siteId, rows[i]?.id ?? '', item.audit, this.now)] : [])),
-    );
+    this.#deltas.push(...deltas);
+    await this.#append(events, audit);
     return reviews;
   }
 
