@@ -5,6 +5,7 @@
  * holds the slot; creates racing moderation of the same entity end without deadlock and with an exact summary. On
  * SQLite the creates of one group commit share one insert per table, and a failing create fails alone.
  */
+import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +22,13 @@ import { dialects, type TestDb } from '../support/databases.ts';
 function countingHandle(db: TestDb): { db: Kysely<Database>; sent: string[]; close(): Promise<void> } {
   const sent: string[] = [];
   if (db.native.dialect === 'sqlite') {
-    const sqlite = db.native.sqlite;
+    // A connection of its own: the app's handle keeps its transactions to itself.
+    const sqlite = new SqliteDatabase(db.url.slice('sqlite:'.length));
+    sqlite.pragma('busy_timeout = 5000');
     const handle = new Kysely<Database>({
       dialect: new SqliteDialect({
         database: {
-          close: () => {},
+          close: () => sqlite.close(),
           // Kysely prepares every statement it runs, so this sees each execution.
           prepare: (text: string) => {
             sent.push(text);
@@ -146,6 +149,66 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
           .toContainEqual(['this-process', siteId, entityId]);
       } finally {
         await listener.end();
+        await counting.close();
+      }
+    },
+  );
+
+  it.runIf(dialect.name === 'sqlite')(
+    'writes the creates of one group commit with one insert per table, and fails only a duplicate author',
+    async () => {
+      const entityId = `e-${crypto.randomUUID()}`;
+      const counting = countingHandle(db);
+      try {
+        const deps = { ...t.deps, db: counting.db };
+        await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
+        const author = crypto.randomUUID();
+        counting.sent.length = 0;
+        const authors = Array.from({ length: 12 }, (_, i) => (i === 3 || i === 8 ? author : crypto.randomUUID()));
+        const results = await Promise.allSettled(
+          authors.map((a, i) => createReview(deps, admin, input(entityId, a, 1 + (i % 5)))),
+        );
+        const landed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, review: r.value }] : []));
+        expect(landed.map((x) => x.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
+        const [failure] = results.filter((r) => r.status === 'rejected');
+        expect(failure?.reason).toMatchObject({
+          code: 'REVIEW_ALREADY_EXISTS',
+          opts: { data: { reviewId: landed[3]?.review.id } },
+        });
+        const inserts = (table: string) => counting.sent.filter((q) => q.startsWith(`insert into "${table}"`)).length;
+        expect(inserts('reviews')).toBeLessThan(12);
+        expect(inserts('outbox_events')).toBeLessThan(12);
+        expect(inserts('moderation_audit')).toBeLessThan(12);
+        expect(inserts('entity_summaries')).toBeLessThan(12);
+
+        const stars = [1, 2, 3, 4, 5].map((s) => landed.filter((x) => x.review.content?.rating === s).length);
+        expect(await summary(entityId)).toEqual({
+          review_count: 11,
+          rating_sum: landed.reduce((sum, x) => sum + (x.review.content?.rating ?? 0), 0),
+          r1: stars[0],
+          r2: stars[1],
+          r3: stars[2],
+          r4: stars[3],
+          r5: stars[4],
+        });
+        // Events keep the order the creates arrived in: each review's three, one review after another.
+        const created = [];
+        for (const { review } of landed) created.push(...(await eventsOf(review.id)));
+        expect(created).toHaveLength(33);
+        const positions = created.map((e) => Number(e.position));
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        const audit = await t.deps.db
+          .selectFrom('moderation_audit')
+          .select('review_id')
+          .where('site_id', '=', siteId)
+          .where(
+            'review_id',
+            'in',
+            landed.map((x) => x.review.id),
+          )
+          .execute();
+        expect(audit).toHaveLength(11);
+      } finally {
         await counting.close();
       }
     },
