@@ -134,9 +134,13 @@ export async function announceEntities(
   origin = '',
 ): Promise<void> {
   if (dialect !== 'postgres' || entityIds.length === 0) return;
-  let payload = JSON.stringify([origin, siteId, ...entityIds]);
-  if (Buffer.byteLength(payload) > MAX_ENTITY_PAYLOAD) payload = JSON.stringify([origin, siteId]);
-  await sql`select pg_notify(${ENTITY_CHANNEL}, ${payload})`.execute(trx);
+  await sql`select pg_notify(${ENTITY_CHANNEL}, ${entityPayload(siteId, entityIds, origin)})`.execute(trx);
+}
+
+/** The {@link ENTITY_CHANNEL} payload announcing these entities of a site (the whole site when too long). */
+export function entityPayload(siteId: string, entityIds: readonly string[], origin = ''): string {
+  const payload = JSON.stringify([origin, siteId, ...entityIds]);
+  return Buffer.byteLength(payload) > MAX_ENTITY_PAYLOAD ? JSON.stringify([origin, siteId]) : payload;
 }
 
 /** The site and entities of an {@link ENTITY_CHANNEL} payload; undefined for one Verdict did not write. */

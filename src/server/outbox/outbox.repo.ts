@@ -12,6 +12,21 @@ import type { Executor } from '../db/executor.ts';
 /** Events per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
 const CHUNK = 300;
 
+/** The stored row of one event, with the identity of who made the change (JSON). */
+export function outboxRow(siteId: string, e: ReviewDomainEvent, identityJson: string) {
+  return {
+    site_id: siteId,
+    id: e.id,
+    event_type: EVENT_TYPES[e.slug],
+    slug: e.slug,
+    entity_id: e.entityId,
+    entity_event_sequence: Number(e.entityEventSequence),
+    body_json: JSON.stringify(e),
+    identity_json: identityJson,
+    created_at: e.eventTime,
+  };
+}
+
 export const outboxRepo = {
   /**
    * Appends events in the caller's transaction, in order (so their positions follow the order given), with the
@@ -25,17 +40,7 @@ export const outboxRepo = {
   ): Promise<void> {
     const identityJson = JSON.stringify(identity);
     for (let i = 0; i < events.length; i += CHUNK) {
-      const rows = events.slice(i, i + CHUNK).map((e) => ({
-        site_id: siteId,
-        id: e.id,
-        event_type: EVENT_TYPES[e.slug],
-        slug: e.slug,
-        entity_id: e.entityId,
-        entity_event_sequence: Number(e.entityEventSequence),
-        body_json: JSON.stringify(e),
-        identity_json: identityJson,
-        created_at: e.eventTime,
-      }));
+      const rows = events.slice(i, i + CHUNK).map((e) => outboxRow(siteId, e, identityJson));
       await insertRows(db, 'outbox_events', rows, (r) => db.insertInto('outbox_events').values([...r]));
     }
   },

@@ -45,7 +45,7 @@ import {
   scoreDay,
   UPDATE_MASK,
 } from './reviews.rules.ts';
-import { type NewReview, type ReviewChange, runReviewWrite, type WriteDeps } from './unit-of-work.ts';
+import { insertReviews, type NewReview, type ReviewChange, runReviewWrite, type WriteDeps } from './unit-of-work.ts';
 
 export interface ReviewsDeps extends WriteDeps {
   sites: SiteCache;
@@ -179,8 +179,10 @@ function prepareInsert(
 
 /** Writes prepared reviews in one unit of work: rows, summary deltas, creation events and audit entries. */
 function writeInserts(deps: ReviewsDeps, p: Principal, items: readonly PreparedInsert[]): Promise<Review[]> {
-  return runReviewWrite(deps, { siteId: p.siteId, identity: eventIdentity(p) }, (w) =>
-    w.insert(items.map((x) => x.item)),
+  return insertReviews(
+    deps,
+    { siteId: p.siteId, identity: eventIdentity(p) },
+    items.map((x) => x.item),
   );
 }
 

@@ -27,17 +27,20 @@
  * waiting that long again would multiply the wait the operator chose; it answers 503 as before.
  */
 import { sql } from 'kysely';
-import type { EventIdentity, Media, Review } from '../../contract/index.ts';
-import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import type { EventIdentity, Media, Review, ReviewDomainEvent } from '../../contract/index.ts';
+import type { ModerationAuditRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { announceEntities } from '../db/change-signal.ts';
+import { announceEntities, entityPayload } from '../db/change-signal.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
-import { outboxRepo } from '../outbox/outbox.repo.ts';
+import { outboxRepo, outboxRow } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
-import { applySummaryDeltas } from '../summaries/summaries.service.ts';
+import { summaryRow } from '../summaries/summaries.repo.ts';
+import { applySummaryDeltas, orderedDeltas } from '../summaries/summaries.service.ts';
+import { insertStatement, SUMMARY_UPSERT } from './insert-statement.ts';
 import { toReview } from './reviews.mapper.ts';
 import { reviewsRepo } from './reviews.repo.ts';
 import { score } from './reviews.rules.ts';
@@ -202,6 +205,55 @@ export async function runReviewWrite<T>(
   }
 }
 
+/**
+ * Inserts new reviews as one unit of work: the same rows, events, audit entries, summary changes, announcement and
+ * hooks as `runReviewWrite` with `w.insert(items)`. On PostgreSQL, outside a transaction, it is one statement in
+ * its own implicit transaction (`insert-statement.ts`): a create needs nothing read back between its inserts. A
+ * conflict (deadlock, serialization failure) runs the statement again, as `runReviewWrite` would.
+ */
+export async function insertReviews(
+  deps: WriteDeps,
+  opts: WriteOptions,
+  items: readonly NewReview[],
+): Promise<Review[]> {
+  if (items.length === 0) return [];
+  if (deps.dialect === 'sqlite' && !deps.db.isTransaction) return groupCommitOf(deps.db).insert(deps, opts, items);
+  if (deps.dialect !== 'postgres' || deps.db.isTransaction || items.length > INSERT_CHUNK) {
+    return runReviewWrite(deps, opts, (w) => w.insert(items));
+  }
+  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
+  for (let attempt = 1; ; attempt++) {
+    const nowDate = deps.clock();
+    const now = iso(nowDate);
+    const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
+    const entityIds = [...new Set(rows.map((r) => r.entity_id))];
+    const identityJson = JSON.stringify(opts.identity);
+    const statement = insertStatement(
+      [
+        { table: 'reviews', rows },
+        { table: 'outbox_events', rows: events.map((e) => outboxRow(opts.siteId, e, identityJson)) },
+        { table: 'moderation_audit', rows: audit },
+        {
+          table: 'entity_summaries',
+          rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
+          suffix: SUMMARY_UPSERT,
+        },
+      ],
+      entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),
+    );
+    if (!statement) return runReviewWrite(deps, opts, (w) => w.insert(items));
+    try {
+      await deps.db.executeQuery(statement);
+    } catch (err) {
+      if (!isConflict(err) || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      continue;
+    }
+    runHooks(deps, [], { siteId: opts.siteId, reviewIds: rows.map((r) => r.id), entityIds, events: events.length });
+    return reviews;
+  }
+}
+
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */
 const GROUP_MAX = 64;
 
@@ -210,9 +262,25 @@ interface Queued {
   deps: WriteDeps;
   opts: WriteOptions;
   work: (w: ReviewWrite) => Promise<unknown>;
+  /** Set for an insert of new reviews (`insertReviews`): written with the inserts queued next to it. */
+  inserts?: readonly NewReview[];
   attempt: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
+}
+
+/** A write of a group that succeeded: its value, and the hooks to run once the group has committed. */
+interface Done {
+  item: Queued;
+  value: unknown;
+  hooks(): void;
+}
+
+/** What a group's writes came to: succeeded, failed on their own, or to run again in the next transaction. */
+interface Outcome {
+  committed: Done[];
+  failed: { item: Queued; err: unknown }[];
+  again: Queued[];
 }
 
 /**
@@ -235,11 +303,18 @@ class GroupCommit {
   constructor(private readonly db: WriteDeps['db']) {}
 
   run<T>(deps: WriteDeps, opts: WriteOptions, work: (w: ReviewWrite) => Promise<T>): Promise<T> {
+    return this.#enqueue<T>({ deps, opts, work });
+  }
+
+  /** Queues an insert of new reviews, which shares its statements with the inserts next to it in the group. */
+  insert(deps: WriteDeps, opts: WriteOptions, items: readonly NewReview[]): Promise<Review[]> {
+    return this.#enqueue<Review[]>({ deps, opts, work: (w) => w.insert(items), inserts: items });
+  }
+
+  #enqueue<T>(write: Pick<Queued, 'deps' | 'opts' | 'work' | 'inserts'>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({
-        deps,
-        opts,
-        work,
+        ...write,
         attempt: 1,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -263,30 +338,18 @@ class GroupCommit {
   }
 
   async #runGroup(group: Queued[]): Promise<void> {
-    const committed: { item: Queued; write: Write; value: unknown }[] = [];
-    const failed: { item: Queued; err: unknown }[] = [];
-    const again: Queued[] = [];
+    const outcome: Outcome = { committed: [], failed: [], again: [] };
+    const { committed, failed, again } = outcome;
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const item of group) {
-          await sql`savepoint review_write`.execute(trx);
-          const write = new Write(trx, item.deps, item.opts);
-          try {
-            const value = await item.work(write);
-            await write.finish();
-            await sql`release review_write`.execute(trx);
-            committed.push({ item, write, value });
-          } catch (err) {
-            // Undo this write only; an error here (the transaction itself is gone) fails the whole group.
-            await sql`rollback to review_write`.execute(trx);
-            await sql`release review_write`.execute(trx);
-            if (isConflict(err) && item.attempt < (item.opts.attempts ?? DEFAULT_ATTEMPTS)) {
-              item.attempt++;
-              again.push(item);
-            } else {
-              failed.push({ item, err });
-            }
-          }
+        for (let i = 0; i < group.length; ) {
+          // Inserts queued next to each other are written together; any other write runs on its own.
+          let end = i + 1;
+          while (group[i]?.inserts && group[end]?.inserts) end++;
+          const run = group.slice(i, end);
+          if (run[0]?.inserts) await insertTogether(trx, run, outcome);
+          else if (run[0]) await runAlone(trx, run[0], outcome);
+          i = end;
         }
       });
     } catch (err) {
@@ -296,14 +359,113 @@ class GroupCommit {
       for (const item of group) item.reject(own.get(item) ?? err);
       return;
     }
-    for (const { item, write, value } of committed) {
-      afterCommit(item.deps, write);
+    for (const { item, value, hooks } of committed) {
+      hooks();
       item.resolve(value);
     }
     for (const { item, err } of failed) item.reject(err);
     // Retried writes go first in the next transaction.
     this.#queue.unshift(...again);
   }
+}
+
+/** Runs one write of a group in its own savepoint: if it throws, it alone is undone. */
+async function runAlone(trx: Executor, item: Queued, outcome: Outcome): Promise<void> {
+  await sql`savepoint review_write`.execute(trx);
+  const write = new Write(trx, item.deps, item.opts);
+  try {
+    const value = await item.work(write);
+    await write.finish();
+    await sql`release review_write`.execute(trx);
+    outcome.committed.push({ item, value, hooks: () => afterCommit(item.deps, write) });
+  } catch (err) {
+    // Undo this write only; an error here (the transaction itself is gone) fails the whole group.
+    await sql`rollback to review_write`.execute(trx);
+    await sql`release review_write`.execute(trx);
+    settleFailure(item, err, outcome);
+  }
+}
+
+function settleFailure(item: Queued, err: unknown, outcome: Outcome): void {
+  if (isConflict(err) && item.attempt < (item.opts.attempts ?? DEFAULT_ATTEMPTS)) {
+    item.attempt++;
+    outcome.again.push(item);
+  } else {
+    outcome.failed.push({ item, err });
+  }
+}
+
+/**
+ * Writes a run of queued inserts with one multi-row statement per table (reviews, outbox events, audit entries) and
+ * one summary upsert per site, in one savepoint: the rows and events in the order the inserts arrived, so events
+ * keep their positions in that order. If a statement fails (one author already holds the slot, say), the run is
+ * undone and split in halves, each written the same way, so only the insert that fails gets the error.
+ */
+async function insertTogether(trx: Executor, run: readonly Queued[], outcome: Outcome): Promise<void> {
+  if (run.length === 1) return runAlone(trx, run[0] as Queued, outcome);
+  const prepared = run.map((item) => {
+    const nowDate = item.deps.clock();
+    const now = iso(nowDate);
+    return { item, now, ...prepareNew(item.opts.siteId, item.inserts ?? [], nowDate, now) };
+  });
+  await sql`savepoint review_write`.execute(trx);
+  try {
+    await writeNew(trx, prepared);
+    await sql`release review_write`.execute(trx);
+  } catch {
+    await sql`rollback to review_write`.execute(trx);
+    await sql`release review_write`.execute(trx);
+    const half = Math.ceil(run.length / 2);
+    await insertTogether(trx, run.slice(0, half), outcome);
+    await insertTogether(trx, run.slice(half), outcome);
+    return;
+  }
+  for (const { item, rows, reviews, events } of prepared) {
+    const committed: CommittedWrite = {
+      siteId: item.opts.siteId,
+      reviewIds: rows.map((r) => r.id),
+      entityIds: [...new Set(rows.map((r) => r.entity_id))],
+      events: events.length,
+    };
+    outcome.committed.push({ item, value: reviews, hooks: () => runHooks(item.deps, [], committed) });
+  }
+}
+
+/** Events per outbox insert statement: 9 columns each, as `outboxRepo.append`. */
+const OUTBOX_CHUNK = 300;
+
+/** The statements of `insertTogether`: the rows of every insert, table by table, then the summaries per site. */
+async function writeNew(
+  trx: Executor,
+  prepared: readonly (PreparedNew & { item: Queued; now: string })[],
+): Promise<void> {
+  const rows = prepared.flatMap((p) => p.rows);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await reviewsRepo.insertBatch(trx, rows.slice(i, i + INSERT_CHUNK));
+  }
+  const outbox = prepared.flatMap((p) => {
+    const identityJson = JSON.stringify(p.item.opts.identity);
+    return p.events.map((e) => outboxRow(p.item.opts.siteId, e, identityJson));
+  });
+  for (let i = 0; i < outbox.length; i += OUTBOX_CHUNK) {
+    await insertRows(trx, 'outbox_events', outbox.slice(i, i + OUTBOX_CHUNK), (r) =>
+      trx.insertInto('outbox_events').values([...r]),
+    );
+  }
+  const audit = prepared.flatMap((p) => p.audit);
+  if (audit.length > 0) await appendAudit(trx, audit);
+  // One upsert per site, with the time of its last insert (the value the writes one by one would leave).
+  const bySite = new Map<string, { deltas: SummaryDelta[]; at: string }>();
+  for (const p of prepared) {
+    const site = bySite.get(p.item.opts.siteId);
+    if (site) {
+      site.deltas.push(...p.deltas);
+      site.at = p.now > site.at ? p.now : site.at;
+    } else {
+      bySite.set(p.item.opts.siteId, { deltas: [...p.deltas], at: p.now });
+    }
+  }
+  for (const [siteId, { deltas, at }] of bySite) await applySummaryDeltas(trx, siteId, deltas, at);
 }
 
 /** One group committer per database handle (tests open several in one process). */
@@ -318,22 +480,26 @@ function groupCommitOf(db: WriteDeps['db']): GroupCommit {
 }
 
 function afterCommit(deps: WriteDeps, write: Write): void {
+  runHooks(deps, write.callbacks, {
+    siteId: write.siteId,
+    reviewIds: [...write.touched],
+    entityIds: [...write.entities],
+    events: write.eventCount,
+  });
+}
+
+/** Runs a committed write's own callbacks, then the wired hooks (unless it changed nothing). */
+function runHooks(deps: WriteDeps, callbacks: readonly (() => void)[], committed: CommittedWrite): void {
   const report =
     deps.writeHooks?.onError ?? ((err: unknown) => process.emitWarning(`after-commit callback failed: ${String(err)}`));
-  for (const fn of write.callbacks) {
+  for (const fn of callbacks) {
     try {
       fn();
     } catch (err) {
       report(err);
     }
   }
-  if (write.touched.size === 0 && write.eventCount === 0) return;
-  const committed: CommittedWrite = {
-    siteId: write.siteId,
-    reviewIds: [...write.touched],
-    entityIds: [...write.entities],
-    events: write.eventCount,
-  };
+  if (committed.reviewIds.length === 0 && committed.events === 0) return;
   for (const hook of deps.writeHooks?.afterCommit ?? []) {
     try {
       hook(committed);
@@ -344,6 +510,32 @@ function afterCommit(deps: WriteDeps, write: Write): void {
 }
 
 const media = (row: ReviewRow): Media[] => JSON.parse(row.media_json) as Media[];
+
+/** What inserting new reviews writes: their rows, the reviews as answered, events, audit entries, summary deltas. */
+interface PreparedNew {
+  rows: ReviewRow[];
+  reviews: Review[];
+  events: ReviewDomainEvent[];
+  audit: ModerationAuditRow[];
+  deltas: SummaryDelta[];
+}
+
+/** Derives what new reviews write (event sequence, relevance, events, audit, deltas), whichever path writes it. */
+function prepareNew(siteId: string, items: readonly NewReview[], nowDate: Date, now: string): PreparedNew {
+  const rows = items.map((item) => {
+    const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
+    row.relevance_rank = score(row, nowDate, media(row));
+    return row;
+  });
+  const reviews = rows.map((row) => toReview(row, nowDate));
+  return {
+    rows,
+    reviews,
+    events: reviews.flatMap((review, i) => buildEvents(review, items[i]?.events ?? [], 1, now)),
+    audit: items.flatMap((item, i) => (item.audit ? [auditRow(siteId, rows[i]?.id ?? '', item.audit, now)] : [])),
+    deltas: rows.flatMap((row) => summaryDeltas(null, contribution(row))),
+  };
+}
 
 class Write implements ReviewWrite {
   readonly siteId: string;
@@ -383,25 +575,17 @@ class Write implements ReviewWrite {
 
   async insert(items: readonly NewReview[]): Promise<Review[]> {
     if (items.length === 0) return [];
-    const rows = items.map((item) => {
-      const row: ReviewRow = { ...item.row, event_sequence: item.events.length };
-      row.relevance_rank = score(row, this.nowDate, media(row));
-      return row;
-    });
+    const { rows, reviews, events, audit, deltas } = prepareNew(this.siteId, items, this.nowDate, this.now);
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await reviewsRepo.insertBatch(this.db, rows.slice(i, i + INSERT_CHUNK));
     }
-    const reviews = rows.map((row) => toReview(row, this.nowDate));
     for (const row of rows) {
       this.#rows.set(row.id, row);
       this.touched.add(row.id);
       this.entities.add(row.entity_id);
-      this.#deltas.push(...summaryDeltas(null, contribution(row)));
     }
-    await this.#append(
-      reviews.flatMap((review, i) => buildEvents(review, items[i]?.events ?? [], 1, this.now)),
-      items.flatMap((item, i) => (item.audit ? [auditRow(this.siteId, rows[i]?.id ?? '', item.audit, this.now)] : [])),
-    );
+    this.#deltas.push(...deltas);
+    await this.#append(events, audit);
     return reviews;
   }
 

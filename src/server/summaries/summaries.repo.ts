@@ -16,6 +16,23 @@ const oneSummary = preparedQuery((db, p: { siteId: string; namespace: string; en
     .where('entity_id', '=', p.entityId),
 );
 
+/** The row an upsert adds to an entity's summary: the delta's counts, and the time of the change. */
+export function summaryRow(siteId: string, d: SummaryDelta, at: string) {
+  return {
+    site_id: siteId,
+    namespace: d.namespace,
+    entity_id: d.entityId,
+    review_count: d.count,
+    rating_sum: d.sum,
+    r1: d.stars[0],
+    r2: d.stars[1],
+    r3: d.stars[2],
+    r4: d.stars[3],
+    r5: d.stars[4],
+    updated_at: at,
+  };
+}
+
 export const summariesRepo = {
   /**
    * Adds deltas with one multi-row upsert (SQL compiled once per row count), so concurrent writers cannot lose an
@@ -23,19 +40,7 @@ export const summariesRepo = {
    * to update one row twice in a statement.
    */
   async applyMany(db: Executor, siteId: string, deltas: readonly SummaryDelta[], at: string): Promise<void> {
-    const rows = deltas.map((d) => ({
-      site_id: siteId,
-      namespace: d.namespace,
-      entity_id: d.entityId,
-      review_count: d.count,
-      rating_sum: d.sum,
-      r1: d.stars[0],
-      r2: d.stars[1],
-      r3: d.stars[2],
-      r4: d.stars[3],
-      r5: d.stars[4],
-      updated_at: at,
-    }));
+    const rows = deltas.map((d) => summaryRow(siteId, d, at));
     for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
       await insertRows(db, 'entity_summaries', rows.slice(i, i + UPSERT_CHUNK), (chunk) =>
         db

@@ -16,10 +16,15 @@ export async function applySummaryDeltas(
   deltas: readonly SummaryDelta[],
   at: string,
 ): Promise<void> {
-  const ordered = mergeDeltas(deltas).sort((a, b) =>
+  const ordered = orderedDeltas(deltas);
+  if (ordered.length > 0) await summariesRepo.applyMany(db, siteId, ordered, at);
+}
+
+/** Deltas merged per entity, in (namespace, entityId) order: the order every writer locks summary rows in. */
+export function orderedDeltas(deltas: readonly SummaryDelta[]): SummaryDelta[] {
+  return mergeDeltas(deltas).sort((a, b) =>
     a.namespace === b.namespace ? compare(a.entityId, b.entityId) : compare(a.namespace, b.namespace),
   );
-  if (ordered.length > 0) await summariesRepo.applyMany(db, siteId, ordered, at);
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

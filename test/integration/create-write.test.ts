@@ -1,0 +1,265 @@
+/**
+ * The write of a create, on both dialects: on PostgreSQL one statement (no BEGIN/COMMIT) with every effect of the
+ * transactional path — the review, its outbox events in order, the audit entry, the summary, the entity
+ * announcement other instances listen to, the hooks — and a duplicate author still answered with the review that
+ * holds the slot; creates racing moderation of the same entity end without deadlock and with an exact summary. On
+ * SQLite the creates of one group commit share one insert per table, and a failing create fails alone.
+ */
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/server/auth/principal.ts';
+import { ENTITY_CHANNEL } from '../../src/server/db/change-signal.ts';
+import type { Database } from '../../src/server/db/schema.ts';
+import { AppError } from '../../src/server/errors.ts';
+import { createReview, updateModerationStatus } from '../../src/server/reviews/reviews.service.ts';
+import type { CommittedWrite } from '../../src/server/reviews/unit-of-work.ts';
+import { buildSite, startTestApp, type TestApp } from '../support/app.ts';
+import { dialects, type TestDb } from '../support/databases.ts';
+
+/** A second handle on the test database that records the text of every statement it sends. */
+function countingHandle(db: TestDb): { db: Kysely<Database>; sent: string[]; close(): Promise<void> } {
+  const sent: string[] = [];
+  if (db.native.dialect === 'sqlite') {
+    // A connection of its own: the app's handle keeps its transactions to itself.
+    const sqlite = new SqliteDatabase(db.url.slice('sqlite:'.length));
+    sqlite.pragma('busy_timeout = 5000');
+    const handle = new Kysely<Database>({
+      dialect: new SqliteDialect({
+        database: {
+          close: () => sqlite.close(),
+          // Kysely prepares every statement it runs, so this sees each execution.
+          prepare: (text: string) => {
+            sent.push(text);
+            return sqlite.prepare(text);
+          },
+        },
+      }),
+    });
+    return { db: handle, sent, close: () => handle.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const first = args[0];
+      sent.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+      return query(...args);
+    };
+  });
+  const handle = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db: handle, sent, close: () => handle.destroy() };
+}
+
+describe.each(dialects())('the write of a create on $name', (dialect) => {
+  let db: TestDb;
+  let t: TestApp;
+  let siteId: string;
+  let admin: Principal;
+
+  beforeAll(async () => {
+    db = await dialect.open();
+    t = await startTestApp(db);
+    siteId = (await buildSite(t)).siteId;
+    admin = { kind: 'ADMIN', siteId, keyId: 'create-write-test' };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.dispose();
+  });
+
+  const input = (entityId: string, contactId = crypto.randomUUID(), rating = 4) => ({
+    namespace: 'stores',
+    entityId,
+    author: { contactId, authorName: 'Ann' },
+    content: { rating, title: 'Fine', body: 'Warm and true to size.' },
+  });
+
+  const summary = (entityId: string) =>
+    t.deps.db
+      .selectFrom('entity_summaries')
+      .select(['review_count', 'rating_sum', 'r1', 'r2', 'r3', 'r4', 'r5'])
+      .where('site_id', '=', siteId)
+      .where('namespace', '=', 'stores')
+      .where('entity_id', '=', entityId)
+      .executeTakeFirst();
+
+  const eventsOf = (reviewId: string) =>
+    t.deps.db
+      .selectFrom('outbox_events')
+      .select(['position', 'slug', 'entity_event_sequence', 'identity_json', 'body_json'])
+      .where('site_id', '=', siteId)
+      .where('entity_id', '=', reviewId)
+      .orderBy('position')
+      .execute();
+
+  it.runIf(dialect.name === 'postgres')(
+    'sends a create as one statement, with its events, audit, summary, announcement and hooks',
+    async () => {
+      const entityId = `e-${crypto.randomUUID()}`;
+      const counting = countingHandle(db);
+      const listener = new pg.Client({ connectionString: db.url });
+      await listener.connect();
+      const heard: string[] = [];
+      listener.on('notification', (n) => {
+        if (n.channel === ENTITY_CHANNEL && n.payload) heard.push(n.payload);
+      });
+      await listener.query(`listen ${ENTITY_CHANNEL}`);
+      const commits: CommittedWrite[] = [];
+      try {
+        const deps = {
+          ...t.deps,
+          db: counting.db,
+          writeHooks: {
+            origin: 'this-process',
+            afterCommit: [(c: CommittedWrite) => commits.push(c)],
+            onError: () => {},
+          },
+        };
+        // Site and rules are cached by the first create; the second is counted.
+        await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
+        counting.sent.length = 0;
+        const review = await createReview(deps, admin, input(entityId, undefined, 5));
+        expect(counting.sent).toHaveLength(1);
+        expect(counting.sent[0]).toMatch(/^with /);
+
+        expect(await summary(entityId)).toEqual({ review_count: 1, rating_sum: 5, r1: 0, r2: 0, r3: 0, r4: 0, r5: 1 });
+        const events = await eventsOf(review.id);
+        expect(events.map((e) => [e.slug, Number(e.entity_event_sequence)])).toEqual([
+          ['created', 1],
+          ['moderation_status_changed', 2],
+          ['review_published', 3],
+        ]);
+        expect(JSON.parse(events[0]?.identity_json ?? '{}')).toMatchObject({ identityType: 'WIX_USER' });
+        expect(JSON.parse(events[0]?.body_json ?? '{}')).toMatchObject({ entityId: review.id });
+        const audit = await t.deps.db
+          .selectFrom('moderation_audit')
+          .select(['from_status', 'to_status', 'actor_kind', 'reason'])
+          .where('site_id', '=', siteId)
+          .where('review_id', '=', review.id)
+          .execute();
+        expect(audit).toEqual([
+          { from_status: 'SUBMITTED', to_status: 'APPROVED', actor_kind: 'ADMIN', reason: expect.anything() },
+        ]);
+        expect(commits.at(-1)).toEqual({ siteId, reviewIds: [review.id], entityIds: [entityId], events: 3 });
+        // The announcement is delivered at commit, to every listener.
+        await expect
+          .poll(() => heard.map((p) => JSON.parse(p) as string[]))
+          .toContainEqual(['this-process', siteId, entityId]);
+      } finally {
+        await listener.end();
+        await counting.close();
+      }
+    },
+  );
+
+  it.runIf(dialect.name === 'sqlite')(
+    'writes the creates of one group commit with one insert per table, and fails only a duplicate author',
+    async () => {
+      const entityId = `e-${crypto.randomUUID()}`;
+      const counting = countingHandle(db);
+      try {
+        const deps = { ...t.deps, db: counting.db };
+        await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
+        const author = crypto.randomUUID();
+        counting.sent.length = 0;
+        const authors = Array.from({ length: 12 }, (_, i) => (i === 3 || i === 8 ? author : crypto.randomUUID()));
+        const results = await Promise.allSettled(
+          authors.map((a, i) => createReview(deps, admin, input(entityId, a, 1 + (i % 5)))),
+        );
+        const landed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, review: r.value }] : []));
+        expect(landed.map((x) => x.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
+        const [failure] = results.filter((r) => r.status === 'rejected');
+        expect(failure?.reason).toMatchObject({
+          code: 'REVIEW_ALREADY_EXISTS',
+          opts: { data: { reviewId: landed[3]?.review.id } },
+        });
+        const inserts = (table: string) => counting.sent.filter((q) => q.startsWith(`insert into "${table}"`)).length;
+        expect(inserts('reviews')).toBeLessThan(12);
+        expect(inserts('outbox_events')).toBeLessThan(12);
+        expect(inserts('moderation_audit')).toBeLessThan(12);
+        expect(inserts('entity_summaries')).toBeLessThan(12);
+
+        const stars = [1, 2, 3, 4, 5].map((s) => landed.filter((x) => x.review.content?.rating === s).length);
+        expect(await summary(entityId)).toEqual({
+          review_count: 11,
+          rating_sum: landed.reduce((sum, x) => sum + (x.review.content?.rating ?? 0), 0),
+          r1: stars[0],
+          r2: stars[1],
+          r3: stars[2],
+          r4: stars[3],
+          r5: stars[4],
+        });
+        // Events keep the order the creates arrived in: each review's three, one review after another.
+        const created = [];
+        for (const { review } of landed) created.push(...(await eventsOf(review.id)));
+        expect(created).toHaveLength(33);
+        const positions = created.map((e) => Number(e.position));
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        const audit = await t.deps.db
+          .selectFrom('moderation_audit')
+          .select('review_id')
+          .where('site_id', '=', siteId)
+          .where(
+            'review_id',
+            'in',
+            landed.map((x) => x.review.id),
+          )
+          .execute();
+        expect(audit).toHaveLength(11);
+      } finally {
+        await counting.close();
+      }
+    },
+  );
+
+  it('answers a duplicate author with the review that holds the slot, and writes nothing of it', async () => {
+    const entityId = `e-${crypto.randomUUID()}`;
+    const author = crypto.randomUUID();
+    const first = await createReview(t.deps, admin, input(entityId, author, 2));
+    const err = await createReview(t.deps, admin, input(entityId, author, 5)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'REVIEW_ALREADY_EXISTS', opts: { data: { reviewId: first.id } } });
+    expect(await summary(entityId)).toEqual({ review_count: 1, rating_sum: 2, r1: 0, r2: 1, r3: 0, r4: 0, r5: 0 });
+    const events = await t.deps.db
+      .selectFrom('outbox_events')
+      .select('entity_id')
+      .where('site_id', '=', siteId)
+      .where('slug', '=', 'created')
+      .where('body_json', 'like', `%${entityId}%`)
+      .execute();
+    expect(events.map((e) => e.entity_id)).toEqual([first.id]);
+  });
+
+  it('finishes 12 creates racing 6 moderation changes of the same entity, with an exact summary', async () => {
+    const entityId = `e-${crypto.randomUUID()}`;
+    const existing = [];
+    for (let i = 0; i < 6; i++)
+      existing.push(await createReview(t.deps, admin, input(entityId, undefined, 1 + (i % 5))));
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 12 }, (_, i) => createReview(t.deps, admin, input(entityId, undefined, 1 + (i % 5)))),
+      ...existing.map((r) => updateModerationStatus(t.deps, admin, r.id, 'REJECTED')),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const live = await t.deps.db
+      .selectFrom('reviews')
+      .select(['rating'])
+      .where('site_id', '=', siteId)
+      .where('entity_id', '=', entityId)
+      .where('moderation_status', '=', 'APPROVED')
+      .where('deleted_at', 'is', null)
+      .execute();
+    expect(live).toHaveLength(12);
+    const stars = [1, 2, 3, 4, 5].map((s) => live.filter((r) => r.rating === s).length);
+    expect(await summary(entityId)).toEqual({
+      review_count: 12,
+      rating_sum: live.reduce((sum, r) => sum + r.rating, 0),
+      r1: stars[0],
+      r2: stars[1],
+      r3: stars[2],
+      r4: stars[3],
+      r5: stars[4],
+    });
+  });
+});
