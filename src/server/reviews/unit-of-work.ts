@@ -21,6 +21,11 @@
  * A writer that finds it needs a review it did not lock (an erasure racing a new vote) does not lock it out of
  * order: it calls `retry()` and the whole transaction runs again, with the full set locked up front.
  *
+ * New reviews written on their own (`insertReviews`: a create, a bulk create's batch) need nothing read back between
+ * their statements, so they take a shorter path with the same effects: on PostgreSQL one statement in its own
+ * implicit transaction (docs/adr/0016-one-statement-create-on-postgresql.md), on SQLite shared multi-row inserts with
+ * the other inserts of their group commit.
+ *
  * Conflicts are retried here and nowhere else: PostgreSQL serialization failures (40001) and deadlocks (40P01),
  * and SQLite's BUSY_SNAPSHOT (a snapshot that went stale before its write). A plain SQLITE_BUSY or a PostgreSQL lock
  * timeout (55P03) is not retried: it means another writer held the lock for the whole configured timeout, and
@@ -292,7 +297,8 @@ interface Outcome {
  *   transaction, up to its attempts;
  * - nobody is answered before the shared commit: results, errors, after-commit callbacks and hooks are settled
  *   only once the transaction has committed (or, for everyone in it, failed to);
- * - events get their positions in the order the writes ran, which is the order they arrived.
+ * - events get their positions in the order the writes ran, which is the order they arrived;
+ * - inserts of new reviews next to each other in the queue share their statements (`insertTogether`).
  * A write that arrives when nothing runs starts a transaction on the next turn of the event loop (`setImmediate`),
  * so it waits for nobody but the requests already received.
  */
