@@ -679,7 +679,12 @@ describe.each(dialects())('import on $name', (dialect) => {
       const before = await schemaOf();
       const rows = Array.from({ length: 300 }, (_, i) =>
         ok(
-          record(i + 2, { entityId: `p-${i % 7}`, body: i === 150 ? 'an unmistakable marmalade review' : `body ${i}` }),
+          record(i + 2, {
+            entityId: `p-${i % 7}`,
+            body: i === 150 ? 'an unmistakable marmalade review' : `body ${i}`,
+            // The media index stays in place through the rebuild: the rows that need it are added to it.
+            media: i % 60 === 0 ? [{ image: { url: `https://cdn.example.com/${i}.jpg` } }] : [],
+          }),
         ),
       );
       const { report } = await run(site, rows, { rebuildIndexes: true });
@@ -698,6 +703,17 @@ describe.each(dialects())('import on $name', (dialect) => {
           })
         ).body.reviews as { content: { body: string } }[];
       expect((await search('marmalade')).map((r) => r.content.body)).toEqual(['an unmistakable marmalade review']);
+      const withMedia = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
+        auth: site.adminKey,
+        body: { query: { filter: { 'content.media': { $isEmpty: false } } } },
+      });
+      expect((withMedia.body.reviews as { content: { body: string } }[]).map((r) => r.content.body).sort()).toEqual([
+        'body 0',
+        'body 120',
+        'body 180',
+        'body 240',
+        'body 60',
+      ]);
       // A review written after the import is found too: the search triggers are back.
       const later = await call(t.app, 'POST', '/reviews/v1/reviews', {
         auth: site.adminKey,
