@@ -466,7 +466,7 @@ async function writeNew(
     const site = bySite.get(p.item.opts.siteId);
     if (site) {
       site.deltas.push(...p.deltas);
-      site.at = p.now > site.at ? p.now : site.at;
+      if (p.now > site.at) site.at = p.now;
     } else {
       bySite.set(p.item.opts.siteId, { deltas: [...p.deltas], at: p.now });
     }
