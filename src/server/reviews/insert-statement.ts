@@ -69,16 +69,3 @@ function compose(tables: readonly TableRows[], columnsOf: readonly string[][]): 
   const notify = `select pg_notify($${n + 1}, $${n + 2})`;
   return ctes.length > 0 ? `with ${ctes.join(', ')} ${notify}` : notify;
 }
-
-/** The summary upsert's conflict clause: counts add up, as in `summariesRepo.applyMany`. */
-export const SUMMARY_UPSERT = `on conflict ("site_id", "namespace", "entity_id") do update set ${[
-  'review_count',
-  'rating_sum',
-  'r1',
-  'r2',
-  'r3',
-  'r4',
-  'r5',
-]
-  .map((c) => `"${c}" = "entity_summaries"."${c}" + excluded."${c}"`)
-  .join(', ')}, "updated_at" = excluded."updated_at"`;

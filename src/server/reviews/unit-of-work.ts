@@ -43,9 +43,9 @@ import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
-import { summaryRow } from '../summaries/summaries.repo.ts';
+import { SUMMARY_UPSERT_SQL, summaryRow } from '../summaries/summaries.repo.ts';
 import { applySummaryDeltas, orderedDeltas } from '../summaries/summaries.service.ts';
-import { insertStatement, SUMMARY_UPSERT } from './insert-statement.ts';
+import { insertStatement } from './insert-statement.ts';
 import { toReview } from './reviews.mapper.ts';
 import { reviewsRepo } from './reviews.repo.ts';
 import { score } from './reviews.rules.ts';
@@ -241,7 +241,7 @@ export async function insertReviews(
         {
           table: 'entity_summaries',
           rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
-          suffix: SUMMARY_UPSERT,
+          suffix: SUMMARY_UPSERT_SQL,
         },
       ],
       entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),

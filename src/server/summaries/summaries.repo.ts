@@ -1,8 +1,21 @@
 /** Reads and atomically adjusts entity_summaries rows. */
 import type { Executor } from '../db/executor.ts';
-import { SUMMARY_COUNT_COLUMNS, type SummaryCounts, type SummaryDelta } from './summaries.rules.ts';
-import { preparedQuery } from '../db/prepared.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import { preparedQuery } from '../db/prepared.ts';
+import { SUMMARY_COUNT_COLUMNS, type SummaryCounts, type SummaryDelta } from './summaries.rules.ts';
+
+/** The conflict target of every summary upsert: one row per entity of a site. */
+export const SUMMARY_KEY_COLUMNS = ['site_id', 'namespace', 'entity_id'] as const;
+
+/**
+ * The conflict clause of a summary upsert as SQL text, for statements composed by hand (the one-statement create on
+ * PostgreSQL): every count adds up, the time is the change's. The same rule as {@link summariesRepo.applyMany}, built
+ * from the same column lists.
+ */
+export const SUMMARY_UPSERT_SQL = `on conflict (${SUMMARY_KEY_COLUMNS.map((c) => `"${c}"`).join(', ')}) do update set ${[
+  ...SUMMARY_COUNT_COLUMNS.map((c) => `"${c}" = "entity_summaries"."${c}" + excluded."${c}"`),
+  '"updated_at" = excluded."updated_at"',
+].join(', ')}`;
 
 /** Entities per upsert statement: 11 parameters each, far below either driver's bound-parameter limit. */
 const UPSERT_CHUNK = 200;
@@ -47,14 +60,10 @@ export const summariesRepo = {
           .insertInto('entity_summaries')
           .values([...chunk])
           .onConflict((oc) =>
-            oc.columns(['site_id', 'namespace', 'entity_id']).doUpdateSet((eb) => ({
-              review_count: eb('entity_summaries.review_count', '+', eb.ref('excluded.review_count')),
-              rating_sum: eb('entity_summaries.rating_sum', '+', eb.ref('excluded.rating_sum')),
-              r1: eb('entity_summaries.r1', '+', eb.ref('excluded.r1')),
-              r2: eb('entity_summaries.r2', '+', eb.ref('excluded.r2')),
-              r3: eb('entity_summaries.r3', '+', eb.ref('excluded.r3')),
-              r4: eb('entity_summaries.r4', '+', eb.ref('excluded.r4')),
-              r5: eb('entity_summaries.r5', '+', eb.ref('excluded.r5')),
+            oc.columns(SUMMARY_KEY_COLUMNS).doUpdateSet((eb) => ({
+              ...Object.fromEntries(
+                SUMMARY_COUNT_COLUMNS.map((c) => [c, eb(`entity_summaries.${c}`, '+', eb.ref(`excluded.${c}`))]),
+              ),
               updated_at: eb.ref('excluded.updated_at'),
             })),
           ),
