@@ -150,6 +150,11 @@ export const importRepo = {
     return q.orderBy('r.id').limit(limit).execute();
   },
 
+  /** Whether the site has any review, deleted ones included. */
+  siteHasReviews: async (db: Executor, siteId: string): Promise<boolean> =>
+    (await db.selectFrom('reviews').select('id').where('site_id', '=', siteId).limit(1).executeTakeFirst()) !==
+    undefined,
+
   /** Reviews in the whole database (every site shares the indexes a rebuild would sort). */
   reviewCount: async (db: Executor): Promise<number> =>
     Number(
