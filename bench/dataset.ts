@@ -5,6 +5,10 @@
  * votes on a minority of reviews, and one hot entity holding a large share of them.
  */
 
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** The entity that holds the hot share of the reviews. */
 export const HOT = 'hot-entity';
 
@@ -162,4 +166,23 @@ export function newContent(k: number): { rating: number; title: string; body: st
     title: text(rand, 20).slice(0, 100),
     body: text(rand, Math.min(MAX_CHARS - 20, Math.max(12, Math.round(500 * Math.exp(0.6 * gauss(rand)))))),
   };
+}
+
+/**
+ * The dataset as an NDJSON file in Verdict's import format (with vote counts, which every loader carries), written
+ * once per shape into `dir` and kept there for the next run; returns its path.
+ */
+export async function writeDatasetFile(shape: DatasetShape, dir: string): Promise<string> {
+  const file = join(dir, `seed-${shape.reviews}-${shape.hot}-${shape.entities}.ndjson`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${file}.partial`;
+  const out = createWriteStream(partial);
+  for (let i = 0; i < shape.reviews; i++) {
+    if (!out.write(ndjsonLine(shape, i))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  renameSync(partial, file);
+  return file;
 }

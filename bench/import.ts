@@ -13,13 +13,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type DatasetShape, defaultHot, ndjsonLine, seedReview } from './dataset.ts';
+import { type DatasetShape, defaultHot, seedReview, writeDatasetFile } from './dataset.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TMP = join(ROOT, 'bench/results/tmp');
@@ -41,22 +41,6 @@ const { values: opts } = parseArgs({
 const reviews = Number(opts.reviews);
 const SHAPE: DatasetShape = { reviews, entities: Number(opts.entities), hot: defaultHot(reviews) };
 if (!/^[a-z_][a-z0-9_]{0,40}$/.test(opts['pg-db'])) throw new Error('--pg-db must be lower-case letters, digits and _');
-
-/** The seed file of bench/run.ts for this shape, written if missing. */
-async function datasetFile(): Promise<string> {
-  const file = join(TMP, `seed-${SHAPE.reviews}-${SHAPE.hot}-${SHAPE.entities}.ndjson`);
-  if (existsSync(file)) return file;
-  mkdirSync(TMP, { recursive: true });
-  const partial = `${file}.partial`;
-  const out = createWriteStream(partial);
-  for (let i = 0; i < SHAPE.reviews; i++) {
-    if (!out.write(ndjsonLine(SHAPE, i))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  renameSync(partial, file);
-  return file;
-}
 
 /** An empty database for the import: a fresh SQLite file, or a PostgreSQL database dropped and created again. */
 async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -145,7 +129,7 @@ async function sampleRows(url: string, dates: string[]): Promise<StoredRow[]> {
 }
 
 async function main(): Promise<void> {
-  const file = await datasetFile();
+  const file = await writeDatasetFile(SHAPE, TMP);
   const cli = opts.verdict ?? join(ROOT, 'dist/verdict.js');
   if (!opts.verdict) await run(process.execPath, [join(ROOT, 'scripts/build.mjs')]);
   const db = await emptyDatabase();

@@ -15,25 +15,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import {
-  closeSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { type DatasetShape, defaultHot, HOT, ndjsonLine, newContent } from './dataset.ts';
+import { type DatasetShape, defaultHot, HOT, newContent, writeDatasetFile } from './dataset.ts';
 import { median, NO_RATE_LIMITS, serveVerdict, sleep, stopChild } from './support.ts';
 
 const run = promisify(execFile);
@@ -949,25 +938,6 @@ async function waitQuiet(t: Target, pid?: number): Promise<number> {
   }
 }
 
-/**
- * The dataset as an NDJSON file in Verdict's import format (with vote counts, which both loaders carry),
- * written once per dataset shape and kept in bench/results/tmp for the next run.
- */
-async function datasetFile(): Promise<string> {
-  const file = join(TMP, `seed-${SHAPE.reviews}-${SHAPE.hot}-${SHAPE.entities}.ndjson`);
-  if (existsSync(file)) return file;
-  mkdirSync(TMP, { recursive: true });
-  const partial = `${file}.partial`;
-  const out = createWriteStream(partial);
-  for (let i = 0; i < SHAPE.reviews; i++) {
-    if (!out.write(ndjsonLine(SHAPE, i))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  renameSync(partial, file);
-  return file;
-}
-
 // ---------- Verdict ----------
 
 /** A running server: its base URL, process and peak RSS, and what the scenarios authenticate with. */
@@ -1510,7 +1480,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
   const minimal = targetOf(dialect, 'minimal');
   extra[`${dialect}.version`] = await databaseVersion(verdict);
   if (!opts.reuse) {
-    const file = await datasetFile();
+    const file = await writeDatasetFile(SHAPE, TMP);
     await resetTarget(verdict);
     await seedVerdict(verdict, file);
     if (MINIMAL) {
