@@ -39,9 +39,18 @@ export const outboxRepo = {
     identity: EventIdentity,
   ): Promise<void> {
     const identityJson = JSON.stringify(identity);
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const rows = events.slice(i, i + CHUNK).map((e) => outboxRow(siteId, e, identityJson));
-      await insertRows(db, 'outbox_events', rows, (r) => db.insertInto('outbox_events').values([...r]));
+    await outboxRepo.appendRows(
+      db,
+      events.map((e) => outboxRow(siteId, e, identityJson)),
+    );
+  },
+
+  /** Appends stored rows (`outboxRow`) in the caller's transaction, in order, a few hundred per statement. */
+  async appendRows(db: Executor, rows: readonly ReturnType<typeof outboxRow>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await insertRows(db, 'outbox_events', rows.slice(i, i + CHUNK), (r) =>
+        db.insertInto('outbox_events').values([...r]),
+      );
     }
   },
 

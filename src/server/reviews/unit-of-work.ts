@@ -41,7 +41,6 @@ import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo, outboxRow } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
-import { insertRows } from '../db/insert-rows.ts';
 import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { SUMMARY_UPSERT_SQL, summaryRow } from '../summaries/summaries.repo.ts';
 import { applySummaryDeltas, orderedDeltas } from '../summaries/summaries.service.ts';
@@ -190,22 +189,29 @@ export async function runReviewWrite<T>(
   work: (w: ReviewWrite) => Promise<T>,
 ): Promise<T> {
   if (deps.dialect === 'sqlite' && !deps.db.isTransaction) return groupCommitOf(deps.db).run(deps, opts, work);
-  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
-  for (let attempt = 1; ; attempt++) {
+  return retryingConflicts(opts, async () => {
     let write: Write | undefined;
+    const result = await deps.db.transaction().execute(async (trx) => {
+      write = new Write(trx, deps, opts);
+      const value = await work(write);
+      await write.finish();
+      return value;
+    });
+    if (write) afterCommit(deps, write);
+    return result;
+  });
+}
+
+/** Runs `attempt` again after a conflict (`isConflict`), up to the write's attempts; any other error goes through. */
+async function retryingConflicts<T>(opts: WriteOptions, attempt: () => Promise<T>): Promise<T> {
+  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
+  for (let n = 1; ; n++) {
     try {
-      const result = await deps.db.transaction().execute(async (trx) => {
-        write = new Write(trx, deps, opts);
-        const value = await work(write);
-        await write.finish();
-        return value;
-      });
-      if (write) afterCommit(deps, write);
-      return result;
+      return await attempt();
     } catch (err) {
-      if (!isConflict(err) || attempt >= attempts) throw err;
+      if (!isConflict(err) || n >= attempts) throw err;
       // A short random pause, so two writers that collided do not collide again in step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * n));
     }
   }
 }
@@ -226,37 +232,29 @@ export async function insertReviews(
   if (deps.dialect !== 'postgres' || deps.db.isTransaction || items.length > INSERT_CHUNK) {
     return runReviewWrite(deps, opts, (w) => w.insert(items));
   }
-  const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
-  for (let attempt = 1; ; attempt++) {
-    const nowDate = deps.clock();
-    const now = iso(nowDate);
-    const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
-    const entityIds = [...new Set(rows.map((r) => r.entity_id))];
-    const identityJson = JSON.stringify(opts.identity);
-    const statement = insertStatement(
-      [
-        { table: 'reviews', rows },
-        { table: 'outbox_events', rows: events.map((e) => outboxRow(opts.siteId, e, identityJson)) },
-        { table: 'moderation_audit', rows: audit },
-        {
-          table: 'entity_summaries',
-          rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
-          suffix: SUMMARY_UPSERT_SQL,
-        },
-      ],
-      entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),
-    );
-    if (!statement) return runReviewWrite(deps, opts, (w) => w.insert(items));
-    try {
-      await deps.db.executeQuery(statement);
-    } catch (err) {
-      if (!isConflict(err) || attempt >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      continue;
-    }
-    runHooks(deps, [], { siteId: opts.siteId, reviewIds: rows.map((r) => r.id), entityIds, events: events.length });
-    return reviews;
-  }
+  const nowDate = deps.clock();
+  const now = iso(nowDate);
+  const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
+  const entityIds = [...new Set(rows.map((r) => r.entity_id))];
+  const identityJson = JSON.stringify(opts.identity);
+  const statement = insertStatement(
+    [
+      { table: 'reviews', rows },
+      { table: 'outbox_events', rows: events.map((e) => outboxRow(opts.siteId, e, identityJson)) },
+      { table: 'moderation_audit', rows: audit },
+      {
+        table: 'entity_summaries',
+        rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
+        suffix: SUMMARY_UPSERT_SQL,
+      },
+    ],
+    entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),
+  );
+  if (!statement) return runReviewWrite(deps, opts, (w) => w.insert(items));
+  // A statement that fails wrote nothing (its implicit transaction rolled back), so the same one can be sent again.
+  await retryingConflicts(opts, () => deps.db.executeQuery(statement));
+  runHooks(deps, [], { siteId: opts.siteId, reviewIds: rows.map((r) => r.id), entityIds, events: events.length });
+  return reviews;
 }
 
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */
@@ -437,27 +435,20 @@ async function insertTogether(trx: Executor, run: readonly Queued[], outcome: Ou
   }
 }
 
-/** Events per outbox insert statement: 9 columns each, as `outboxRepo.append`. */
-const OUTBOX_CHUNK = 300;
-
 /** The statements of `insertTogether`: the rows of every insert, table by table, then the summaries per site. */
 async function writeNew(
   trx: Executor,
   prepared: readonly (PreparedNew & { item: Queued; now: string })[],
 ): Promise<void> {
-  const rows = prepared.flatMap((p) => p.rows);
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await reviewsRepo.insertBatch(trx, rows.slice(i, i + INSERT_CHUNK));
-  }
+  await insertReviewRows(
+    trx,
+    prepared.flatMap((p) => p.rows),
+  );
   const outbox = prepared.flatMap((p) => {
     const identityJson = JSON.stringify(p.item.opts.identity);
     return p.events.map((e) => outboxRow(p.item.opts.siteId, e, identityJson));
   });
-  for (let i = 0; i < outbox.length; i += OUTBOX_CHUNK) {
-    await insertRows(trx, 'outbox_events', outbox.slice(i, i + OUTBOX_CHUNK), (r) =>
-      trx.insertInto('outbox_events').values([...r]),
-    );
-  }
+  await outboxRepo.appendRows(trx, outbox);
   const audit = prepared.flatMap((p) => p.audit);
   if (audit.length > 0) await appendAudit(trx, audit);
   // One upsert per site, with the time of its last insert (the value the writes one by one would leave).
@@ -516,6 +507,13 @@ function runHooks(deps: WriteDeps, callbacks: readonly (() => void)[], committed
 }
 
 const media = (row: ReviewRow): Media[] => JSON.parse(row.media_json) as Media[];
+
+/** Inserts review rows, `INSERT_CHUNK` per statement. */
+async function insertReviewRows(db: Executor, rows: readonly ReviewRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await reviewsRepo.insertBatch(db, rows.slice(i, i + INSERT_CHUNK));
+  }
+}
 
 /** What inserting new reviews writes: their rows, the reviews as answered, events, audit entries, summary deltas. */
 interface PreparedNew {
@@ -582,9 +580,7 @@ class Write implements ReviewWrite {
   async insert(items: readonly NewReview[]): Promise<Review[]> {
     if (items.length === 0) return [];
     const { rows, reviews, events, audit, deltas } = prepareNew(this.siteId, items, this.nowDate, this.now);
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await reviewsRepo.insertBatch(this.db, rows.slice(i, i + INSERT_CHUNK));
-    }
+    await insertReviewRows(this.db, rows);
     for (const row of rows) {
       this.#rows.set(row.id, row);
       this.touched.add(row.id);
