@@ -92,6 +92,24 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
   };
 
   /** The three cached reads of one entity, as (app) => raw answer. */
+  /**
+   * Runs `check` with a review of `entity` held for moderation, written by a visitor whose token (`own`) may read it
+   * with returnPrivateReviews; the site approves everything again afterwards.
+   */
+  const withHeldReview = async (entity: string, check: (own: string, id: string) => Promise<void>) => {
+    await site.setModeration({ mode: 'HOLD_ALL', heldRatings: [] });
+    try {
+      const own = `Bearer ${await site.visitorToken()}`;
+      const held = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: own,
+        body: reviewBody({ entityId: entity, author: undefined }),
+      });
+      expect(held.status).toBe(200);
+      await check(own, (held.body.review as { id: string }).id);
+    } finally {
+      await site.setModeration({ mode: 'APPROVE_ALL', heldRatings: [] });
+    }
+  };
   const readsOf = (entityId: string) => ({
     embed: (app: FastifyInstance, headers?: Record<string, string>) =>
       raw(app, 'GET', `/verdict/v1/embed/reviews?site=${site.clientId}&namespace=stores&entityId=${entityId}`, {
@@ -272,16 +290,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
     });
 
     it('keeps no unpublished review: 404 to visitors, and its author’s own read with returnPrivateReviews renders each time', async () => {
-      const entity = newEntityId();
-      await site.setModeration({ mode: 'HOLD_ALL', heldRatings: [] });
-      try {
-        const own = `Bearer ${await site.visitorToken()}`;
-        const held = await call(t.app, 'POST', '/reviews/v1/reviews', {
-          auth: own,
-          body: reviewBody({ entityId: entity, author: undefined }),
-        });
-        expect(held.status).toBe(200);
-        const id = (held.body.review as { id: string }).id;
+      await withHeldReview(newEntityId(), async (own, id) => {
         const hits = () => reads(t.app, site.adminKey, 'review', 'hit');
         const before = await hits();
         for (let i = 0; i < 2; i++) {
@@ -292,9 +301,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
           expect(mine.headers.etag).toBeUndefined();
         }
         expect(await hits()).toBe(before);
-      } finally {
-        await site.setModeration({ mode: 'APPROVE_ALL', heldRatings: [] });
-      }
+      });
     });
   });
 
@@ -317,14 +324,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
   it('does not share a visitor page with private reviews, or a page asked with returnPrivateReviews', async () => {
     const entity = newEntityId();
     await create(entity);
-    await site.setModeration({ mode: 'HOLD_ALL', heldRatings: [] });
-    try {
-      const own = `Bearer ${await site.visitorToken()}`;
-      const held = await call(t.app, 'POST', '/reviews/v1/reviews', {
-        auth: own,
-        body: reviewBody({ entityId: entity, author: undefined }),
-      });
-      expect(held.status).toBe(200);
+    await withHeldReview(entity, async (own) => {
       const ask = (auth: string, returnPrivateReviews: boolean) =>
         call(t.app, 'POST', '/reviews/v1/reviews/query', {
           auth,
@@ -335,9 +335,7 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
       expect((await ask(own, true)).body.reviews).toHaveLength(2);
       expect((await ask(visitor, true)).body.reviews).toHaveLength(1);
       expect((await ask(own, false)).body.reviews).toHaveLength(1);
-    } finally {
-      await site.setModeration({ mode: 'APPROVE_ALL', heldRatings: [] });
-    }
+    });
   });
 
   describe('pages continued by cursor', () => {
