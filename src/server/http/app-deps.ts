@@ -14,12 +14,7 @@ export interface AppDeps extends ReviewsDeps, JobsDeps {
   auth: Authenticator;
   config: Pick<
     Config,
-    | 'bodyLimitBytes'
-    | 'bulkBodyLimitBytes'
-    | 'uploadBodyLimitBytes'
-    | 'logLevel'
-    | 'trashRetentionDays'
-    | 'trustProxy'
+    'bodyLimitBytes' | 'bulkBodyLimitBytes' | 'uploadBodyLimitBytes' | 'logLevel' | 'trashRetentionDays' | 'trustProxy'
   > &
     UsersConfig &
     Partial<Pick<Config, 'metricsPort' | 'corsOrigins'>>;

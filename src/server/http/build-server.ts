@@ -4,6 +4,7 @@
  * Idempotency-Key handling, OpenAPI at `/openapi.json` and a reference page at `/docs`.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -12,6 +13,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyServerOptions,
   type onRequestHookHandler,
   type onSendHookHandler,
   type preHandlerHookHandler,
@@ -27,26 +29,39 @@ import {
   operation,
 } from '../../contract/operations/index.ts';
 import { underPrefix } from '../../contract/operations/paths.ts';
-import { isAllowed, type Operation } from '../auth/permissions.rules.ts';
+import type { Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
 import { probeReadiness } from '../db/readiness.ts';
 import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
-import { DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, dashboardPage, dashboardScript } from '../dashboard/dashboard.routes.ts';
+import {
+  DASHBOARD_PATH,
+  DASHBOARD_SCRIPT_PATH,
+  dashboardPage,
+  dashboardScript,
+} from '../dashboard/dashboard.routes.ts';
 import { widgetScript } from '../embed/embed.routes.ts';
 import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
 import { clientNetwork } from '../limits/limits.rules.ts';
 import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
-import { sessionTokenOf } from '../users/session-cookie.ts';
-import { auditUserRequest, csrfMatches, type ResolvedSession } from '../users/users.service.ts';
+import { auditUserRequest, type ResolvedSession } from '../users/users.service.ts';
 import type { AppDeps } from './app-deps.ts';
+import { authorizeCaller, credentialsOf } from './authorize.ts';
+import { CORS_EXPOSED_HEADERS, type CachedReadResponder, createCachedReadResponder } from './cached-reads.ts';
 import { errorHandler } from './error-handler.ts';
 import { HANDLERS } from './handlers.ts';
 import { OPENAPI_DESCRIPTION, routeSchema } from './openapi.ts';
 import { countRequest } from './rate-limit.ts';
 import type { Handler, HandlerRequest, Handlers } from './route.ts';
-import { checkPathParams, jsonDepthExceeds, MAX_BODY_DEPTH, pathIdSpecs, tooDeep, type PathIdSpec } from './validation.ts';
+import {
+  checkPathParams,
+  jsonDepthExceeds,
+  MAX_BODY_DEPTH,
+  pathIdSpecs,
+  tooDeep,
+  type PathIdSpec,
+} from './validation.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -81,7 +96,7 @@ const ALIASES: readonly (readonly [alias: string, canonical: string])[] = Object
   ([canonical, ...aliases]) => aliases.map((alias) => [alias, canonical] as const),
 );
 
-function canonicalUrl(url: string): string {
+export function canonicalUrl(url: string): string {
   for (const [alias, canonical] of ALIASES) {
     if (underPrefix(url, alias)) return canonical + url.slice(alias.length);
   }
@@ -134,7 +149,8 @@ function checkRoute(method: string, url: string, operationName: unknown): Operat
     }
     return operationName;
   }
-  const infrastructure = (INFRASTRUCTURE_PATHS as readonly string[]).includes(url) && (method === 'GET' || method === 'HEAD');
+  const infrastructure =
+    (INFRASTRUCTURE_PATHS as readonly string[]).includes(url) && (method === 'GET' || method === 'HEAD');
   const plugin = url === '/docs' || url.startsWith('/docs/') || (url === '*' && method === 'OPTIONS');
   if (!infrastructure && !plugin) {
     throw new Error(`${method} ${url} is neither an operation of the catalogue nor an infrastructure route`);
@@ -158,12 +174,22 @@ export function nulViolations(value: unknown, path: string, out: FieldViolation[
   if (depth > 64 || out.length >= 20) return out;
   const at = (k: string) => (/^\d+$/.test(k) ? `${path}[${k}]` : path ? `${path}.${k}` : k);
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push({ field: path || 'body', description: 'must not contain NUL characters', violatedRule: 'INVALID_CHARACTER' });
+    if (value.includes('\u0000'))
+      out.push({
+        field: path || 'body',
+        description: 'must not contain NUL characters',
+        violatedRule: 'INVALID_CHARACTER',
+      });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => nulViolations(v, at(String(i)), out, depth + 1));
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) out.push({ field: path || 'body', description: 'must not contain NUL characters in keys', violatedRule: 'INVALID_CHARACTER' });
+      if (k.includes('\u0000'))
+        out.push({
+          field: path || 'body',
+          description: 'must not contain NUL characters in keys',
+          violatedRule: 'INVALID_CHARACTER',
+        });
       else nulViolations(v, at(k), out, depth + 1);
     }
   }
@@ -171,12 +197,17 @@ export function nulViolations(value: unknown, path: string, out: FieldViolation[
 }
 
 /** Fastify's `trustProxy` for TRUST_PROXY: a hop count trusts that many proxies nearest the server. */
-function trustProxyOption(t: boolean | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+function trustProxyOption(
+  t: boolean | number | string[],
+): boolean | string[] | ((addr: string, hop: number) => boolean) {
   return typeof t === 'number' ? (_addr, hop) => hop < t : t;
 }
 
 export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const closing = opts.closing ?? new AbortController();
+  let app: FastifyInstance | undefined;
+  const cachedRead = createCachedReadResponder(deps, { canonicalUrl, closing: closing.signal, log: () => app?.log });
+  app = Fastify({
     logger: opts.logger ?? { level: deps.config.logLevel },
     genReqId: () => randomUUID(),
     bodyLimit: deps.config.bodyLimitBytes,
@@ -184,6 +215,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // Which address is the client's (`req.ip`): the socket's unless TRUST_PROXY names proxies to believe.
     trustProxy: trustProxyOption(deps.config.trustProxy),
     rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
+    // The server Fastify would make, with the cached-read responder in front of its handler (cached-reads.ts).
+    serverFactory: (handler, options) => serverWith(cachedRead, handler, options),
     ajv: {
       customOptions: {
         allErrors: true,
@@ -203,11 +236,14 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       void reply
         .code(400)
         .header('X-Wix-Request-Id', req.id)
-        .send(invalid([{ field: 'path', description: 'is not a valid URL path', violatedRule: 'INVALID_ARGUMENT' }]).toBody());
+        .send(
+          invalid([
+            { field: 'path', description: 'is not a valid URL path', violatedRule: 'INVALID_ARGUMENT' },
+          ]).toBody(),
+        );
       req.log.info({ err }, 'rejected before routing');
     },
   });
-  const closing = opts.closing ?? new AbortController();
   app.addHook('preClose', async () => closing.abort());
   app.decorateRequest('principal', null);
   app.decorateRequest('dashboardSession', null);
@@ -283,7 +319,15 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(new AppError('not_found', 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.originalUrl.split('?')[0]}`).toBody());
+    void reply
+      .code(404)
+      .send(
+        new AppError(
+          'not_found',
+          'ROUTE_NOT_FOUND',
+          `No route ${req.method} ${req.originalUrl.split('?')[0]}`,
+        ).toBody(),
+      );
   });
 
   // Cross-origin calls from shop pages (the widget), answered before the auth hook so a preflight needs no
@@ -294,7 +338,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     origin: deps.config.corsOrigins ?? '*',
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'wix-site-id', 'If-None-Match'],
-    exposedHeaders: ['X-Wix-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'ETag', 'Idempotent-Replayed'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
 
@@ -307,26 +351,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // the /docs plugin serves only static reference pages.
     if (config.public || url === undefined || url === '/docs' || url.startsWith('/docs/')) return;
     if (!config.operation) throw forbidden('This route is not open to any caller');
-    // A dashboard session (cookie) only when no Authorization header is sent: a key or token always wins.
-    const authorization = header(req, 'authorization');
-    const sessionToken = authorization === undefined ? sessionTokenOf(header(req, 'cookie')) : undefined;
-    let principal: Principal;
-    if (sessionToken !== undefined) {
-      const session = await deps.auth.authenticateSession(sessionToken, header(req, 'wix-site-id'));
-      // A browser sends the cookie with any request to this origin; only the dashboard's own page knows the session's
-      // CSRF token, so an unsafe request without it was not made by that page.
-      if (req.method !== 'GET' && req.method !== 'HEAD' && !csrfMatches(session.csrfToken, header(req, 'x-csrf-token'))) {
-        throw forbidden('Missing or wrong x-csrf-token for this session');
-      }
-      req.dashboardSession = session;
-      principal = session.principal;
-    } else {
-      principal = await deps.auth.authenticate(authorization, header(req, 'wix-site-id'));
-    }
-    if (!isAllowed(principal, config.operation)) {
-      throw forbidden(`${principal.kind} callers may not ${config.operation}`);
-    }
-    req.principal = principal;
+    const caller = await authorizeCaller(deps, config.operation, credentialsOf(req.method, req.headers));
+    req.dashboardSession = caller.session;
+    req.principal = caller.principal;
   });
 
   // Path parameters first: an id that is not in the id format names nothing (404), before any validation or query.
@@ -338,10 +365,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     const pathError = pathIds && pathIds.length > 0 ? checkPathParams(req.params, pathIds) : undefined;
     if (pathError) return done(pathError);
     if (!req.mayHoldNul && !req.url.includes('%00')) return done();
-    const violations = [
-      ...nulViolations(req.body, ''),
-      ...nulViolations(req.query, 'query'),
-    ];
+    const violations = [...nulViolations(req.body, ''), ...nulViolations(req.query, 'query')];
     done(violations.length > 0 ? invalid(violations) : undefined);
   });
 
@@ -416,7 +440,10 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
       } catch (err) {
         app.log.warn({ err }, 'readiness check failed');
         const failure = unavailable(unavailableReason(err) ?? 'unreachable', err);
-        return reply.code(failure.status).headers(failure.opts.headers ?? {}).send(failure.toBody());
+        return reply
+          .code(failure.status)
+          .headers(failure.opts.headers ?? {})
+          .send(failure.toBody());
       }
     },
     '/openapi.json': async () => app.swagger(),
@@ -431,6 +458,30 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   }
 
   return app;
+}
+
+/**
+ * An HTTP/1 server as Fastify makes one (the same timeouts from its options), whose requests go to `responder` first,
+ * when there is one, and to Fastify's `handler` when it does not take them.
+ */
+function serverWith(
+  responder: CachedReadResponder | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: FastifyServerOptions,
+): Server {
+  const server = createServer((req, res) => {
+    const taken = responder ? responder(req, res) : false;
+    if (taken === false) handler(req, res);
+    else
+      void taken.then((done) => {
+        if (!done) handler(req, res);
+      });
+  });
+  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+  if (options.requestTimeout !== undefined) server.requestTimeout = options.requestTimeout;
+  if (options.connectionTimeout !== undefined) server.setTimeout(options.connectionTimeout);
+  if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+  return server;
 }
 
 /** Mounts each named operation at its canonical path, with its catalogue schema, limits and handler. */
@@ -487,11 +538,12 @@ type RouteHooks = Pick<RouteOptions, 'onRequest' | 'preHandler' | 'onSend'>;
  */
 function operationHooks(deps: AppDeps, name: OperationName): RouteHooks {
   const op = operation(name);
-  const hooks: { onRequest: onRequestHookHandler[]; preHandler: preHandlerHookHandler[]; onSend: onSendHookHandler[] } = {
-    onRequest: [],
-    preHandler: [],
-    onSend: [],
-  };
+  const hooks: { onRequest: onRequestHookHandler[]; preHandler: preHandlerHookHandler[]; onSend: onSendHookHandler[] } =
+    {
+      onRequest: [],
+      preHandler: [],
+      onSend: [],
+    };
 
   // Rate limits, after authentication and before the body is read: per client network, and per site once the
   // caller's site is known (the token route counts its site in the handler, when the client id has named it).
@@ -517,13 +569,29 @@ function operationHooks(deps: AppDeps, name: OperationName): RouteHooks {
       if (key === undefined || !req.principal) return;
       if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
         throw new AppError('invalid', 'INVALID_ARGUMENT', 'Invalid request', {
-          violations: [{ field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters', violatedRule: 'FORMAT' }],
+          violations: [
+            {
+              field: 'Idempotency-Key',
+              description: 'must be 1-255 printable ASCII characters',
+              violatedRule: 'FORMAT',
+            },
+          ],
         });
       }
       const who = principalKey(req.principal);
-      const claim = await claimKey(deps, req.principal.siteId, who, key, requestHash(req.method, req.routeOptions.url ?? '', req.body));
+      const claim = await claimKey(
+        deps,
+        req.principal.siteId,
+        who,
+        key,
+        requestHash(req.method, req.routeOptions.url ?? '', req.body),
+      );
       if (claim.kind === 'replay') {
-        void reply.code(claim.statusCode).header('Idempotent-Replayed', 'true').type('application/json').send(claim.body);
+        void reply
+          .code(claim.statusCode)
+          .header('Idempotent-Replayed', 'true')
+          .type('application/json')
+          .send(claim.body);
         return reply;
       }
       req.idempotency = { siteId: req.principal.siteId, principal: who, key };

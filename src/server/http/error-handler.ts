@@ -21,7 +21,9 @@ export function toAppError(err: FastifyError): AppError | null {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return invalid([{ field: 'body', description: 'must not be empty', violatedRule: 'REQUIRED_FIELD' }]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return invalid([{ field: 'body', description: 'does not match Content-Length', violatedRule: 'INVALID_ARGUMENT' }]);
+      return invalid([
+        { field: 'body', description: 'does not match Content-Length', violatedRule: 'INVALID_ARGUMENT' },
+      ]);
   }
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return invalid([{ field: 'body', description: 'is not valid JSON', violatedRule: 'INVALID_JSON' }]);

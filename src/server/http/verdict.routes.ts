@@ -4,11 +4,11 @@
  */
 import { AppError } from '../errors.ts';
 import { readPage } from '../page-cache/page-cache.ts';
-import { PRIVATE_CACHE_CONTROL, PRIVATE_VARY, sendPage, serialized } from '../page-cache/page-reply.ts';
+import { PRIVATE_CACHING, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { getJob } from '../jobs/jobs.service.ts';
 import { readEvents } from '../outbox/events-feed.service.ts';
 import { getSiteSettings, updateSiteSettings } from '../sites/sites.service.ts';
-import { batchRatingSummaries, getRatingSummary } from '../summaries/summaries.service.ts';
+import { batchRatingSummaries, getRatingSummary, sharedSummary } from '../summaries/summaries.service.ts';
 import type { Handlers } from './route.ts';
 
 export const verdictHandlers = {
@@ -25,15 +25,12 @@ export const verdictHandlers = {
     const { namespace, entityId } = req.query;
     const siteId = req.principal.siteId;
     const { request, reply } = req.http;
-    const page = await readPage(deps.pageCache, 'summary', JSON.stringify(['summary', siteId, namespace, entityId]), async () => ({
+    const page = await readPage(deps.pageCache, 'summary', sharedSummary(siteId, namespace, entityId), async () => ({
       body: serialized(reply, { summary: await getRatingSummary(deps, siteId, namespace, entityId) }),
       siteId,
       entityId,
     }));
-    return sendPage(request, reply, page, 'application/json; charset=utf-8', {
-      cacheControl: PRIVATE_CACHE_CONTROL,
-      vary: PRIVATE_VARY,
-    });
+    return sendPage(request, reply, page, 'application/json; charset=utf-8', PRIVATE_CACHING);
   },
   batchRatingSummaries: async (deps, req) => ({
     summaries: await batchRatingSummaries(deps, req.principal.siteId, req.body.namespace, req.body.entityIds),

@@ -38,6 +38,11 @@ export interface PageCache {
    * meanwhile). `kind` labels the outcome in /metrics. Errors of `render` reach the caller; nothing is kept.
    */
   read(kind: string, key: string, render: () => Promise<Rendered>): Promise<Page>;
+  /**
+   * The page for `key` if it is in memory and current, without rendering (undefined otherwise, counted as nothing:
+   * the caller then reads it through `read`, which counts the outcome).
+   */
+  hit(kind: string, key: string): Page | undefined;
   /** Drops the pages of these entities of a site (null: of every entity of the site), for a committed change. */
   forget(siteId: string, entityIds: readonly string[] | null): void;
   /** Entries and bytes held now. */
@@ -110,29 +115,47 @@ export function createPageCache(opts: PageCacheOptions): PageCache {
     keys.add(key);
   }
 
+  /**
+   * The signal's epoch, after dropping everything it says may have changed; undefined while it cannot vouch for
+   * anything (then nothing is held).
+   */
+  function vouched(): number | undefined {
+    const epoch = opts.signal.epoch();
+    if (epoch === undefined) {
+      // Changes made elsewhere cannot be seen: serve nothing from memory and keep nothing.
+      if (entries.size > 0 || seen !== undefined) {
+        clear();
+        seen = undefined;
+      }
+      return undefined;
+    }
+    if (epoch !== seen) {
+      clear();
+      seen = epoch;
+    }
+    return epoch;
+  }
+
+  /** The entry of `key`, moved to the recent end and counted as a hit. */
+  function touch(kind: string, key: string): Entry | undefined {
+    const hit = entries.get(key);
+    if (hit) {
+      entries.delete(key);
+      entries.set(key, hit);
+      count(kind, 'hit');
+    }
+    return hit;
+  }
+
   return {
     async read(kind, key, render) {
-      const epoch = opts.signal.epoch();
+      const epoch = vouched();
       if (epoch === undefined) {
-        // Changes made elsewhere cannot be seen: serve nothing from memory and keep nothing.
-        if (entries.size > 0 || seen !== undefined) {
-          clear();
-          seen = undefined;
-        }
         count(kind, 'bypass');
         return toPage(await render());
       }
-      if (epoch !== seen) {
-        clear();
-        seen = epoch;
-      }
-      const hit = entries.get(key);
-      if (hit) {
-        entries.delete(key);
-        entries.set(key, hit);
-        count(kind, 'hit');
-        return hit;
-      }
+      const hit = touch(kind, key);
+      if (hit) return hit;
       const began = generation;
       const rendered = await render();
       const page = toPage(rendered);
@@ -141,6 +164,9 @@ export function createPageCache(opts: PageCacheOptions): PageCache {
       if (began === generation && opts.signal.epoch() === epoch) keep(key, rendered, page);
       count(kind, 'miss');
       return page;
+    },
+    hit(kind, key) {
+      return vouched() === undefined ? undefined : touch(kind, key);
     },
     forget(siteId, entityIds) {
       generation++;

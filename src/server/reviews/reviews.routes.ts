@@ -4,7 +4,7 @@
  */
 import type { Handlers } from '../http/route.ts';
 import { enqueueBulkJob } from '../jobs/jobs.service.ts';
-import { PRIVATE_CACHE_CONTROL, PRIVATE_VARY, sendPage, serialized } from '../page-cache/page-reply.ts';
+import { PRIVATE_CACHING, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { countReviews, queryReviews, sharedPage } from '../query/query.service.ts';
 import * as reviews from './reviews.service.ts';
 
@@ -53,10 +53,7 @@ export const reviewHandlers = {
       const review = await reviews.getReview({ ...deps, clock: () => now }, req.principal, reviewId, false);
       return { body: serialized(reply, { review }), siteId, entityId: review.entityId };
     });
-    return sendPage(request, reply, page, 'application/json; charset=utf-8', {
-      cacheControl: PRIVATE_CACHE_CONTROL,
-      vary: PRIVATE_VARY,
-    });
+    return sendPage(request, reply, page, 'application/json; charset=utf-8', PRIVATE_CACHING);
   },
   updateReview: async (deps, req) => ({
     review: await reviews.updateReview(deps, req.principal, req.params.reviewId, req.body.review, req.body.fieldMask),

@@ -29,6 +29,14 @@ export function orderedDeltas(deltas: readonly SummaryDelta[]): SummaryDelta[] {
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The page-cache key of an entity's rating summary: the same answer for every caller of the site, so one entry per
+ * entity serves them all.
+ */
+export function sharedSummary(siteId: string, namespace: string, entityId: string): string {
+  return JSON.stringify(['summary', siteId, namespace, entityId]);
+}
+
 export async function getRatingSummary(
   deps: Pick<DbDeps, 'db'>,
   siteId: string,
