@@ -58,3 +58,50 @@ export function buildEvents(
     }
   });
 }
+
+/**
+ * `JSON.stringify(event)` for an event `buildEvents` made, byte for byte, with the review it carries given already
+ * serialised (`reviewJson`): a create's three events carry the same review, and serialising it once instead of three
+ * times is most of the cost of their stored bodies. The keys are written in the order `buildEvents` gives them
+ * (outbox.events.test.ts holds the two to each other).
+ */
+export function eventJson(e: ReviewDomainEvent, reviewJson: string): string {
+  const head =
+    `{"id":${JSON.stringify(e.id)},"entityFqdn":${JSON.stringify(e.entityFqdn)},` +
+    `"entityId":${JSON.stringify(e.entityId)},"eventTime":${JSON.stringify(e.eventTime)},` +
+    `"entityEventSequence":${JSON.stringify(e.entityEventSequence)},` +
+    (e.triggeredByAnonymizeRequest === undefined
+      ? ''
+      : `"triggeredByAnonymizeRequest":${JSON.stringify(e.triggeredByAnonymizeRequest)},`) +
+    `"slug":${JSON.stringify(e.slug)},`;
+  switch (e.slug) {
+    case 'created':
+      return `${head}"createdEvent":{"entity":${reviewJson}}}`;
+    case 'updated': {
+      const fields = e.updatedEvent.modifiedFields;
+      const modified = fields === undefined ? '' : `,"modifiedFields":${JSON.stringify(fields)}`;
+      return `${head}"updatedEvent":{"currentEntity":${reviewJson}${modified}}}`;
+    }
+    case 'deleted':
+      return `${head}"deletedEvent":{"deletedEntity":${reviewJson}}}`;
+    case 'moderation_status_changed':
+      return `${head}"actionEvent":{"body":{"review":${reviewJson},"previousModerationStatus":${JSON.stringify(e.actionEvent.body.previousModerationStatus)}}}}`;
+    case 'review_published':
+      return `${head}"actionEvent":{"body":{"review":${reviewJson}}}}`;
+  }
+}
+
+/** The review an event carries. */
+export function eventReview(e: ReviewDomainEvent): Review {
+  switch (e.slug) {
+    case 'created':
+      return e.createdEvent.entity;
+    case 'updated':
+      return e.updatedEvent.currentEntity;
+    case 'deleted':
+      return e.deletedEvent.deletedEntity;
+    case 'moderation_status_changed':
+    case 'review_published':
+      return e.actionEvent.body.review;
+  }
+}
