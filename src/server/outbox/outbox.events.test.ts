@@ -10,7 +10,12 @@ const review: Review = {
   id: '6c7c6f5e-0d5b-4d8e-9a55-4f2f3f0d7a11',
   namespace: 'stores',
   entityId: 'p-"1"',
-  content: { title: awkward, body: `${awkward}\r\n${awkward}`, media: [{ image: { url: 'https://x/y.png', altText: awkward } }], rating: 4 },
+  content: {
+    title: awkward,
+    body: `${awkward}\r\n${awkward}`,
+    media: [{ image: { url: 'https://x/y.png', altText: awkward } }],
+    rating: 4,
+  },
   createdDate: '2026-12-01T10:00:00.000Z',
   updatedDate: '2026-12-01T10:00:00.000Z',
   author: { contactId: 'c-1', authorName: `Zoë 😀 ${awkward}` },

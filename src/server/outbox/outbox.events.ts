@@ -2,7 +2,13 @@
  * Builds Wix domain-event envelopes (docs/wix-api.md §8) for one review change. Pure apart from id generation; event ids
  * are time-ordered (ADR 0005).
  */
-import { ENTITY_FQDN, type EnvelopeBase, type ModerationStatus, type Review, type ReviewDomainEvent } from '../../contract/index.ts';
+import {
+  ENTITY_FQDN,
+  type EnvelopeBase,
+  type ModerationStatus,
+  type Review,
+  type ReviewDomainEvent,
+} from '../../contract/index.ts';
 import { timeOrderedId } from '../ids.ts';
 
 export type EventSpec =
@@ -25,36 +31,35 @@ export function buildEvents(
 ): ReviewDomainEvent[] {
   const ms = Date.parse(at);
   return specs.map((spec, i) => {
+    // The payload is assigned onto a fresh envelope rather than spread together with it: V8 copies a spread object
+    // with a conditional key through its slow path, several microseconds per event (three per create).
     const base: EnvelopeBase = {
       id: timeOrderedId(ms),
       entityFqdn: ENTITY_FQDN,
       entityId: review.id,
       eventTime: at,
       entityEventSequence: String(firstSequence + i),
-      ...(opts.anonymize ? { triggeredByAnonymizeRequest: true } : {}),
     };
+    if (opts.anonymize) base.triggeredByAnonymizeRequest = true;
     switch (spec.slug) {
       case 'created':
-        return { ...base, slug: 'created', createdEvent: { entity: review } };
+        return Object.assign(base, { slug: spec.slug, createdEvent: { entity: review } });
       case 'updated':
-        return {
-          ...base,
-          slug: 'updated',
-          updatedEvent: {
-            currentEntity: review,
-            ...(opts.modifiedFields ? { modifiedFields: opts.modifiedFields } : {}),
-          },
-        };
+        return Object.assign(base, {
+          slug: spec.slug,
+          updatedEvent: opts.modifiedFields
+            ? { currentEntity: review, modifiedFields: opts.modifiedFields }
+            : { currentEntity: review },
+        });
       case 'deleted':
-        return { ...base, slug: 'deleted', deletedEvent: { deletedEntity: review } };
+        return Object.assign(base, { slug: spec.slug, deletedEvent: { deletedEntity: review } });
       case 'moderation_status_changed':
-        return {
-          ...base,
-          slug: 'moderation_status_changed',
+        return Object.assign(base, {
+          slug: spec.slug,
           actionEvent: { body: { review, previousModerationStatus: spec.previous } },
-        };
+        });
       case 'review_published':
-        return { ...base, slug: 'review_published', actionEvent: { body: { review } } };
+        return Object.assign(base, { slug: spec.slug, actionEvent: { body: { review } } });
     }
   });
 }
