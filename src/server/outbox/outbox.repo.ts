@@ -3,17 +3,18 @@
  * of the event feed and of the retention purge (outbox.retention.ts).
  */
 import { sql } from 'kysely';
-import type { EventIdentity, ReviewDomainEvent } from '../../contract/index.ts';
+import type { EventIdentity, Review, ReviewDomainEvent } from '../../contract/index.ts';
 import { EVENT_TYPES } from '../../contract/index.ts';
 import type { Dialect } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import type { Executor } from '../db/executor.ts';
+import { eventJson, eventReview } from './outbox.events.ts';
 
 /** Events per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
 const CHUNK = 300;
 
-/** The stored row of one event, with the identity of who made the change (JSON). */
-export function outboxRow(siteId: string, e: ReviewDomainEvent, identityJson: string) {
+/** The stored row of one event, with the identity of who made the change (JSON) and the review it carries (JSON). */
+function outboxRow(siteId: string, e: ReviewDomainEvent, identityJson: string, reviewJson: string) {
   return {
     site_id: siteId,
     id: e.id,
@@ -21,10 +22,29 @@ export function outboxRow(siteId: string, e: ReviewDomainEvent, identityJson: st
     slug: e.slug,
     entity_id: e.entityId,
     entity_event_sequence: Number(e.entityEventSequence),
-    body_json: JSON.stringify(e),
+    body_json: eventJson(e, reviewJson),
     identity_json: identityJson,
     created_at: e.eventTime,
   };
+}
+
+export type OutboxRow = ReturnType<typeof outboxRow>;
+
+/**
+ * The stored rows of events, in order, with the identity of who made the change (JSON). Each review the events carry
+ * is serialised once, however many of them carry it (a create's three events carry the same one).
+ */
+export function outboxRows(siteId: string, events: readonly ReviewDomainEvent[], identityJson: string): OutboxRow[] {
+  const serialised = new Map<Review, string>();
+  return events.map((e) => {
+    const review = eventReview(e);
+    let json = serialised.get(review);
+    if (json === undefined) {
+      json = JSON.stringify(review);
+      serialised.set(review, json);
+    }
+    return outboxRow(siteId, e, identityJson, json);
+  });
 }
 
 export const outboxRepo = {
@@ -38,15 +58,11 @@ export const outboxRepo = {
     events: readonly ReviewDomainEvent[],
     identity: EventIdentity,
   ): Promise<void> {
-    const identityJson = JSON.stringify(identity);
-    await outboxRepo.appendRows(
-      db,
-      events.map((e) => outboxRow(siteId, e, identityJson)),
-    );
+    await outboxRepo.appendRows(db, outboxRows(siteId, events, JSON.stringify(identity)));
   },
 
-  /** Appends stored rows (`outboxRow`) in the caller's transaction, in order, a few hundred per statement. */
-  async appendRows(db: Executor, rows: readonly ReturnType<typeof outboxRow>[]): Promise<void> {
+  /** Appends stored rows (`outboxRows`) in the caller's transaction, in order, a few hundred per statement. */
+  async appendRows(db: Executor, rows: readonly OutboxRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += CHUNK) {
       await insertRows(db, 'outbox_events', rows.slice(i, i + CHUNK), (r) =>
         db.insertInto('outbox_events').values([...r]),

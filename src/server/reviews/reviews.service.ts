@@ -190,10 +190,9 @@ function writeInserts(deps: ReviewsDeps, p: Principal, items: readonly PreparedI
 async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Promise<Review> {
   const site = await deps.sites.get(p.siteId);
   if (!site) throw new AppError('not_found', 'SITE_NOT_FOUND', 'Site not found');
-  const hash = fingerprint(draft);
   if (draft.id !== undefined) {
     const existing = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-    if (existing) return replayOrConflict(existing, hash, deps.clock());
+    if (existing) return replayOrConflict(existing, fingerprint(draft), deps.clock());
   }
   const rules = await rulesFor(deps, p.siteId, draft.namespace);
   const reports = readsAuthorReports(rules)
@@ -209,7 +208,7 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
     // Lost a race: either the same client id (replay) or the author's uniqueness slot.
     if (draft.id !== undefined) {
       const same = await reviewsRepo.any(deps.db, p.siteId, draft.id);
-      if (same) return replayOrConflict(same, hash, deps.clock());
+      if (same) return replayOrConflict(same, prepared.item.row.content_hash, deps.clock());
     }
     throw alreadyExists(
       await slotHolder(deps, p.siteId, { namespace: draft.namespace, entity_id: draft.entityId, contact_id: draft.contactId }),

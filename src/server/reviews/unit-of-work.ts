@@ -38,7 +38,7 @@ import { type DbDeps, iso } from '../deps.ts';
 import { announceEntities, entityPayload } from '../db/change-signal.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
-import { outboxRepo, outboxRow } from '../outbox/outbox.repo.ts';
+import { outboxRepo, outboxRows } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
 import type { Executor } from '../db/executor.ts';
 import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
@@ -236,11 +236,10 @@ export async function insertReviews(
   const now = iso(nowDate);
   const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
   const entityIds = [...new Set(rows.map((r) => r.entity_id))];
-  const identityJson = JSON.stringify(opts.identity);
   const statement = insertStatement(
     [
       { table: 'reviews', rows },
-      { table: 'outbox_events', rows: events.map((e) => outboxRow(opts.siteId, e, identityJson)) },
+      { table: 'outbox_events', rows: outboxRows(opts.siteId, events, JSON.stringify(opts.identity)) },
       { table: 'moderation_audit', rows: audit },
       {
         table: 'entity_summaries',
@@ -444,10 +443,9 @@ async function writeNew(
     trx,
     prepared.flatMap((p) => p.rows),
   );
-  const outbox = prepared.flatMap((p) => {
-    const identityJson = JSON.stringify(p.item.opts.identity);
-    return p.events.map((e) => outboxRow(p.item.opts.siteId, e, identityJson));
-  });
+  const outbox = prepared.flatMap((p) =>
+    outboxRows(p.item.opts.siteId, p.events, JSON.stringify(p.item.opts.identity)),
+  );
   await outboxRepo.appendRows(trx, outbox);
   const audit = prepared.flatMap((p) => p.audit);
   if (audit.length > 0) await appendAudit(trx, audit);
