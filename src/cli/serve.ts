@@ -22,6 +22,7 @@ Run only one server per SQLite file; the other commands may run beside it.`,
     // Loaded here: the other commands should not pay for importing the HTTP server.
     const { startServer } = await import('../server/main.ts');
     const server = await startServer(config);
+    // Logged because nothing else shows that the bound is in force (a V8 flag set at run time is not in execArgv).
     server.ctx.app.log.info({ heapGrowthPercent: config.heapGrowthPercent }, 'JavaScript heap growth bound');
     const stop = (signal: string) => {
       server.ctx.app.log.info({ signal }, 'shutting down');
@@ -46,7 +47,7 @@ Run only one server per SQLite file; the other commands may run beside it.`,
  * heap under load (docs/performance.md, Round 5). Unlike a heap limit this bounds no allocation: an import upload
  * held in memory still fits. Only `serve` sets it; the CLI commands (imports among them) keep V8's defaults.
  */
-export function boundHeapGrowth(percent: number): void {
+function boundHeapGrowth(percent: number): void {
   // Read by V8 at each full collection, so setting it after start takes effect.
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
