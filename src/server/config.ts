@@ -60,6 +60,8 @@ export interface Config {
   /** Bounds of the cache of public reads (page-cache/): entries (0 turns it off) and MB of bodies. */
   pageCacheEntries: number;
   pageCacheMb: number;
+  /** `verdict serve`: how far V8 lets the JavaScript heap grow past what a full collection kept, in % (0: V8's own). */
+  heapGrowthPercent: number;
   /** A dashboard session ends when unused for this long. */
   sessionIdleSeconds: number;
   /** A dashboard session ends this long after sign-in, however used. */
@@ -182,7 +184,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   {
     env: 'SQLITE_CACHE_MB',
-    default: '64',
+    default: '32',
     description:
       'SQLite: page cache of the server connection, in MB (held in memory once filled; the driver alone keeps 16).',
   },
@@ -194,13 +196,19 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   {
     env: 'PAGE_CACHE_MB',
-    default: '64',
+    default: '16',
     description: 'Most MB of answers the cache of public reads holds; the least recently used go first.',
   },
   {
     env: 'SQLITE_MMAP_MB',
     default: '0',
     description: 'SQLite: how much of the database file the server reads through a memory map, in MB (0: none).',
+  },
+  {
+    env: 'HEAP_GROWTH_PERCENT',
+    default: '25',
+    description:
+      "verdict serve: how far the JavaScript heap may grow past what a full collection kept before the next, in % (0: V8's own factor).",
   },
   {
     env: 'SESSION_IDLE_SECONDS',
@@ -377,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqliteMmapMb: int('SQLITE_MMAP_MB', 0, 1_048_576),
     pageCacheEntries: int('PAGE_CACHE_ENTRIES', 0, 10_000_000),
     pageCacheMb: int('PAGE_CACHE_MB', 1, 65_536),
+    heapGrowthPercent: int('HEAP_GROWTH_PERCENT', 0, 300),
     sessionIdleSeconds: int('SESSION_IDLE_SECONDS', 60, 30 * 86_400),
     sessionMaxSeconds: int('SESSION_MAX_SECONDS', 60, 90 * 86_400),
     signInMaxFailures: int('SIGN_IN_MAX_FAILURES', 1, 1000),

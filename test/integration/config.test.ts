@@ -54,10 +54,11 @@ describe('loadConfig', () => {
       databaseConnectTimeoutMs: 2_000,
       databasePoolTimeoutMs: 10_000,
       databaseStartupTimeoutMs: 60_000,
-      sqliteCacheMb: 64,
+      sqliteCacheMb: 32,
       sqliteMmapMb: 0,
       pageCacheEntries: 10_000,
-      pageCacheMb: 64,
+      pageCacheMb: 16,
+      heapGrowthPercent: 25,
       sessionIdleSeconds: 7200,
       sessionMaxSeconds: 43_200,
       signInMaxFailures: 5,
@@ -164,6 +165,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_REPORTS_PER_SITE', '10/1d'],
     ['SQLITE_CACHE_MB', '0'],
     ['SQLITE_MMAP_MB', '-1'],
+    ['HEAP_GROWTH_PERCENT', '301'],
+    ['HEAP_GROWTH_PERCENT', '-1'],
   ])('rejects %s=%s with a problem naming the key', (key, value) => {
     const err = configError(() => loadConfig({ [key]: value }));
     const quoted = value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

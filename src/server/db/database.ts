@@ -4,11 +4,12 @@
  * sync, and every transaction starts with BEGIN IMMEDIATE so a second process waits instead of failing. WAL
  * checkpoints run on a background thread (checkpointer.ts), so a commit only appends to the WAL.
  *
- * The server's page cache is SQLITE_CACHE_MB (64 MB by default; the driver's own default is 16 MB) and nothing is
+ * The server's page cache is SQLITE_CACHE_MB (32 MB by default; the driver's own default is 16 MB) and nothing is
  * memory-mapped unless SQLITE_MMAP_MB says so (config.ts). Measured at 1,000,000 reviews in interleaved pairs
  * (docs/performance.md): 64 MB instead of 16 MB cut the server's CPU per createReview by about a quarter (each create
  * rewrites pages of a dozen indexes, which a small cache keeps evicting) for about 50 MB more resident memory; reads
- * did not move. A 2 GB map took about 10 % off the CPU of a page of reviews, but mapped pages count in the resident
+ * did not move. 32 MB (Round 5) took about 20 MB off the serving peak, and pairs of 32 and 64 MB on a loaded machine
+ * showed no cost to a create. A 2 GB map took about 10 % off the CPU of a page of reviews, but mapped pages count in the resident
  * memory as they are touched (390 → 1,720 MB), so it stays an opt-in. The CLI and the tests keep 16 MB and no map.
  */
 import { mkdirSync, statSync } from 'node:fs';
@@ -261,7 +262,9 @@ export function openPostgres(connectionString: string, poolSize = 10, opts: Data
     optimize: async () => {
       const r = await sql<{ relname: string }>`
         select relname from pg_stat_user_tables
-        where schemaname = current_schema() and n_live_tup > 10000 and coalesce(last_analyze, last_autoanalyze) is null`.execute(db);
+        where schemaname = current_schema() and n_live_tup > 10000 and coalesce(last_analyze, last_autoanalyze) is null`.execute(
+        db,
+      );
       for (const row of r.rows) {
         await db.transaction().execute(async (trx) => {
           await sql`set local statement_timeout = 0`.execute(trx);
