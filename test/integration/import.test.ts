@@ -293,67 +293,126 @@ describe.each(dialects())('import on $name', (dialect) => {
     expect(contacts).toHaveLength(1);
   });
 
-  it('creates a contact a row names by id with its email and name, unless another contact has that email', async () => {
-    const site = await buildSite(t);
-    const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
-      auth: site.adminKey,
-      body: {
-        namespace: 'stores',
-        entityId: 'product-9',
-        name: 'Held',
-        email: 'held@example.com',
-        content: { rating: 4 },
-      },
-    });
-    const heldId = held.body.review.author.contactId as string;
-    const [fresh, taken, late, bare] = [
-      crypto.randomUUID(),
-      crypto.randomUUID(),
-      crypto.randomUUID(),
-      crypto.randomUUID(),
-    ];
-    const rows = [
-      record(2, { contactId: fresh, authorEmail: 'Bo@Example.com', contactName: { first: 'Bo', last: 'Li' } }),
-      record(3, { contactId: taken, authorEmail: 'HELD@example.com' }),
-      record(4, { contactId: late, authorEmail: 'bo@example.com', entityId: 'product-2' }),
-      record(5, { contactId: heldId, authorEmail: 'someone-else@example.com', entityId: 'product-3' }),
-      record(6, { contactId: bare, authorEmail: null, entityId: 'product-4' }),
-    ].map(ok);
-    const dry = await run(site, rows, { dryRun: true });
-    const { report, errors } = await run(site, rows);
-    for (const r of [dry, { report, errors }]) {
-      expect(r.errors.map((e) => [e.line, e.violations[0]?.field, e.violations[0]?.violatedRule])).toEqual([
-        [3, 'author', 'ALREADY_EXISTS'],
-        [4, 'author', 'ALREADY_EXISTS'],
+  const modes = [
+    ['in a thousand rows per transaction', { rebuildIndexes: false }],
+    ['with the indexes rebuilt', { rebuildIndexes: true }],
+  ] as const;
+
+  it.each(modes)(
+    'creates a contact a row names by id with its email and name, unless another contact has that email (%s)',
+    async (_, mode) => {
+      const site = await buildSite(t);
+      const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+        auth: site.adminKey,
+        body: {
+          namespace: 'stores',
+          entityId: 'product-9',
+          name: 'Held',
+          email: 'held@example.com',
+          content: { rating: 4 },
+        },
+      });
+      const heldId = held.body.review.author.contactId as string;
+      const [fresh, taken, late, bare] = [
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+      ];
+      const rows = [
+        record(2, { contactId: fresh, authorEmail: 'Bo@Example.com', contactName: { first: 'Bo', last: 'Li' } }),
+        record(3, { contactId: taken, authorEmail: 'HELD@example.com' }),
+        record(4, { contactId: late, authorEmail: 'bo@example.com', entityId: 'product-2' }),
+        record(5, { contactId: heldId, authorEmail: 'someone-else@example.com', entityId: 'product-3' }),
+        record(6, { contactId: bare, authorEmail: null, entityId: 'product-4' }),
+      ].map(ok);
+      const dry = await run(site, rows, { dryRun: true });
+      const { report, errors } = await run(site, rows, mode);
+      expect(report.indexesRebuilt).toBe(mode.rebuildIndexes);
+      for (const r of [dry, { report, errors }]) {
+        expect(r.errors.map((e) => [e.line, e.violations[0]?.field, e.violations[0]?.violatedRule])).toEqual([
+          [3, 'author', 'ALREADY_EXISTS'],
+          [4, 'author', 'ALREADY_EXISTS'],
+        ]);
+      }
+      expect(report).toMatchObject({ created: 3, failed: 2 });
+      const contacts = await t.deps.db
+        .selectFrom('contacts')
+        .select(['id', 'email', 'email_normalized', 'name', 'name_first', 'name_last'])
+        .where('site_id', '=', site.siteId)
+        .orderBy('email_normalized')
+        .execute();
+      // The contact already there keeps its email; the id without an email names no contact.
+      expect(contacts).toEqual([
+        {
+          id: fresh,
+          email: 'Bo@Example.com',
+          email_normalized: 'bo@example.com',
+          name: 'Bo Li',
+          name_first: 'Bo',
+          name_last: 'Li',
+        },
+        {
+          id: heldId,
+          email: 'held@example.com',
+          email_normalized: 'held@example.com',
+          name: 'Held',
+          name_first: 'Held',
+          name_last: null,
+        },
       ]);
-    }
-    expect(report).toMatchObject({ created: 3, failed: 2 });
-    const contacts = await t.deps.db
-      .selectFrom('contacts')
-      .select(['id', 'email', 'email_normalized', 'name', 'name_first', 'name_last'])
-      .where('site_id', '=', site.siteId)
-      .orderBy('email_normalized')
-      .execute();
-    // The contact already there keeps its email; the id without an email names no contact.
-    expect(contacts).toEqual([
-      {
-        id: fresh,
-        email: 'Bo@Example.com',
-        email_normalized: 'bo@example.com',
-        name: 'Bo Li',
-        name_first: 'Bo',
-        name_last: 'Li',
-      },
-      {
-        id: heldId,
-        email: 'held@example.com',
-        email_normalized: 'held@example.com',
-        name: 'Held',
-        name_first: 'Held',
-        name_last: null,
-      },
-    ]);
-  });
+    },
+  );
+
+  it.each(modes)(
+    'finds the contacts of earlier chunks of the file and those already in Verdict (%s)',
+    async (_, mode) => {
+      const site = await buildSite(t);
+      const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+        auth: site.adminKey,
+        body: {
+          namespace: 'stores',
+          entityId: 'product-0',
+          name: 'Held',
+          email: 'held@example.com',
+          content: { rating: 4 },
+        },
+      });
+      const heldId = held.body.review.author.contactId as string;
+      const named = crypto.randomUUID();
+      // Chunks are a thousand rows: the rows that share an email are in different chunks.
+      const rows = Array.from({ length: 1500 }, (_, i) => ok(record(i + 2, { entityId: `p-${i}` })));
+      rows.push(
+        ok(record(2000, { authorEmail: 'Customer-2@example.com', entityId: 'late-1' })),
+        ok(record(2001, { authorEmail: 'HELD@example.com', entityId: 'late-2' })),
+        ok(record(2002, { contactId: named, authorEmail: 'customer-3@example.com', entityId: 'late-3' })),
+        ok(record(2003, { contactId: heldId, authorEmail: 'other@example.com', entityId: 'late-4' })),
+      );
+      const { report, errors } = await run(site, rows, mode);
+      expect(report.indexesRebuilt).toBe(mode.rebuildIndexes);
+      expect(errors.map((e) => [e.line, e.violations[0]?.violatedRule])).toEqual([[2002, 'ALREADY_EXISTS']]);
+      expect(report).toMatchObject({ created: 1503, failed: 1 });
+      const authorOf = async (entityId: string) =>
+        (
+          await t.deps.db
+            .selectFrom('reviews')
+            .select('contact_id')
+            .where('site_id', '=', site.siteId)
+            .where('entity_id', '=', entityId)
+            .executeTakeFirstOrThrow()
+        ).contact_id;
+      expect(await authorOf('late-1')).toBe(await authorOf('p-0'));
+      expect(await authorOf('late-2')).toBe(heldId);
+      expect(await authorOf('late-4')).toBe(heldId);
+      const contacts = await t.deps.db
+        .selectFrom('contacts')
+        .select((eb) => [eb.fn.countAll<number>().as('n')])
+        .where('site_id', '=', site.siteId)
+        .executeTakeFirstOrThrow();
+      // One per customer row of the file, and the one that was there.
+      expect(Number(contacts.n)).toBe(1501);
+    },
+  );
 
   it('refuses a row that repeats an earlier row of the file', async () => {
     const site = await buildSite(t);

@@ -57,6 +57,10 @@ export const importRepo = {
       db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).where('id', 'in', chunk).execute(),
     ),
 
+  /** Every contact of the site, by id and normalized email: what an index rebuild answers the contact checks from. */
+  siteContacts: (db: Executor, siteId: string): Promise<{ id: string; email_normalized: string | null }[]> =>
+    db.selectFrom('contacts').select(['id', 'email_normalized']).where('site_id', '=', siteId).execute(),
+
   insertContacts: async (db: Executor, rows: readonly ContactRow[]): Promise<void> => {
     for (let i = 0; i < rows.length; i += IN_CHUNK) {
       await insertRows(db, 'contacts', rows.slice(i, i + IN_CHUNK), (r) => db.insertInto('contacts').values([...r]));

@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { GUID_PATTERN, UNKNOWN_IDENTITY } from '../../contract/index.ts';
 import { normalizeEmail } from '../contacts/contacts.service.ts';
+import type { Executor } from '../db/executor.ts';
 import type { ContactRow, ReviewRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { isUniqueViolation } from '../errors.ts';
@@ -130,6 +131,63 @@ const conflict = (r: ImportRecord, description: string): RowError => ({
 });
 
 /**
+ * Which contacts of the site exist, and which contact holds an email: asked of the database chunk by chunk, or, in an
+ * index rebuild, of the site's contacts read once and kept up to date with the contacts the run creates.
+ */
+interface ContactLookup {
+  /** The ids among `ids` that are contacts of the site. */
+  known(db: Executor, ids: readonly string[]): Promise<Set<string>>;
+  /** The contact holding each of these normalized emails, where one does (a new map the caller may change). */
+  holders(db: Executor, emails: readonly string[]): Promise<Map<string, string>>;
+  /** Contacts the run has just created. */
+  add(rows: readonly ContactRow[]): void;
+}
+
+function databaseContacts(siteId: string): ContactLookup {
+  return {
+    known: async (db, ids) => new Set((await importRepo.contactsById(db, siteId, ids)).map((c) => c.id)),
+    holders: async (db, emails) =>
+      new Map(
+        (await importRepo.contactsByEmail(db, siteId, emails)).flatMap((c) =>
+          c.email_normalized === null ? [] : [[c.email_normalized, c.id] as const],
+        ),
+      ),
+    add() {},
+  };
+}
+
+/**
+ * The site's contacts, read once. For a run that holds the write lock until it commits (an index rebuild): on SQLite
+ * no other writer adds a contact meanwhile; on PostgreSQL one that does with an email the run also creates makes the
+ * import fail on the unique email and roll back, as the per-chunk lookup could too, in a narrower window. Looking
+ * contacts up chunk by chunk instead reads, on PostgreSQL, a table grown inside the import's transaction that no
+ * `ANALYZE` has seen, and the plan of the lookup degrades as it grows.
+ */
+async function siteContacts(db: Executor, siteId: string): Promise<ContactLookup> {
+  const ids = new Set<string>();
+  const byEmail = new Map<string, string>();
+  const add = (rows: readonly { id: string; email_normalized: string | null }[]) => {
+    for (const c of rows) {
+      ids.add(c.id);
+      if (c.email_normalized !== null) byEmail.set(c.email_normalized, c.id);
+    }
+  };
+  add(await importRepo.siteContacts(db, siteId));
+  return {
+    known: async (_db, want) => new Set(want.filter((id) => ids.has(id))),
+    holders: async (_db, emails) => {
+      const out = new Map<string, string>();
+      for (const e of emails) {
+        const id = byEmail.get(e);
+        if (id !== undefined) out.set(e, id);
+      }
+      return out;
+    },
+    add,
+  };
+}
+
+/**
  * The checks of one run, chunk by chunk: a row's review already in Verdict (skipped), a row repeating an earlier
  * one, an author's second review of one entity (in the file, or live in Verdict). Keeps the counts, the first errors
  * and the file's published count and rating sum per entity.
@@ -149,6 +207,8 @@ class Checker {
   #written: Set<string> | undefined;
   /** Normalized email → the contact id a row of this run named with it. */
   readonly #emailOwners = new Map<string, string>();
+  /** How the checks and the writes find contacts: by query unless a rebuild read them all (`readContacts`). */
+  contacts: ContactLookup;
 
   /**
    * @param runAt the update time of every row this run writes (their creation time is the source's, when it has
@@ -160,7 +220,14 @@ class Checker {
     private readonly format: string,
     private readonly runAt: string,
     private readonly onError: ((e: RowError) => void) | undefined,
-  ) {}
+  ) {
+    this.contacts = databaseContacts(siteId);
+  }
+
+  /** From now on, contacts are answered from the site's contacts read now (see `siteContacts`). */
+  async readContacts(db: Executor): Promise<void> {
+    this.contacts = await siteContacts(db, this.siteId);
+  }
 
   #repeats(r: ImportRecord): void {
     this.fail({
@@ -284,7 +351,7 @@ class Checker {
     const named = rows.filter((c) => c.record.contactId && c.record.authorEmail);
     if (named.length === 0) return [...rows];
     const ids = [...new Set(named.map((c) => c.record.contactId as string))];
-    const known = new Set((await importRepo.contactsById(db, this.siteId, ids)).map((c) => c.id));
+    const known = await this.contacts.known(db, ids);
     const emails = [
       ...new Set(
         named.flatMap((c) =>
@@ -292,9 +359,7 @@ class Checker {
         ),
       ),
     ];
-    const holders = new Map(
-      (await importRepo.contactsByEmail(db, this.siteId, emails)).map((c) => [c.email_normalized, c.id]),
-    );
+    const holders = await this.contacts.holders(db, emails);
     const refused = new Set<Checked>();
     for (const c of named) {
       const id = c.record.contactId as string;
@@ -396,8 +461,8 @@ async function contactsFor(
   siteId: string,
   records: readonly ImportRecord[],
   now: string,
+  contacts: ContactLookup,
 ): Promise<Map<string, string>> {
-  const byEmail = new Map<string, string>();
   const wanted = new Map<string, ImportRecord>();
   for (const r of records) {
     if (!r.contactId && r.authorEmail) {
@@ -405,10 +470,8 @@ async function contactsFor(
       if (!wanted.has(e)) wanted.set(e, r);
     }
   }
-  if (wanted.size === 0) return byEmail;
-  for (const c of await importRepo.contactsByEmail(db, siteId, [...wanted.keys()])) {
-    if (c.email_normalized) byEmail.set(c.email_normalized, c.id);
-  }
+  if (wanted.size === 0) return new Map();
+  const byEmail = await contacts.holders(db, [...wanted.keys()]);
   const created: ContactRow[] = [];
   for (const [e, r] of wanted) {
     if (byEmail.has(e)) continue;
@@ -427,6 +490,7 @@ async function contactsFor(
     });
   }
   await importRepo.insertContacts(db, created);
+  contacts.add(created);
   return byEmail;
 }
 
@@ -440,13 +504,14 @@ async function namedContacts(
   siteId: string,
   records: readonly ImportRecord[],
   now: string,
+  contacts: ContactLookup,
 ): Promise<void> {
   const wanted = new Map<string, ImportRecord>();
   for (const r of records) {
     if (r.contactId && (r.authorEmail || r.contactName) && !wanted.has(r.contactId)) wanted.set(r.contactId, r);
   }
   if (wanted.size === 0) return;
-  for (const c of await importRepo.contactsById(db, siteId, [...wanted.keys()])) wanted.delete(c.id);
+  for (const id of await contacts.known(db, [...wanted.keys()])) wanted.delete(id);
   const created = [...wanted].map(([id, r]): ContactRow => {
     const first = r.contactName?.first ?? null;
     const last = r.contactName?.last ?? null;
@@ -464,6 +529,7 @@ async function namedContacts(
     };
   });
   await importRepo.insertContacts(db, created);
+  contacts.add(created);
 }
 
 /**
@@ -475,11 +541,12 @@ async function writeChunk(
   chunk: readonly Checked[],
   nowDate: Date,
   events: readonly EventSpec[],
+  lookup: ContactLookup,
 ): Promise<void> {
   const now = iso(nowDate);
   const records = chunk.map((c) => c.record);
-  await namedContacts(w.db, w.siteId, records, now);
-  const contacts = await contactsFor(w.db, w.siteId, records, now);
+  await namedContacts(w.db, w.siteId, records, now, lookup);
+  const contacts = await contactsFor(w.db, w.siteId, records, now, lookup);
   await w.append(
     chunk.map(({ record: r, id }) => ({
       row: reviewRow(
@@ -529,9 +596,10 @@ export async function importReviews(
       const saved = await importRepo.dropReviewIndexes(w.db, deps.dialect);
       // After the drop: on PostgreSQL it holds the table's exclusive lock, so no other writer adds a review now.
       if (!(await importRepo.siteHasReviews(w.db, opts.siteId))) checker.answerFromRun();
+      await checker.readContacts(w.db);
       for await (const chunk of chunksOf(rows, checker)) {
         const fresh = await checker.check(w.db, chunk, false);
-        await writeChunk(w, fresh, nowDate, events);
+        await writeChunk(w, fresh, nowDate, events, checker.contacts);
         written += fresh.length;
         progress('writing');
       }
@@ -554,7 +622,7 @@ export async function importReviews(
       try {
         await importWrite(deps, opts.siteId, async (w) => {
           fresh = await checker.check(w.db, chunk, true);
-          await writeChunk(w, fresh, nowDate, events);
+          await writeChunk(w, fresh, nowDate, events, checker.contacts);
         });
         written += fresh.length;
       } catch (err) {
@@ -563,7 +631,7 @@ export async function importReviews(
         // rows that collide fail.
         for (const one of fresh) {
           try {
-            await importWrite(deps, opts.siteId, (w) => writeChunk(w, [one], nowDate, events));
+            await importWrite(deps, opts.siteId, (w) => writeChunk(w, [one], nowDate, events, checker.contacts));
             written++;
           } catch (e) {
             if (!isUniqueViolation(e)) throw e;
