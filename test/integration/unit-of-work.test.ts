@@ -10,7 +10,12 @@ import type { Principal } from '../../src/server/auth/principal.ts';
 import { enqueueBulkJob } from '../../src/server/jobs/jobs.service.ts';
 import { createJobWorker } from '../../src/server/jobs/jobs.worker.ts';
 import { createReview } from '../../src/server/reviews/reviews.service.ts';
-import { type CommittedWrite, runReviewWrite, type WriteDeps } from '../../src/server/reviews/unit-of-work.ts';
+import {
+  type CommittedWrite,
+  groupGathering,
+  runReviewWrite,
+  type WriteDeps,
+} from '../../src/server/reviews/unit-of-work.ts';
 import { buildSite, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -202,7 +207,7 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
     expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'write 2 failed' });
     // On SQLite the writes commit in arrival order (the retried one last); on PostgreSQL each runs in its own
     // transaction on the pool, and they commit in whatever order they finish.
-    const inOrder = <T,>(xs: T[]): T[] => (dialect.name === 'sqlite' ? xs : [...xs].sort());
+    const inOrder = <T>(xs: T[]): T[] => (dialect.name === 'sqlite' ? xs : [...xs].sort());
     expect(inOrder(commits.map((c) => c.reviewIds.join()))).toEqual(inOrder([ids[0], ids[1], ids[4], ids[3]]));
     const rows = await db.db.selectFrom('reviews').select(['id', 'revision']).where('id', 'in', ids).execute();
     expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.revision)]))).toEqual(
@@ -265,6 +270,37 @@ describe.each(dialects())('review unit of work on $name', (dialect) => {
     const [ra, rb] = await Promise.all([first, second]);
     expect([ra.revision, rb.revision]).toEqual(['2', '2']);
   });
+
+  it.runIf(dialect.name === 'sqlite')(
+    'gathers into one transaction the writes that arrive over the next turns of the event loop, after a group of concurrent writes',
+    async () => {
+      const transactions: unknown[] = [];
+      const write = () =>
+        runReviewWrite(t.deps, { siteId, identity: UNKNOWN_IDENTITY }, async (w) => {
+          transactions.push(w.db);
+        });
+      const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+      // Three writers at once: one group of three.
+      await Promise.all([write(), write(), write()]);
+      expect(new Set(transactions).size).toBe(1);
+      transactions.length = 0;
+      const saved = groupGathering.ns;
+      // What is tested is the gathering, not its time bound: wide enough that no pause of the machine ends it.
+      groupGathering.ns = 60_000_000_000n;
+      try {
+        // The same three writers, now each a turn of the event loop after the other, as requests read apart.
+        const first = write();
+        await nextTurn();
+        const second = write();
+        await nextTurn();
+        await Promise.all([first, second, write()]);
+      } finally {
+        groupGathering.ns = saved;
+      }
+      expect(transactions).toHaveLength(3);
+      expect(new Set(transactions).size).toBe(1);
+    },
+  );
 
   it('locks reviews in one global order: writes naming the same reviews in different orders never deadlock', async () => {
     const ids = await reviews(5);
