@@ -16,6 +16,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  CompiledQuery,
   type DatabaseConnection,
   type Driver,
   Kysely,
@@ -23,13 +24,13 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
-  CompiledQuery,
   sql,
 } from 'kysely';
 import pg from 'pg';
 import { DatabaseConnectError } from '../errors.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import type { Database } from './schema.ts';
+import { statementName } from './server-prepared.ts';
 import { shapedStatements } from './sqlite-statements.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -237,6 +238,14 @@ export function openPostgres(connectionString: string, poolSize = 10, opts: Data
   // loop logs it), and the pool discards the connection on release. While idle, the pool's listener reports it.
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    // Texts registered in server-prepared.ts run as named statements: prepared once per connection.
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const [text, values] = args;
+      const name =
+        args.length === 2 && typeof text === 'string' && Array.isArray(values) ? statementName(text) : undefined;
+      return name === undefined ? query(...args) : query({ name, text, values });
+    }) as typeof client.query;
   });
   const connect = async (): Promise<pg.PoolClient> => {
     try {

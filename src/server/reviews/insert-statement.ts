@@ -11,6 +11,7 @@
  */
 import { CompiledQuery } from 'kysely';
 import { ENTITY_CHANNEL } from '../db/change-signal.ts';
+import { prepareOnServer } from '../db/server-prepared.ts';
 
 /** Rows of one table: the columns of the first, the values of each in that order. */
 export interface TableRows {
@@ -54,6 +55,7 @@ export function insertStatement(tables: readonly TableRows[], payload: string): 
     text = compose(present, columnsOf);
     if (texts.size >= MAX_SHAPES) texts.clear();
     texts.set(key, text);
+    prepareOnServer(text);
   }
   return CompiledQuery.raw(text, params);
 }
