@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalUrl } from '../../src/server/http/build-server.ts';
 import { createCachedReadResponder } from '../../src/server/http/cached-reads.ts';
@@ -185,5 +186,56 @@ describe.each(dialects())('cached-read responder on $name', (dialect) => {
     const before = await count();
     for (let i = 0; i < 3; i++) expect((await get(app, path, { authorization: visitor })).status).toBe(200);
     expect(await count()).toBe(before + 3);
+  });
+
+  it('writes the request log lines Fastify writes, under the request id it answers with', async () => {
+    const lines: Record<string, unknown>[] = [];
+    // A Fastify logger (its serializers included) writing to memory; its own route's lines are the reference.
+    const reference = Fastify({
+      logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+      genReqId: () => crypto.randomUUID(),
+    });
+    reference.get('/reference', async () => ({ ok: true }));
+    const responder = createCachedReadResponder(t.deps, {
+      canonicalUrl,
+      closing: new AbortController().signal,
+      log: () => reference.log,
+    });
+    if (!responder) throw new Error('the test app has a page cache and the default CORS policy');
+    const logging = createServer((req, res) => {
+      const taken = responder(req, res);
+      if (taken === false) res.writeHead(FALLBACK).end();
+      else void taken.then((done) => done || res.writeHead(FALLBACK).end());
+    });
+    await new Promise<void>((resolve) => logging.listen(0, '127.0.0.1', resolve));
+    await reference.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(logging.address() as AddressInfo).port}`;
+      const entity = newEntityId();
+      const { id } = await create(entity);
+      const path = `/reviews/v1/reviews/${id}`;
+      await viaFastify(path, { authorization: visitor });
+      lines.length = 0; // the reference server's "listening" line
+      const res = await fetch(`${base}${path}`, { headers: { authorization: visitor } });
+      expect(res.status).toBe(200);
+      const ours = lines.splice(0);
+      await fetch(`http://127.0.0.1:${(reference.server.address() as AddressInfo).port}/reference`);
+      const theirs = lines.splice(0);
+      const shape = (l: Record<string, unknown>) => ({
+        keys: Object.keys(l).sort(),
+        req: Object.keys((l.req as object | undefined) ?? {}).sort(),
+        res: Object.keys((l.res as object | undefined) ?? {}).sort(),
+      });
+      expect(ours.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
+      expect(ours.map(shape)).toEqual(theirs.map(shape));
+      const requestId = res.headers.get('x-wix-request-id');
+      expect(ours.map((l) => l.reqId)).toEqual([requestId, requestId]);
+      expect(ours[0]?.req).toMatchObject({ method: 'GET', url: path, remoteAddress: '127.0.0.1' });
+      expect(ours[1]?.res).toEqual({ statusCode: 200 });
+      expect(ours[1]?.responseTime).toEqual(expect.any(Number));
+    } finally {
+      await new Promise((resolve) => logging.close(resolve));
+      await reference.close();
+    }
   });
 });
