@@ -206,7 +206,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   {
     env: 'HEAP_GROWTH_PERCENT',
-    default: '25',
+    default: '50',
     description:
       "verdict serve: how far the JavaScript heap may grow past what a full collection kept before the next, in % (0: V8's own factor).",
   },

@@ -535,8 +535,8 @@ describe('verdict serve on SQLite', SLOW, () => {
 
     expect(await terminate(first)).toEqual({ code: 0, signal: null });
     expect(first.stdout()).toMatch(/"signal":"SIGTERM","msg":"shutting down"/);
-    // The server bounds the growth of its JavaScript heap (HEAP_GROWTH_PERCENT, default 25); no other command does.
-    expect(first.stdout()).toMatch(/"heapGrowthPercent":25,"msg":"JavaScript heap growth bound"/);
+    // The server bounds the growth of its JavaScript heap (HEAP_GROWTH_PERCENT, default 50); no other command does.
+    expect(first.stdout()).toMatch(/"heapGrowthPercent":50,"msg":"JavaScript heap growth bound"/);
     const password = 'first owner password';
     const owner = await verdictWithInput(
       ['users', 'create', '--email', 'first@example.com', '--role', 'owner'],

@@ -58,7 +58,7 @@ describe('loadConfig', () => {
       sqliteMmapMb: 0,
       pageCacheEntries: 10_000,
       pageCacheMb: 16,
-      heapGrowthPercent: 25,
+      heapGrowthPercent: 50,
       sessionIdleSeconds: 7200,
       sessionMaxSeconds: 43_200,
       signInMaxFailures: 5,
