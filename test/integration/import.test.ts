@@ -297,22 +297,20 @@ describe.each(dialects())('import on $name', (dialect) => {
     ['in a thousand rows per transaction', { rebuildIndexes: false }],
     ['with the indexes rebuilt', { rebuildIndexes: true }],
   ] as const;
+  /** A contact "Held <held@example.com>" made in Verdict by a review of `entityId`; its id. */
+  const heldContact = async (site: TestSite, entityId: string): Promise<string> => {
+    const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
+      auth: site.adminKey,
+      body: { namespace: 'stores', entityId, name: 'Held', email: 'held@example.com', content: { rating: 4 } },
+    });
+    return held.body.review.author.contactId as string;
+  };
 
   it.each(modes)(
     'creates a contact a row names by id with its email and name, unless another contact has that email (%s)',
     async (_, mode) => {
       const site = await buildSite(t);
-      const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
-        auth: site.adminKey,
-        body: {
-          namespace: 'stores',
-          entityId: 'product-9',
-          name: 'Held',
-          email: 'held@example.com',
-          content: { rating: 4 },
-        },
-      });
-      const heldId = held.body.review.author.contactId as string;
+      const heldId = await heldContact(site, 'product-9');
       const [fresh, taken, late, bare] = [
         crypto.randomUUID(),
         crypto.randomUUID(),
@@ -368,17 +366,7 @@ describe.each(dialects())('import on $name', (dialect) => {
     'finds the contacts of earlier chunks of the file and those already in Verdict (%s)',
     async (_, mode) => {
       const site = await buildSite(t);
-      const held = await call(t.app, 'POST', '/reviews/v1/reviews/contact', {
-        auth: site.adminKey,
-        body: {
-          namespace: 'stores',
-          entityId: 'product-0',
-          name: 'Held',
-          email: 'held@example.com',
-          content: { rating: 4 },
-        },
-      });
-      const heldId = held.body.review.author.contactId as string;
+      const heldId = await heldContact(site, 'product-0');
       const named = crypto.randomUUID();
       // Chunks are a thousand rows: the rows that share an email are in different chunks.
       const rows = Array.from({ length: 1500 }, (_, i) => ok(record(i + 2, { entityId: `p-${i}` })));
