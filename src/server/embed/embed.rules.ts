@@ -2,9 +2,9 @@
  * What the public review-page routes say, as pure functions: schema.org JSON-LD of a product, the HTML fragment of
  * the first page, and the cache validator. No I/O, no clock.
  */
-import { createHash } from 'node:crypto';
 import type { ProductJsonLd, RatingSummary, Review, ReviewPageData } from '../../contract/index.ts';
 import { pickLocale, safeMediaUrl } from '../../web/widget/messages.ts';
+import { digest } from '../digest.ts';
 
 /**
  * HTML-escapes text for element content and double-quoted attribute values. Every piece of user text in the
@@ -24,7 +24,7 @@ export function scriptJson(value: unknown): string {
 
 /** A strong validator of a response body. */
 export function etagOf(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+  return `"${digest('sha256', body, 'base64url').slice(0, 32)}"`;
 }
 
 /** Whether an `If-None-Match` header names `etag` (a list, `*`, or weak forms). */

@@ -3,10 +3,10 @@
  * with the API (LIMITS, NUL, invalid UTF-8) and `buildRow`, which applies one format's mapping to one source row and
  * lists every problem of the row. No I/O, no clock.
  */
-import { createHash } from 'node:crypto';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { GUID_PATTERN, LIMITS, type Media } from '../../contract/index.ts';
 import { CONTACT_EMAIL } from '../contacts/contacts.rules.ts';
+import { digest } from '../digest.ts';
 import { mediaViolations } from '../reviews/reviews.rules.ts';
 import type { ImportFormat, ImportRecord, ImportRow, RowViolation } from './import.formats.ts';
 
@@ -399,7 +399,7 @@ export function contentSourceId(format: ImportFormat, r: Omit<ImportRecord, 'lin
     r.reviewDate,
     r.media.map((m) => m.image?.url ?? m.video?.url ?? m.image?.id ?? m.video?.id ?? null),
   ]);
-  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+  return `sha256:${digest('sha256', canonical, 'hex')}`;
 }
 
 /** Every name a mapping accepts for a target, in order. */

@@ -17,12 +17,12 @@
  * see the old state or the new one, never a table without its indexes (see docs/performance.md for why). On
  * PostgreSQL the dropped indexes lock the table until the commit: readers of `reviews` wait for the import.
  */
-import { createHash } from 'node:crypto';
 import { GUID_PATTERN, UNKNOWN_IDENTITY } from '../../contract/index.ts';
 import { normalizeEmail } from '../contacts/contacts.service.ts';
 import type { Executor } from '../db/executor.ts';
 import type { ContactRow, ReviewRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { digest } from '../digest.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
 import type { EventSpec } from '../outbox/outbox.events.ts';
@@ -96,7 +96,7 @@ export interface ImportOptions {
 export function importedReviewId(siteId: string, sourceId: string, reviewDate: string): string {
   const ms = Math.max(0, Math.min(Date.parse(reviewDate), 0xffffffffffff));
   const time = ms.toString(16).padStart(12, '0');
-  const h = createHash('sha256').update(siteId).update('\u0000').update(sourceId).digest('hex');
+  const h = digest('sha256', `${siteId}\u0000${sourceId}`, 'hex');
   const variant = ((Number.parseInt(h.slice(3, 4), 16) & 0x3) | 0x8).toString(16);
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-8${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }
@@ -119,7 +119,7 @@ interface Checked {
 }
 
 const slotOf = (namespace: string, entityId: string, author: string) =>
-  createHash('sha1').update(`${namespace}\u0000${entityId}\u0000${author}`).digest('base64');
+  digest('sha1', `${namespace}\u0000${entityId}\u0000${author}`, 'base64');
 
 const authorOf = (r: ImportRecord): string | null =>
   r.contactId ? `c:${r.contactId}` : r.authorEmail ? `e:${normalizeEmail(r.authorEmail)}` : null;

@@ -3,7 +3,6 @@
  * (`instanceId`, `accountInfo`) and the `modifiedFields` of an update (docs/webhooks.md, "Identity and metadata").
  * No I/O, no clock.
  */
-import { createHash } from 'node:crypto';
 import {
   type AccountInfo,
   type EventContext,
@@ -12,6 +11,7 @@ import {
   UNKNOWN_IDENTITY,
 } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
+import { digest } from '../digest.ts';
 
 /**
  * The `wixUserId` of a site's owner: a GUID derived from the site id, so it stays the same across admin keys
@@ -19,7 +19,7 @@ import type { Principal } from '../auth/principal.ts';
  * own id.
  */
 export function ownerUserId(siteId: string): string {
-  const h = createHash('sha256').update(`verdict-site-owner:${siteId}`).digest('hex');
+  const h = digest('sha256', `verdict-site-owner:${siteId}`, 'hex');
   // RFC 9562 layout: version 8 (custom), variant 10.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -2,7 +2,6 @@
  * Pure review rules: media checks, the content fingerprint used for idempotent creates, PATCH/field-mask
  * application, and the relevance score. No I/O, no clock (time is a parameter).
  */
-import { createHash } from 'node:crypto';
 import {
   type FieldViolation,
   type Media,
@@ -11,6 +10,7 @@ import {
   UPDATE_MASK_PATHS,
 } from '../../contract/index.ts';
 import type { ReviewRow } from '../db/schema.ts';
+import { digest } from '../digest.ts';
 
 const URL_PATTERN = /^(https?:\/\/|wix:(image|video):\/\/)/i;
 
@@ -55,7 +55,7 @@ export function contentFingerprint(input: {
     input.media,
     input.rating,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return digest('sha256', canonical, 'hex');
 }
 
 /** Normalizes a field mask given as an array, `{paths}` or a comma-separated string. */

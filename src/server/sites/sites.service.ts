@@ -2,7 +2,7 @@
  * Sites (tenants), their settings and their API keys. Keys are random, shown once, stored as SHA-256 hashes,
  * and carry a prefix that tells their kind (`vdt_admin_…`, `vdt_app_…`).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   API_KEYS_DEFAULT_LIMIT,
   DEFAULT_SITE_SETTINGS,
@@ -14,6 +14,7 @@ import {
 import { announceChange } from '../db/change-signal.ts';
 import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { digest } from '../digest.ts';
 import { AppError, isUniqueViolation } from '../errors.ts';
 import { listOldestFirst } from '../query/list-cursor.ts';
 import type { SiteCache } from './site-cache.ts';
@@ -28,7 +29,7 @@ export const DEFAULT_SITE_NAME = 'default';
  */
 export type SiteWriteDeps = DbDeps & { sites?: Pick<SiteCache, 'invalidate'> };
 
-export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+export const hashKey = (key: string): string => digest('sha256', key, 'hex');
 
 export interface CreatedKey {
   key: string;

@@ -3,14 +3,14 @@
  * carries, sign-out (here or everywhere), password changes, and the owner's management of users. Every change to a
  * user or session, and every lockout, is written to `user_audit`.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type {
   CreateUserRequest,
   DashboardUser,
   ListUsersQuery,
   ManagedUser,
-  SessionInfo,
   PageMetadata,
+  SessionInfo,
   UserAuditEntry,
   UserAuditQuery,
   UserRole,
@@ -19,6 +19,7 @@ import { USERS_DEFAULT_LIMIT } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { UserRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
+import { digest } from '../digest.ts';
 import { AppError, invalid, isUniqueViolation } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
 import { listOldestFirst } from '../query/list-cursor.ts';
@@ -68,7 +69,7 @@ const userNotFound = () => new AppError('not_found', 'USER_NOT_FOUND', 'User not
 const lastOwner = () =>
   new AppError('conflict', 'LAST_OWNER', 'A site keeps at least one owner: make another user owner first');
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => digest('sha256', token, 'hex');
 const newToken = (): string => randomBytes(32).toString('base64url');
 
 const times = (c: UsersConfig): SessionTimes => ({
