@@ -63,7 +63,8 @@ Row errors go to stderr, each with its line; the report to stdout. Exit 0 when e
 failed, 2 for a usage error. Progress (rate, ETA) is shown on stderr when it is a terminal.
 Safe beside a running \`verdict serve\`. On SQLite an index rebuild holds the write lock until it commits, so the
 server's writes wait (and fail after its 5 s busy timeout); on PostgreSQL it locks the reviews table, so the
-server's reads of reviews wait too. Run large imports while the shop is quiet, or use --keep-indexes.`,
+server's reads of reviews wait too. An SQLite rebuild with no server running commits through a rollback journal;
+a server started meanwhile fails to open the file until the import ends. Run large imports while the shop is quiet, or use --keep-indexes.`,
   );
   command.action(async (file: string, flags: ImportFlags) => {
     try {
@@ -102,6 +103,7 @@ async function runImport(command: Command, file: string, flags: ImportFlags): Pr
       dialect: database.dialect,
       clock: systemClock,
       optimize: () => database.optimize(),
+      bulkWrite: <T>(work: () => Promise<T>) => database.bulkWrite(work),
     };
     const { site } = await ensureDefaultSite(deps);
     const progress = importProgress(process.stderr, expectedRows);

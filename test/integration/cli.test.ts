@@ -4,7 +4,7 @@
  * and a CLI write beside a live server on the same SQLite file.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -411,7 +411,16 @@ describe('verdict CLI on SQLite', SLOW, () => {
       expect(res.stdout).toContain('Dry run: nothing was written.');
       expect(res.stdout).toMatch(/to create\s+4\n/);
       const again = await verdict(['import', file, '--format', 'shopify', '--json'], env);
-      expect(JSON.parse(again.stdout)).toMatchObject({ dryRun: false, created: 4, skipped: 0, failed: 1 });
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        dryRun: false,
+        created: 4,
+        skipped: 0,
+        failed: 1,
+        indexesRebuilt: true,
+      });
+      // The import rebuilt the indexes alone with the file, through a rollback journal; the file is left in WAL mode
+      // (bytes 18 and 19 of the header are 2 for WAL, 1 for a rollback journal).
+      expect([...readFileSync(join(dir, 'v.db')).subarray(18, 20)]).toEqual([2, 2]);
     });
 
     it('creates nothing new when the file is imported again, and reconciles every entity with the file', async () => {

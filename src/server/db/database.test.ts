@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Db, openSqlite } from './database.ts';
 
@@ -32,5 +33,90 @@ describe('openSqlite page cache and memory map', () => {
 
   it("keeps the driver's 16 MB cache and no map when not asked (the CLI and the tests)", () => {
     expect(settings({})).toEqual({ cacheKiB: -16 * 1024, mmapBytes: 0 });
+  });
+});
+
+describe('bulkWrite on an SQLite file', () => {
+  const opened: { close(): unknown }[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const db of opened.splice(0)) await db.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function open(lockTimeoutMs?: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-db-'));
+    dirs.push(dir);
+    const path = join(dir, 'verdict.db');
+    const db = openSqlite(path, { lockTimeoutMs });
+    opened.push(db);
+    if (db.native.dialect !== 'sqlite') throw new Error('expected SQLite');
+    const sqlite = db.native.sqlite;
+    sqlite.exec('create table t (x integer)');
+    const modes = () => ({
+      journal: sqlite.pragma('journal_mode', { simple: true }),
+      synchronous: sqlite.pragma('synchronous', { simple: true }),
+    });
+    return { db, sqlite, path, modes };
+  }
+
+  /** The journal mode the file's header keeps for the next open: 2 and 2 for WAL, 1 and 1 for a rollback journal. */
+  const headerModes = (path: string) => [...readFileSync(path).subarray(18, 20)];
+
+  it('commits through a rollback journal with FULL sync when it is alone, then goes back to WAL and NORMAL', async () => {
+    const { db, sqlite, path, modes } = open();
+    const inside = await db.bulkWrite(async () => {
+      sqlite.exec('begin immediate; insert into t values (1), (2); commit');
+      return { modes: modes(), header: headerModes(path) };
+    });
+    expect(inside).toEqual({ modes: { journal: 'delete', synchronous: 2 }, header: [1, 1] });
+    expect(modes()).toEqual({ journal: 'wal', synchronous: 1 });
+    expect(headerModes(path)).toEqual([2, 2]);
+    const other = new Database(path);
+    opened.push(other);
+    expect(other.prepare('select count(*) as n from t').get()).toEqual({ n: 2 });
+  });
+
+  it('stays in WAL, without waiting for the lock, while another connection has the file open', async () => {
+    // A wait for the lock would outlast the test's own timeout.
+    const { db, path, modes } = open(60_000);
+    const reader = new Database(path);
+    opened.push(reader);
+    reader.prepare('select count(*) from t').get();
+    const inside = await db.bulkWrite(async () => modes());
+    expect(inside).toEqual({ journal: 'wal', synchronous: 1 });
+    expect(modes()).toEqual({ journal: 'wal', synchronous: 1 });
+  });
+
+  it('leaves the file as it was and goes back to WAL when the work fails', async () => {
+    const { db, sqlite, path, modes } = open();
+    const failing = db.bulkWrite(async () => {
+      sqlite.exec('begin immediate; insert into t values (1)');
+      try {
+        throw new Error('the import failed');
+      } finally {
+        sqlite.exec('rollback');
+      }
+    });
+    await expect(failing).rejects.toThrow('the import failed');
+    expect(modes()).toEqual({ journal: 'wal', synchronous: 1 });
+    expect(headerModes(path)).toEqual([2, 2]);
+    expect(sqlite.prepare('select count(*) as n from t').get()).toEqual({ n: 0 });
+  });
+
+  it('checkpoints on its thread again afterwards: a later commit is copied into the file without the writer', async () => {
+    const { db, sqlite, path } = open();
+    await db.bulkWrite(async () => undefined);
+    sqlite.exec('insert into t values (1)');
+    // The WAL index (-shm, native byte order): frames in the WAL at byte 16, frames copied into the file at byte 96.
+    // The writer's own autocheckpoint waits for 65,536 pages; only the checkpointer thread copies one frame.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const shm = readFileSync(`${path}-shm`);
+      const inWal = shm.readUInt32LE(16);
+      if (inWal > 0 && shm.readUInt32LE(96) === inWal) break;
+      if (Date.now() > deadline) throw new Error('the commit was never checkpointed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
   });
 });
