@@ -378,7 +378,7 @@ describe.each(dialects())('import on $name', (dialect) => {
       const site = await buildSite(t);
       const heldId = await heldContact(site, 'product-0');
       const named = crypto.randomUUID();
-      // Chunks are a thousand rows (250 in a rebuild): the rows that share an email are in different chunks.
+      // Chunks are a thousand rows (250 in an SQLite rebuild): the rows that share an email are in different chunks.
       const rows = Array.from({ length: 1500 }, (_, i) => ok(record(i + 2, { entityId: `p-${i}` })));
       rows.push(
         ok(record(2000, { authorEmail: 'Customer-2@example.com', entityId: 'late-1' })),
@@ -425,7 +425,7 @@ describe.each(dialects())('import on $name', (dialect) => {
   it('refuses a repeated row many rows later, and skips the rows of an earlier run', async () => {
     const site = await buildSite(t);
     const rows = Array.from({ length: 1500 }, (_, i) => ok(record(i + 2, { entityId: `p-${i % 3}` })));
-    // The repeat lands in a later chunk than its original (rows are checked 1,000 or, in a rebuild, 250 at a time).
+    // The repeat lands in a later chunk than its original (rows are checked 1,000, in an SQLite rebuild 250, at a time).
     rows.push(ok(record(2, { line: 5000 })));
     const first = await run(site, rows);
     expect(first.report).toMatchObject({ created: 1500, failed: 1, skipped: 0 });
