@@ -88,6 +88,24 @@ describe('bulkWrite on an SQLite file', () => {
     expect(modes()).toEqual({ journal: 'wal', synchronous: 1 });
   });
 
+  it('makes another open of the file fail, naming the lock, while a journaled write holds it', async () => {
+    const { db, sqlite, path } = open();
+    await db.bulkWrite(async () => {
+      sqlite.exec('begin immediate; insert into t values (1)');
+      try {
+        expect(() => openSqlite(path, { lockTimeoutMs: 10 })).toThrow(/is locked by another process's write/);
+      } finally {
+        sqlite.exec('commit');
+      }
+    });
+    // Once the write has committed the file opens, in WAL mode.
+    const again = openSqlite(path, { lockTimeoutMs: 10 });
+    opened.push(again);
+    if (again.native.dialect !== 'sqlite') throw new Error('expected SQLite');
+    expect(again.native.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(again.native.sqlite.prepare('select x from t').all()).toEqual([{ x: 1 }]);
+  });
+
   it('leaves the file as it was and goes back to WAL when the work fails', async () => {
     const { db, sqlite, path, modes } = open();
     const failing = db.bulkWrite(async () => {

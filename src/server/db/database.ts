@@ -147,7 +147,18 @@ export function openSqlite(
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  sqlite.pragma('journal_mode = WAL');
+  try {
+    sqlite.pragma('journal_mode = WAL');
+  } catch (err) {
+    sqlite.close();
+    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    // Another process writes to the file in rollback-journal mode (`verdict import` rebuilding the indexes,
+    // `bulkWrite` below) and holds its lock until it commits: the switch to WAL waited the busy timeout.
+    throw new Error(
+      `the SQLite file ${path} is locked by another process's write (an import rebuilding its indexes holds it until it commits); start again when it is done`,
+      { cause: err },
+    );
+  }
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   // Negative: a size in KiB rather than in pages.
