@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { PageCursor, PageLimit, PageMetadata } from './paging.ts';
-import { Media, ModerationStatus, NOT_FOUND_KEYWORD, Namespace, type NotFoundAnswer } from './review.ts';
+import { Media, ModerationStatus, Namespace, NOT_FOUND_KEYWORD, type NotFoundAnswer } from './review.ts';
 
 export const MODERATION_LIMITS = {
   maxRules: 20,
@@ -214,7 +214,7 @@ export const PreviewReview = Type.Object({
   rating: Type.Integer({ minimum: 1, maximum: 5 }),
   media: Type.Optional(Type.Array(Media, { maxItems: 10 })),
   authorOpenReports: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 100_000, description: "Open abuse reports against the author (default 0)." }),
+    Type.Integer({ minimum: 0, maximum: 100_000, description: 'Open abuse reports against the author (default 0).' }),
   ),
 });
 
@@ -240,7 +240,8 @@ export const ModerationPreview = Type.Object({
   }),
   rules: Type.Array(ModerationRule, { description: 'The rules evaluated.' }),
   source: Type.Union([Type.Literal('REQUEST'), Type.Literal('RULES'), Type.Literal('SITE_SETTINGS')], {
-    description: "REQUEST: the rules given; RULES: the namespace's saved rules; SITE_SETTINGS: derived from the site setting.",
+    description:
+      "REQUEST: the rules given; RULES: the namespace's saved rules; SITE_SETTINGS: derived from the site setting.",
   }),
 });
 export type ModerationPreview = Static<typeof ModerationPreview>;
@@ -265,7 +266,10 @@ export type ModerationRulesVersion = Static<typeof ModerationRulesVersion>;
 export const ListModerationRuleVersionsQuery = Type.Object({
   namespace: Namespace,
   before: Type.Optional(
-    Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'Only versions older than this one (kept for older clients; `cursor` pages on).' }),
+    Type.String({
+      pattern: '^[1-9][0-9]{0,8}$',
+      description: 'Only versions older than this one (kept for older clients; `cursor` pages on).',
+    }),
   ),
   limit: PageLimit(MODERATION_LIMITS.auditDefaultLimit),
   cursor: PageCursor,

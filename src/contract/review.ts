@@ -4,8 +4,8 @@
  */
 import { type Static, Type } from 'typebox';
 import type { ErrorCode } from './errors.ts';
-import { LIMITS } from './limits.ts';
 import { ImportReport } from './import-report.ts';
+import { LIMITS } from './limits.ts';
 
 export { LIMITS };
 

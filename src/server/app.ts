@@ -10,16 +10,16 @@ import type { Config } from './config.ts';
 import { type ChangeSignal, createChangeSignal } from './db/change-signal.ts';
 import type { Db } from './db/database.ts';
 import type { Clock } from './deps.ts';
+import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import type { AppDeps } from './http/app-deps.ts';
 import { buildServer, type ServerOptions } from './http/build-server.ts';
 import { createJobWorker, type JobWorker } from './jobs/jobs.worker.ts';
-import { createMaintenance, type Maintenance } from './engagement/maintenance.ts';
 import { createRateLimits } from './limits/rate-limits.ts';
-import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createOutboxWatch } from './outbox/outbox.watch.ts';
 import { createPageCache, type PageCache } from './page-cache/page-cache.ts';
+import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createSiteCache, type SiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
 import { createWebhookWorker, type WebhookWorker } from './webhooks/webhooks.worker.ts';
@@ -128,7 +128,9 @@ export async function createApp(
   outboxWatch.setLog(app.log);
   app.addHook('onClose', async () => outboxWatch.close());
   // Other instances' writes (PostgreSQL): each names the entities whose pages to drop.
-  const unsubscribePages = pages ? changes.onEntityChanges?.((siteId, entityIds) => pages.forget(siteId, entityIds)) : undefined;
+  const unsubscribePages = pages
+    ? changes.onEntityChanges?.((siteId, entityIds) => pages.forget(siteId, entityIds))
+    : undefined;
   app.addHook('onClose', async () => unsubscribePages?.());
   if (redis) app.addHook('onClose', async () => redis.disconnect());
   // Connection faults the database layer survives (a pooled connection the server ended) go to the server's log.

@@ -104,34 +104,67 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { env: 'VISITOR_TOKEN_TTL_SECONDS', default: '14400', description: 'Lifetime of anonymous visitor access tokens.' },
   { env: 'JOB_POLL_INTERVAL_MS', default: '1000', description: 'How often the job worker looks for pending jobs.' },
   { env: 'PUBLIC_BASE_URL', default: '', description: 'Externally visible base URL, used in printed examples.' },
-  { env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'How often the webhook worker looks for new events and due deliveries.' },
-  { env: 'WEBHOOK_BATCH_SIZE', default: '50', description: 'Deliveries one worker claims (and sends concurrently) per round.' },
+  {
+    env: 'WEBHOOK_POLL_INTERVAL_MS',
+    default: '1000',
+    description: 'How often the webhook worker looks for new events and due deliveries.',
+  },
+  {
+    env: 'WEBHOOK_BATCH_SIZE',
+    default: '50',
+    description: 'Deliveries one worker claims (and sends concurrently) per round.',
+  },
   { env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'Time a receiver has to answer one delivery attempt.' },
-  { env: 'WEBHOOK_RETRY_BASE_MS', default: '10000', description: 'Delay before the first retry; doubles per attempt, with jitter.' },
+  {
+    env: 'WEBHOOK_RETRY_BASE_MS',
+    default: '10000',
+    description: 'Delay before the first retry; doubles per attempt, with jitter.',
+  },
   { env: 'WEBHOOK_RETRY_MAX_MS', default: '3600000', description: 'Longest delay between two attempts.' },
   {
     env: 'WEBHOOK_RETRY_WINDOW_MS',
     default: '86400000',
     description: 'How long a failing delivery is retried before it is marked DEAD (24 h).',
   },
-  { env: 'NATS_URL', default: '', description: 'nats://host:port; when set, every event is also published to JetStream.' },
+  {
+    env: 'NATS_URL',
+    default: '',
+    description: 'nats://host:port; when set, every event is also published to JetStream.',
+  },
   { env: 'NATS_STREAM', default: 'VERDICT', description: 'JetStream stream (subjects verdict.>) created if missing.' },
-  { env: 'REDIS_URL', default: '', description: 'redis://host:port (or rediss://); when set, rate-limit counters are shared by every instance.' },
+  {
+    env: 'REDIS_URL',
+    default: '',
+    description: 'redis://host:port (or rediss://); when set, rate-limit counters are shared by every instance.',
+  },
   { env: 'REDIS_KEY_PREFIX', default: 'verdict:', description: 'Prefix of every Redis key Verdict writes.' },
   {
     env: 'TRUST_PROXY',
     default: 'false',
-    description: 'Which address is the client: false (the socket), true, a hop count, or proxy addresses/CIDRs (comma-separated).',
+    description:
+      'Which address is the client: false (the socket), true, a hop count, or proxy addresses/CIDRs (comma-separated).',
   },
-  { env: 'RATE_LIMIT_TOKENS_PER_ADDRESS', default: '60/1m', description: 'Visitor tokens minted per client address (N/<n>s|m|h, or off).' },
+  {
+    env: 'RATE_LIMIT_TOKENS_PER_ADDRESS',
+    default: '60/1m',
+    description: 'Visitor tokens minted per client address (N/<n>s|m|h, or off).',
+  },
   { env: 'RATE_LIMIT_TOKENS_PER_SITE', default: '6000/1m', description: 'Visitor tokens minted per site.' },
-  { env: 'RATE_LIMIT_CREATES_PER_ADDRESS', default: '120/1m', description: 'Review creates (single, with contact, bulk) per client address.' },
+  {
+    env: 'RATE_LIMIT_CREATES_PER_ADDRESS',
+    default: '120/1m',
+    description: 'Review creates (single, with contact, bulk) per client address.',
+  },
   { env: 'RATE_LIMIT_CREATES_PER_SITE', default: '1200/1m', description: 'Review creates per site.' },
   { env: 'RATE_LIMIT_VOTES_PER_ADDRESS', default: '120/1m', description: 'Helpfulness votes per client address.' },
   { env: 'RATE_LIMIT_VOTES_PER_SITE', default: '6000/1m', description: 'Helpfulness votes per site.' },
   { env: 'RATE_LIMIT_REPORTS_PER_ADDRESS', default: '60/1m', description: 'Abuse reports per client address.' },
   { env: 'RATE_LIMIT_REPORTS_PER_SITE', default: '600/1m', description: 'Abuse reports per site.' },
-  { env: 'RATE_LIMIT_SIGNINS_PER_ADDRESS', default: '30/1m', description: 'Dashboard sign-in attempts per client address.' },
+  {
+    env: 'RATE_LIMIT_SIGNINS_PER_ADDRESS',
+    default: '30/1m',
+    description: 'Dashboard sign-in attempts per client address.',
+  },
   { env: 'RATE_LIMIT_SIGNINS_PER_SITE', default: '600/1m', description: 'Dashboard sign-in attempts per site.' },
   {
     env: 'METRICS_PORT',
@@ -343,9 +376,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signins: limits('SIGNINS'),
   };
   const corsRaw = get('CORS_ORIGINS').trim();
-  const corsOrigins = corsRaw === '*' ? ('*' as const) : corsRaw.split(',').map((o) => o.trim()).filter(Boolean);
+  const corsOrigins =
+    corsRaw === '*'
+      ? ('*' as const)
+      : corsRaw
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
   if (corsOrigins !== '*' && (corsOrigins.length === 0 || corsOrigins.some((o) => !/^https?:\/\/[^/\s]+$/.test(o)))) {
-    problems.push(`CORS_ORIGINS must be * or a comma-separated list of http(s)://host[:port] origins (got "${corsRaw}")`);
+    problems.push(
+      `CORS_ORIGINS must be * or a comma-separated list of http(s)://host[:port] origins (got "${corsRaw}")`,
+    );
   }
   const config: Config = {
     port: int('PORT', 0, 65535),

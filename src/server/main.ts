@@ -7,10 +7,10 @@
 import { type AppContext, createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { systemClock } from './deps.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { acquireServerLock } from './db/server-lock.ts';
 import { retryUntilReachable } from './db/startup.ts';
+import { systemClock } from './deps.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.service.ts';
 import { type MetricsServer, serveMetrics } from './metrics/metrics.ts';
 import { ensureDefaultSite, newDefaultSiteBanner } from './sites/sites.service.ts';

@@ -306,7 +306,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
       return res.body.review.id as string;
     };
     // Published, then held again by three members' reports (the default threshold).
-    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } } });
+    await admin('PUT', '/verdict/v1/site/settings', {
+      settings: { moderation: { mode: 'APPROVE_ALL', heldRatings: [] } },
+    });
     const reported = await write('Reported one');
     for (let i = 0; i < 3; i++) {
       const token = await t.deps.auth.mintMemberToken(siteId, contactId(), 3600);
@@ -317,7 +319,9 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
       expect(res.status).toBe(200);
     }
     // Held by the rules, never reported.
-    await admin('PUT', '/verdict/v1/site/settings', { settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } } });
+    await admin('PUT', '/verdict/v1/site/settings', {
+      settings: { moderation: { mode: 'HOLD_ALL', heldRatings: [] } },
+    });
     await write('Quiet one');
 
     const page = await newPage();

@@ -68,7 +68,11 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
     expect(a.itemMetadata).toMatchObject({ originalIndex: 0, success: true });
     expect(a.review.content.rating).toBe(5);
     expect(b.itemMetadata.success).toBe(true);
-    expect(c.itemMetadata).toMatchObject({ originalIndex: 2, success: false, error: { code: 'REVIEW_ALREADY_EXISTS' } });
+    expect(c.itemMetadata).toMatchObject({
+      originalIndex: 2,
+      success: false,
+      error: { code: 'REVIEW_ALREADY_EXISTS' },
+    });
     expect(d.itemMetadata).toMatchObject({ originalIndex: 3, success: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(c.review).toBeUndefined();
   });
@@ -76,27 +80,47 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
   it('bulkCreateReview writes 100 items in order, keeping summaries and events exact, and fails only the taken slots', async () => {
     const entity = `bb-${crypto.randomUUID().slice(0, 8)}`;
     const existing = reviewBody({ entityId: entity, content: { rating: 1 } }).review;
-    expect((await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: { review: existing } })).status).toBe(200);
-    const items = Array.from({ length: 100 }, (_, i) => reviewBody({ entityId: entity, content: { rating: (i % 5) + 1 } }).review);
+    expect(
+      (await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: { review: existing } })).status,
+    ).toBe(200);
+    const items = Array.from(
+      { length: 100 },
+      (_, i) => reviewBody({ entityId: entity, content: { rating: (i % 5) + 1 } }).review,
+    );
     items[10] = { ...items[10], author: existing.author };
     items[20] = { ...items[20], author: (items[19] as { author: unknown }).author };
-    const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: items } });
+    const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
+      auth: site.adminKey,
+      body: { reviews: items },
+    });
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex)).toEqual(
-      Array.from({ length: 100 }, (_, i) => i),
-    );
+    expect(
+      res.body.results.map((r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex),
+    ).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const failed = res.body.results.filter((r: { itemMetadata: { success: boolean } }) => !r.itemMetadata.success);
-    expect(failed.map((r: { itemMetadata: { originalIndex: number; error: { code: string } } }) => [r.itemMetadata.originalIndex, r.itemMetadata.error.code])).toEqual([
+    expect(
+      failed.map((r: { itemMetadata: { originalIndex: number; error: { code: string } } }) => [
+        r.itemMetadata.originalIndex,
+        r.itemMetadata.error.code,
+      ]),
+    ).toEqual([
       [10, 'REVIEW_ALREADY_EXISTS'],
       [20, 'REVIEW_ALREADY_EXISTS'],
     ]);
-    const ratings = items.filter((_, i) => i !== 10 && i !== 20).map((r) => (r as { content: { rating: number } }).content.rating).concat([1]);
-    const summary = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entity}`, { auth: site.adminKey });
+    const ratings = items
+      .filter((_, i) => i !== 10 && i !== 20)
+      .map((r) => (r as { content: { rating: number } }).content.rating)
+      .concat([1]);
+    const summary = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entity}`, {
+      auth: site.adminKey,
+    });
     expect(summary.body.summary.count).toBe(99);
     expect(summary.body.summary.histogram).toEqual(
       Object.fromEntries([1, 2, 3, 4, 5].map((n) => [String(n), ratings.filter((r) => r === n).length])),
     );
-    const created = res.body.results.find((r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex === 0);
+    const created = res.body.results.find(
+      (r: { itemMetadata: { originalIndex: number } }) => r.itemMetadata.originalIndex === 0,
+    );
     const events = await t.deps.db
       .selectFrom('outbox_events')
       .select(['slug', 'entity_event_sequence'])
@@ -112,10 +136,16 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
   });
 
   it('bulkCreateReview refuses 0 and 101 items, and items without author.contactId, as a whole', async () => {
-    const none = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: [] } });
+    const none = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
+      auth: site.adminKey,
+      body: { reviews: [] },
+    });
     expect(none.status).toBe(400);
     const many = Array.from({ length: 101 }, () => reviewBody().review);
-    const tooMany = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: many } });
+    const tooMany = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
+      auth: site.adminKey,
+      body: { reviews: many },
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.details.validationError.fieldViolations[0].field).toBe('reviews');
     const noAuthor = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
@@ -138,17 +168,31 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
     expect(res.status).toBe(200);
     expect(res.body.jobId).toMatch(/^[0-9a-f-]{36}$/);
     const job = await jobDone(res.body.jobId);
-    expect(job).toMatchObject({ kind: 'BULK_MODERATE_REVIEWS', status: 'COMPLETED', processed: 3, succeeded: 3, failed: 0 });
+    expect(job).toMatchObject({
+      kind: 'BULK_MODERATE_REVIEWS',
+      status: 'COMPLETED',
+      processed: 3,
+      succeeded: 3,
+      failed: 0,
+    });
     const summary = await call(t.app, 'GET', `/verdict/v1/ratings/summary?namespace=stores&entityId=${entity}`, {
       auth: site.adminKey,
     });
-    expect(summary.body.summary).toMatchObject({ count: 2, average: 4.5, histogram: { '1': 0, '2': 0, '4': 1, '5': 1 } });
+    expect(summary.body.summary).toMatchObject({
+      count: 2,
+      average: 4.5,
+      histogram: { '1': 0, '2': 0, '4': 1, '5': 1 },
+    });
     const rejected = await call(t.app, 'POST', '/reviews/v1/reviews/query', {
       auth: site.adminKey,
-      body: { query: { filter: { entityId: entity, 'moderation.moderationStatus': 'REJECTED' } }, returnPrivateReviews: true },
+      body: {
+        query: { filter: { entityId: entity, 'moderation.moderationStatus': 'REJECTED' } },
+        returnPrivateReviews: true,
+      },
     });
     expect(rejected.body.reviews.map((r: { id: string }) => r.id).sort()).toEqual([ids[0], ids[1], ids[4]].sort());
-    for (const r of rejected.body.reviews) expect(r.moderation).toEqual({ moderationStatus: 'REJECTED', manuallyChanged: true });
+    for (const r of rejected.body.reviews)
+      expect(r.moderation).toEqual({ moderationStatus: 'REJECTED', manuallyChanged: true });
     const events = await t.deps.db
       .selectFrom('outbox_events')
       .select(['slug'])
@@ -168,7 +212,10 @@ describe.each(dialects())('bulk operations on $name', (dialect) => {
   it('bulkDeleteReviews soft-deletes every match and leaves the rest', async () => {
     const entity = `bd-${crypto.randomUUID().slice(0, 8)}`;
     const other = `bk-${crypto.randomUUID().slice(0, 8)}`;
-    await seed(entity, Array.from({ length: 130 }, (_, i) => (i % 5) + 1));
+    await seed(
+      entity,
+      Array.from({ length: 130 }, (_, i) => (i % 5) + 1),
+    );
     await seed(other, [3]);
     const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/delete', {
       auth: site.adminKey,

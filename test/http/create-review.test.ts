@@ -61,9 +61,15 @@ describe.each(dialects())('createReview on $name', (dialect) => {
   it('answers a second review by the same author for the same entity with 409 REVIEW_ALREADY_EXISTS', async () => {
     const first = reviewBody();
     const a = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: first });
-    const b = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody({ entityId: first.review.entityId, author: first.review.author }) });
+    const b = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: site.adminKey,
+      body: reviewBody({ entityId: first.review.entityId, author: first.review.author }),
+    });
     expect(b.status).toBe(409);
-    expect(b.body.details.applicationError).toMatchObject({ code: 'REVIEW_ALREADY_EXISTS', data: { reviewId: a.body.review.id } });
+    expect(b.body.details.applicationError).toMatchObject({
+      code: 'REVIEW_ALREADY_EXISTS',
+      data: { reviewId: a.body.review.id },
+    });
   });
 
   it('turns a race of two identical creates into exactly one review and one 409', async () => {
@@ -99,8 +105,16 @@ describe.each(dialects())('createReview on $name', (dialect) => {
   it('replays the stored answer for a repeated Idempotency-Key and refuses the key with another body', async () => {
     const key = `k-${crypto.randomUUID()}`;
     const body = reviewBody();
-    const a = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body, headers: { 'idempotency-key': key } });
-    const b = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body, headers: { 'idempotency-key': key } });
+    const a = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: site.adminKey,
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    const b = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: site.adminKey,
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(b.headers['idempotent-replayed']).toBe('true');
@@ -117,8 +131,14 @@ describe.each(dialects())('createReview on $name', (dialect) => {
   it('holds a review for moderation when the site holds its rating', async () => {
     const s = await buildSite(t);
     await s.setModeration({ mode: 'HOLD_RATINGS', heldRatings: [1, 2] });
-    const low = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: s.adminKey, body: reviewBody({ content: { rating: 2 } }) });
-    const high = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: s.adminKey, body: reviewBody({ content: { rating: 5 } }) });
+    const low = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: s.adminKey,
+      body: reviewBody({ content: { rating: 2 } }),
+    });
+    const high = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: s.adminKey,
+      body: reviewBody({ content: { rating: 5 } }),
+    });
     expect(low.body.review.moderation.moderationStatus).toBe('IN_MODERATION');
     expect(low.body.review.publishCount).toBe(0);
     expect(high.body.review.moderation.moderationStatus).toBe('APPROVED');
@@ -126,7 +146,10 @@ describe.each(dialects())('createReview on $name', (dialect) => {
 
   it('makes a visitor the author of its own review and refuses another contact id', async () => {
     const token = await site.visitorToken();
-    const own = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: token, body: reviewBody({ author: { authorName: 'V' } }) });
+    const own = await call(t.app, 'POST', '/reviews/v1/reviews', {
+      auth: token,
+      body: reviewBody({ author: { authorName: 'V' } }),
+    });
     expect(own.status).toBe(200);
     expect(own.body.review.origin.type).toBe('ORGANIC');
     expect(own.body.review.author.contactId).toMatch(/^[0-9a-f-]{36}$/);

@@ -3,7 +3,7 @@
  * e-mail on several sites, and what a role change or removal does to sessions already open (docs/adr/0014).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, TEST_SCRYPT } from '../support/app.ts';
+import { buildSite, call, reviewBody, startTestApp, TEST_SCRYPT, type TestApp } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const USERS = '/verdict/v1/dashboard/users';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { readEvents } from '../../src/server/outbox/events-feed.service.ts';
+import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 describe.each(dialects())('event feed on $name', (dialect) => {
@@ -22,7 +22,10 @@ describe.each(dialects())('event feed on $name', (dialect) => {
   it('returns every event of the site in order, in pages, continuing from the returned position', async () => {
     const start = (await feed('')).body.position as string;
     const a = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
-    await call(t.app, 'PATCH', `/reviews/v1/reviews/${a.body.review.id}/reply`, { auth: site.adminKey, body: { message: 'Thanks' } });
+    await call(t.app, 'PATCH', `/reviews/v1/reviews/${a.body.review.id}/reply`, {
+      auth: site.adminKey,
+      body: { message: 'Thanks' },
+    });
     const first = await feed(`?after=${start}&limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.events.map((e: { eventType: string }) => e.eventType)).toEqual([

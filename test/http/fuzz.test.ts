@@ -26,9 +26,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_PREFIXES,
+  operation as catalogued,
   OPERATION_NAMES,
   type OperationName,
-  operation as catalogued,
   possibleErrors,
 } from '../../src/contract/operations/index.ts';
 import { underPrefix } from '../../src/contract/operations/paths.ts';
@@ -621,7 +621,9 @@ describe.each(dialects())('fuzzing every route on $name', (dialect) => {
           const routed = routedOperation(req.method, req.url);
           const code = res.statusCode >= 400 ? errorCode(res.body) : undefined;
           if (routed && code && code !== 'ROUTE_NOT_FOUND' && !(possibleErrors(routed) as string[]).includes(code)) {
-            throw new Error(`${routed} answered ${res.statusCode} ${code}, which the catalogue does not list for it, for ${describeRequest(req)}`);
+            throw new Error(
+              `${routed} answered ${res.statusCode} ${code}, which the catalogue does not list for it, for ${describeRequest(req)}`,
+            );
           }
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },

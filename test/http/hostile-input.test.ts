@@ -6,7 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, type TestUser } from '../support/app.ts';
+import {
+  buildSite,
+  call,
+  reviewBody,
+  startTestApp,
+  type TestApp,
+  type TestSite,
+  type TestUser,
+} from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

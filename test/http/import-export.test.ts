@@ -5,10 +5,10 @@
  * site's reviews as an attachment; bad input lists every problem; sites are kept apart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, entityId, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { IMPORT_JOB_KIND, type JobProgress, runImportJob } from '../../src/server/imports/import.job.ts';
 import { jobsRepo } from '../../src/server/jobs/jobs.repo.ts';
 import { pendingJobRow } from '../../src/server/jobs/jobs.service.ts';
+import { buildSite, call, entityId, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 const IMPORTS = '/verdict/v1/imports';
@@ -114,7 +114,12 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     // Bigger than this app's upload limit: the job is stored and run here directly, as the worker would run it.
     const now = new Date().toISOString();
     const job = {
-      ...pendingJobRow({ kind: 'ADMIN', siteId: site.siteId, keyId: 'k' }, IMPORT_JOB_KIND, { format: 'verdict', namespace: 'stores', dryRun: true }, now),
+      ...pendingJobRow(
+        { kind: 'ADMIN', siteId: site.siteId, keyId: 'k' },
+        IMPORT_JOB_KIND,
+        { format: 'verdict', namespace: 'stores', dryRun: true },
+        now,
+      ),
       // Claimed by this test (a lease far ahead), so the app's own worker leaves it alone.
       status: 'RUNNING',
       locked_by: 'this test',

@@ -276,12 +276,9 @@ describe.each(dialects())('cursor paging of the owner lists on $name', (dialect)
     }
     const first = await call(t.app, 'GET', `${VERSIONS}&limit=2`, { auth: site.adminKey });
     const cursor = first.body.metadata.cursors.next as string;
-    const blog = await call(
-      t.app,
-      'GET',
-      `${RULES}/versions?namespace=blog&cursor=${encodeURIComponent(cursor)}`,
-      { auth: site.adminKey },
-    );
+    const blog = await call(t.app, 'GET', `${RULES}/versions?namespace=blog&cursor=${encodeURIComponent(cursor)}`, {
+      auth: site.adminKey,
+    });
     expect(blog.status).toBe(400);
     expect(violations(blog.body)).toEqual([{ field: 'query.cursor', violatedRule: 'INVALID_CURSOR' }]);
     const before = await call(t.app, 'GET', `${VERSIONS}&before=3&limit=1`, { auth: site.adminKey });

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/contract/index.ts';
-import {
-  API_PREFIXES,
-  documentedErrors,
-  OPERATION_NAMES,
-  operation,
-} from '../../src/contract/operations/index.ts';
+import { API_PREFIXES, documentedErrors, OPERATION_NAMES, operation } from '../../src/contract/operations/index.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -131,7 +126,9 @@ describe.each(dialects())('operations endpoints on $name', (dialect) => {
       }
       // Wix review paths (Verdict's own /verdict/v1/reviews/:id/... extensions are not aliases of them).
       const reviewPaths = paths.filter((p) => p.includes('/reviews') && !p.startsWith('/verdict/'));
-      const catalogued = OPERATION_NAMES.map((name) => operation(name).path).filter((p) => p.startsWith('/reviews/v1/'));
+      const catalogued = OPERATION_NAMES.map((name) => operation(name).path).filter((p) =>
+        p.startsWith('/reviews/v1/'),
+      );
       expect(reviewPaths.length).toBe(new Set(catalogued).size);
       expect(reviewPaths.every((p) => p.startsWith('/reviews/v1/'))).toBe(true);
       // The health, readiness and document routes themselves are not API operations.
@@ -143,7 +140,9 @@ describe.each(dialects())('operations endpoints on $name', (dialect) => {
     const id = crypto.randomUUID();
     const made = await call(t.app, 'POST', '/_api/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     expect(made.status).toBe(200);
-    const got = await call(t.app, 'GET', `/reviews/api/v1/reviews/${made.body.review.id}?returnPrivateReviews=true`, { auth: site.adminKey });
+    const got = await call(t.app, 'GET', `/reviews/api/v1/reviews/${made.body.review.id}?returnPrivateReviews=true`, {
+      auth: site.adminKey,
+    });
     expect(got.body.review.id).toBe(made.body.review.id);
     const glued = await call(t.app, 'GET', `/_api/reviews/v1x/reviews/${id}`, { auth: site.adminKey });
     expect(glued.status).toBe(404);

@@ -118,7 +118,9 @@ const reviewUrl = (fx: Fixture, suffix = '') => `/reviews/v1/reviews/${fx.review
 async function ownerWebhook(fx: Fixture): Promise<string> {
   const res = await call(fx.app, 'POST', '/verdict/v1/webhooks', {
     auth: fx.site.adminKey,
-    body: { webhook: { url: 'http://127.0.0.1:9/hook', eventTypes: ['wix.reviews.v1.review_updated'], format: 'json' } },
+    body: {
+      webhook: { url: 'http://127.0.0.1:9/hook', eventTypes: ['wix.reviews.v1.review_updated'], format: 'json' },
+    },
   });
   expect(res.status).toBe(200);
   return res.body.webhook.id;
@@ -137,7 +139,9 @@ async function trashedReview(fx: Fixture): Promise<string> {
 async function ownerContact(fx: Fixture): Promise<string> {
   const res = await call(fx.app, 'POST', '/contacts/v4/contacts', {
     auth: fx.site.adminKey,
-    body: { info: { name: { first: 'Cora' }, emails: { items: [{ email: `cora-${crypto.randomUUID()}@example.com` }] } } },
+    body: {
+      info: { name: { first: 'Cora' }, emails: { items: [{ email: `cora-${crypto.randomUUID()}@example.com` }] } },
+    },
   });
   expect(res.status).toBe(200);
   return res.body.contact.id;
@@ -249,7 +253,10 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   revokeApiKey: {
     allowed: OWNER,
     request: async (fx) => {
-      const made = await call(fx.app, 'POST', '/verdict/v1/keys', { auth: fx.site.adminKey, body: { name: 'to revoke' } });
+      const made = await call(fx.app, 'POST', '/verdict/v1/keys', {
+        auth: fx.site.adminKey,
+        body: { name: 'to revoke' },
+      });
       expect(made.status).toBe(200);
       return { params: { keyId: made.body.key.id } };
     },
@@ -277,7 +284,9 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   createWebhook: {
     allowed: OWNER,
     request: () => ({
-      body: { webhook: { url: 'https://example.com/hook', eventTypes: ['wix.reviews.v1.review_created'], format: 'json' } },
+      body: {
+        webhook: { url: 'https://example.com/hook', eventTypes: ['wix.reviews.v1.review_created'], format: 'json' },
+      },
     }),
   },
   listWebhooks: { allowed: OWNER, request: () => ({}) },
@@ -373,11 +382,16 @@ const ROWS: { readonly [K in OperationName]: { allowed: Caller[]; request: (fx: 
   queryUserAudit: { allowed: OWNER, request: () => ({ query: { limit: '10' } }) },
   createUser: {
     allowed: OWNER,
-    request: () => ({ body: { email: `new-${crypto.randomUUID()}@example.com`, role: 'moderator', password: 'a long password' } }),
+    request: () => ({
+      body: { email: `new-${crypto.randomUUID()}@example.com`, role: 'moderator', password: 'a long password' },
+    }),
   },
   updateUser: {
     allowed: OWNER,
-    request: async (fx) => ({ params: { userId: (await fx.site.dashboardUser('moderator')).id }, body: { role: 'owner' } }),
+    request: async (fx) => ({
+      params: { userId: (await fx.site.dashboardUser('moderator')).id },
+      body: { role: 'owner' },
+    }),
   },
   deleteUser: {
     allowed: OWNER,
@@ -465,7 +479,20 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
 
   /** Everything a call could change for the site (job progress excluded: the worker moves it on its own). */
   async function snapshot(siteId: string) {
-    const [reviews, contacts, summaries, events, jobs, site, webhooks, deliveries, users, keys, ruleVersions, sessions] = await Promise.all([
+    const [
+      reviews,
+      contacts,
+      summaries,
+      events,
+      jobs,
+      site,
+      webhooks,
+      deliveries,
+      users,
+      keys,
+      ruleVersions,
+      sessions,
+    ] = await Promise.all([
       t.deps.db.selectFrom('reviews').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('contacts').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
       t.deps.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', siteId).orderBy('entity_id').execute(),
@@ -481,7 +508,12 @@ describe.each(dialects())('permission matrix on $name', (dialect) => {
         .orderBy('id')
         .execute(),
       t.deps.db.selectFrom('users').selectAll().where('site_id', '=', siteId).orderBy('id').execute(),
-      t.deps.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('site_id', '=', siteId).orderBy('id').execute(),
+      t.deps.db
+        .selectFrom('api_keys')
+        .select(['id', 'revoked_at'])
+        .where('site_id', '=', siteId)
+        .orderBy('id')
+        .execute(),
       t.deps.db
         .selectFrom('moderation_rules_versions')
         .select(['namespace', 'version'])

@@ -164,7 +164,11 @@ describe.each(dialects())('rate limits on $name', (dialect) => {
     const at = { remoteAddress: '192.0.2.201' };
     const appKey = await site.appKey(['reviews.manage']);
     for (let i = 0; i < 5; i++) {
-      const owner = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody(), ...at });
+      const owner = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: site.adminKey,
+        body: reviewBody(),
+        ...at,
+      });
       expect(owner.status).toBe(200);
       expect(owner.headers['ratelimit-policy']).toBeUndefined();
       const app = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: appKey, body: reviewBody(), ...at });

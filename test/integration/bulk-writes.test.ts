@@ -79,7 +79,10 @@ describe.each(dialects())('bulk writes on $name', (dialect) => {
         stars[rating - 1] = (stars[rating - 1] ?? 0) + 1;
         return reviewBody({ entityId, content: { rating } }).review;
       });
-      const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', { auth: site.adminKey, body: { reviews: items } });
+      const res = await call(t.app, 'POST', '/reviews/v1/bulk/reviews/create', {
+        auth: site.adminKey,
+        body: { reviews: items },
+      });
       expect(res.body.bulkActionMetadata.totalSuccesses).toBe(60);
     }
     const res = await call(t.app, 'POST', '/verdict/v1/ratings/summaries', {
@@ -87,7 +90,13 @@ describe.each(dialects())('bulk writes on $name', (dialect) => {
       body: { namespace: 'stores', entityIds: entities },
     });
     expect(res.status).toBe(200);
-    expect(res.body.summaries.map((s: { entityId: string; count: number; histogram: Record<string, number> }) => [s.entityId, s.count, Object.values(s.histogram)])).toEqual(
+    expect(
+      res.body.summaries.map((s: { entityId: string; count: number; histogram: Record<string, number> }) => [
+        s.entityId,
+        s.count,
+        Object.values(s.histogram),
+      ]),
+    ).toEqual(
       entities.map((e) => {
         const stars = expected.get(e) as number[];
         return [e, stars.reduce((a, b) => a + b, 0), stars];

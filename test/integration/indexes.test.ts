@@ -60,7 +60,11 @@ async function seed(db: Kysely<Database>) {
       open_reports: i % 40 === 0 ? 1 + (i % 3) : 0,
     });
   }
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('reviews').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('reviews')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 type Plan = { text: string };
@@ -68,14 +72,18 @@ type Plan = { text: string };
 async function explain(t: TestDb, q: { compile(): CompiledQuery }): Promise<Plan> {
   const c = q.compile();
   if (t.dialect === 'sqlite') {
-    const r = await t.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
+    const r = await t.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]),
+    );
     return { text: r.rows.map((x) => x.detail).join('\n') };
   }
   // PostgreSQL: small test tables make a sequential scan cheapest, so forbid it to see which index the planner can use.
   return t.db.transaction().execute(async (trx) => {
     await sql`set local enable_seqscan = off`.execute(trx);
     await sql`set local enable_bitmapscan = off`.execute(trx);
-    const r = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
+    const r = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]),
+    );
     return { text: r.rows.map((x) => x['QUERY PLAN']).join('\n') };
   });
 }
@@ -104,11 +112,23 @@ function expectIndexCondition(plan: Plan, dialect: string, columns: string[]) {
 }
 
 /** The exact page query queryReviews runs for this caller, filter and sort (first page). */
-function page(t: TestDb, p: Principal, filter: unknown, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], priv: boolean) {
+function page(
+  t: TestDb,
+  p: Principal,
+  filter: unknown,
+  sort: { fieldName: string; order: 'ASC' | 'DESC' }[],
+  priv: boolean,
+) {
   const parsed = parseFilter(filter, 'filter', { reports: true }).node;
   const node = parsed && resolveAt(parsed, new Date('2026-06-01T00:00:00.000Z'));
   const keys = parseSort(sort, 'sort').keys;
-  return pageOf(selectReviews(t, p, { node, search: null, includePrivate: priv, sort: keys }), keys, undefined, 'next', 51);
+  return pageOf(
+    selectReviews(t, p, { node, search: null, includePrivate: priv, sort: keys }),
+    keys,
+    undefined,
+    'next',
+    51,
+  );
 }
 
 describe.each(dialects())('index use on $name', (dialect) => {
@@ -145,7 +165,7 @@ describe.each(dialects())('index use on $name', (dialect) => {
     else expect(plan.text).toMatch(/Index Cond: .*ROW\(created_at, id\) < ROW/);
   });
 
-  it('serves a product page sorted by rating, helpfulness or relevance from that key\'s index, without a sort step', async () => {
+  it("serves a product page sorted by rating, helpfulness or relevance from that key's index, without a sort step", async () => {
     const cases: [string, string][] = [
       ['content.rating', 'reviews_entity_status_rating_idx'],
       ['helpfulness', 'reviews_entity_status_helpfulness_idx'],
@@ -162,7 +182,13 @@ describe.each(dialects())('index use on $name', (dialect) => {
   it('serves a relevanceScore filter sorted by relevance as a range of the rank index, without a sort step', async () => {
     const plan = await explain(
       t,
-      page(t, visitor, { entityId: 'e10', relevanceScore: { $gte: 0.2 } }, [{ fieldName: 'relevanceScore', order: 'DESC' }], false),
+      page(
+        t,
+        visitor,
+        { entityId: 'e10', relevanceScore: { $gte: 0.2 } },
+        [{ fieldName: 'relevanceScore', order: 'DESC' }],
+        false,
+      ),
     );
     expectIndex(plan, 'reviews_entity_status_relevance_rank_idx', t.dialect, { sorted: true });
     if (t.dialect === 'sqlite') expect(plan.text).toMatch(/relevance_rank>\?/);
@@ -170,7 +196,16 @@ describe.each(dialects())('index use on $name', (dialect) => {
   });
 
   it('serves a rating filter sorted by createdDate from an entity index', async () => {
-    const plan = await explain(t, page(t, visitor, { entityId: 'e10', 'content.rating': { $gte: 4 } }, [{ fieldName: 'createdDate', order: 'DESC' }], false));
+    const plan = await explain(
+      t,
+      page(
+        t,
+        visitor,
+        { entityId: 'e10', 'content.rating': { $gte: 4 } },
+        [{ fieldName: 'createdDate', order: 'DESC' }],
+        false,
+      ),
+    );
     expect(plan.text).toMatch(/reviews_entity_status_(created|rating)_idx/);
     expect(plan.text).not.toMatch(/Seq Scan|SCAN reviews(?! USING)/);
     if (t.dialect === 'sqlite') {
@@ -319,8 +354,18 @@ describe.each(dialects())('index use on $name', (dialect) => {
   });
 
   it('reads a review by id through the primary key and the uniqueness slot through its unique index', async () => {
-    const byId = await explain(t, t.db.selectFrom('reviews').selectAll().where('site_id', '=', SITE).where('id', '=', 'x').where('deleted_at', 'is', null));
-    expect(byId.text).toMatch(t.dialect === 'sqlite' ? /sqlite_autoindex_reviews_1|PRIMARY KEY|reviews_pk/ : /reviews_pk/);
+    const byId = await explain(
+      t,
+      t.db
+        .selectFrom('reviews')
+        .selectAll()
+        .where('site_id', '=', SITE)
+        .where('id', '=', 'x')
+        .where('deleted_at', 'is', null),
+    );
+    expect(byId.text).toMatch(
+      t.dialect === 'sqlite' ? /sqlite_autoindex_reviews_1|PRIMARY KEY|reviews_pk/ : /reviews_pk/,
+    );
     const slot = await explain(t, {
       compile: () =>
         t.db
@@ -340,15 +385,35 @@ describe.each(dialects())('index use on $name', (dialect) => {
   });
 
   it('reads a rating summary with one primary-key lookup', async () => {
-    const plan = await explain(t, t.db.selectFrom('entity_summaries').selectAll().where('site_id', '=', SITE).where('namespace', '=', 'stores').where('entity_id', '=', 'e1'));
-    expect(plan.text).toMatch(/sqlite_autoindex_entity_summaries_1|PRIMARY KEY|entity_summaries_pk|entity_summaries_entity_idx/);
+    const plan = await explain(
+      t,
+      t.db
+        .selectFrom('entity_summaries')
+        .selectAll()
+        .where('site_id', '=', SITE)
+        .where('namespace', '=', 'stores')
+        .where('entity_id', '=', 'e1'),
+    );
+    expect(plan.text).toMatch(
+      /sqlite_autoindex_entity_summaries_1|PRIMARY KEY|entity_summaries_pk|entity_summaries_entity_idx/,
+    );
     expect(plan.text).not.toMatch(/Seq Scan|SCAN entity_summaries(?! USING)/);
     expect(typeof summariesRepo.get).toBe('function');
   });
 
   it('reads the outbox in feed order (webhook fan-out, newest position) from an index, not a scan', async () => {
-    const after = await explain(t, t.db.selectFrom('outbox_events').select(['position', 'id']).where('position', '>', 10).orderBy('position').limit(100));
-    const newest = await explain(t, { compile: () => CompiledQuery.raw('select max(position) as m from outbox_events') });
+    const after = await explain(
+      t,
+      t.db
+        .selectFrom('outbox_events')
+        .select(['position', 'id'])
+        .where('position', '>', 10)
+        .orderBy('position')
+        .limit(100),
+    );
+    const newest = await explain(t, {
+      compile: () => CompiledQuery.raw('select max(position) as m from outbox_events'),
+    });
     for (const plan of [after, newest]) {
       if (t.dialect === 'sqlite') {
         // `position` is the rowid: a range or the last row of the table itself.

@@ -40,7 +40,9 @@ describe.each(dialects())('prepared queries on $name', (dialect) => {
   it('runs with each call’s values in place of the compiled ones, keeping constants the builder inlined', async () => {
     expect(await summaryOf(db.db, { siteId: 's-1', entityId: 'p-1' })).toEqual([{ entity_id: 'p-1', review_count: 3 }]);
     expect(await summaryOf(db.db, { siteId: 's-1', entityId: 'p-2' })).toEqual([{ entity_id: 'p-2', review_count: 7 }]);
-    expect(await summaryOf(db.db, { siteId: 's-2', entityId: 'p-1' })).toEqual([{ entity_id: 'p-1', review_count: 11 }]);
+    expect(await summaryOf(db.db, { siteId: 's-2', entityId: 'p-1' })).toEqual([
+      { entity_id: 'p-1', review_count: 11 },
+    ]);
     expect(await summaryOf(db.db, { siteId: 's-3', entityId: 'p-1' })).toEqual([]);
   });
 

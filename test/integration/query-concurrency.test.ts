@@ -3,7 +3,15 @@
  * Every review that existed throughout appears exactly once, and no review appears twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, call, noRateLimits, reviewBody, startTestApp, type TestApp, type TestSite } from '../support/app.ts';
+import {
+  buildSite,
+  call,
+  noRateLimits,
+  reviewBody,
+  startTestApp,
+  type TestApp,
+  type TestSite,
+} from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
 describe.each(dialects())('paging under concurrent writes on $name', (dialect) => {
@@ -32,7 +40,10 @@ describe.each(dialects())('paging under concurrent writes on $name', (dialect) =
   for (const sort of [
     [{ fieldName: 'createdDate', order: 'DESC' }],
     [{ fieldName: 'content.rating', order: 'DESC' }],
-    [{ fieldName: 'content.rating', order: 'ASC' }, { fieldName: 'createdDate', order: 'DESC' }],
+    [
+      { fieldName: 'content.rating', order: 'ASC' },
+      { fieldName: 'createdDate', order: 'DESC' },
+    ],
   ]) {
     it(`keeps every stable review exactly once when sorted by ${sort.map((s) => `${s.fieldName} ${s.order}`).join(', ')}`, async () => {
       const entity = `cc-${crypto.randomUUID().slice(0, 8)}`;

@@ -47,7 +47,10 @@ function matches(r: Review, f: Filter): boolean {
     const get = GET[key === '_id' ? 'id' : key === '_createdDate' ? 'createdDate' : key];
     if (!get) throw new Error(`reference: unknown field ${key}`);
     const v = get(r);
-    const ops = typeof cond === 'object' && cond !== null && !Array.isArray(cond) ? (cond as Record<string, unknown>) : { $eq: cond };
+    const ops =
+      typeof cond === 'object' && cond !== null && !Array.isArray(cond)
+        ? (cond as Record<string, unknown>)
+        : { $eq: cond };
     return Object.entries(ops).every(([op, x]) => {
       switch (op) {
         case '$eq':
@@ -99,7 +102,9 @@ function leaf(pool: { ids: string[]; contacts: string[]; dates: string[] }): fc.
   const range = (field: string, values: fc.Arbitrary<Value>) =>
     fc.oneof(
       values.map((v) => ({ [field]: v })),
-      fc.tuple(fc.constantFrom('$eq', '$ne', '$lt', '$lte', '$gt', '$gte'), values).map(([op, v]) => ({ [field]: { [op]: v } })),
+      fc
+        .tuple(fc.constantFrom('$eq', '$ne', '$lt', '$lte', '$gt', '$gte'), values)
+        .map(([op, v]) => ({ [field]: { [op]: v } })),
       fc.array(values, { minLength: 1, maxLength: 3 }).map((vs) => ({ [field]: { $in: vs } })),
     );
   const eq = (field: string, values: fc.Arbitrary<Value>) =>
@@ -141,11 +146,16 @@ function filterArb(pool: { ids: string[]; contacts: string[]; dates: string[] })
 }
 
 const sortArb = fc
-  .uniqueArray(fc.constantFrom('content.rating', 'createdDate', 'helpfulness', 'relevanceScore', 'verified', 'origin.type'), {
-    maxLength: 3,
-  })
+  .uniqueArray(
+    fc.constantFrom('content.rating', 'createdDate', 'helpfulness', 'relevanceScore', 'verified', 'origin.type'),
+    {
+      maxLength: 3,
+    },
+  )
   .chain((fields) =>
-    fc.tuple(...fields.map((f) => fc.constantFrom('ASC', 'DESC').map((o) => ({ fieldName: f, order: o as 'ASC' | 'DESC' })))),
+    fc.tuple(
+      ...fields.map((f) => fc.constantFrom('ASC', 'DESC').map((o) => ({ fieldName: f, order: o as 'ASC' | 'DESC' }))),
+    ),
   );
 
 // ---------- the test ----------
@@ -220,7 +230,10 @@ describe.each(dialects())('queryReviews against the reference evaluator on $name
       };
     });
     await t.deps.db.insertInto('reviews').values(rows).execute();
-    const res = await queryReviews(t.deps, admin, { query: { cursorPaging: { limit: 100 } }, returnPrivateReviews: true });
+    const res = await queryReviews(t.deps, admin, {
+      query: { cursorPaging: { limit: 100 } },
+      returnPrivateReviews: true,
+    });
     all = res.reviews;
     expect(all).toHaveLength(80);
     pool = {
@@ -234,9 +247,18 @@ describe.each(dialects())('queryReviews against the reference evaluator on $name
     await db.dispose();
   });
 
-  async function walk(filter: Filter | undefined, sort: { fieldName: string; order: 'ASC' | 'DESC' }[], limit: number, p: Principal, priv: boolean) {
+  async function walk(
+    filter: Filter | undefined,
+    sort: { fieldName: string; order: 'ASC' | 'DESC' }[],
+    limit: number,
+    p: Principal,
+    priv: boolean,
+  ) {
     const pages: Review[][] = [];
-    let res = await queryReviews(t.deps, p, { query: { filter, sort, cursorPaging: { limit } }, returnPrivateReviews: priv });
+    let res = await queryReviews(t.deps, p, {
+      query: { filter, sort, cursorPaging: { limit } },
+      returnPrivateReviews: priv,
+    });
     pages.push(res.reviews);
     expect(res.metadata.cursors.prev).toBeNull();
     let guard = 0;
@@ -269,7 +291,12 @@ describe.each(dialects())('queryReviews against the reference evaluator on $name
   });
 
   it('shows a public caller only APPROVED reviews, whatever its filter says', async () => {
-    const visitor: Principal = { kind: 'VISITOR', siteId: admin.siteId, visitorId: 'v', contactId: crypto.randomUUID() };
+    const visitor: Principal = {
+      kind: 'VISITOR',
+      siteId: admin.siteId,
+      visitorId: 'v',
+      contactId: crypto.randomUUID(),
+    };
     await fc.assert(
       fc.asyncProperty(filterArb(pool), sortArb, async (filter, sort) => {
         const expected = all

@@ -35,7 +35,9 @@ describe.each(dialects())('verdict/sdk votes and reports on $name', (dialect) =>
     expect(first.vote).toBe('HELPFUL');
     expect([first.review.foundHelpful, first.review.foundUnhelpful, first.review.helpfulness]).toEqual([1, 0, 1]);
     const changed = await visitor.castVote(review._id, 'UNHELPFUL');
-    expect([changed.review.foundHelpful, changed.review.foundUnhelpful, changed.review.helpfulness]).toEqual([0, 1, -1]);
+    expect([changed.review.foundHelpful, changed.review.foundUnhelpful, changed.review.helpfulness]).toEqual([
+      0, 1, -1,
+    ]);
     const withdrawn = await visitor.castVote(review._id, 'NONE');
     expect([withdrawn.review.foundHelpful, withdrawn.review.foundUnhelpful]).toEqual([0, 0]);
     expect(withdrawn.review.revision).toBe(review.revision);
@@ -46,7 +48,13 @@ describe.each(dialects())('verdict/sdk votes and reports on $name', (dialect) =>
     const { site, review } = await published();
     const visitor = s.client(site, 'visitor').reviews;
     const { report } = await visitor.reportReview(review._id, { reason: 'SPAM', text: 'An advert.' });
-    expect(report).toMatchObject({ reviewId: review._id, reason: 'SPAM', text: 'An advert.', status: 'OPEN', reporterKind: 'VISITOR' });
+    expect(report).toMatchObject({
+      reviewId: review._id,
+      reason: 'SPAM',
+      text: 'An advert.',
+      status: 'OPEN',
+      reporterKind: 'VISITOR',
+    });
     expect(report._createdDate).toBeInstanceOf(Date);
     expect(typeof report._id).toBe('string');
     const again = await visitor.reportReview(review._id, { reason: 'FAKE' }).catch((e: unknown) => e);
@@ -56,7 +64,10 @@ describe.each(dialects())('verdict/sdk votes and reports on $name', (dialect) =>
 
   it('refuses votes from an admin client with PERMISSION_DENIED (votes are for visitors and members)', async () => {
     const { site, review } = await published();
-    const err = await s.client(site, 'admin').reviews.castVote(review._id, 'HELPFUL').catch((e: unknown) => e);
+    const err = await s
+      .client(site, 'admin')
+      .reviews.castVote(review._id, 'HELPFUL')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VerdictError);
     expect((err as VerdictError).code).toBe('PERMISSION_DENIED');
   });

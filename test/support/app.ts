@@ -3,15 +3,13 @@
  * builders: each test makes its own site and credentials, so tests share no rows.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Scope, SiteSettings, UserRole } from '../../src/contract/index.ts';
 import { type AppContext, createApp } from '../../src/server/app.ts';
 import { type Config, LIMITED_ACTIONS, loadConfig, type RateLimitsConfig } from '../../src/server/config.ts';
-import type { Scope } from '../../src/contract/index.ts';
+import { type Clock, systemClock } from '../../src/server/deps.ts';
 import { createApiKey, createSite, updateSiteSettings } from '../../src/server/sites/sites.service.ts';
-import type { UserRole } from '../../src/contract/index.ts';
 import type { ScryptParams } from '../../src/server/users/passwords.ts';
 import { createUser, SESSION_COOKIE, startSession } from '../../src/server/users/users.service.ts';
-import type { SiteSettings } from '../../src/contract/index.ts';
-import { type Clock, systemClock } from '../../src/server/deps.ts';
 import type { TestDb } from './databases.ts';
 
 export interface TestApp extends AppContext {

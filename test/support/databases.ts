@@ -2,10 +2,11 @@
  * The dialect loop: every integration and HTTP test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is
  * set. Each opened database is private to its caller: a temp SQLite file, or a fresh PostgreSQL schema.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { type ChangeSignalOptions, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { type Db, openPostgres, openSqlite } from '../../src/server/db/database.ts';
@@ -71,10 +72,13 @@ export function dialects(): DialectCase[] {
  */
 export function namedChangeSignal(db: TestDb, opts: ChangeSignalOptions = {}) {
   const name = `verdict_test_${randomUUID().replace(/-/g, '')}`;
-  const signal = createChangeSignal({ dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` }, opts);
+  const signal = createChangeSignal(
+    { dialect: 'postgres', connectionString: `${db.url}&application_name=${name}` },
+    opts,
+  );
   const backends = async () =>
-    (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)).rows.map(
-      (r) => r.pid,
-    );
+    (
+      await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)
+    ).rows.map((r) => r.pid);
   return { signal, backends };
 }

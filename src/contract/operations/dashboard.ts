@@ -16,9 +16,9 @@ import {
   SignInRequest,
   SignOutRequest,
   UpdateUserRequest,
-  UserIdParams,
   UserAuditQuery,
   UserAuditResponse,
+  UserIdParams,
   UserResponse,
 } from '../dashboard.ts';
 import { type Operation, OWNER, PUBLIC, SESSION } from './define.ts';

@@ -8,13 +8,13 @@ import {
   GetModerationRulesVersionQuery,
   ListModerationRuleVersionsQuery,
   ListModerationRuleVersionsResponse,
+  ModerationAuditQuery,
+  ModerationAuditResponse,
   ModerationPreviewResponse,
+  ModerationRulesResponse,
   ModerationRulesVersionParams,
   ModerationRulesVersionResponse,
   PreviewModerationRulesRequest,
-  ModerationAuditQuery,
-  ModerationAuditResponse,
-  ModerationRulesResponse,
   UpdateModerationRulesRequest,
 } from '../moderation.ts';
 import { type Operation, OWNER } from './define.ts';
@@ -53,7 +53,8 @@ export const moderationOperations = {
   },
   previewModerationRules: {
     ...routes.previewModerationRules,
-    summary: 'The status a sample review would get from the given rules (or the current ones), and the rule that matched',
+    summary:
+      'The status a sample review would get from the given rules (or the current ones), and the rule that matched',
     tag,
     access: OWNER,
     body: PreviewModerationRulesRequest,

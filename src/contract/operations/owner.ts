@@ -2,7 +2,7 @@
  * The owner's data under `/verdict/v1`: API keys (the plaintext of a new key shown once), import by upload (a job;
  * its reconciliation report is in the job's result), export as a download, and insights for the dashboard.
  */
-import { JobIdResponse } from '../review.ts';
+
 import { ExportFile, ExportReviewsQuery, ImportFile, StartImportQuery } from '../imports.ts';
 import { InsightsQuery, InsightsResponse } from '../insights.ts';
 import {
@@ -13,6 +13,7 @@ import {
   ListApiKeysResponse,
   RevokeApiKeyResponse,
 } from '../keys.ts';
+import { JobIdResponse } from '../review.ts';
 import { type Operation, OWNER } from './define.ts';
 import * as routes from './routes.ts';
 

@@ -1,6 +1,7 @@
 /** Queries on `contacts`. */
-import type { ContactRow } from '../db/schema.ts';
+
 import type { Executor } from '../db/executor.ts';
+import type { ContactRow } from '../db/schema.ts';
 
 export const contactsRepo = {
   byEmail: (db: Executor, siteId: string, emailNormalized: string): Promise<ContactRow | undefined> =>

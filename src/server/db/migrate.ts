@@ -1,25 +1,25 @@
 /** Runs the frozen, timestamped migrations in order; idempotent, safe to call at every start. */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import * as core from './migrations/2026_11_25_0001_core.ts';
-import * as webhooks from './migrations/2026_11_25_0003_webhooks.ts';
 import * as moderation from './migrations/2026_11_25_0002_moderation.ts';
+import * as webhooks from './migrations/2026_11_25_0003_webhooks.ts';
 import * as query from './migrations/2026_11_25_0004_query.ts';
 import * as engagement from './migrations/2026_11_25_0005_engagement.ts';
 import * as outboxPosition from './migrations/2026_11_26_0001_outbox_position.ts';
-import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.ts';
-import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
 import * as eventIdentity from './migrations/2026_12_04_0001_event_identity.ts';
+import * as outboxRetention from './migrations/2026_12_04_0001_outbox_retention.ts';
+import * as reportMintMark from './migrations/2026_12_04_0001_report_mint_mark.ts';
 import * as outboxEntityIndex from './migrations/2026_12_04_0101_outbox_entity_index.ts';
 import * as outboxCommitOrder from './migrations/2026_12_04_0201_outbox_commit_order.ts';
 import * as leases from './migrations/2026_12_04_0301_leases.ts';
 import * as relevanceRank from './migrations/2026_12_04_0301_relevance_rank.ts';
 import * as dashboardUsers from './migrations/2026_12_05_0101_dashboard_users.ts';
 import * as ownerData from './migrations/2026_12_05_0201_owner_data.ts';
-import * as sessionDetails from './migrations/2026_12_05_0501_session_details.ts';
-import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
 import * as importProgress from './migrations/2026_12_05_0301_import_progress.ts';
 import * as mediaIndex from './migrations/2026_12_05_0301_media_index.ts';
+import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
 import * as listOrderIndexes from './migrations/2026_12_05_0401_list_order_indexes.ts';
+import * as sessionDetails from './migrations/2026_12_05_0501_session_details.ts';
 import * as reviewWriteIndexes from './migrations/2026_12_05_2201_review_write_indexes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {

@@ -6,6 +6,7 @@
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './executor.ts';
+
 type Scalar = string | number | null;
 
 interface Compiled {
@@ -29,7 +30,8 @@ export function preparedQuery<P extends Record<string, Scalar>, R>(
       return name === undefined ? { value: v } : { name };
     });
     for (const k of Object.keys(sample)) {
-      if (!slots.some((s) => 'name' in s && s.name === k)) throw new Error(`prepared query does not use parameter ${k}`);
+      if (!slots.some((s) => 'name' in s && s.name === k))
+        throw new Error(`prepared query does not use parameter ${k}`);
     }
     return { query: compiled, slots };
   }

@@ -5,7 +5,14 @@ import { rowBuilder, shapedStatements } from './sqlite-statements.ts';
 describe('rowBuilder', () => {
   it('keys values by column name in order, for any name', () => {
     const build = rowBuilder(['id', 'a "quoted" name', "it's", 'back\\slash', 'new\nline', '}); throw 1; ({']);
-    expect(build([1, 2, 3, 4, 5, 6])).toEqual({ id: 1, 'a "quoted" name': 2, "it's": 3, 'back\\slash': 4, 'new\nline': 5, '}); throw 1; ({': 6 });
+    expect(build([1, 2, 3, 4, 5, 6])).toEqual({
+      id: 1,
+      'a "quoted" name': 2,
+      "it's": 3,
+      'back\\slash': 4,
+      'new\nline': 5,
+      '}); throw 1; ({': 6,
+    });
   });
 
   it('keeps the last value of a repeated name, as better-sqlite3 does', () => {
@@ -22,13 +29,17 @@ describe('rowBuilder', () => {
 
 describe('shapedStatements', () => {
   const sqlite = new Database(':memory:');
-  sqlite.exec("create table t (id integer primary key, name text, score real, blob blob); insert into t values (1, 'a', 1.5, x'00ff'), (2, null, null, null)");
+  sqlite.exec(
+    "create table t (id integer primary key, name text, score real, blob blob); insert into t values (1, 'a', 1.5, x'00ff'), (2, null, null, null)",
+  );
   const db = shapedStatements(sqlite);
 
   it('returns the same rows as better-sqlite3, as plain objects', () => {
     const sql = 'select id, name, score, blob from t order by id';
     expect(db.prepare(sql).all([])).toEqual(sqlite.prepare(sql).all());
-    expect(db.prepare('select * from t where id = ?').all([2])).toEqual([{ id: 2, name: null, score: null, blob: null }]);
+    expect(db.prepare('select * from t where id = ?').all([2])).toEqual([
+      { id: 2, name: null, score: null, blob: null },
+    ]);
   });
 
   it('iterates rows as objects and runs writes', () => {

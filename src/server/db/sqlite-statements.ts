@@ -24,7 +24,14 @@ export function rowBuilder(names: readonly string[]): RowBuilder {
     // An object literal would set the prototype for this key; define it as an own property instead.
     return (values) => {
       const row: Record<string, unknown> = {};
-      names.forEach((n, i) => Object.defineProperty(row, n, { value: values[i], enumerable: true, writable: true, configurable: true }));
+      for (let i = 0; i < names.length; i++) {
+        Object.defineProperty(row, names[i] as string, {
+          value: values[i],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return row;
     };
   }

@@ -7,8 +7,8 @@
  * by every query parameter and the day (the relevance scores the page shows move with it).
  */
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import type { Handlers } from '../http/route.ts';
 import type { AppDeps } from '../http/app-deps.ts';
+import type { Handlers } from '../http/route.ts';
 import { type Rendered, readPage } from '../page-cache/page-cache.ts';
 import { sendPage } from '../page-cache/page-reply.ts';
 import { scoreDay } from '../reviews/reviews.rules.ts';

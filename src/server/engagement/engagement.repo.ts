@@ -6,8 +6,8 @@
 
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { PrivacyAuditTable, ReviewReportRow, ReviewRow, ReviewVoteRow } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
+import type { PrivacyAuditTable, ReviewReportRow, ReviewRow, ReviewVoteRow } from '../db/schema.ts';
 import type { ReportWeight } from './engagement.rules.ts';
 
 export type CastVote = 'HELPFUL' | 'UNHELPFUL';

@@ -3,9 +3,10 @@
  * hook reading each route's operation), Wix-shaped errors, request ids in `X-Wix-Request-Id`, strict UTF-8 JSON,
  * Idempotency-Key handling, OpenAPI at `/openapi.json` and a reference page at `/docs`.
  */
+
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isUtf8 } from 'node:buffer';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -31,15 +32,15 @@ import {
 import { underPrefix } from '../../contract/operations/paths.ts';
 import type { Operation } from '../auth/permissions.rules.ts';
 import { type Principal, principalKey } from '../auth/principal.ts';
-import { probeReadiness } from '../db/readiness.ts';
-import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
-import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
 import {
   DASHBOARD_PATH,
   DASHBOARD_SCRIPT_PATH,
   dashboardPage,
   dashboardScript,
 } from '../dashboard/dashboard.routes.ts';
+import { probeReadiness } from '../db/readiness.ts';
+import { demoPage, demoPhoto } from '../demo/demo.routes.ts';
+import { DEMO_PHOTO_PATH } from '../demo/demo.service.ts';
 import { widgetScript } from '../embed/embed.routes.ts';
 import { AppError, forbidden, invalid, unavailable, unavailableReason } from '../errors.ts';
 import { claimKey, completeKey, requestHash } from '../idempotency/idempotency.service.ts';
@@ -48,7 +49,7 @@ import { UNMATCHED_ROUTE } from '../metrics/metrics.ts';
 import { auditUserRequest, type ResolvedSession } from '../users/users.service.ts';
 import type { AppDeps } from './app-deps.ts';
 import { authorizeCaller, credentialsOf } from './authorize.ts';
-import { CORS_EXPOSED_HEADERS, type CachedReadResponder, createCachedReadResponder } from './cached-reads.ts';
+import { type CachedReadResponder, CORS_EXPOSED_HEADERS, createCachedReadResponder } from './cached-reads.ts';
 import { errorHandler } from './error-handler.ts';
 import { HANDLERS } from './handlers.ts';
 import { OPENAPI_DESCRIPTION, routeSchema } from './openapi.ts';
@@ -58,9 +59,9 @@ import {
   checkPathParams,
   jsonDepthExceeds,
   MAX_BODY_DEPTH,
+  type PathIdSpec,
   pathIdSpecs,
   tooDeep,
-  type PathIdSpec,
 } from './validation.ts';
 
 declare module 'fastify' {
@@ -181,7 +182,9 @@ export function nulViolations(value: unknown, path: string, out: FieldViolation[
         violatedRule: 'INVALID_CHARACTER',
       });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => nulViolations(v, at(String(i)), out, depth + 1));
+    value.forEach((v, i) => {
+      nulViolations(v, at(String(i)), out, depth + 1);
+    });
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       if (k.includes('\u0000'))

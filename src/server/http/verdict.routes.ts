@@ -3,10 +3,10 @@
  * status, the event feed, rating summaries, member tokens, site settings, and the metrics scrape.
  */
 import { AppError } from '../errors.ts';
-import { readPage } from '../page-cache/page-cache.ts';
-import { PRIVATE_CACHING, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { getJob } from '../jobs/jobs.service.ts';
 import { readEvents } from '../outbox/events-feed.service.ts';
+import { readPage } from '../page-cache/page-cache.ts';
+import { PRIVATE_CACHING, sendPage, serialized } from '../page-cache/page-reply.ts';
 import { getSiteSettings, updateSiteSettings } from '../sites/sites.service.ts';
 import { batchRatingSummaries, getRatingSummary, sharedSummary } from '../summaries/summaries.service.ts';
 import type { Handlers } from './route.ts';

@@ -74,7 +74,12 @@ export const idempotencyRepo = {
   },
 
   /** The site's records made by these callers or whose stored answer contains `text`. */
-  async removeByCallersOrText(db: Executor, siteId: string, principals: readonly string[], text: string): Promise<void> {
+  async removeByCallersOrText(
+    db: Executor,
+    siteId: string,
+    principals: readonly string[],
+    text: string,
+  ): Promise<void> {
     await db
       .deleteFrom('idempotency_keys')
       .where('site_id', '=', siteId)

@@ -16,9 +16,7 @@ import { idempotencyRepo } from './idempotency.repo.ts';
 const LOCK_MS = 60_000;
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
-export type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'replay'; statusCode: number; body: string };
+export type Claim = { kind: 'claimed' } | { kind: 'replay'; statusCode: number; body: string };
 
 /**
  * The fingerprint of a request: SHA-256 over the method, the route and the body as `JSON.stringify` writes it (so

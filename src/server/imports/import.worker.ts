@@ -49,5 +49,8 @@ try {
   }
   await post({ rows, done: true, bytes: file.bytesRead });
 } catch (err) {
-  port.postMessage({ error: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' });
+  port.postMessage({
+    error: err instanceof Error ? err.message : String(err),
+    name: err instanceof Error ? err.name : 'Error',
+  });
 }

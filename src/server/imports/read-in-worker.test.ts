@@ -15,7 +15,11 @@ describe('readImportInWorker', () => {
     const lines = Array.from({ length: ROWS }, (_, i) =>
       i === 1234
         ? '{"entityId": "broken"'
-        : JSON.stringify({ entityId: `p-${i % 7}`, content: { rating: (i % 5) + 1, title: `T${i}` }, reviewDate: '2024-01-02T03:04:05Z' }),
+        : JSON.stringify({
+            entityId: `p-${i % 7}`,
+            content: { rating: (i % 5) + 1, title: `T${i}` },
+            reviewDate: '2024-01-02T03:04:05Z',
+          }),
     );
     writeFileSync(file, `${lines.join('\n')}\n`);
   });
@@ -71,8 +75,8 @@ describe('readImportInWorker', () => {
     await expect(collect(readImportInWorker(file, { format: 'judgeme', namespace: 'n'.repeat(100) }))).rejects.toThrow(
       RangeError,
     );
-    await expect(collect(readImportInWorker(join(dir, 'missing.csv'), { format: 'judgeme', namespace: 'stores' }))).rejects.toThrow(
-      /ENOENT/,
-    );
+    await expect(
+      collect(readImportInWorker(join(dir, 'missing.csv'), { format: 'judgeme', namespace: 'stores' })),
+    ).rejects.toThrow(/ENOENT/);
   });
 });

@@ -1,8 +1,8 @@
 /** Queries on `jobs`, including the lease-based claim that keeps two instances off the same job. */
 import { sql } from 'kysely';
 import type { Dialect } from '../db/database.ts';
-import type { JobRow, JobUploadsTable } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
+import type { JobRow, JobUploadsTable } from '../db/schema.ts';
 
 export const jobsRepo = {
   insert: async (db: Executor, row: JobRow): Promise<void> => {
@@ -14,7 +14,12 @@ export const jobsRepo = {
   },
 
   upload: (db: Executor, siteId: string, jobId: string): Promise<JobUploadsTable | undefined> =>
-    db.selectFrom('job_uploads').selectAll().where('site_id', '=', siteId).where('job_id', '=', jobId).executeTakeFirst(),
+    db
+      .selectFrom('job_uploads')
+      .selectAll()
+      .where('site_id', '=', siteId)
+      .where('job_id', '=', jobId)
+      .executeTakeFirst(),
 
   deleteUpload: async (db: Executor, siteId: string, jobId: string): Promise<void> => {
     await db.deleteFrom('job_uploads').where('site_id', '=', siteId).where('job_id', '=', jobId).execute();
@@ -27,7 +32,13 @@ export const jobsRepo = {
    * Claims the oldest runnable job (pending, or running with an expired lease) for `worker` until `leaseUntil`.
    * PostgreSQL skips rows another instance is claiming; SQLite serializes writers anyway.
    */
-  async claim(db: Executor, dialect: Dialect, worker: string, now: string, leaseUntil: string): Promise<JobRow | undefined> {
+  async claim(
+    db: Executor,
+    dialect: Dialect,
+    worker: string,
+    now: string,
+    leaseUntil: string,
+  ): Promise<JobRow | undefined> {
     const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
     const result = await sql<JobRow>`
       update jobs set status = 'RUNNING', locked_by = ${worker}, locked_until = ${leaseUntil}, updated_at = ${now}

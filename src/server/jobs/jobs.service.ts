@@ -75,7 +75,13 @@ export function toJob(row: JobRow): Job {
     ...(row.completed_at ? { completedDate: row.completed_at } : {}),
     ...(row.result_json ? { result: JSON.parse(row.result_json) as ImportReport } : {}),
     ...(row.bytes_total !== null
-      ? { progress: { unit: 'BYTES' as const, done: Math.min(row.bytes_read ?? 0, row.bytes_total), total: row.bytes_total } }
+      ? {
+          progress: {
+            unit: 'BYTES' as const,
+            done: Math.min(row.bytes_read ?? 0, row.bytes_total),
+            total: row.bytes_total,
+          },
+        }
       : {}),
   };
 }

@@ -10,13 +10,13 @@ import { type EventIdentity, UNKNOWN_IDENTITY } from '../../contract/index.ts';
 import type { JobRow, ReviewRow } from '../db/schema.ts';
 import { iso } from '../deps.ts';
 import { AppError, unavailableReason } from '../errors.ts';
+import { IMPORT_JOB_KIND, runImportJob } from '../imports/import.job.ts';
 import { createPollingLoop, type PollingLoop, yieldToEventLoop } from '../polling-loop.ts';
 import { parseFilter } from '../query/filter.ts';
 import { resolveAt } from '../query/relevance.ts';
 import { reviewsRepo } from '../reviews/reviews.repo.ts';
 import { deletion, moderationMutation, type ReviewsDeps } from '../reviews/reviews.service.ts';
 import { type ReviewChange, runReviewWrite } from '../reviews/unit-of-work.ts';
-import { IMPORT_JOB_KIND, runImportJob } from '../imports/import.job.ts';
 import { jobsRepo } from './jobs.repo.ts';
 import type { JobParams } from './jobs.service.ts';
 
@@ -135,7 +135,11 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     try {
       if (job.kind === IMPORT_JOB_KIND) {
         await runImportJob(deps, job, (patch) =>
-          jobsRepo.progress(deps.db, job, worker, { ...patch, updated_at: iso(deps.clock()), locked_until: leaseUntil() }),
+          jobsRepo.progress(deps.db, job, worker, {
+            ...patch,
+            updated_at: iso(deps.clock()),
+            locked_until: leaseUntil(),
+          }),
         );
         return true;
       }

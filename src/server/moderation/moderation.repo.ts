@@ -1,7 +1,8 @@
 /** Queries on `moderation_rules` and `moderation_audit`. Every method takes the executor first. */
+
+import type { Executor } from '../db/executor.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import type { ModerationAuditRow, ModerationRulesRow, ModerationRulesVersionRow } from '../db/schema.ts';
-import type { Executor } from '../db/executor.ts';
 
 /** Rows per insert statement: 9 columns each, far below either driver's bound-parameter limit. */
 const AUDIT_CHUNK = 500;
@@ -63,7 +64,12 @@ export const moderationRepo = {
     return q.orderBy('version', 'desc').limit(page.limit).execute();
   },
 
-  version: (db: Executor, siteId: string, namespace: string, version: number): Promise<ModerationRulesVersionRow | undefined> =>
+  version: (
+    db: Executor,
+    siteId: string,
+    namespace: string,
+    version: number,
+  ): Promise<ModerationRulesVersionRow | undefined> =>
     db
       .selectFrom('moderation_rules_versions')
       .selectAll()

@@ -5,8 +5,8 @@
 import type { Handlers } from '../http/route.ts';
 import {
   auditActor,
-  getModerationRuleVersion,
   getModerationRules,
+  getModerationRuleVersion,
   listModerationRuleVersions,
   previewModerationRules,
   queryModerationAudit,
@@ -25,7 +25,12 @@ export const moderationHandlers = {
   }),
   listModerationRuleVersions: async (deps, req) => listModerationRuleVersions(deps, req.principal.siteId, req.query),
   getModerationRuleVersion: async (deps, req) => ({
-    version: await getModerationRuleVersion(deps, req.principal.siteId, req.query.namespace, Number(req.params.version)),
+    version: await getModerationRuleVersion(
+      deps,
+      req.principal.siteId,
+      req.query.namespace,
+      Number(req.params.version),
+    ),
   }),
   queryModerationAudit: (deps, req) => queryModerationAudit(deps, req.principal.siteId, req.query),
 } satisfies Partial<Handlers>;

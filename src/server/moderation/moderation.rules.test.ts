@@ -170,7 +170,7 @@ describe('evaluateRules: blocked words are whole words, case- and accent-insensi
   });
 });
 
-describe('readsAuthorReports: whether a create must count the author\'s open reports', () => {
+describe("readsAuthorReports: whether a create must count the author's open reports", () => {
   it('is true only when some rule holds reported authors', () => {
     expect(readsAuthorReports([])).toBe(false);
     expect(readsAuthorReports([{ type: 'HOLD_LINKS' }, { type: 'APPROVE_ALL' }])).toBe(false);

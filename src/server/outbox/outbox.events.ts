@@ -61,6 +61,8 @@ export function buildEvents(
       case 'review_published':
         return Object.assign(base, { slug: spec.slug, actionEvent: { body: { review } } });
     }
+    const unknown: never = spec;
+    throw new Error(`no event for ${JSON.stringify(unknown)}`);
   });
 }
 

@@ -6,8 +6,8 @@ import { sql } from 'kysely';
 import type { EventIdentity, Review, ReviewDomainEvent } from '../../contract/index.ts';
 import { EVENT_TYPES } from '../../contract/index.ts';
 import type { Dialect } from '../db/database.ts';
-import { insertRows } from '../db/insert-rows.ts';
 import type { Executor } from '../db/executor.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import { eventJson, eventReview } from './outbox.events.ts';
 
 /** Events per insert statement: 9 columns each, far below either driver's bound-parameter limit. */

@@ -188,7 +188,11 @@ export function parseFilter(filter: unknown, path: string, opts: FilterOptions =
   function parseOperator(name: string, spec: FieldSpec, op: string, operand: unknown, at: string): FilterNode[] {
     if (!count(op === '$in' && Array.isArray(operand) ? Math.max(1, operand.length) : 1, at)) return [];
     if (!(spec.operators as readonly string[]).includes(op)) {
-      bad(at, `operator ${op} is not supported for ${name}; allowed: ${spec.operators.join(', ')}`, 'UNSUPPORTED_OPERATOR');
+      bad(
+        at,
+        `operator ${op} is not supported for ${name}; allowed: ${spec.operators.join(', ')}`,
+        'UNSUPPORTED_OPERATOR',
+      );
       return [];
     }
     if (op === '$isEmpty') {

@@ -3,7 +3,12 @@
  * indexed query; keyset pages with signed cursors (docs/product.md §6, docs/wix-api.md §7).
  */
 import type { CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
-import { type FieldViolation, LIMITS, type QueryReviewsRequest, type QueryReviewsResponse } from '../../contract/index.ts';
+import {
+  type FieldViolation,
+  LIMITS,
+  type QueryReviewsRequest,
+  type QueryReviewsResponse,
+} from '../../contract/index.ts';
 import { mayReadReports, privateReadScope } from '../auth/permissions.rules.ts';
 import { ownContactId, type Principal } from '../auth/principal.ts';
 import type { Dialect } from '../db/database.ts';
@@ -12,13 +17,13 @@ import { AppError, invalid } from '../errors.ts';
 import { REVIEW_WIRE_COLUMNS, type ReviewWireRow, toReview } from '../reviews/reviews.mapper.ts';
 import { scoreDay } from '../reviews/reviews.rules.ts';
 import type { ReviewsDeps } from '../reviews/reviews.service.ts';
+import { summariesRepo } from '../summaries/summaries.repo.ts';
 import { compileFilter, keysetCondition, type SortKey } from './compile.ts';
-import { searchCondition, searchTokens } from './search.ts';
 import { cursorKey, decodeCursor, encodeCursor, peekCursor } from './cursor.ts';
 import { type FilterNode, parseFilter } from './filter.ts';
 import { FIELDS, resolveField } from './query.fields.ts';
 import { resolveAt } from './relevance.ts';
-import { summariesRepo } from '../summaries/summaries.repo.ts';
+import { searchCondition, searchTokens } from './search.ts';
 import { ShapeCache, Slots } from './shape-cache.ts';
 
 type ReviewsQuery<O = ReviewWireRow> = SelectQueryBuilder<Database, 'reviews', O>;
@@ -43,7 +48,11 @@ export function parseSort(
       return;
     }
     if (keys.some((k) => k.field === name)) {
-      violations.push({ field: `${path}[${i}].fieldName`, description: `"${s.fieldName}" is sorted twice`, violatedRule: 'DUPLICATE' });
+      violations.push({
+        field: `${path}[${i}].fieldName`,
+        description: `"${s.fieldName}" is sorted twice`,
+        violatedRule: 'DUPLICATE',
+      });
       return;
     }
     keys.push({ field: name, column: spec.column as SortKey['column'], order: s.order ?? 'ASC' });
@@ -108,7 +117,11 @@ const ENTITY_SORT_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'rating'
  * equality keeps its index (that index then serves the sort by createdDate exactly). PostgreSQL keeps per-value
  * statistics and plans this well by itself.
  */
-function sortServingHints(dialect: Dialect, node: FilterNode | null, sort: readonly SortKey[] | undefined): Set<string> | undefined {
+function sortServingHints(
+  dialect: Dialect,
+  node: FilterNode | null,
+  sort: readonly SortKey[] | undefined,
+): Set<string> | undefined {
   if (dialect !== 'sqlite' || !node || !sort?.[0] || !pinsEntity(node)) return undefined;
   const lead = sort[0].column;
   return new Set([...ENTITY_SORT_COLUMNS].filter((c) => c !== lead));
@@ -139,7 +152,11 @@ function matching(
 }
 
 /** The live reviews `p` may see that match `sel`, the columns of their wire shape, in no particular order. */
-export function selectReviews(deps: Pick<ReviewsDeps, 'db' | 'dialect'>, p: Principal, sel: ReviewSelection): ReviewsQuery {
+export function selectReviews(
+  deps: Pick<ReviewsDeps, 'db' | 'dialect'>,
+  p: Principal,
+  sel: ReviewSelection,
+): ReviewsQuery {
   const unindexed = sortServingHints(deps.dialect, sel.node, sel.sort);
   return matching(deps.db, deps.dialect, visibilityOf(p, sel.includePrivate), sel.node, sel.search, unindexed);
 }
@@ -231,12 +248,18 @@ export function pageQuery(
   );
 }
 
-function parseSearch(text: string | null | undefined, field: string): { tokens: string[] | null; violations: FieldViolation[] } {
+function parseSearch(
+  text: string | null | undefined,
+  field: string,
+): { tokens: string[] | null; violations: FieldViolation[] } {
   if (text === undefined || text === null) return { tokens: null, violations: [] };
   const tokens = searchTokens(text);
   return tokens.length > 0
     ? { tokens, violations: [] }
-    : { tokens: null, violations: [{ field, description: 'must contain a letter or a digit', violatedRule: 'INVALID_ARGUMENT' }] };
+    : {
+        tokens: null,
+        violations: [{ field, description: 'must contain a letter or a digit', violatedRule: 'INVALID_ARGUMENT' }],
+      };
 }
 
 /**
@@ -252,7 +275,11 @@ function parseSearch(text: string | null | undefined, field: string): { tokens: 
  * key holds the cursor exactly as sent; it is read here without being verified, which is safe because an entry
  * exists under it only once `queryReviews` has verified it for this site and answered.
  */
-export function sharedPage(p: Principal, req: QueryReviewsRequest, now: Date): { entityId: string; key: string } | null {
+export function sharedPage(
+  p: Principal,
+  req: QueryReviewsRequest,
+  now: Date,
+): { entityId: string; key: string } | null {
   if (p.kind !== 'VISITOR' && p.kind !== 'MEMBER') return null;
   const q = req.query;
   if (req.returnPrivateReviews === true) return null;
@@ -262,7 +289,9 @@ export function sharedPage(p: Principal, req: QueryReviewsRequest, now: Date): {
     const state = peekCursor(cursor);
     if (!state || state.includePrivate || state.search !== null) return null;
     const entityId = pinnedEntity(state.filter);
-    return entityId === null ? null : { entityId, key: JSON.stringify(['page', p.siteId, scoreDay(now), cursor, limit]) };
+    return entityId === null
+      ? null
+      : { entityId, key: JSON.stringify(['page', p.siteId, scoreDay(now), cursor, limit]) };
   }
   if (q?.search !== undefined && q.search !== null) return null;
   const entityId = pinnedEntity(q?.filter);
@@ -277,7 +306,9 @@ function pinnedEntity(filter: unknown): string | null {
   const parsed = parseFilter(filter, 'query.filter');
   if (!parsed.node || parsed.violations.length > 0) return null;
   const parts = parsed.node.op === 'and' ? parsed.node.nodes : [parsed.node];
-  const pin = parts.find((n) => n.op === 'cmp' && n.cmp === '$eq' && n.field === 'entityId' && typeof n.value === 'string');
+  const pin = parts.find(
+    (n) => n.op === 'cmp' && n.cmp === '$eq' && n.field === 'entityId' && typeof n.value === 'string',
+  );
   return pin?.op === 'cmp' && typeof pin.value === 'string' ? pin.value : null;
 }
 
@@ -302,7 +333,13 @@ export async function queryReviews(
     // The SDK sends only the cursor for the next page: filter, search, sort and visibility come from it.
     const state = decodeCursor(paging.cursor, key, p.siteId);
     if (!state) {
-      throw invalid([{ field: 'query.cursorPaging.cursor', description: 'is malformed or was not issued for this site', violatedRule: 'INVALID_CURSOR' }]);
+      throw invalid([
+        {
+          field: 'query.cursorPaging.cursor',
+          description: 'is malformed or was not issued for this site',
+          violatedRule: 'INVALID_CURSOR',
+        },
+      ]);
     }
     rawFilter = state.filter;
     rawSearch = state.search;
@@ -316,7 +353,11 @@ export async function queryReviews(
   const sorted = parseSort(rawSort, 'query.sort');
   const violations = [...parsed.violations, ...search.violations, ...sorted.violations];
   if (position && position.length !== sorted.keys.length) {
-    violations.push({ field: 'query.cursorPaging.cursor', description: 'does not match its sort', violatedRule: 'INVALID_CURSOR' });
+    violations.push({
+      field: 'query.cursorPaging.cursor',
+      description: 'does not match its sort',
+      violatedRule: 'INVALID_CURSOR',
+    });
   }
   if (violations.length > 0) throw invalid(violations);
 
@@ -352,7 +393,8 @@ export async function queryReviews(
   const first = page[0];
   const last = page[page.length - 1];
   const next = direction === 'next' ? (hasMore ? cursorAt(last, 'next') : null) : cursorAt(last, 'next');
-  const prev = direction === 'next' ? (position ? cursorAt(first, 'prev') : null) : hasMore ? cursorAt(first, 'prev') : null;
+  const prev =
+    direction === 'next' ? (position ? cursorAt(first, 'prev') : null) : hasMore ? cursorAt(first, 'prev') : null;
   return { reviews: page.map((row) => toReview(row, now)), metadata: { count: page.length, cursors: { next, prev } } };
 }
 

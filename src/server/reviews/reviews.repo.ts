@@ -1,12 +1,12 @@
 /** Queries on `reviews`. Every method takes the executor first so the service owns the transaction. */
 import { sql } from 'kysely';
 import type { Dialect } from '../db/database.ts';
+import type { Executor } from '../db/executor.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { preparedQuery } from '../db/prepared.ts';
 import type { NewReviewRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { compileFilter, keysetCondition } from '../query/compile.ts';
 import type { FilterNode } from '../query/filter.ts';
-import type { Executor } from '../db/executor.ts';
 
 const liveById = preparedQuery((db, p: { siteId: string; id: string }) =>
   db

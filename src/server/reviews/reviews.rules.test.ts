@@ -19,7 +19,9 @@ const base = { helpful: 0, unhelpful: 0, textLength: 100, mediaCount: 0, verifie
 describe('relevanceScore', () => {
   it('rises with helpful votes and falls with unhelpful ones', () => {
     expect(relevanceScore({ ...base, helpful: 10 })).toBeGreaterThan(relevanceScore(base));
-    expect(relevanceScore({ ...base, helpful: 10, unhelpful: 10 })).toBeLessThan(relevanceScore({ ...base, helpful: 10 }));
+    expect(relevanceScore({ ...base, helpful: 10, unhelpful: 10 })).toBeLessThan(
+      relevanceScore({ ...base, helpful: 10 }),
+    );
   });
 
   it('rises with text length, media and verified purchase', () => {
@@ -126,7 +128,9 @@ describe('relevance rank (stored) and score (read)', () => {
         const read = at(later);
         const ageDays = Math.floor(read.getTime() / DAY) - Math.floor(c.reviewDate.getTime() / DAY);
         const plain = Math.round(c.quality * 0.5 ** (ageDays / 365) * 1e6) / 1e6;
-        expect(Math.abs(relevanceAt(relevanceRank(c.quality, c.reviewDate, now), read) - plain)).toBeLessThanOrEqual(1e-6);
+        expect(Math.abs(relevanceAt(relevanceRank(c.quality, c.reviewDate, now), read) - plain)).toBeLessThanOrEqual(
+          1e-6,
+        );
       }
     }
   });
@@ -182,7 +186,13 @@ describe('mediaViolations', () => {
   it('requires exactly one of image/video with an id or an http(s)/wix URL', () => {
     expect(
       mediaViolations(
-        [{}, { image: {}, video: {} }, { image: {} }, { video: { url: 'javascript:alert(1)' } }, { image: { url: 'https://x/y.png' } }],
+        [
+          {},
+          { image: {}, video: {} },
+          { image: {} },
+          { video: { url: 'javascript:alert(1)' } },
+          { image: { url: 'https://x/y.png' } },
+        ],
         'm',
       ).map((v) => v.field),
     ).toEqual(['m[0]', 'm[1]', 'm[2].image', 'm[3].video.url']);
@@ -202,7 +212,10 @@ describe('applyUpdate', () => {
   };
 
   it('changes only the fields present (PATCH)', () => {
-    expect(applyUpdate(current, { revision: '1', content: { rating: 5 } }, undefined)).toEqual({ ...current, rating: 5 });
+    expect(applyUpdate(current, { revision: '1', content: { rating: 5 } }, undefined)).toEqual({
+      ...current,
+      rating: 5,
+    });
   });
 
   it('limits the change to the field mask, a parent path covering its children', () => {

@@ -7,25 +7,30 @@ import {
   type BulkCreateReviewResponse,
   type BulkReviewCreateInput,
   type CreateReviewAndContactRequest,
+  type EventIdentity,
   type FieldViolation,
   GUID_PATTERN,
   type Media,
-  type EventIdentity,
   type ModerationStatus,
   type Review,
   type ReviewContentInput,
   type ReviewCreateInput,
   type ReviewUpdateInput,
 } from '../../contract/index.ts';
-import { ownContactId, type Principal } from '../auth/principal.ts';
 import { privateReadScope } from '../auth/permissions.rules.ts';
+import { ownContactId, type Principal } from '../auth/principal.ts';
 import { findOrCreateContactByEmail, findOrCreateOwnContact } from '../contacts/contacts.service.ts';
 import type { ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { openReportsByAuthor } from '../engagement/reports.service.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../errors.ts';
 import { timeOrderedId } from '../ids.ts';
-import { evaluateRules, readsAuthorReports, type RuleDecision, type RuleSubject } from '../moderation/moderation.rules.ts';
+import {
+  evaluateRules,
+  type RuleDecision,
+  type RuleSubject,
+  readsAuthorReports,
+} from '../moderation/moderation.rules.ts';
 import { type AuditDecision, auditActor, ruleBook, rulesFor } from '../moderation/moderation.service.ts';
 import type { EventSpec } from '../outbox/outbox.events.ts';
 import { eventIdentity } from '../outbox/outbox.rules.ts';
@@ -198,7 +203,13 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
   const reports = readsAuthorReports(rules)
     ? await openReportsOf(deps, p.siteId, [draft.contactId])
     : new Map<string, number>();
-  const prepared = prepareInsert(p, draft, rules, deps.clock(), draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0);
+  const prepared = prepareInsert(
+    p,
+    draft,
+    rules,
+    deps.clock(),
+    draft.contactId ? (reports.get(draft.contactId) ?? 0) : 0,
+  );
   try {
     const [review] = await writeInserts(deps, p, [prepared]);
     if (!review) throw new Error('the unit of work returned no review');
@@ -211,7 +222,11 @@ async function insertReview(deps: ReviewsDeps, p: Principal, draft: Draft): Prom
       if (same) return replayOrConflict(same, prepared.item.row.content_hash, deps.clock());
     }
     throw alreadyExists(
-      await slotHolder(deps, p.siteId, { namespace: draft.namespace, entity_id: draft.entityId, contact_id: draft.contactId }),
+      await slotHolder(deps, p.siteId, {
+        namespace: draft.namespace,
+        entity_id: draft.entityId,
+        contact_id: draft.contactId,
+      }),
     );
   }
 }
@@ -222,8 +237,16 @@ function decide(rules: Parameters<typeof evaluateRules>[0], content: RuleSubject
 }
 
 /** Open abuse reports against reviews by each of these authors (for the HOLD_REPORTED_AUTHOR rule). */
-async function openReportsOf(deps: ReviewsDeps, siteId: string, contactIds: readonly (string | null)[]): Promise<Map<string, number>> {
-  return openReportsByAuthor(deps, siteId, contactIds.filter((c): c is string => c !== null));
+async function openReportsOf(
+  deps: ReviewsDeps,
+  siteId: string,
+  contactIds: readonly (string | null)[],
+): Promise<Map<string, number>> {
+  return openReportsByAuthor(
+    deps,
+    siteId,
+    contactIds.filter((c): c is string => c !== null),
+  );
 }
 
 function replayOrConflict(existing: ReviewRow, hash: string, now: Date): Review {
@@ -343,12 +366,17 @@ export async function bulkCreateReview(
 ): Promise<BulkCreateReviewResponse> {
   const results: (BulkCreateReviewResponse['results'][number] | undefined)[] = new Array(items.length);
   const success = (index: number, review: Review) => {
-    results[index] = { itemMetadata: { id: review.id, originalIndex: index, success: true }, ...(returnEntity ? { review } : {}) };
+    results[index] = {
+      itemMetadata: { id: review.id, originalIndex: index, success: true },
+      ...(returnEntity ? { review } : {}),
+    };
   };
   const failure = (index: number, err: AppError) => {
     const body = err.toBody().details;
     const data =
-      'applicationError' in body ? body.applicationError.data : { fieldViolations: body.validationError.fieldViolations };
+      'applicationError' in body
+        ? body.applicationError.data
+        : { fieldViolations: body.validationError.fieldViolations };
     const id = items[index]?.id;
     results[index] = {
       itemMetadata: {
@@ -413,15 +441,27 @@ export async function bulkCreateReview(
   if (batch.length > 0) {
     const rules = await ruleBook(deps, p.siteId);
     const reports = batch.some((x) => readsAuthorReports(rules(x.draft.namespace)))
-      ? await openReportsOf(deps, p.siteId, batch.map((x) => x.draft.contactId))
+      ? await openReportsOf(
+          deps,
+          p.siteId,
+          batch.map((x) => x.draft.contactId),
+        )
       : new Map<string, number>();
     const nowDate = deps.clock();
     const prepared = batch.map((x) =>
-      prepareInsert(p, x.draft, rules(x.draft.namespace), nowDate, x.draft.contactId ? (reports.get(x.draft.contactId) ?? 0) : 0),
+      prepareInsert(
+        p,
+        x.draft,
+        rules(x.draft.namespace),
+        nowDate,
+        x.draft.contactId ? (reports.get(x.draft.contactId) ?? 0) : 0,
+      ),
     );
     try {
       const written = await writeInserts(deps, p, prepared);
-      written.forEach((review, i) => success((batch[i] as { index: number }).index, review));
+      written.forEach((review, i) => {
+        success((batch[i] as { index: number }).index, review);
+      });
     } catch (err) {
       // A concurrent writer took a slot after the check: nothing of the batch was written; go one by one.
       if (!isUniqueViolation(err)) throw err;
@@ -612,7 +652,11 @@ export async function updateReview(
     ...dateViolation(input.reviewDate, 'review.reviewDate'),
   ];
   if (input.id !== undefined && input.id !== id) {
-    violations.push({ field: 'review.id', description: 'must match the id in the path', violatedRule: 'INVALID_ARGUMENT' });
+    violations.push({
+      field: 'review.id',
+      description: 'must match the id in the path',
+      violatedRule: 'INVALID_ARGUMENT',
+    });
   }
   if (violations.length > 0) throw invalid(violations);
   const recheck = await recheckFor(deps, p, id);

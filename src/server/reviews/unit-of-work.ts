@@ -33,16 +33,16 @@
  */
 import { sql } from 'kysely';
 import type { EventIdentity, Media, Review, ReviewDomainEvent } from '../../contract/index.ts';
+import { announceEntities, entityPayload } from '../db/change-signal.ts';
+import type { Executor } from '../db/executor.ts';
 import type { ModerationAuditRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
-import { announceEntities, entityPayload } from '../db/change-signal.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
 import { outboxRepo, outboxRows } from '../outbox/outbox.repo.ts';
 import { modifiedFields } from '../outbox/outbox.rules.ts';
-import type { Executor } from '../db/executor.ts';
-import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { SUMMARY_UPSERT_SQL, summaryRow } from '../summaries/summaries.repo.ts';
+import { contribution, mergeDeltas, type SummaryDelta, summaryDeltas } from '../summaries/summaries.rules.ts';
 import { applySummaryDeltas, orderedDeltas } from '../summaries/summaries.service.ts';
 import { insertStatement } from './insert-statement.ts';
 import { toReview } from './reviews.mapper.ts';

@@ -1,10 +1,12 @@
 /** Queries on sites and api_keys. No business rules here. */
 import type { Executor } from '../db/executor.ts';
-import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 import { preparedQuery } from '../db/prepared.ts';
+import type { ApiKeyRow, SiteRow } from '../db/schema.ts';
 
 // Every authenticated request looks its key up: compiled once (see prepared.ts).
-const keyByHash = preparedQuery((db, p: { hash: string }) => db.selectFrom('api_keys').selectAll().where('key_hash', '=', p.hash));
+const keyByHash = preparedQuery((db, p: { hash: string }) =>
+  db.selectFrom('api_keys').selectAll().where('key_hash', '=', p.hash),
+);
 
 export const sitesRepo = {
   byId: (db: Executor, id: string): Promise<SiteRow | undefined> =>

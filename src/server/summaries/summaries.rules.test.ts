@@ -45,12 +45,25 @@ describe('summary rules', () => {
   it('merges deltas per entity in first-seen order and drops those that cancel out', () => {
     const add = (entityId: string, rating: number) => summaryDeltas(null, { namespace: 'stores', entityId, rating });
     const remove = (entityId: string, rating: number) => summaryDeltas({ namespace: 'stores', entityId, rating }, null);
-    const merged = mergeDeltas([...add('b', 5), ...add('a', 1), ...add('b', 3), ...remove('c', 2), ...add('c', 2), ...add('b', 5)]);
+    const merged = mergeDeltas([
+      ...add('b', 5),
+      ...add('a', 1),
+      ...add('b', 3),
+      ...remove('c', 2),
+      ...add('c', 2),
+      ...add('b', 5),
+    ]);
     expect(merged).toEqual([
       { namespace: 'stores', entityId: 'b', count: 3, sum: 13, stars: [0, 0, 1, 0, 2] },
       { namespace: 'stores', entityId: 'a', count: 1, sum: 1, stars: [1, 0, 0, 0, 0] },
     ]);
-    const other = mergeDeltas([...add('a', 4), ...summaryDeltas(null, { namespace: 'blog', entityId: 'a', rating: 4 })]);
-    expect(other.map((d) => [d.namespace, d.count])).toEqual([['stores', 1], ['blog', 1]]);
+    const other = mergeDeltas([
+      ...add('a', 4),
+      ...summaryDeltas(null, { namespace: 'blog', entityId: 'a', rating: 4 }),
+    ]);
+    expect(other.map((d) => [d.namespace, d.count])).toEqual([
+      ['stores', 1],
+      ['blog', 1],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 /** Rating summaries: one row read per entity, maintained transactionally by every review change. */
 import type { RatingSummary } from '../../contract/index.ts';
-import type { DbDeps } from '../deps.ts';
 import type { Executor } from '../db/executor.ts';
+import type { DbDeps } from '../deps.ts';
 import { summariesRepo } from './summaries.repo.ts';
 import { mergeDeltas, type SummaryDelta, toSummary } from './summaries.rules.ts';
 

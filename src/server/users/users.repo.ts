@@ -1,7 +1,7 @@
 /** Queries on `users`, `user_sessions`, `sign_in_failures` and `user_audit`. No business rules here. */
 import { sql } from 'kysely';
-import type { UserAuditTable, UserRow, UserSessionRow } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
+import type { UserAuditTable, UserRow, UserSessionRow } from '../db/schema.ts';
 
 /** Sites one e-mail is looked up on when a sign-in names none (more is refused as ambiguous all the same). */
 export const MAX_SITES_PER_EMAIL = 10;
@@ -25,7 +25,12 @@ export const usersRepo = {
       .limit(MAX_SITES_PER_EMAIL)
       .execute(),
   /** Up to `limit` users of a site, oldest first (created_at, id), after the position `after` when given. */
-  page: (db: Executor, siteId: string, after: readonly [string, string] | undefined, limit: number): Promise<UserRow[]> => {
+  page: (
+    db: Executor,
+    siteId: string,
+    after: readonly [string, string] | undefined,
+    limit: number,
+  ): Promise<UserRow[]> => {
     let q = db.selectFrom('users').selectAll().where('site_id', '=', siteId);
     if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after[0], after[1])));
     return q.orderBy('created_at').orderBy('id').limit(limit).execute();

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Insertable, sql } from 'kysely';
 import type { Dialect } from '../db/database.ts';
-import type { WebhookDeliveriesTable, WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 import type { Executor } from '../db/executor.ts';
+import type { WebhookDeliveriesTable, WebhookDeliveryRow, WebhookRow } from '../db/schema.ts';
 
 /** The delivery target of the JetStream publisher, beside webhook ids (which are GUIDs). */
 export const NATS_TARGET = 'nats';

@@ -153,7 +153,14 @@ export async function listDeliveries(
       cursorField: 'query.cursor',
     },
     (status: DeliveryStatus | null, before, limit) =>
-      deliveriesRepo.list(deps.db, siteId, webhookId, status ?? undefined, before as [string, string] | undefined, limit),
+      deliveriesRepo.list(
+        deps.db,
+        siteId,
+        webhookId,
+        status ?? undefined,
+        before as [string, string] | undefined,
+        limit,
+      ),
     (row) => [row.created_at, row.id],
   );
   return { deliveries: page.rows.map(toDelivery), metadata: { count: page.rows.length, cursors: { next: page.next } } };

@@ -43,7 +43,14 @@ describe('queue filters', () => {
   });
 
   it('round-trips through the address and ignores malformed values', () => {
-    const f = { ...DEFAULT_FILTERS, status: 'REJECTED' as const, rating: '5', from: '2026-01-02', reported: true, search: 'é' };
+    const f = {
+      ...DEFAULT_FILTERS,
+      status: 'REJECTED' as const,
+      rating: '5',
+      from: '2026-01-02',
+      reported: true,
+      search: 'é',
+    };
     expect(parseFilters(new URLSearchParams(serializeFilters(f)))).toEqual(f);
     expect(serializeFilters(f)).toContain('reported=1');
     expect(parseFilters(new URLSearchParams('status=NOPE&rating=9&from=yesterday&media=1&reported=yes'))).toEqual({

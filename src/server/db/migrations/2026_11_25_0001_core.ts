@@ -192,7 +192,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addPrimaryKeyConstraint('outbox_events_pk', ['site_id', 'id'])
       .execute();
   }
-  await db.schema.createIndex('outbox_events_site_position_idx').on('outbox_events').columns(['site_id', 'position']).execute();
+  await db.schema
+    .createIndex('outbox_events_site_position_idx')
+    .on('outbox_events')
+    .columns(['site_id', 'position'])
+    .execute();
 
   await db.schema
     .createTable('jobs')
@@ -231,7 +235,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['idempotency_keys', 'jobs', 'outbox_events', 'entity_summaries', 'reviews', 'contacts', 'api_keys', 'sites']) {
+  for (const t of [
+    'idempotency_keys',
+    'jobs',
+    'outbox_events',
+    'entity_summaries',
+    'reviews',
+    'contacts',
+    'api_keys',
+    'sites',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -23,28 +23,39 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 
   // Counting one entity's published reviews from summaries, when the namespace is not given.
-  await db.schema.createIndex('entity_summaries_entity_idx').on('entity_summaries').columns(['site_id', 'entity_id']).execute();
+  await db.schema
+    .createIndex('entity_summaries_entity_idx')
+    .on('entity_summaries')
+    .columns(['site_id', 'entity_id'])
+    .execute();
 
   if (sqlite) {
     // External-content FTS5 table over reviews.rowid; diacritics folded so "cafe" finds "café".
-    await sql`create virtual table reviews_fts using fts5(title, body, content='reviews', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')`.execute(db);
+    await sql`create virtual table reviews_fts using fts5(title, body, content='reviews', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')`.execute(
+      db,
+    );
     await sql`insert into reviews_fts(rowid, title, body) select rowid, title, body from reviews`.execute(db);
     await sql`create trigger reviews_fts_ai after insert on reviews begin
       insert into reviews_fts(rowid, title, body) values (new.rowid, new.title, new.body); end`.execute(db);
     await sql`create trigger reviews_fts_ad after delete on reviews begin
-      insert into reviews_fts(reviews_fts, rowid, title, body) values ('delete', old.rowid, old.title, old.body); end`.execute(db);
+      insert into reviews_fts(reviews_fts, rowid, title, body) values ('delete', old.rowid, old.title, old.body); end`.execute(
+      db,
+    );
     await sql`create trigger reviews_fts_au after update of title, body on reviews begin
       insert into reviews_fts(reviews_fts, rowid, title, body) values ('delete', old.rowid, old.title, old.body);
       insert into reviews_fts(rowid, title, body) values (new.rowid, new.title, new.body); end`.execute(db);
   } else {
-    await sql`create index reviews_search_idx on reviews using gin (to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, '')))`.execute(db);
+    await sql`create index reviews_search_idx on reviews using gin (to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, '')))`.execute(
+      db,
+    );
   }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   if (sqlite) {
-    for (const t of ['reviews_fts_ai', 'reviews_fts_ad', 'reviews_fts_au']) await sql`drop trigger if exists ${sql.id(t)}`.execute(db);
+    for (const t of ['reviews_fts_ai', 'reviews_fts_ad', 'reviews_fts_au'])
+      await sql`drop trigger if exists ${sql.id(t)}`.execute(db);
     await sql`drop table if exists reviews_fts`.execute(db);
   } else {
     await sql`drop index if exists reviews_search_idx`.execute(db);

@@ -8,11 +8,7 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createIndex('contacts_order_idx')
-    .on('contacts')
-    .columns(['site_id', 'created_at', 'id'])
-    .execute();
+  await db.schema.createIndex('contacts_order_idx').on('contacts').columns(['site_id', 'created_at', 'id']).execute();
   await db.schema
     .createIndex('webhook_deliveries_order_idx')
     .on('webhook_deliveries')
