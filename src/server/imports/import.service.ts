@@ -37,9 +37,9 @@ const CHUNK = 1000;
 /**
  * Rows per round of an SQLite index rebuild, whose rounds share one transaction. A round's rows stay alive until it
  * is written, and the young generation's collections copy what is alive: at 1,000,000 reviews a quarter of the rows
- * per round took the rows phase from 41 to 34 s (garbage collection 11 → 5 s of the importing thread's profile). On
- * PostgreSQL the importing thread waits for the server most of the time and keeps rounds of {@link CHUNK} (rounds of
- * 250 measured 3–5 % slower there: more statements).
+ * per round took the rows phase from 41 to 34 s (garbage collection 11 → 5 s of the importing thread's profile).
+ * PostgreSQL keeps rounds of {@link CHUNK}: there rounds of 250 measured 3–5 % slower (four times the statements,
+ * each a round trip).
  */
 const SQLITE_REBUILD_CHUNK = 250;
 /** Errors kept in the report; every error still reaches `onError`, and `failed` counts them all. */
