@@ -15,6 +15,4 @@ const oneShot = (crypto as { hash?: Digest }).hash;
 
 /** The digest of `data` (UTF-8) with `algorithm`, as `encoding`. */
 export const digest: Digest =
-  typeof oneShot === 'function'
-    ? (algorithm, data, encoding) => oneShot(algorithm, data, encoding)
-    : (algorithm, data, encoding) => crypto.createHash(algorithm).update(data).digest(encoding);
+  oneShot ?? ((algorithm, data, encoding) => crypto.createHash(algorithm).update(data).digest(encoding));

@@ -151,7 +151,7 @@ export function openSqlite(
     sqlite.pragma('journal_mode = WAL');
   } catch (err) {
     sqlite.close();
-    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    if (!isSqliteBusy(err)) throw err;
     // Another process writes to the file in rollback-journal mode (`verdict import` rebuilding the indexes,
     // `bulkWrite` below) and holds its lock until it commits: the switch to WAL waited the busy timeout.
     throw new Error(
@@ -225,10 +225,13 @@ export function openSqlite(
   };
 }
 
+/** A lock another connection holds (not a stale snapshot, `SQLITE_BUSY_SNAPSHOT`). */
+const isSqliteBusy = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+
 /**
  * Leaves WAL for a rollback journal if no other connection has the file open (the switch needs the only lock; it
- * is tried without waiting, so a running server costs the caller nothing). FULL sync while journaled: a commit then
- * survives a power cut as one in WAL does. Pages past the file's end at the start are not journaled, so a journal
+ * is tried without waiting, so a running server costs the caller nothing). FULL sync while journaled: with a
+ * rollback journal, NORMAL can leave a corrupt file after a power cut at the wrong moment; FULL cannot. Pages past the file's end at the start are not journaled, so a journal
  * stays small when the transaction appends, and a failed or interrupted one leaves the file as it was (SQLite rolls
  * a left-over journal back on the next open).
  */
@@ -239,7 +242,7 @@ function rollbackJournal(sqlite: SqliteDatabase.Database, busyTimeoutMs: number)
     sqlite.pragma('synchronous = FULL');
     return true;
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+    if (isSqliteBusy(err)) return false;
     throw err;
   } finally {
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -257,7 +260,7 @@ function backToWal(sqlite: SqliteDatabase.Database): void {
   try {
     sqlite.pragma('journal_mode = WAL');
   } catch (err) {
-    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    if (!isSqliteBusy(err)) throw err;
   }
 }
 
