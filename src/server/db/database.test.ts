@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,6 +33,53 @@ describe('openSqlite page cache and memory map', () => {
 
   it("keeps the driver's 16 MB cache and no map when not asked (the CLI and the tests)", () => {
     expect(settings({})).toEqual({ cacheKiB: -16 * 1024, mmapBytes: 0 });
+  });
+});
+
+/** Files this process has open whose name says SQLite made them as temporary files (`etilqs_…`, deleted at open). */
+function openTempFiles(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes('etilqs_')) n++;
+    } catch {
+      // Closed between the listing and the read.
+    }
+  }
+  return n;
+}
+
+describe.runIf(existsSync('/proc/self/fd'))('openSqlite temporary storage', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the statement journal of a large statement inside a transaction in memory, not in a temp file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-db-'));
+    dirs.push(dir);
+    const db = openSqlite(join(dir, 'verdict.db'));
+    try {
+      if (db.native.dialect !== 'sqlite') throw new Error('expected SQLite');
+      const sqlite = db.native.sqlite;
+      let most = 0;
+      sqlite.function('probe', () => {
+        most = Math.max(most, openTempFiles());
+        return 0;
+      });
+      sqlite.exec(`create table t (id integer primary key, k text unique, body text);
+        with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000)
+        insert into t (k, body) select 'k' || i, printf('%.1000c', 'x') from n;`);
+      // An update of existing pages that may fail on the unique key halfway, inside a transaction: SQLite saves the
+      // original of each page it changes (about 2 MB here) so it can undo this statement alone.
+      sqlite.exec('begin');
+      sqlite.exec("update t set body = body || 'y', k = k || probe()");
+      sqlite.exec('commit');
+      expect(sqlite.prepare('select count(*) as n from t where body like ?').get('%y')).toEqual({ n: 2000 });
+      expect(most).toBe(0);
+    } finally {
+      await db.close();
+    }
   });
 });
 
@@ -75,6 +122,21 @@ describe('bulkWrite on an SQLite file', () => {
     const other = new Database(path);
     opened.push(other);
     expect(other.prepare('select count(*) as n from t').get()).toEqual({ n: 2 });
+  });
+
+  it("sorts through temp files inside (an index build's sorter spills), in memory again afterwards", async () => {
+    const { db, sqlite } = open();
+    const tempStore = () => sqlite.pragma('temp_store', { simple: true });
+    expect(await db.bulkWrite(async () => tempStore())).toBe(1);
+    expect(tempStore()).toBe(2);
+  });
+
+  it('keeps temporary storage as it is on a connection holding temporary objects, which a switch would drop', async () => {
+    const { db, sqlite } = open();
+    sqlite.exec('create temp table marker (x integer); insert into marker values (7)');
+    const inside = await db.bulkWrite(async () => sqlite.pragma('temp_store', { simple: true }));
+    expect(inside).toBe(2);
+    expect(sqlite.prepare('select x from temp.marker').pluck().all()).toEqual([7]);
   });
 
   it('stays in WAL, without waiting for the lock, while another connection has the file open', async () => {
