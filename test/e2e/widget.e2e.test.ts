@@ -358,6 +358,38 @@ describe.skipIf(!CHROMIUM)('the widget in Chromium', () => {
     await page.close();
   });
 
+  it('offers "Read more" only on a card that hides part of its review, and opens it in full', async () => {
+    const entity = `more-${Date.now()}`;
+    const long = 'The lid seals well and the handle stays cool. '.repeat(40).trim();
+    for (const [title, body] of [
+      ['Short', 'Fine.'],
+      ['Long', long],
+    ]) {
+      const res = await api('POST', '/reviews/v1/reviews', {
+        review: {
+          namespace: 'stores',
+          entityId: entity,
+          author: { contactId: contactId(), authorName: title },
+          content: { rating: 4, title, body },
+        },
+      });
+      expect(res.status).toBe(200);
+    }
+    const page = await open(`/demo?entityId=${entity}`);
+    await poll(() => cards(page).count()).toBe(2);
+    const card = (title: string) => cards(page).filter({ has: page.locator('h3', { hasText: title }) });
+    await poll(() => card('Long').locator('.more').isVisible()).toBe(true);
+    expect(await card('Short').locator('.more').isVisible()).toBe(false);
+    expect(await card('Short').locator('.more').getAttribute('aria-hidden')).toBe('true');
+    await card('Long').locator('.more').click();
+    await poll(() => card('Long').getAttribute('class')).toContain('open');
+    const body = await card('Long')
+      .locator('.body')
+      .evaluate((el) => ({ text: el.textContent, cut: el.scrollHeight > el.clientHeight + 1 }));
+    expect(body).toEqual({ text: long, cut: false });
+    await page.close();
+  });
+
   it('fits the size budget as served, and looks right in dark mode and at phone width', async () => {
     const res = await fetch(`${base}/widget.js`);
     expect(res.headers.get('cache-control')).toContain('max-age');

@@ -105,6 +105,8 @@ export const styles = css`
   .actions { display: flex; gap: 0.25rem 0.5rem; align-items: center; flex-wrap: wrap; font-size: 0.875rem; }
   .actions button { white-space: nowrap; padding: 0.2rem 0.6rem; }
   .actions .more { margin-left: auto; }
+  /* Nothing more to show: out of sight and out of the tab order, in the same place (no layout change). */
+  .actions .more.whole { visibility: hidden; }
   .footer { height: var(--_footer-h); display: flex; gap: 0.75rem; align-items: center; }
   .footer button { white-space: nowrap; }
   .status { color: var(--_muted); }

@@ -71,6 +71,7 @@ export class VerdictReviews extends LitElement {
     formState: { state: true },
     votes: { state: true },
     open: { state: true },
+    whole: { state: true },
     reporting: { state: true },
   };
 
@@ -93,6 +94,8 @@ export class VerdictReviews extends LitElement {
   declare formState: 'editing' | 'sending' | 'published' | 'held' | 'already';
   declare votes: Record<string, VoteValue>;
   declare open: Record<string, boolean>;
+  /** Reviews whose closed card was measured to show all of their text and photos: nothing for "Read more" to add. */
+  declare whole: ReadonlySet<string>;
   declare reporting: { reviewId: string; reason: ReportReason; text: string; error?: string } | undefined;
 
   private client: WidgetApi | undefined;
@@ -112,6 +115,7 @@ export class VerdictReviews extends LitElement {
     this.formState = 'editing';
     this.votes = {};
     this.open = {};
+    this.whole = new Set();
   }
 
   private get t(): Messages {
@@ -144,6 +148,43 @@ export class VerdictReviews extends LitElement {
     } catch {
       this.votes = {};
     }
+  }
+
+  private resized: ResizeObserver | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resized?.disconnect();
+    this.resized = undefined;
+  }
+
+  protected override updated(_changed: PropertyValues): void {
+    // Another width wraps the text differently: measure again.
+    if (!this.resized && typeof ResizeObserver === 'function') {
+      this.resized = new ResizeObserver(() => this.measureCards());
+      this.resized.observe(this);
+    }
+    this.measureCards();
+  }
+
+  /**
+   * Which closed cards show everything. Measured after each render, before the browser paints it; the "Read more"
+   * button of such a card is hidden but keeps its place, so the card's layout is the same either way.
+   */
+  private measureCards(): void {
+    const cut = (el: Element | null) => el !== null && el.scrollHeight > el.clientHeight + 1;
+    const whole = new Set<string>();
+    for (const card of this.renderRoot.querySelectorAll<HTMLElement>('li.card:not(.open)')) {
+      const id = card.dataset.reviewId;
+      if (!id) continue;
+      if (
+        !cut(card.querySelector('.content')) &&
+        !cut(card.querySelector('.body')) &&
+        !cut(card.querySelector('.reply'))
+      )
+        whole.add(id);
+    }
+    if (whole.size !== this.whole.size || [...whole].some((id) => !this.whole.has(id))) this.whole = whole;
   }
 
   protected override firstUpdated(_changed: PropertyValues): void {
@@ -438,7 +479,12 @@ export class VerdictReviews extends LitElement {
         <button part="button" aria-pressed=${vote === 'HELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'HELPFUL')}>${t.helpfulCount(count.format(r.foundHelpful))}</button>
         <button part="button" aria-pressed=${vote === 'UNHELPFUL' ? 'true' : 'false'} @click=${() => this.vote(r, 'UNHELPFUL')}>${t.unhelpfulCount(count.format(r.foundUnhelpful))}</button>
         <button part="button" @click=${() => this.openReport(r)}>${t.report}</button>
-        ${this.open[r.id] ? nothing : html`<button part="button" class="more" @click=${() => (this.open = { ...this.open, [r.id]: true })}>${t.readMore}</button>`}
+        ${
+          this.open[r.id]
+            ? nothing
+            : html`<button part="button" class="more ${this.whole.has(r.id) ? 'whole' : ''}" aria-hidden=${this.whole.has(r.id) ? 'true' : 'false'}
+                @click=${() => (this.open = { ...this.open, [r.id]: true })}>${t.readMore}</button>`
+        }
       </div>
     </li>`;
   }
