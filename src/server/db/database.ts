@@ -168,10 +168,10 @@ export function openSqlite(
   // ANALYZE samples about this many rows per index instead of reading all of them (bounded `pragma optimize`).
   sqlite.pragma('analysis_limit = 1000');
   // Temporary storage in memory, set before anything temporary exists (changing it later drops temp triggers, which
-  // change-signal.ts keeps on this connection). What it moves off the disk is mostly statement journals: a statement
-  // that may fail halfway inside a transaction (a group commit's multi-row insert, with its unique keys and foreign
-  // keys) saves the original of every page it changes, and past 64 KB the driver spills that to a temp file that is
-  // created, written and deleted per statement (about one file per group of creates, a fifth of their system time).
+  // change-signal.ts keeps on this connection). What it moves off the disk is mostly sub-journals: inside a savepoint
+  // (each write of a group commit runs in one) or a statement that may fail halfway inside a transaction, SQLite
+  // saves the original of every page changed, and past 64 KB the driver spills that to a temp file that is created,
+  // written and deleted each time (about one file per group of creates, a fifth of their system time).
   // The cost is that a sort without an index (CREATE INDEX of a migration or an import, a GROUP BY of insights) is held
   // in memory instead of spilling: bounded by the rows sorted, and every page query is bounded by its LIMIT.
   sqlite.pragma('temp_store = MEMORY');
@@ -223,8 +223,9 @@ export function openSqlite(
       await checkpointer?.stop();
       checkpointer = undefined;
       const journaled = rollbackJournal(sqlite, busyTimeoutMs);
-      const sortsOnDisk = sortOnDisk(sqlite);
+      let sortsOnDisk = false;
       try {
+        sortsOnDisk = sortOnDisk(sqlite);
         return await work();
       } finally {
         if (sortsOnDisk && sqlite.open) sqlite.pragma('temp_store = MEMORY');
