@@ -242,9 +242,9 @@ const isSqliteBusy = (err: unknown): boolean => (err as { code?: unknown } | nul
 /**
  * Leaves WAL for a rollback journal if no other connection has the file open (the switch needs the only lock; it
  * is tried without waiting, so a running server costs the caller nothing). FULL sync while journaled: with a
- * rollback journal, NORMAL can leave a corrupt file after a power cut at the wrong moment; FULL cannot. Pages past the file's end at the start are not journaled, so a journal
- * stays small when the transaction appends, and a failed or interrupted one leaves the file as it was (SQLite rolls
- * a left-over journal back on the next open).
+ * rollback journal, NORMAL can leave a corrupt file after a power cut at the wrong moment; FULL cannot. Pages past
+ * the file's end at the start are not journaled, so a journal stays small when the transaction appends, and a failed
+ * or interrupted one leaves the file as it was (SQLite rolls a left-over journal back on the next open).
  */
 function rollbackJournal(sqlite: SqliteDatabase.Database, busyTimeoutMs: number): boolean {
   sqlite.pragma('busy_timeout = 0');

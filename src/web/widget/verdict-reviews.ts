@@ -49,6 +49,9 @@ const SCRIPT_ORIGIN = (() => {
   }
 })();
 
+/** The properties whose change can change which cards cut part of their review (see `measureCards`). */
+const MEASURED = ['reviews', 'open', 'votes', 'locale'] as const;
+
 export class VerdictReviews extends LitElement {
   static override styles = styles;
   static override properties = {
@@ -143,6 +146,11 @@ export class VerdictReviews extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Another width wraps the text differently: measure again.
+    if (typeof ResizeObserver === 'function') {
+      this.resized = new ResizeObserver(() => this.measureCards());
+      this.resized.observe(this);
+    }
     try {
       this.votes = JSON.parse(localStorage.getItem(this.votesKey) ?? '{}') as Record<string, VoteValue>;
     } catch {
@@ -158,13 +166,10 @@ export class VerdictReviews extends LitElement {
     this.resized = undefined;
   }
 
-  protected override updated(_changed: PropertyValues): void {
-    // Another width wraps the text differently: measure again.
-    if (!this.resized && typeof ResizeObserver === 'function') {
-      this.resized = new ResizeObserver(() => this.measureCards());
-      this.resized.observe(this);
-    }
-    this.measureCards();
+  protected override updated(changed: PropertyValues): void {
+    // Only what changes a card's text or buttons can change what it cuts: typing in the form or opening the report
+    // dialog measures nothing (each measure makes the browser lay the page out).
+    if (MEASURED.some((p) => changed.has(p))) this.measureCards();
   }
 
   /**
