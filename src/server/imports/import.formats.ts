@@ -287,13 +287,26 @@ class CsvRow implements SourceRow {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** A mapping's JSON paths split at their dots, once: every row looks each of them up. */
+const pathCache = new Map<string, readonly string[]>();
+
+function pathOf(name: string): readonly string[] {
+  let parts = pathCache.get(name);
+  if (parts === undefined) {
+    parts = name.split('.');
+    // The names come from the mappings, a fixed set; the cap is a safety bound like keyCache's.
+    if (pathCache.size < 10_000) pathCache.set(name, parts);
+  }
+  return parts;
+}
+
 /** A JSON object: names are paths (`content.rating`); a flat key is matched like a CSV column. */
 class JsonRow implements SourceRow {
   private flat: Map<string, string> | undefined;
   constructor(private readonly obj: Record<string, unknown>) {}
   get(name: string): Found | undefined {
     let at: unknown = this.obj;
-    for (const part of name.split('.')) {
+    for (const part of pathOf(name)) {
       if (!isObject(at) || !Object.hasOwn(at, part)) {
         at = undefined;
         break;

@@ -59,6 +59,34 @@ describe('parseReviewDate', () => {
     expect(parseReviewDate('yesterday')).toMatchObject({ ok: false, rule: 'FORMAT' });
     expect(parseReviewDate(1700000000000)).toMatchObject({ ok: false, rule: 'TYPE' });
   });
+
+  it("answers toISOString()'s own form as the general reading does, impossible days and times included", () => {
+    // A trailing space keeps the string out of the short way for that form, so the two readings are compared.
+    const agree = (s: string) => expect(parseReviewDate(s), s).toEqual(parseReviewDate(`${s} `));
+    const edges = [
+      '2024-02-29T23:59:59.999Z', // a leap day
+      '2023-02-29T00:00:00.000Z', // not a leap year
+      '2000-02-29T00:00:00.000Z', // divisible by 400: leap
+      '1900-02-29T00:00:00.000Z', // divisible by 100: not
+      '2024-04-31T00:00:00.000Z',
+      '2024-12-31T00:00:00.000Z',
+      '2024-13-01T00:00:00.000Z',
+      '2024-00-10T00:00:00.000Z',
+      '2024-01-00T00:00:00.000Z',
+      '2024-01-01T24:00:00.000Z',
+      '2024-01-01T23:60:00.000Z',
+      '2024-01-01T23:59:60.000Z',
+      '0024-05-01T10:12:30.000Z', // a year under 100: the general reading refuses it
+      '9999-12-31T23:59:59.999Z',
+    ];
+    for (const s of edges) agree(s);
+    expect(parseReviewDate('2024-02-29T23:59:59.999Z')).toEqual({ ok: true, value: '2024-02-29T23:59:59.999Z' });
+    expect(parseReviewDate('2023-02-29T00:00:00.000Z')).toMatchObject({ ok: false, rule: 'FORMAT' });
+    // Every day of four years (a leap year among them) at a few times of day.
+    for (let t = Date.UTC(2023, 0, 1); t < Date.UTC(2027, 0, 1); t += 86_400_000 + 3_601_001) {
+      agree(new Date(t).toISOString());
+    }
+  });
 });
 
 describe('parseStatus and parseFlag', () => {

@@ -175,6 +175,30 @@ export function parseRating(value: unknown): Result<number> {
   return ok(n);
 }
 
+/** `toISOString()`'s own form, years 1000 to 9999 (the long way below reads years under 100 as 19xx and refuses them). */
+const CANONICAL_DATE_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Two ASCII digits of `s` at `i` as a number. */
+const twoDigits = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+/** Whether a string of CANONICAL_DATE_TIME's form names a day that exists and a time of day within 23:59:59. */
+function isRealDateTime(s: string): boolean {
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= days &&
+    twoDigits(s, 11) <= 23 &&
+    twoDigits(s, 14) <= 59 &&
+    twoDigits(s, 17) <= 59
+  );
+}
+
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
 
@@ -189,6 +213,9 @@ export function parseReviewDate(value: unknown): Result<string> {
     return parseReviewDate((value as { $date: unknown }).$date);
   }
   if (typeof value !== 'string') return bad('must be a date string such as 2024-05-01T10:12:00Z', 'TYPE');
+  // The form every export of Verdict (and of most platforms' APIs) writes, and this function returns: taken as it is
+  // when it names a real instant. Anything else, a day that does not exist included, goes the long way below.
+  if (value.length === 24 && CANONICAL_DATE_TIME.test(value) && isRealDateTime(value)) return ok(value);
   const m = DATE_TIME.exec(value.trim());
   if (!m) return bad('must be an ISO-8601 date such as 2024-05-01 or 2024-05-01T10:12:00Z', 'FORMAT');
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
@@ -412,10 +439,22 @@ interface Pick {
   found: Found;
 }
 
+/** Each mapping's rules by target, in the mapping's order: `pick` runs for every target of every row. */
+const rulesByTarget = new WeakMap<FormatMapping, Map<Target, FieldRule[]>>();
+
+function rulesFor(mapping: FormatMapping, target: Target): readonly FieldRule[] {
+  let byTarget = rulesByTarget.get(mapping);
+  if (!byTarget) {
+    byTarget = new Map();
+    for (const rule of mapping.rules) byTarget.set(rule.target, [...(byTarget.get(rule.target) ?? []), rule]);
+    rulesByTarget.set(mapping, byTarget);
+  }
+  return byTarget.get(target) ?? [];
+}
+
 /** The first rule for `target` whose source holds a non-blank value. */
 function pick(mapping: FormatMapping, row: SourceRow, target: Target): Pick | undefined {
-  for (const rule of mapping.rules) {
-    if (rule.target !== target) continue;
+  for (const rule of rulesFor(mapping, target)) {
     for (const name of rule.from) {
       const found = row.get(name);
       if (found && !isBlank(found.value)) return { rule, found };
