@@ -415,8 +415,7 @@ async function* chunksOf(rows: AsyncIterable<ImportRow>, checker: Checker, size 
  * The review row of an imported record: its source status, dates (creation too, when the source has it), reply,
  * flags and vote counts, revision 1.
  */
-function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, nowDate: Date): ReviewRow {
-  const now = iso(nowDate);
+function reviewRow(siteId: string, id: string, r: ImportRecord, contactId: string | null, now: string): ReviewRow {
   return {
     site_id: siteId,
     id,
@@ -563,7 +562,7 @@ async function writeChunk(
         id,
         r,
         r.contactId ?? (r.authorEmail ? (contacts.get(normalizeEmail(r.authorEmail)) ?? null) : null),
-        nowDate,
+        now,
       ),
       events,
     })),
