@@ -155,7 +155,7 @@ export class VdData extends LitElement {
       <p class="muted">Run a dry run first: it reads the whole file and reports what would be created, skipped or refused, without writing anything.</p>
       ${message(this.importMessage)}
       <form @submit=${(e: SubmitEvent) => this.startImport(e)} novalidate>
-        <div class="grid">
+        <div class="grid wide">
           <div><label for="file">File</label><input id="file" name="file" type="file" accept=".csv,.ndjson,.jsonl,.json,.txt" /></div>
           <div>
             <label for="format">Exported by</label>

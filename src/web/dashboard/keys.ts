@@ -171,7 +171,7 @@ export class VdKeys extends LitElement {
       }
       <h3>Create a key</h3>
       <form @submit=${(e: SubmitEvent) => this.create(e)} novalidate>
-        <div class="grid">
+        <div class="grid wide">
           <div><label for="key-name">Name</label><input id="key-name" name="name" maxlength="100" /></div>
           <div>
             <label for="key-kind">Kind</label>

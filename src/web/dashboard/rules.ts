@@ -25,7 +25,7 @@ export class VdRules extends LitElement {
       li.rule { margin-bottom: 0.75rem; padding: 0.75rem; border: 1px solid #d8d8d4; border-radius: 0.4rem; }
       .choice { display: inline-flex; align-items: center; gap: 0.35rem; margin-right: 0.75rem; font-weight: 400; }
       .choice input { display: inline-block; width: 1.25rem; height: 1.25rem; min-height: 0; margin: 0; }
-      .narrow { max-width: 20rem; }
+      .narrow { max-width: 26rem; }
     `,
   ];
   static override properties = {

@@ -67,6 +67,8 @@ export const shared = css`
   .stars { color: #8a5a00; letter-spacing: 0.05em; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   .grid { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); }
+  /* For fields whose values are long (a file name, a format's name): one per line only where 20rem do not fit. */
+  .grid.wide { grid-template-columns: repeat(auto-fill, minmax(min(20rem, 100%), 1fr)); }
   .pre { white-space: pre-wrap; overflow-wrap: anywhere; }
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid #e2e2de; vertical-align: top; overflow-wrap: anywhere; }

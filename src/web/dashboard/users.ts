@@ -179,7 +179,7 @@ export class VdUsers extends LitElement {
           ${pagerNav('users', this.pages, this.loading, (move) => void this.load(move))}`
       }
       <h3>Invite someone</h3>
-      <form class="grid" @submit=${(e: SubmitEvent) => this.invite(e)} novalidate>
+      <form class="grid wide" @submit=${(e: SubmitEvent) => this.invite(e)} novalidate>
         <div><label for="invite-email">E-mail address</label><input id="invite-email" name="email" type="email" autocomplete="off" /></div>
         <div>
           <label for="invite-role">Role</label>
