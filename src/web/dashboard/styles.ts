@@ -11,7 +11,7 @@ export const pageStyles = `
 `;
 
 export const shared = css`
-  :host { display: block; }
+  :host { display: block; min-width: 0; }
   *, *::before, *::after { box-sizing: border-box; }
   h1, h2, h3 { line-height: 1.25; margin: 0 0 0.75rem; }
   h1 { font-size: 1.5rem; }
@@ -53,7 +53,7 @@ export const shared = css`
   }
   input[type='checkbox'] { display: inline-block; width: 1.25rem; min-height: 1.25rem; height: 1.25rem; margin: 0 0.5rem 0 0; vertical-align: middle; }
   textarea { min-height: 6rem; resize: vertical; }
-  .card { background: #fff; border: 1px solid #d8d8d4; border-radius: 0.6rem; padding: 1rem; margin-bottom: 1rem; }
+  .card { background: #fff; border: 1px solid #d8d8d4; border-radius: 0.6rem; padding: 1rem; margin-bottom: 1rem; min-width: 0; }
   .row { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; }
   .row.end { align-items: flex-end; }
   .muted { color: #5c5c5c; }
@@ -73,5 +73,10 @@ export const shared = css`
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid #e2e2de; vertical-align: top; overflow-wrap: anywhere; }
   progress { width: 100%; height: 1.25rem; }
-  .scroll { overflow-x: auto; }
+  .scroll { overflow-x: auto; position: relative; }
+  /* On a phone a table keeps a readable width and scrolls sideways inside its .scroll box, rather than squeezing its
+     columns to a letter a line; a drop-down in a cell keeps room for its choice and a button its word. */
+  .scroll > table { min-width: 36rem; }
+  td select { min-width: 9rem; }
+  td button { white-space: nowrap; }
 `;
