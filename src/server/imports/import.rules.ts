@@ -446,7 +446,11 @@ function rulesFor(mapping: FormatMapping, target: Target): readonly FieldRule[] 
   let byTarget = rulesByTarget.get(mapping);
   if (!byTarget) {
     byTarget = new Map();
-    for (const rule of mapping.rules) byTarget.set(rule.target, [...(byTarget.get(rule.target) ?? []), rule]);
+    for (const rule of mapping.rules) {
+      const rules = byTarget.get(rule.target);
+      if (rules) rules.push(rule);
+      else byTarget.set(rule.target, [rule]);
+    }
     rulesByTarget.set(mapping, byTarget);
   }
   return byTarget.get(target) ?? [];
