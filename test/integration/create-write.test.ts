@@ -2,8 +2,9 @@
  * The write of a create, on both dialects: on PostgreSQL one statement (no BEGIN/COMMIT) with every effect of the
  * transactional path — the review, its outbox events in order, the audit entry, the summary, the entity
  * announcement other instances listen to, the hooks — and a duplicate author still answered with the review that
- * holds the slot; creates racing moderation of the same entity end without deadlock and with an exact summary. On
- * SQLite the creates of one group commit share one insert per table, and a failing create fails alone.
+ * holds the slot; creates racing moderation of the same entity end without deadlock and with an exact summary.
+ * Concurrent creates share their statement (PostgreSQL) or one insert per table of their group commit (SQLite), and a
+ * failing create fails alone.
  */
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -208,6 +209,111 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
           )
           .execute();
         expect(audit).toHaveLength(11);
+      } finally {
+        await counting.close();
+      }
+    },
+  );
+
+  it.runIf(dialect.name === 'postgres')(
+    'writes concurrent creates in batch statements, fails only a duplicate author, and announces every entity',
+    async () => {
+      const entityIds = [`e-${crypto.randomUUID()}`, `e-${crypto.randomUUID()}`];
+      const counting = countingHandle(db);
+      const listener = new pg.Client({ connectionString: db.url });
+      await listener.connect();
+      const heard: string[][] = [];
+      listener.on('notification', (n) => {
+        if (n.channel === ENTITY_CHANNEL && n.payload) heard.push(JSON.parse(n.payload) as string[]);
+      });
+      await listener.query(`listen ${ENTITY_CHANNEL}`);
+      const commits: CommittedWrite[] = [];
+      try {
+        const deps = {
+          ...t.deps,
+          db: counting.db,
+          writeHooks: {
+            origin: 'batch-test',
+            afterCommit: [(c: CommittedWrite) => commits.push(c)],
+            onError: () => {},
+          },
+        };
+        await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
+        const author = crypto.randomUUID();
+        counting.sent.length = 0;
+        const authors = Array.from({ length: 12 }, (_, i) => (i === 3 || i === 8 ? author : crypto.randomUUID()));
+        const results = await Promise.allSettled(
+          authors.map((a, i) => createReview(deps, admin, input(entityIds[0] as string, a, 1 + (i % 5)))),
+        );
+        const landed = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ i, review: r.value }] : []));
+        // Two batches in flight at once may put the author's two creates in either order: one of them lands.
+        expect(landed).toHaveLength(11);
+        const holder = landed.find((x) => x.i === 3 || x.i === 8);
+        const [failure] = results.filter((r) => r.status === 'rejected');
+        expect(failure?.reason).toMatchObject({
+          code: 'REVIEW_ALREADY_EXISTS',
+          opts: { data: { reviewId: holder?.review.id } },
+        });
+        // Fewer statements than creates, though the duplicate's batch was split until it stood alone.
+        const statements = counting.sent.filter((q) => q.startsWith('with ')).length;
+        expect(statements).toBeLessThan(12);
+
+        const stars = [1, 2, 3, 4, 5].map((s) => landed.filter((x) => x.review.content?.rating === s).length);
+        expect(await summary(entityIds[0] as string)).toEqual({
+          review_count: 11,
+          rating_sum: landed.reduce((sum, x) => sum + (x.review.content?.rating ?? 0), 0),
+          r1: stars[0],
+          r2: stars[1],
+          r3: stars[2],
+          r4: stars[3],
+          r5: stars[4],
+        });
+        // Each review's three events, in sequence; every create answered its own hooks.
+        for (const { review } of landed) {
+          expect((await eventsOf(review.id)).map((e) => Number(e.entity_event_sequence))).toEqual([1, 2, 3]);
+          expect(commits).toContainEqual({ siteId, reviewIds: [review.id], entityIds: [entityIds[0]], events: 3 });
+        }
+
+        // Two entities written in one batch are announced together.
+        await Promise.all(entityIds.map((e) => createReview(deps, admin, input(e))));
+        await expect
+          .poll(() => heard.flatMap(([origin, , ...ids]) => (origin === 'batch-test' ? ids : [])))
+          .toEqual(expect.arrayContaining(entityIds));
+        expect(await summary(entityIds[1] as string)).toMatchObject({ review_count: 1 });
+      } finally {
+        await listener.end();
+        await counting.close();
+      }
+    },
+  );
+
+  it.runIf(dialect.name === 'postgres')(
+    "answers a failure that is not a row's to every create of the batch, without splitting it",
+    async () => {
+      const counting = countingHandle(db);
+      let sent = 0;
+      // The batch statement fails as a lost connection would; everything else reaches the database.
+      const failing = new Proxy(counting.db, {
+        get(target, key) {
+          if (key === 'executeQuery') {
+            return () => {
+              sent++;
+              return Promise.reject(Object.assign(new Error('connection terminated'), { code: '57P01' }));
+            };
+          }
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      try {
+        const deps = { ...t.deps, db: failing };
+        const entityId = `e-${crypto.randomUUID()}`;
+        const results = await Promise.allSettled(
+          Array.from({ length: 6 }, () => createReview(deps, admin, input(entityId))),
+        );
+        expect(results.every((r) => r.status === 'rejected')).toBe(true);
+        expect(sent).toBeLessThan(6);
+        expect(await summary(entityId)).toBeUndefined();
       } finally {
         await counting.close();
       }

@@ -232,28 +232,186 @@ export async function insertReviews(
   if (deps.dialect !== 'postgres' || deps.db.isTransaction || items.length > INSERT_CHUNK) {
     return runReviewWrite(deps, opts, (w) => w.insert(items));
   }
-  const nowDate = deps.clock();
-  const now = iso(nowDate);
-  const { rows, reviews, events, audit, deltas } = prepareNew(opts.siteId, items, nowDate, now);
-  const entityIds = [...new Set(rows.map((r) => r.entity_id))];
+  return insertBatchesOf(deps.db).insert(deps, opts, items);
+}
+
+/** An insert of new reviews on PostgreSQL waiting for (or written by) a batch statement. */
+interface PendingInsert {
+  deps: WriteDeps;
+  opts: WriteOptions;
+  items: readonly NewReview[];
+  resolve(reviews: Review[]): void;
+  reject(err: unknown): void;
+}
+
+/** Batch statements of one PostgreSQL handle that may run at once; inserts queue while they do. */
+const BATCHES_IN_FLIGHT = 2;
+
+/**
+ * Batches of concurrent inserts on PostgreSQL (docs/adr/0016-one-statement-create-on-postgresql.md, amendment).
+ * Inserts of one site that queue together are written by one statement (`insert-statement.ts`): their rows, events
+ * and audit entries in the order they arrived, their summary changes merged per entity, one announcement. Each
+ * statement is its own implicit transaction, so a batch shares one commit, one WAL flush and one `NOTIFY`, which
+ * PostgreSQL serializes across all notifying transactions up to the end of their commit. At most
+ * `BATCHES_IN_FLIGHT` batches run at once; inserts that arrive meanwhile wait for the next, gathered as the SQLite
+ * group commit gathers its writers (`groupGathering`). A batch that fails with anything but a conflict is split in
+ * halves, each written the same way, so only the insert that fails gets the error; a conflict (deadlock,
+ * serialization failure) runs the same statement again.
+ */
+class InsertBatches {
+  readonly #queue: PendingInsert[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+  /** How many inserts the last batch held: how many concurrent writers there are, as far as this process knows. */
+  #lastBatch = 0;
+
+  insert(deps: WriteDeps, opts: WriteOptions, items: readonly NewReview[]): Promise<Review[]> {
+    return new Promise<Review[]>((resolve, reject) => {
+      this.#queue.push({ deps, opts, items, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= BATCHES_IN_FLIGHT || this.#queue.length === 0) return;
+    // Inserts whose requests were read in this turn of the event loop join the batch.
+    this.#scheduled = true;
+    const since = process.hrtime.bigint();
+    setImmediate(() => this.#gather(since));
+  }
+
+  #gather(since: bigint): void {
+    const wanted = Math.min(this.#lastBatch, groupGathering.writers);
+    if (this.#queue.length < wanted && process.hrtime.bigint() - since < groupGathering.ns) {
+      setImmediate(() => this.#gather(since));
+      return;
+    }
+    this.#scheduled = false;
+    while (this.#queue.length > 0 && this.#inFlight < BATCHES_IN_FLIGHT) {
+      const batch = this.#take();
+      this.#lastBatch = batch.length;
+      this.#inFlight++;
+      void this.#write(batch).finally(() => {
+        this.#inFlight--;
+        this.#schedule();
+      });
+    }
+  }
+
+  /** The first queued insert and those of the same site and origin after it, up to `INSERT_CHUNK` reviews. */
+  #take(): PendingInsert[] {
+    const first = this.#queue[0] as PendingInsert;
+    const origin = first.deps.writeHooks?.origin;
+    const batch: PendingInsert[] = [];
+    let reviews = 0;
+    for (let i = 0; i < this.#queue.length; ) {
+      const p = this.#queue[i] as PendingInsert;
+      const fits = reviews + p.items.length <= INSERT_CHUNK || batch.length === 0;
+      if (fits && p.opts.siteId === first.opts.siteId && p.deps.writeHooks?.origin === origin) {
+        batch.push(p);
+        reviews += p.items.length;
+        this.#queue.splice(i, 1);
+      } else {
+        i++;
+      }
+    }
+    return batch;
+  }
+
+  /** Writes a batch and settles each of its inserts; never rejects. */
+  async #write(batch: readonly PendingInsert[]): Promise<void> {
+    const first = batch[0] as PendingInsert;
+    let written: ReturnType<typeof batchStatement>;
+    try {
+      written = batchStatement(batch);
+      if (written.statement) {
+        const attempts = Math.min(...batch.map((p) => p.opts.attempts ?? DEFAULT_ATTEMPTS));
+        const statement = written.statement;
+        // A statement that fails wrote nothing (its implicit transaction rolled back): it can be sent again.
+        await retryingConflicts({ ...first.opts, attempts }, () => first.deps.db.executeQuery(statement));
+      }
+    } catch (err) {
+      if (batch.length > 1 && isRowError(err)) {
+        const half = Math.ceil(batch.length / 2);
+        await this.#write(batch.slice(0, half));
+        await this.#write(batch.slice(half));
+      } else {
+        for (const p of batch) p.reject(err);
+      }
+      return;
+    }
+    if (!written.statement) {
+      // A row lacks one of its table's columns: each insert takes the transactional path on its own.
+      for (const p of batch) {
+        await runReviewWrite(p.deps, p.opts, (w) => w.insert(p.items)).then(p.resolve, p.reject);
+      }
+      return;
+    }
+    for (const { p, rows, reviews, events } of written.prepared) {
+      runHooks(p.deps, [], {
+        siteId: p.opts.siteId,
+        reviewIds: rows.map((r) => r.id),
+        entityIds: [...new Set(rows.map((r) => r.entity_id))],
+        events: events.length,
+      });
+      p.resolve(reviews);
+    }
+  }
+}
+
+/**
+ * The statement of a batch (undefined when a row lacks a column of its table) and what each insert writes. The
+ * batch's inserts share a site and an origin (`InsertBatches`).
+ */
+function batchStatement(batch: readonly PendingInsert[]) {
+  const first = batch[0] as PendingInsert;
+  const siteId = first.opts.siteId;
+  const prepared = batch.map((p) => {
+    const nowDate = p.deps.clock();
+    const now = iso(nowDate);
+    return { p, now, ...prepareNew(siteId, p.items, nowDate, now) };
+  });
+  // The summaries carry the time of the last insert, the value the inserts one by one would leave.
+  const at = prepared.reduce((latest, x) => (x.now > latest ? x.now : latest), '');
+  const entityIds = [...new Set(prepared.flatMap((x) => x.rows.map((r) => r.entity_id)))];
   const statement = insertStatement(
     [
-      { table: 'reviews', rows },
-      { table: 'outbox_events', rows: outboxRows(opts.siteId, events, JSON.stringify(opts.identity)) },
-      { table: 'moderation_audit', rows: audit },
+      { table: 'reviews', rows: prepared.flatMap((x) => x.rows) },
+      {
+        table: 'outbox_events',
+        rows: prepared.flatMap((x) => outboxRows(siteId, x.events, JSON.stringify(x.p.opts.identity))),
+      },
+      { table: 'moderation_audit', rows: prepared.flatMap((x) => x.audit) },
       {
         table: 'entity_summaries',
-        rows: orderedDeltas(deltas).map((d) => summaryRow(opts.siteId, d, now)),
+        rows: orderedDeltas(prepared.flatMap((x) => x.deltas)).map((d) => summaryRow(siteId, d, at)),
         suffix: SUMMARY_UPSERT_SQL,
       },
     ],
-    entityPayload(opts.siteId, entityIds, deps.writeHooks?.origin),
+    entityPayload(siteId, entityIds, first.deps.writeHooks?.origin),
   );
-  if (!statement) return runReviewWrite(deps, opts, (w) => w.insert(items));
-  // A statement that fails wrote nothing (its implicit transaction rolled back), so the same one can be sent again.
-  await retryingConflicts(opts, () => deps.db.executeQuery(statement));
-  runHooks(deps, [], { siteId: opts.siteId, reviewIds: rows.map((r) => r.id), entityIds, events: events.length });
-  return reviews;
+  return { statement, prepared };
+}
+
+/**
+ * PostgreSQL errors caused by the data of a row (SQLSTATE classes 22, data exception, and 23, integrity constraint
+ * violation: a second live review of one author, say): splitting the batch finds the insert they belong to. Anything
+ * else (connection, timeout, resources) would fail every half alike, and is answered to the whole batch.
+ */
+function isRowError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** One insert batcher per database handle (tests open several in one process). */
+const insertBatches = new WeakMap<WriteDeps['db'], InsertBatches>();
+function insertBatchesOf(db: WriteDeps['db']): InsertBatches {
+  let b = insertBatches.get(db);
+  if (!b) {
+    b = new InsertBatches();
+    insertBatches.set(db, b);
+  }
+  return b;
 }
 
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */

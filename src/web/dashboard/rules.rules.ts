@@ -12,14 +12,15 @@ export interface DraftRule {
   minReports: number;
 }
 
+/** Short enough for a rule's drop-down on a phone (390 px) to show each whole. */
 export const RULE_LABEL: Record<RuleType, string> = {
   APPROVE_ALL: 'Publish at once',
   HOLD_ALL: 'Hold every review',
   HOLD_RATINGS: 'Hold these ratings',
-  HOLD_MEDIA: 'Hold reviews with photos or videos',
-  HOLD_BLOCKED_WORDS: 'Hold reviews containing these words',
-  HOLD_LINKS: 'Hold reviews containing links',
-  HOLD_REPORTED_AUTHOR: 'Hold authors with open reports',
+  HOLD_MEDIA: 'Hold photos and videos',
+  HOLD_BLOCKED_WORDS: 'Hold blocked words',
+  HOLD_LINKS: 'Hold reviews with links',
+  HOLD_REPORTED_AUTHOR: 'Hold reported authors',
 };
 
 /**
