@@ -53,6 +53,32 @@ function countingHandle(db: TestDb): { db: Kysely<Database>; sent: string[]; clo
   return { db: handle, sent, close: () => handle.destroy() };
 }
 
+/** A connection listening on the entity channel of the test database, and the payloads it heard, parsed. */
+async function entityListener(db: TestDb): Promise<{ heard: string[][]; end(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  const heard: string[][] = [];
+  client.on('notification', (n) => {
+    if (n.channel === ENTITY_CHANNEL && n.payload) heard.push(JSON.parse(n.payload) as string[]);
+  });
+  await client.query(`listen ${ENTITY_CHANNEL}`);
+  return { heard, end: () => client.end() };
+}
+
+/** The summary row of reviews with these ratings. */
+function summaryOf(ratings: readonly number[]) {
+  const count = (star: number) => ratings.filter((r) => r === star).length;
+  return {
+    review_count: ratings.length,
+    rating_sum: ratings.reduce((sum, r) => sum + r, 0),
+    r1: count(1),
+    r2: count(2),
+    r3: count(3),
+    r4: count(4),
+    r5: count(5),
+  };
+}
+
 describe.each(dialects())('the write of a create on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
@@ -95,29 +121,22 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
       .orderBy('position')
       .execute();
 
+  /** The app's dependencies on `handle`, with hooks that record every committed write under `origin`. */
+  const hooked = (handle: Kysely<Database>, origin: string, commits: CommittedWrite[]) => ({
+    ...t.deps,
+    db: handle,
+    writeHooks: { origin, afterCommit: [(c: CommittedWrite) => commits.push(c)], onError: () => {} },
+  });
+
   it.runIf(dialect.name === 'postgres')(
     'sends a create as one statement, with its events, audit, summary, announcement and hooks',
     async () => {
       const entityId = `e-${crypto.randomUUID()}`;
       const counting = countingHandle(db);
-      const listener = new pg.Client({ connectionString: db.url });
-      await listener.connect();
-      const heard: string[] = [];
-      listener.on('notification', (n) => {
-        if (n.channel === ENTITY_CHANNEL && n.payload) heard.push(n.payload);
-      });
-      await listener.query(`listen ${ENTITY_CHANNEL}`);
+      const listener = await entityListener(db);
       const commits: CommittedWrite[] = [];
       try {
-        const deps = {
-          ...t.deps,
-          db: counting.db,
-          writeHooks: {
-            origin: 'this-process',
-            afterCommit: [(c: CommittedWrite) => commits.push(c)],
-            onError: () => {},
-          },
-        };
+        const deps = hooked(counting.db, 'this-process', commits);
         // Site and rules are cached by the first create; the second is counted.
         await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
         counting.sent.length = 0;
@@ -145,9 +164,7 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
         ]);
         expect(commits.at(-1)).toEqual({ siteId, reviewIds: [review.id], entityIds: [entityId], events: 3 });
         // The announcement is delivered at commit, to every listener.
-        await expect
-          .poll(() => heard.map((p) => JSON.parse(p) as string[]))
-          .toContainEqual(['this-process', siteId, entityId]);
+        await expect.poll(() => listener.heard).toContainEqual(['this-process', siteId, entityId]);
       } finally {
         await listener.end();
         await counting.close();
@@ -182,16 +199,8 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
         expect(inserts('moderation_audit')).toBeLessThan(12);
         expect(inserts('entity_summaries')).toBeLessThan(12);
 
-        const stars = [1, 2, 3, 4, 5].map((s) => landed.filter((x) => x.review.content?.rating === s).length);
-        expect(await summary(entityId)).toEqual({
-          review_count: 11,
-          rating_sum: landed.reduce((sum, x) => sum + (x.review.content?.rating ?? 0), 0),
-          r1: stars[0],
-          r2: stars[1],
-          r3: stars[2],
-          r4: stars[3],
-          r5: stars[4],
-        });
+        expect(landed).toHaveLength(11);
+        expect(await summary(entityId)).toEqual(summaryOf(landed.map((x) => x.review.content?.rating ?? 0)));
         // Events keep the order the creates arrived in: each review's three, one review after another.
         const created = [];
         for (const { review } of landed) created.push(...(await eventsOf(review.id)));
@@ -220,24 +229,10 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
     async () => {
       const entityIds = [`e-${crypto.randomUUID()}`, `e-${crypto.randomUUID()}`];
       const counting = countingHandle(db);
-      const listener = new pg.Client({ connectionString: db.url });
-      await listener.connect();
-      const heard: string[][] = [];
-      listener.on('notification', (n) => {
-        if (n.channel === ENTITY_CHANNEL && n.payload) heard.push(JSON.parse(n.payload) as string[]);
-      });
-      await listener.query(`listen ${ENTITY_CHANNEL}`);
+      const listener = await entityListener(db);
       const commits: CommittedWrite[] = [];
       try {
-        const deps = {
-          ...t.deps,
-          db: counting.db,
-          writeHooks: {
-            origin: 'batch-test',
-            afterCommit: [(c: CommittedWrite) => commits.push(c)],
-            onError: () => {},
-          },
-        };
+        const deps = hooked(counting.db, 'batch-test', commits);
         await createReview(deps, admin, input(`e-${crypto.randomUUID()}`));
         const author = crypto.randomUUID();
         counting.sent.length = 0;
@@ -258,16 +253,9 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
         const statements = counting.sent.filter((q) => q.startsWith('with ')).length;
         expect(statements).toBeLessThan(12);
 
-        const stars = [1, 2, 3, 4, 5].map((s) => landed.filter((x) => x.review.content?.rating === s).length);
-        expect(await summary(entityIds[0] as string)).toEqual({
-          review_count: 11,
-          rating_sum: landed.reduce((sum, x) => sum + (x.review.content?.rating ?? 0), 0),
-          r1: stars[0],
-          r2: stars[1],
-          r3: stars[2],
-          r4: stars[3],
-          r5: stars[4],
-        });
+        expect(await summary(entityIds[0] as string)).toEqual(
+          summaryOf(landed.map((x) => x.review.content?.rating ?? 0)),
+        );
         // Each review's three events, in sequence; every create answered its own hooks.
         for (const { review } of landed) {
           expect((await eventsOf(review.id)).map((e) => Number(e.entity_event_sequence))).toEqual([1, 2, 3]);
@@ -277,7 +265,7 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
         // Two entities written in one batch are announced together.
         await Promise.all(entityIds.map((e) => createReview(deps, admin, input(e))));
         await expect
-          .poll(() => heard.flatMap(([origin, , ...ids]) => (origin === 'batch-test' ? ids : [])))
+          .poll(() => listener.heard.flatMap(([origin, , ...ids]) => (origin === 'batch-test' ? ids : [])))
           .toEqual(expect.arrayContaining(entityIds));
         expect(await summary(entityIds[1] as string)).toMatchObject({ review_count: 1 });
       } finally {
@@ -357,15 +345,6 @@ describe.each(dialects())('the write of a create on $name', (dialect) => {
       .where('deleted_at', 'is', null)
       .execute();
     expect(live).toHaveLength(12);
-    const stars = [1, 2, 3, 4, 5].map((s) => live.filter((r) => r.rating === s).length);
-    expect(await summary(entityId)).toEqual({
-      review_count: 12,
-      rating_sum: live.reduce((sum, r) => sum + r.rating, 0),
-      r1: stars[0],
-      r2: stars[1],
-      r3: stars[2],
-      r4: stars[3],
-      r5: stars[4],
-    });
+    expect(await summary(entityId)).toEqual(summaryOf(live.map((r) => r.rating)));
   });
 });

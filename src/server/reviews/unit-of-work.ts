@@ -276,16 +276,14 @@ class InsertBatches {
     if (this.#scheduled || this.#inFlight >= BATCHES_IN_FLIGHT || this.#queue.length === 0) return;
     // Inserts whose requests were read in this turn of the event loop join the batch.
     this.#scheduled = true;
-    const since = process.hrtime.bigint();
-    setImmediate(() => this.#gather(since));
+    gather(
+      () => this.#queue.length,
+      this.#lastBatch,
+      () => this.#start(),
+    );
   }
 
-  #gather(since: bigint): void {
-    const wanted = Math.min(this.#lastBatch, groupGathering.writers);
-    if (this.#queue.length < wanted && process.hrtime.bigint() - since < groupGathering.ns) {
-      setImmediate(() => this.#gather(since));
-      return;
-    }
+  #start(): void {
     this.#scheduled = false;
     while (this.#queue.length > 0 && this.#inFlight < BATCHES_IN_FLIGHT) {
       const batch = this.#take();
@@ -417,13 +415,30 @@ function insertBatchesOf(db: WriteDeps['db']): InsertBatches {
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */
 const GROUP_MAX = 64;
 /**
- * How a group waits for writes still on their way (see `#gather`): for at most `ns` nanoseconds, and only while fewer
+ * How a group waits for writes still on their way (see `gather`): for at most `ns` nanoseconds, and only while fewer
  * writes have queued than the last group held, or than `writers`. It adds at most `ns` to a write's latency, and only
  * when the last group shows concurrent writers; `writers` keeps a large group (c=100) from waiting for a crowd that
  * is already queuing. Measured in docs/performance.md (Round 5, "Group commit gathers its writers"). Tests widen
  * `ns` so the event loop of a loaded machine cannot outlast it.
  */
 export const groupGathering = { ns: 300_000n, writers: 16 };
+
+/**
+ * Calls `start` on a later turn of the event loop: the next one, or, while fewer writes have queued than the last
+ * group held (`queued()` against `lastGroup`, at most `groupGathering.writers`), one more turn (which reads the
+ * sockets again), for at most `groupGathering.ns`. Concurrent writers answered together come back together, but
+ * their next requests arrive over a few hundred microseconds; without the wait a group took the one or two that were
+ * there, and paid a commit for each few. A lone writer (last group of one) never waits.
+ */
+function gather(queued: () => number, lastGroup: number, start: () => void): void {
+  const since = process.hrtime.bigint();
+  const wanted = Math.min(lastGroup, groupGathering.writers);
+  const check = () => {
+    if (queued() < wanted && process.hrtime.bigint() - since < groupGathering.ns) setImmediate(check);
+    else start();
+  };
+  setImmediate(check);
+}
 
 /** A review write waiting for (or running in) a shared SQLite transaction. */
 interface Queued {
@@ -496,26 +511,13 @@ class GroupCommit {
         // writes can only join one if it starts on the next turn of the event loop, after the requests that have
         // already arrived have been read and have reached this point.
         this.#running = true;
-        const since = process.hrtime.bigint();
-        setImmediate(() => this.#gather(since));
+        gather(
+          () => this.#queue.length,
+          this.#lastGroup,
+          () => void this.#drain(),
+        );
       }
     });
-  }
-
-  /**
-   * Starts the group, or waits one more turn of the event loop (which reads the sockets again) while fewer writes
-   * have queued than the last group held (see `groupGathering`). Concurrent writers answered together come back
-   * together, but their next requests arrive over a few hundred microseconds; without the wait a group took the
-   * one or two that were there, and paid a commit and its WAL pages for each few. A lone writer (last group of one)
-   * never waits.
-   */
-  #gather(since: bigint): void {
-    const wanted = Math.min(this.#lastGroup, groupGathering.writers);
-    if (this.#queue.length < wanted && process.hrtime.bigint() - since < groupGathering.ns) {
-      setImmediate(() => this.#gather(since));
-      return;
-    }
-    void this.#drain();
   }
 
   async #drain(): Promise<void> {
