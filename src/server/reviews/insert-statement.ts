@@ -24,6 +24,13 @@ export interface TableRows {
 /** Statement texts by shape (tables, columns, row counts); shapes are bounded by the callers' chunk sizes. */
 const texts = new Map<string, string>();
 const MAX_SHAPES = 256;
+/**
+ * Statements of at most this many reviews are prepared on the server (`prepareOnServer`). Each prepared text costs
+ * every pool connection that runs it 0.2–0.5 MB (measured: one review about 225 KB, sixteen about 490 KB), and
+ * concurrent creates batched together (unit-of-work.ts) make a shape per count of reviews, events and entities; a
+ * larger statement (a bulk create's hundred) is planned each time, which its rows share.
+ */
+const PREPARED_MAX_REVIEWS = 16;
 
 /**
  * The statement inserting `tables` (each a CTE, in the order given) and then announcing `payload` on the entity
@@ -55,7 +62,8 @@ export function insertStatement(tables: readonly TableRows[], payload: string): 
     text = compose(present, columnsOf);
     if (texts.size >= MAX_SHAPES) texts.clear();
     texts.set(key, text);
-    prepareOnServer(text);
+    const reviews = present.find((t) => t.table === 'reviews')?.rows.length ?? 0;
+    if (reviews <= PREPARED_MAX_REVIEWS) prepareOnServer(text);
   }
   return CompiledQuery.raw(text, params);
 }
