@@ -218,9 +218,9 @@ async function retryingConflicts<T>(opts: WriteOptions, attempt: () => Promise<T
 
 /**
  * Inserts new reviews as one unit of work: the same rows, events, audit entries, summary changes, announcement and
- * hooks as `runReviewWrite` with `w.insert(items)`. On PostgreSQL, outside a transaction, it is one statement in
- * its own implicit transaction (`insert-statement.ts`): a create needs nothing read back between its inserts. A
- * conflict (deadlock, serialization failure) runs the statement again, as `runReviewWrite` would.
+ * hooks as `runReviewWrite` with `w.insert(items)`. On PostgreSQL, outside a transaction, it is written by one
+ * statement in its own implicit transaction (`insert-statement.ts`), shared with the inserts that queue beside it
+ * (`InsertBatches`): a create needs nothing read back between its inserts. On SQLite it joins the group commit.
  */
 export async function insertReviews(
   deps: WriteDeps,
@@ -254,9 +254,9 @@ const BATCHES_IN_FLIGHT = 2;
  * statement is its own implicit transaction, so a batch shares one commit, one WAL flush and one `NOTIFY`, which
  * PostgreSQL serializes across all notifying transactions up to the end of their commit. At most
  * `BATCHES_IN_FLIGHT` batches run at once; inserts that arrive meanwhile wait for the next, gathered as the SQLite
- * group commit gathers its writers (`groupGathering`). A batch that fails with anything but a conflict is split in
+ * group commit gathers its writers (`gather`). A batch that fails on a row's data (`isRowError`) is split in
  * halves, each written the same way, so only the insert that fails gets the error; a conflict (deadlock,
- * serialization failure) runs the same statement again.
+ * serialization failure) runs the same statement again; any other failure is every insert's answer.
  */
 class InsertBatches {
   readonly #queue: PendingInsert[] = [];
