@@ -370,7 +370,8 @@ function batchStatement(batch: readonly PendingInsert[]) {
     return { p, now, ...prepareNew(siteId, p.items, nowDate, now) };
   });
   // The summaries carry the time of the last insert, the value the inserts one by one would leave.
-  const at = prepared.reduce((latest, x) => (x.now > latest ? x.now : latest), '');
+  let at = '';
+  for (const x of prepared) if (x.now > at) at = x.now;
   const entityIds = [...new Set(prepared.flatMap((x) => x.rows.map((r) => r.entity_id)))];
   const statement = insertStatement(
     [
