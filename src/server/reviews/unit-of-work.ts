@@ -346,12 +346,7 @@ class InsertBatches {
       return;
     }
     for (const { p, rows, reviews, events } of written.prepared) {
-      runHooks(p.deps, [], {
-        siteId: p.opts.siteId,
-        reviewIds: rows.map((r) => r.id),
-        entityIds: [...new Set(rows.map((r) => r.entity_id))],
-        events: events.length,
-      });
+      runHooks(p.deps, [], insertedWrite(p.opts.siteId, rows, events.length));
       p.resolve(reviews);
     }
   }
@@ -402,16 +397,8 @@ function isRowError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
-/** One insert batcher per database handle (tests open several in one process). */
-const insertBatches = new WeakMap<WriteDeps['db'], InsertBatches>();
-function insertBatchesOf(db: WriteDeps['db']): InsertBatches {
-  let b = insertBatches.get(db);
-  if (!b) {
-    b = new InsertBatches();
-    insertBatches.set(db, b);
-  }
-  return b;
-}
+/** One insert batcher per database handle. */
+const insertBatchesOf = perHandle(() => new InsertBatches());
 
 /** Writes per shared SQLite transaction at most; the rest wait for the next one. */
 const GROUP_MAX = 64;
@@ -617,12 +604,7 @@ async function insertTogether(trx: Executor, run: readonly Queued[], outcome: Ou
     return;
   }
   for (const { item, rows, reviews, events } of prepared) {
-    const committed: CommittedWrite = {
-      siteId: item.opts.siteId,
-      reviewIds: rows.map((r) => r.id),
-      entityIds: [...new Set(rows.map((r) => r.entity_id))],
-      events: events.length,
-    };
+    const committed = insertedWrite(item.opts.siteId, rows, events.length);
     outcome.committed.push({ item, value: reviews, hooks: () => runHooks(item.deps, [], committed) });
   }
 }
@@ -656,15 +638,30 @@ async function writeNew(
   for (const [siteId, { deltas, at }] of bySite) await applySummaryDeltas(trx, siteId, deltas, at);
 }
 
-/** One group committer per database handle (tests open several in one process). */
-const groupCommits = new WeakMap<WriteDeps['db'], GroupCommit>();
-function groupCommitOf(db: WriteDeps['db']): GroupCommit {
-  let g = groupCommits.get(db);
-  if (!g) {
-    g = new GroupCommit(db);
-    groupCommits.set(db, g);
-  }
-  return g;
+/** One group committer per database handle. */
+const groupCommitOf = perHandle((db) => new GroupCommit(db));
+
+/** A getter of one `T` per database handle, made on first use (tests open several handles in one process). */
+function perHandle<T>(make: (db: WriteDeps['db']) => T): (db: WriteDeps['db']) => T {
+  const made = new WeakMap<WriteDeps['db'], T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = make(db);
+      made.set(db, value);
+    }
+    return value;
+  };
+}
+
+/** What inserting these rows of a site committed, as the hooks are told. */
+function insertedWrite(siteId: string, rows: readonly ReviewRow[], events: number): CommittedWrite {
+  return {
+    siteId,
+    reviewIds: rows.map((r) => r.id),
+    entityIds: [...new Set(rows.map((r) => r.entity_id))],
+    events,
+  };
 }
 
 function afterCommit(deps: WriteDeps, write: Write): void {
