@@ -1,8 +1,9 @@
 /**
  * The cached-read responder (http/cached-reads.ts): in front of Fastify, it answers a storefront's cache hits of a
- * review and of a rating summary with exactly the bytes and headers Fastify's route answers, and hands every other
- * request — a miss, a refusal, another shape, a closing server — to Fastify. Driven two ways: the responder alone in
- * a server whose fallback answers 599 (so a test sees which side answered), and the app listening on a socket.
+ * review, a rating summary and the public review page (JSON and HTML fragment) with exactly the bytes and headers
+ * Fastify's route answers, and hands every other request — a miss, a refusal, another shape, a closing server — to
+ * Fastify. Driven two ways: the responder alone in a server whose fallback answers 599 (so a test sees which side
+ * answered), and the app listening on a socket.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,6 +121,73 @@ describe.each(dialects())('cached-read responder on $name', (dialect) => {
       authorization: visitor,
     });
     expect(reversed.status).toBe(200);
+  });
+
+  it('answers the public review page and fragment from memory, with or without credentials, as Fastify does', async () => {
+    const entity = newEntityId();
+    await create(entity);
+    const q = `site=${site.clientId}&namespace=stores&entityId=${entity}`;
+    const shapes = [`/verdict/v1/embed/reviews?${q}`, `/verdict/v1/embed/reviews.html?${q}`];
+    for (const path of shapes) {
+      expect((await get(front, path)).status).toBe(FALLBACK);
+      const fastify = await viaFastify(path, {});
+      expect(fastify.status).toBe(200);
+      const callers: Record<string, string>[] = [
+        {},
+        { authorization: visitor },
+        { authorization: 'Bearer not-a-token' },
+      ];
+      for (const headers of callers) {
+        // Public routes read no credentials, so neither does the responder: the same answer for everyone.
+        expect(await get(front, path, headers)).toEqual(fastify);
+        expect(await viaFastify(path, headers)).toEqual(fastify);
+      }
+      expect((await get(app, path)).body).toBe(fastify.body);
+      const etag = fastify.headers.etag as string;
+      const hit304 = await get(front, path, { 'if-none-match': etag });
+      expect(hit304.status).toBe(304);
+      expect(hit304).toEqual(await viaFastify(path, { 'if-none-match': etag }));
+    }
+    // The fragment's locale: English by default, so `locale=en` is the same page; another locale is its own.
+    expect((await get(front, `${shapes[1]}&locale=en`)).status).toBe(200);
+    expect((await get(front, `${shapes[1]}&locale=de`)).status).toBe(FALLBACK);
+    // The parameters in another order are the same request.
+    expect(
+      (await get(front, `/verdict/v1/embed/reviews?entityId=${entity}&namespace=stores&site=${site.clientId}`)).status,
+    ).toBe(200);
+  });
+
+  it('hands on public pages it has not kept, or asked for in a way it does not read', async () => {
+    const entity = newEntityId();
+    await create(entity);
+    const q = `site=${site.clientId}&namespace=stores&entityId=${entity}`;
+    const page = `/verdict/v1/embed/reviews?${q}`;
+    const fragment = `/verdict/v1/embed/reviews.html?${q}`;
+    await viaFastify(page, {});
+    await viaFastify(fragment, {});
+    await viaFastify(`${fragment}&locale=x1`, {}); // refused by validation (400): nothing kept
+    expect((await get(front, page)).status).toBe(200);
+    const stranger = await buildSite(t);
+    const handedOn = [
+      `${page}&site=${site.clientId}`, // a parameter twice
+      `${page}&extra=1`,
+      `${page}&locale=en`, // the page has no locale
+      `/verdict/v1/embed/reviews?site=${stranger.clientId}&namespace=stores&entityId=${entity}`,
+      `/verdict/v1/embed/reviews?site=${site.clientId}&namespace=stores&entityId=${entity}%41`,
+      `/verdict/v1/embed/reviews?site=${site.clientId}&namespace=stores`,
+      `/verdict/v1/embed/reviews?site=${site.clientId}&namespace=stores&entityId`,
+      `${fragment}&locale=x1`,
+      `${fragment}&locale=en&locale=en`,
+      `/verdict/v1/embed/reviews.jsonld?${q}&name=Shoe`,
+    ];
+    for (const path of handedOn) expect([path, (await get(front, path)).status]).toEqual([path, FALLBACK]);
+    // A review of the entity changes both pages: the next reads are Fastify's, which renders them anew.
+    await create(entity);
+    expect((await get(front, page)).status).toBe(FALLBACK);
+    expect((await get(front, fragment)).status).toBe(FALLBACK);
+    const fresh = await viaFastify(page, {});
+    expect((JSON.parse(fresh.body) as { summary: { count: number } }).summary.count).toBe(2);
+    expect(await get(front, page)).toEqual(fresh);
   });
 
   it('hands on every request it must not answer from memory', async () => {

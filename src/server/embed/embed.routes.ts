@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { AppDeps } from '../http/app-deps.ts';
 import type { Handlers } from '../http/route.ts';
 import { type Rendered, readPage } from '../page-cache/page-cache.ts';
-import { sendPage } from '../page-cache/page-reply.ts';
+import { type CachingHeaders, sendPage } from '../page-cache/page-reply.ts';
 import { scoreDay } from '../reviews/reviews.rules.ts';
 import { etagOf, matchesEtag, reviewFragmentHtml } from './embed.rules.ts';
 import { productJsonLdOfSite, reviewPageOfSite } from './embed.service.ts';
@@ -30,7 +30,30 @@ function cached(req: FastifyRequest, reply: FastifyReply, body: string, type: st
   return reply.type(type).send(body);
 }
 
-const PUBLIC_HEADERS = { cacheControl: PAGE_CACHE_CONTROL, vary: 'Accept-Encoding' };
+/** The caching headers of the public pages (and of the cached-read responder's answers of them). */
+export const PUBLIC_CACHING: CachingHeaders = { cacheControl: PAGE_CACHE_CONTROL, vary: 'Accept-Encoding' };
+
+/**
+ * The page-cache key of a public page of `kind` with the query values `parts` at `now`: every part the answer depends
+ * on, and the day (the relevance scores the page shows move with it). The cached-read responder (http/) builds the
+ * same key to answer a hit before routing.
+ */
+export function publicPageKey(kind: PublicPageKind, parts: readonly unknown[], now: Date): string {
+  return JSON.stringify([kind, scoreDay(now), ...parts]);
+}
+
+/** The content type each public page is answered with. */
+export const PUBLIC_PAGE_TYPES = {
+  embed: 'application/json; charset=utf-8',
+  fragment: 'text/html; charset=utf-8',
+  jsonld: 'application/ld+json; charset=utf-8',
+} as const;
+export type PublicPageKind = keyof typeof PUBLIC_PAGE_TYPES;
+
+/** The values the review fragment's page is kept under (the locale defaults to English). */
+export function fragmentParts(q: { site: string; namespace: string; entityId: string; locale?: string | undefined }) {
+  return [q.site, q.namespace, q.entityId, q.locale ?? 'en'];
+}
 
 /**
  * The page of `parts` from the page cache, rendered by `render` at one instant: the key's day and the scores the
@@ -38,13 +61,12 @@ const PUBLIC_HEADERS = { cacheControl: PAGE_CACHE_CONTROL, vary: 'Accept-Encodin
  */
 function publicPage(
   deps: AppDeps,
-  kind: string,
+  kind: PublicPageKind,
   parts: readonly unknown[],
   render: (deps: AppDeps) => Promise<Rendered>,
 ) {
   const now = deps.clock();
-  const key = JSON.stringify([kind, scoreDay(now), ...parts]);
-  return readPage(deps.pageCache, kind, key, () => render({ ...deps, clock: () => now }));
+  return readPage(deps.pageCache, kind, publicPageKey(kind, parts, now), () => render({ ...deps, clock: () => now }));
 }
 
 /** The review page's operations (public in the catalogue: `src/contract/operations/public.ts`). */
@@ -56,17 +78,17 @@ export const embedHandlers = {
       return { body: JSON.stringify(page), siteId, entityId: q.entityId };
     });
     const { request, reply } = req.http;
-    return sendPage(request, reply, page, 'application/json; charset=utf-8', PUBLIC_HEADERS);
+    return sendPage(request, reply, page, PUBLIC_PAGE_TYPES.embed, PUBLIC_CACHING);
   },
   getReviewFragment: async (deps, req) => {
     const q = req.query;
     const locale = q.locale ?? 'en';
-    const page = await publicPage(deps, 'fragment', [q.site, q.namespace, q.entityId, locale], async (at) => {
+    const page = await publicPage(deps, 'fragment', fragmentParts(q), async (at) => {
       const { siteId, page } = await reviewPageOfSite(at, q.site, q.namespace, q.entityId);
       return { body: reviewFragmentHtml(page, locale), siteId, entityId: q.entityId };
     });
     const { request, reply } = req.http;
-    return sendPage(request, reply, page, 'text/html; charset=utf-8', PUBLIC_HEADERS);
+    return sendPage(request, reply, page, PUBLIC_PAGE_TYPES.fragment, PUBLIC_CACHING);
   },
   getProductJsonLd: async (deps, req) => {
     const q = req.query;
@@ -76,7 +98,7 @@ export const embedHandlers = {
       return { body: JSON.stringify(doc), siteId, entityId: q.entityId };
     });
     const { request, reply } = req.http;
-    return sendPage(request, reply, page, 'application/ld+json; charset=utf-8', PUBLIC_HEADERS);
+    return sendPage(request, reply, page, PUBLIC_PAGE_TYPES.jsonld, PUBLIC_CACHING);
   },
 } satisfies Partial<Handlers>;
 

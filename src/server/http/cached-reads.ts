@@ -8,11 +8,13 @@
  * exactly these shapes:
  *
  * - `GET /reviews/v1/reviews/<id>` (or an alias prefix) with no query string, for a visitor or member;
- * - `GET /verdict/v1/ratings/summary?namespace=…&entityId=…`, both once and nothing else;
+ * - `GET /verdict/v1/ratings/summary?namespace=…&entityId=…`, both once and nothing else, for a visitor or member;
+ * - the review page's public first page, `GET /verdict/v1/embed/reviews?site=…&namespace=…&entityId=…`, and its
+ *   HTML fragment (the same and an optional `locale`), for anyone: public operations read no credentials;
  *
- * with an `Authorization` header, path and query made only of unreserved characters (so no decoding can differ from
- * Fastify's), while the server is not closing. The caller goes through the same authorization point as every route
- * (`authorizeCaller`), then the key is the one the route's handler keeps the page under, so a hit can only be a page
+ * with a path and query made only of unreserved characters (so no decoding can differ from Fastify's), while the
+ * server is not closing. The caller of a non-public shape goes through the same authorization point as every route
+ * (`authorizeCaller`); then the key is the one the route's handler keeps the page under, so a hit can only be a page
  * that handler rendered for a validated request. Anything else — a miss, a refusal, another shape — is handed to
  * Fastify untouched, which answers it as always (and fills the cache). The answer carries the headers Fastify's would
  * (request id, CORS, ETag, caching, 304 on `If-None-Match`), is counted in the request metrics under its route, and is
@@ -24,8 +26,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { OperationName } from '../../contract/operations/index.ts';
 import { operation } from '../../contract/operations/index.ts';
 import type { Principal } from '../auth/principal.ts';
+import {
+  fragmentParts,
+  PUBLIC_CACHING,
+  PUBLIC_PAGE_TYPES,
+  type PublicPageKind,
+  publicPageKey,
+} from '../embed/embed.routes.ts';
 import type { Page } from '../page-cache/page-cache.ts';
-import { PRIVATE_CACHING, pageStatus } from '../page-cache/page-reply.ts';
+import { type CachingHeaders, PRIVATE_CACHING, pageStatus } from '../page-cache/page-reply.ts';
 import { sharedReview } from '../reviews/reviews.service.ts';
 import { sharedSummary } from '../summaries/summaries.service.ts';
 import type { AppDeps } from './app-deps.ts';
@@ -47,12 +56,19 @@ const UNRESERVED = /^[A-Za-z0-9._~-]+$/;
 
 const REVIEW_PATH = operation('getReview').path.replace(':reviewId', '');
 const SUMMARY_PATH = operation('getRatingSummary').path;
+const EMBED_PATH = operation('getReviewPage').path;
+const FRAGMENT_PATH = operation('getReviewFragment').path;
 
 /** A request of one of the answered shapes: its operation, and its page-cache key once the caller is known. */
 interface Shape {
   operation: OperationName;
   kind: string;
-  key(principal: Principal, now: Date): string | null;
+  /** The answer's content type and caching headers. */
+  type: string;
+  caching: CachingHeaders;
+  /** Public shapes read no credentials (as their routes do not); the others need a visitor's or member's. */
+  public: boolean;
+  key(principal: Principal | undefined, now: Date): string | null;
 }
 
 /** The shape of a canonical URL, or undefined when it is not one this responder answers. */
@@ -60,26 +76,72 @@ export function shapeOf(url: string): Shape | undefined {
   if (url.startsWith(REVIEW_PATH)) {
     const id = url.slice(REVIEW_PATH.length);
     if (!UNRESERVED.test(id)) return undefined;
-    return { operation: 'getReview', kind: 'review', key: (p, now) => sharedReview(p, id, false, now) };
+    return {
+      ...AUTHENTICATED,
+      operation: 'getReview',
+      kind: 'review',
+      key: (p, now) => (p ? sharedReview(p, id, false, now) : null),
+    };
   }
-  if (url.startsWith(SUMMARY_PATH) && url.charCodeAt(SUMMARY_PATH.length) === 63 /* ? */) {
-    let namespace: string | undefined;
-    let entityId: string | undefined;
-    for (const pair of url.slice(SUMMARY_PATH.length + 1).split('&')) {
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (eq < 0 || !UNRESERVED.test(value)) return undefined;
-      if (name === 'namespace' && namespace === undefined) namespace = value;
-      else if (name === 'entityId' && entityId === undefined) entityId = value;
-      else return undefined;
-    }
-    if (namespace === undefined || entityId === undefined) return undefined;
-    const ns = namespace;
-    const entity = entityId;
-    return { operation: 'getRatingSummary', kind: 'summary', key: (p) => sharedSummary(p.siteId, ns, entity) };
+  const summary = queryOf(url, SUMMARY_PATH, ['namespace', 'entityId'], []);
+  if (summary) {
+    const { namespace, entityId } = summary as Record<'namespace' | 'entityId', string>;
+    return {
+      ...AUTHENTICATED,
+      operation: 'getRatingSummary',
+      kind: 'summary',
+      key: (p) => (p ? sharedSummary(p.siteId, namespace, entityId) : null),
+    };
+  }
+  const embed = queryOf(url, EMBED_PATH, ['site', 'namespace', 'entityId'], []);
+  if (embed) {
+    const q = embed as Record<'site' | 'namespace' | 'entityId', string>;
+    return publicShape('getReviewPage', 'embed', [q.site, q.namespace, q.entityId]);
+  }
+  const fragment = queryOf(url, FRAGMENT_PATH, ['site', 'namespace', 'entityId'], ['locale']);
+  if (fragment) {
+    return publicShape('getReviewFragment', 'fragment', fragmentParts(fragment as Parameters<typeof fragmentParts>[0]));
   }
   return undefined;
+}
+
+const AUTHENTICATED = { type: JSON_TYPE, caching: PRIVATE_CACHING, public: false } as const;
+
+function publicShape(operation: OperationName, kind: PublicPageKind, parts: readonly string[]): Shape {
+  return {
+    operation,
+    kind,
+    type: PUBLIC_PAGE_TYPES[kind],
+    caching: PUBLIC_CACHING,
+    public: true,
+    key: (_p, now) => publicPageKey(kind, parts, now),
+  };
+}
+
+/**
+ * The query of `url` when its path is `path` and its query names every `required` parameter once, any `optional`
+ * one at most once and nothing else, each value made of unreserved characters; undefined otherwise.
+ */
+function queryOf(
+  url: string,
+  path: string,
+  required: readonly string[],
+  optional: readonly string[],
+): Record<string, string> | undefined {
+  if (!url.startsWith(path) || url.charCodeAt(path.length) !== 63 /* ? */) return undefined;
+  const values: Record<string, string> = {};
+  let found = 0;
+  for (const pair of url.slice(path.length + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return undefined;
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    if (!UNRESERVED.test(value) || Object.hasOwn(values, name)) return undefined;
+    if (required.includes(name)) found++;
+    else if (!optional.includes(name)) return undefined;
+    values[name] = value;
+  }
+  return found === required.length ? values : undefined;
 }
 
 export interface CachedReadsOptions {
@@ -116,11 +178,11 @@ export function createCachedReadResponder(deps: AppDeps, opts: CachedReadsOption
       'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
       'x-wix-request-id': reqId,
       etag: page.etag,
-      'cache-control': PRIVATE_CACHING.cacheControl,
-      vary: PRIVATE_CACHING.vary,
+      'cache-control': shape.caching.cacheControl,
+      vary: shape.caching.vary,
     };
     if (status === 200) {
-      headers['content-type'] = JSON_TYPE;
+      headers['content-type'] = shape.type;
       headers['content-length'] = page.body.length;
     }
     res.writeHead(status, headers);
@@ -134,8 +196,10 @@ export function createCachedReadResponder(deps: AppDeps, opts: CachedReadsOption
     try {
       // As Fastify's first hook does: the caches' view of other processes' changes is read anew for this request.
       renew?.();
-      const caller = await authorizeCaller(deps, shape.operation, credentialsOf('GET', req.headers));
-      const key = shape.key(caller.principal, deps.clock());
+      const principal = shape.public
+        ? undefined
+        : (await authorizeCaller(deps, shape.operation, credentialsOf('GET', req.headers))).principal;
+      const key = shape.key(principal, deps.clock());
       const page = key === null ? undefined : cache?.hit(shape.kind, key);
       if (!page || opts.closing.aborted) return false;
       send(req, res, shape, page, started);
@@ -147,12 +211,13 @@ export function createCachedReadResponder(deps: AppDeps, opts: CachedReadsOption
   }
 
   return (req, res) => {
-    if (req.method !== 'GET' || req.headers.authorization === undefined || opts.closing.aborted) return false;
+    if (req.method !== 'GET' || opts.closing.aborted) return false;
     const log = opts.log();
     // Request lines name the client's address; behind trusted proxies that is Fastify's to work out.
     if (deps.config.trustProxy !== false && logsRequests(log)) return false;
     const shape = shapeOf(opts.canonicalUrl(req.url ?? '/'));
-    return shape ? answer(req, res, shape, performance.now()) : false;
+    if (!shape || (!shape.public && req.headers.authorization === undefined)) return false;
+    return answer(req, res, shape, performance.now());
   };
 }
 
