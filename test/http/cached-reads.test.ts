@@ -115,6 +115,13 @@ describe.each(dialects())('cached-read responder on $name', (dialect) => {
       expect(hit304.status).toBe(304);
       expect(hit304).toEqual(fresh304);
     }
+    // A shop backend's read with its key (the owner's, an app's) is the same published review: the same entry.
+    const review = `/reviews/v1/reviews/${id}`;
+    const visitors = await get(front, review, { authorization: visitor });
+    for (const key of [site.adminKey, await site.appKey(['reviews.read'])]) {
+      expect(await get(front, review, { authorization: key })).toEqual(visitors);
+      expect(await viaFastify(review, { authorization: key })).toEqual(visitors);
+    }
     // The same review under the Wix alias prefix, and the summary's parameters the other way round.
     expect((await get(front, `/_api/reviews/v1/reviews/${id}`, { authorization: visitor })).status).toBe(200);
     const reversed = await get(front, `/verdict/v1/ratings/summary?entityId=${entity}&namespace=stores`, {
@@ -199,13 +206,20 @@ describe.each(dialects())('cached-read responder on $name', (dialect) => {
     await viaFastify(summary, { authorization: visitor });
     expect((await get(front, review, { authorization: visitor })).status).toBe(200);
     const stranger = await buildSite(t);
+    // An app key that reads from memory until it is revoked, then is Fastify's to refuse.
+    const made = await call(t.app, 'POST', '/verdict/v1/keys', { auth: site.adminKey, body: { name: 'shop backend' } });
+    const revoked = made.body.secret as string;
+    expect((await get(front, review, { authorization: revoked })).status).toBe(200);
+    const gone = await call(t.app, 'DELETE', `/verdict/v1/keys/${made.body.key.id}`, { auth: site.adminKey });
+    expect(gone.status).toBe(200);
     const handedOn: [string, Record<string, string>][] = [
       [review, {}], // no credentials
       [review, { authorization: 'Bearer not-a-token' }],
       [review, { authorization: `${visitor.slice(0, -2)}xx` }], // forged signature
       [review, { authorization: `Bearer ${await stranger.visitorToken()}` }], // another site's visitor
       [review, { authorization: visitor, 'wix-site-id': stranger.siteId }],
-      [review, { authorization: site.adminKey }], // keys are not served from the shared entry
+      [review, { authorization: 'vdt_admin_not-a-key' }],
+      [review, { authorization: revoked }],
       [review, { cookie: 'verdict_session=whatever' }],
       [`${review}?returnPrivateReviews=false`, { authorization: visitor }],
       [`/reviews/v1/reviews/${id.slice(0, 4)}%2D${id.slice(5)}`, { authorization: visitor }],

@@ -7,8 +7,9 @@
  * This responder sits in the HTTP server's request listener, in front of Fastify, and answers only a cache hit of
  * exactly these shapes:
  *
- * - `GET /reviews/v1/reviews/<id>` (or an alias prefix) with no query string, for a visitor or member;
- * - `GET /verdict/v1/ratings/summary?namespace=…&entityId=…`, both once and nothing else, for a visitor or member;
+ * - `GET /reviews/v1/reviews/<id>` (or an alias prefix) with no query string, for any caller with credentials (a
+ *   visitor's or member's token, an API key);
+ * - `GET /verdict/v1/ratings/summary?namespace=…&entityId=…`, both once and nothing else, for the same callers;
  * - the review page's public first page, `GET /verdict/v1/embed/reviews?site=…&namespace=…&entityId=…`, and its
  *   HTML fragment (the same and an optional `locale`), for anyone: public operations read no credentials;
  *
@@ -66,7 +67,7 @@ interface Shape {
   /** The answer's content type and caching headers. */
   type: string;
   caching: CachingHeaders;
-  /** Public shapes read no credentials (as their routes do not); the others need a visitor's or member's. */
+  /** Public shapes read no credentials (as their routes do not); the others need an `Authorization` header. */
   public: boolean;
   key(principal: Principal | undefined, now: Date): string | null;
 }

@@ -501,13 +501,14 @@ export async function getReview(
 
 /**
  * The page-cache key of a review read whose answer is the same for every caller who may read it, or null when it is
- * not one. That is a visitor's or member's read without `returnPrivateReviews`: it answers only a published review,
- * whose wire shape carries nothing about the caller, and 404 otherwise (a 404 is not kept). The day is in the key
- * because `relevanceScore` moves with it. API keys are not cached: the owner's reads are not the storefront's hot
- * path, and they may see private reviews.
+ * not one. That is any caller's read without `returnPrivateReviews`: it answers only a published review, whose wire
+ * shape carries nothing about the caller (`canSee`, `toReview`), and 404 otherwise (a 404 is not kept). So a
+ * visitor's read, a member's and a shop backend's with its API key share one entry; a read with
+ * `returnPrivateReviews` may see a private review and is never kept. The day is in the key because
+ * `relevanceScore` moves with it.
  */
 export function sharedReview(p: Principal, id: string, returnPrivate: boolean, now: Date): string | null {
-  if ((p.kind !== 'VISITOR' && p.kind !== 'MEMBER') || returnPrivate) return null;
+  if (returnPrivate) return null;
   return JSON.stringify(['review', p.siteId, scoreDay(now), id]);
 }
 
