@@ -51,6 +51,8 @@ export const CORS_EXPOSED_HEADERS = [
   'Idempotent-Replayed',
 ];
 
+/** The header as the CORS plugin writes it, joined once. */
+const EXPOSED = CORS_EXPOSED_HEADERS.join(', ');
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Characters no URL decoder reads differently (RFC 3986 unreserved). */
 const UNRESERVED = /^[A-Za-z0-9._~-]+$/;
@@ -176,7 +178,7 @@ export function createCachedReadResponder(deps: AppDeps, opts: CachedReadsOption
     if (logged) log.info({ reqId, req: logFields(req) }, 'incoming request');
     const headers: Record<string, string | number> = {
       'access-control-allow-origin': '*',
-      'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+      'access-control-expose-headers': EXPOSED,
       'x-wix-request-id': reqId,
       etag: page.etag,
       'cache-control': shape.caching.cacheControl,
