@@ -92,4 +92,17 @@ describe('page cache', () => {
     expect(cache.size().bytes).toBeLessThanOrEqual(25);
     expect((await cache.read('k', 'e', render('E', 'again'))).body.toString()).toBe('again');
   });
+
+  it('keeps each answer in memory of its own, so the bytes it counts are the bytes it holds', async () => {
+    const { cache, render } = setup();
+    const bodies = ['{"summary":{"count":3}}', 'é'.repeat(100), 'x'.repeat(5000)];
+    for (const [i, body] of bodies.entries()) {
+      // Short buffers made in between share Node's allocation pool with whatever is made next to them.
+      Buffer.from('between');
+      const page = await cache.read('k', `key ${i}`, render(`E${i}`, body));
+      expect(page.body.toString()).toBe(body);
+      expect(page.body.buffer.byteLength).toBe(Buffer.byteLength(body));
+    }
+    expect(cache.size().bytes).toBe(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0));
+  });
 });

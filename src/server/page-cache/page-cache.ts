@@ -184,7 +184,19 @@ export function createPageCache(opts: PageCacheOptions): PageCache {
 }
 
 function toPage(rendered: Rendered): Page {
-  return { body: Buffer.from(rendered.body), etag: etagOf(rendered.body) };
+  return { body: ownBytes(rendered.body), etag: etagOf(rendered.body) };
+}
+
+/**
+ * `text` as UTF-8 in memory of its own. `Buffer.from` puts a short string (under 4 KB) in a slice of a shared 8 KB
+ * pool, and a kept slice keeps its whole pool alive, so what the cache holds would depend on what else the process
+ * allocated beside each answer, not on the bytes it counts against PAGE_CACHE_MB (at worst 8 KB for a summary of a
+ * hundred bytes).
+ */
+function ownBytes(text: string): Buffer {
+  const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  body.write(text);
+  return body;
 }
 
 /** `cache.read`, or a plain render when there is no cache (turned off, or an app assembled without one). */
