@@ -137,6 +137,8 @@ interface Row {
   timeline?: { second: number; n: number; max: number; walMB?: number; backlogMB?: number; restarts?: number }[];
   /** Verdict writes: garbage collection (s, by kind) and the longest event-loop delay (ms) while the session ran. */
   runtime?: { gcSeconds: Record<string, number>; eventLoopMaxMs: number };
+  /** `beside` scenarios: successful writes per second of the load beside the measured reads. */
+  besideRps?: number;
   /** SQLite writes: WAL pages appended per successful response (intervals with a WAL restart left out). */
   walFramesPerRequest?: number;
 }
@@ -171,6 +173,11 @@ interface Spec {
   minimal?: string;
   /** Writes run after every read, so reads see the seeded data only. */
   write?: boolean;
+  /**
+   * Measured while this other scenario (a write) runs beside it at 10 connections, unmeasured: a storefront's reads
+   * while reviews are being written.
+   */
+  beside?: string;
 }
 
 /** A page scenario's sort and page: `page 1`, `page 50` (by keyset), or `deep` (after DEPTH rows). */
@@ -230,6 +237,15 @@ const VERDICT_SCENARIOS: Spec[] = [
     minimal: 'minimal createReview',
     write: true,
   },
+  {
+    name: 'getReview visitor beside creates',
+    method: 'GET',
+    caller: 'visitor',
+    core: true,
+    minimal: 'minimal get by id beside creates',
+    write: true,
+    beside: 'createReview',
+  },
   // With the owner's key, every sort, page 1 and page 50: run with --scenario query (or all).
   ...Object.keys(SHAPES).flatMap((sort) =>
     ['page 1', 'page 50'].map(
@@ -263,6 +279,13 @@ const MINIMAL_SCENARIOS: Spec[] = [
   { name: 'minimal summary', method: 'GET', caller: 'public', ceiling: 'bare fastify GET' },
   { name: 'minimal storefront page', method: 'GET', caller: 'public' },
   { name: 'minimal createReview', method: 'POST', caller: 'admin', ceiling: 'raw insert+summary tx', write: true },
+  {
+    name: 'minimal get by id beside creates',
+    method: 'GET',
+    caller: 'public',
+    write: true,
+    beside: 'minimal createReview',
+  },
 ];
 
 const RAW_CEILINGS: { name: string; write: boolean }[] = [
@@ -313,7 +336,9 @@ function histogram(latencies: readonly number[]): { le: number; n: number }[] {
 function record(
   label: Pick<Row, 'dialect' | 'scenario' | 'connections'>,
   runs: Sample[],
-  more: Partial<Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline' | 'runtime' | 'walFramesPerRequest'>> = {},
+  more: Partial<
+    Pick<Row, 'warmup' | 'cpuUs' | 'histogram' | 'timeline' | 'runtime' | 'walFramesPerRequest' | 'besideRps'>
+  > = {},
 ): Row {
   const row: Row = {
     ...label,
@@ -335,11 +360,14 @@ function record(
     ...(more.timeline ? { timeline: more.timeline } : {}),
     ...(more.runtime ? { runtime: more.runtime } : {}),
     ...(more.walFramesPerRequest !== undefined ? { walFramesPerRequest: more.walFramesPerRequest } : {}),
+    ...(more.besideRps !== undefined ? { besideRps: more.besideRps } : {}),
   };
   rows.push(row);
   const each = row.runs.map((r) => r.rps).join(' / ');
   const warm = row.warmup !== undefined && row.warmup > WARMUP + 0.5 ? `, warm-up ${row.warmup} s` : '';
-  const cpu = row.cpuUs !== undefined ? `  server ${row.cpuUs} µs/req` : '';
+  const cpu =
+    (row.cpuUs !== undefined ? `  server ${row.cpuUs} µs/req` : '') +
+    (row.besideRps !== undefined ? `  beside ${row.besideRps} writes/s` : '');
   console.log(
     `  ${row.dialect.padEnd(8)} ${row.scenario.padEnd(30)} c=${String(row.connections).padEnd(4)}` +
       `${String(row.rps).padStart(7)}/s  p50 ${row.p50} ms  p99 ${row.p99} ms  max ${row.max} ms${cpu}  (runs ${each}${warm})`,
@@ -1156,6 +1184,7 @@ function verdictRequests(spec: Spec, v: Server, f: Fixture, visitors: string[]):
   let i = 0;
   switch (spec.name) {
     case 'getReview visitor':
+    case 'getReview visitor beside creates':
     case 'getReview admin':
       return async () => withCaller(rotating(v.url, headers, () => `/reviews/v1/reviews/${f.ids[i++ % f.ids.length]}`));
     case 'countReviews hot entity':
@@ -1282,6 +1311,7 @@ function minimalRequests(spec: Spec, m: Server, f: MinimalFixture): Requests | u
   let i = 0;
   switch (spec.name) {
     case 'minimal get by id':
+    case 'minimal get by id beside creates':
       return async () => rotating(m.url, {}, () => `/reviews/${f.ids[i++ % f.ids.length]}`);
     case 'minimal newest page 1':
       return async () => ({ url: `${m.url}/reviews?${entity}&limit=${PAGE_SIZE}` });
@@ -1426,8 +1456,39 @@ async function runtimeStats(server: Server): Promise<{ gcSeconds: Record<string,
   return { gcSeconds, eventLoopMaxMs: Math.round(Number(lag ?? 0) * 1000) };
 }
 
+/** Runs `options` at 10 connections, unmeasured, until stopped: the load a `beside` scenario is measured under. */
+async function alongside(options: CannonOptions): Promise<{ stop(): Promise<number> }> {
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const instance = autocannon(
+    { ...options, connections: 10, duration: Math.ceil(WARMUP + WARMUP_LIMIT_SECONDS + REPEAT * DURATION) + 10 },
+    () => finished(),
+  );
+  const start = performance.now();
+  let ok = 0;
+  instance.on('response', (_client, status) => {
+    if (status < 300) ok++;
+  });
+  return {
+    /** Stops the load; resolves to its successful responses per second over its whole run. */
+    async stop() {
+      instance.stop();
+      await done;
+      return Math.round(ok / ((performance.now() - start) / 1000));
+    },
+  };
+}
+
 /** A scenario at every connection count, on `server`; writes also get a histogram and a per-second timeline. */
-async function scenario(spec: Spec, dialect: Target, server: Server, requests: Requests | undefined): Promise<void> {
+async function scenario(
+  spec: Spec,
+  dialect: Target,
+  server: Server,
+  requests: Requests | undefined,
+  beside?: Requests,
+): Promise<void> {
   if (!requests) {
     console.log(`  ${dialect.dialect.padEnd(8)} ${spec.name.padEnd(30)} skipped: the hot entity is too small`);
     return;
@@ -1447,12 +1508,22 @@ async function scenario(spec: Spec, dialect: Target, server: Server, requests: R
       // The scrape before the session resets the event-loop delay's maximum (prom-client reports it per scrape).
       const before = spec.write && isVerdict ? await runtimeStats(server) : undefined;
       // The session length a scenario prepares for: the warm-up may stretch while connections are being served.
-      const s = await cannon(await requests(WARMUP + REPEAT * DURATION + 10), c, server.child.pid);
+      const length = WARMUP + REPEAT * DURATION + 10;
+      const background = beside ? await alongside(await beside(length)) : undefined;
+      let s: Session;
+      let besideRps: number | undefined;
+      try {
+        // Beside a write load the server's CPU is mostly the writes': not reported per read.
+        s = await cannon(await requests(length), c, beside ? undefined : server.child.pid);
+      } finally {
+        besideRps = await background?.stop();
+      }
       const after = before ? await runtimeStats(server) : undefined;
       const latencies = spec.write ? s.responses.map((r) => r.latency) : [];
       record({ dialect: dialect.dialect, scenario: spec.name, connections: c }, s.runs, {
         warmup: s.warmup,
         cpuUs: s.cpuUs,
+        ...(besideRps !== undefined ? { besideRps } : {}),
         ...(spec.write ? { histogram: histogram(latencies), timeline: timelineOf(s, wal) } : {}),
         ...(spec.write && wal.length > 1 ? { walFramesPerRequest: walFramesPerResponse(s, wal) } : {}),
         ...(before && after
@@ -1507,16 +1578,33 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     const done = new Set<string>();
     for (const write of [false, true]) {
       for (const spec of selected.filter((s) => (s.write ?? false) === write)) {
-        await scenario(spec, verdict, v, verdictRequests(spec, v, f, visitors));
+        const beside = VERDICT_SCENARIOS.find((b) => b.name === spec.beside);
+        await scenario(
+          spec,
+          verdict,
+          v,
+          verdictRequests(spec, v, f, visitors),
+          beside && verdictRequests(beside, v, f, visitors),
+        );
         const twin = selectedMinimal.find((s) => s.name === spec.minimal);
         if (twin && m && mf && !done.has(twin.name)) {
           done.add(twin.name);
-          await scenario(twin, minimal, m, minimalRequests(twin, m, mf));
+          const twinBeside = MINIMAL_SCENARIOS.find((b) => b.name === twin.beside);
+          await scenario(
+            twin,
+            minimal,
+            m,
+            minimalRequests(twin, m, mf),
+            twinBeside && minimalRequests(twinBeside, m, mf),
+          );
         }
       }
       // Minimal scenarios named by --scenario without a Verdict twin in this run.
-      for (const spec of selectedMinimal.filter((s) => (s.write ?? false) === write && !done.has(s.name)))
-        if (m && mf) await scenario(spec, minimal, m, minimalRequests(spec, m, mf));
+      for (const spec of selectedMinimal.filter((s) => (s.write ?? false) === write && !done.has(s.name))) {
+        const beside = MINIMAL_SCENARIOS.find((b) => b.name === spec.beside);
+        if (m && mf)
+          await scenario(spec, minimal, m, minimalRequests(spec, m, mf), beside && minimalRequests(beside, m, mf));
+      }
     }
     extra[`${dialect}.verdictPeakRssMB`] = v.peakRss();
     if (m) extra[`${dialect}.minimalPeakRssMB`] = m.peakRss();

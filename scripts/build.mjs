@@ -41,8 +41,10 @@ await build({
 await build({ ...widgetBuildOptions(root), outfile: join(outdir, 'widget.js'), logLevel: 'warning' });
 // The owner dashboard (`/dashboard/app.js`), likewise.
 await build({ ...dashboardBuildOptions(root), outfile: join(outdir, 'dashboard.js'), logLevel: 'warning' });
-// Loaded as a worker by URL next to the module that starts it (src/server/db/checkpointer.ts); every chunk lands
+// Loaded as workers by URL next to the module that starts them (src/server/db/checkpointer.ts, writer-thread.ts); every chunk lands
 // in dist/ itself, so the worker sits beside whichever chunk holds that code.
-copyFileSync(join(root, 'src/server/db/checkpointer.worker.cjs'), join(outdir, 'checkpointer.worker.cjs'));
+for (const worker of ['checkpointer.worker.cjs', 'writer.worker.cjs']) {
+  copyFileSync(join(root, 'src/server/db', worker), join(outdir, worker));
+}
 // The SDK as a package a shop's app installs (`npm install ./packages/sdk`), with no server dependency.
 await buildSdk(root);

@@ -57,6 +57,8 @@ export interface Config {
   sqliteCacheMb: number;
   /** SQLite: how much of the database file the server reads through a memory map, in MB (0: none). */
   sqliteMmapMb: number;
+  /** SQLite file: every write on a thread of its own with its own connection (db/writer-thread.ts). */
+  sqliteWriterThread: boolean;
   /** Bounds of the cache of public reads (page-cache/): entries (0 turns it off) and MB of bodies. */
   pageCacheEntries: number;
   pageCacheMb: number;
@@ -238,6 +240,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     description: 'SQLite: how much of the database file the server reads through a memory map, in MB (0: none).',
   },
   {
+    env: 'SQLITE_WRITER_THREAD',
+    default: 'true',
+    description:
+      'SQLite: run every write on a thread of its own, beside the one that answers requests (true or false).',
+  },
+  {
     env: 'HEAP_GROWTH_PERCENT',
     default: '50',
     description:
@@ -321,6 +329,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return min;
     }
     return n;
+  };
+  const flag = (key: string): boolean => {
+    const raw = get(key);
+    if (raw !== 'true' && raw !== 'false') problems.push(`${key} must be true or false (got "${raw}")`);
+    return raw === 'true';
   };
 
   const databaseUrl = get('DATABASE_URL');
@@ -424,6 +437,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseStartupTimeoutMs: int('DATABASE_STARTUP_TIMEOUT_MS', 0, 86_400_000),
     sqliteCacheMb: int('SQLITE_CACHE_MB', 1, 65_536),
     sqliteMmapMb: int('SQLITE_MMAP_MB', 0, 1_048_576),
+    sqliteWriterThread: flag('SQLITE_WRITER_THREAD'),
     pageCacheEntries: int('PAGE_CACHE_ENTRIES', 0, 10_000_000),
     pageCacheMb: int('PAGE_CACHE_MB', 1, 65_536),
     heapGrowthPercent: int('HEAP_GROWTH_PERCENT', 0, 300),

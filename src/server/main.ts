@@ -38,6 +38,7 @@ export async function startServer(
     poolTimeoutMs: config.databasePoolTimeoutMs,
     sqliteCacheMb: config.sqliteCacheMb,
     sqliteMmapMb: config.sqliteMmapMb,
+    sqliteWriterThread: config.sqliteWriterThread,
   });
   try {
     // Migrating is the first use of the database, and idempotent: it is what waits for the database to come up.

@@ -162,7 +162,8 @@ describe('change signal on sqlite', () => {
     const native = db.native;
     if (native.dialect !== 'sqlite') throw new Error('sqlite expected');
     const { sqlite: counted, runs } = countingRuns(native.sqlite, 'pragma data_version');
-    const s = createChangeSignal({ dialect: 'sqlite', sqlite: counted });
+    // The server's writes commit on the writer thread's connection when it has one: the signal is told of it.
+    const s = createChangeSignal({ dialect: 'sqlite', sqlite: counted, writer: native.writer });
     const reading = () => {
       s.renew?.();
       return s.epoch();

@@ -27,7 +27,8 @@ export interface DialectCase {
 async function openSqliteTemp(): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), 'verdict-test-'));
   const path = join(dir, 'verdict.db');
-  const db = openSqlite(path);
+  // The server's mode (writes on a thread of their own) unless asked for the CLI's single connection.
+  const db = openSqlite(path, { sqliteWriterThread: process.env.TEST_SQLITE_WRITER_THREAD !== 'false' });
   await migrateToLatest(db.db);
   return {
     ...db,

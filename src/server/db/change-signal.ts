@@ -23,12 +23,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import type SqliteDatabase from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Dialect, NativeDb } from './database.ts';
 import type { Database } from './schema.ts';
+import type { WriterLink } from './writer-thread.ts';
 
 /** The PostgreSQL channel a change to a site or one of its API keys is announced on; the payload is the site id. */
 export const CHANGE_CHANNEL = 'verdict_sites';
@@ -110,7 +112,9 @@ export interface ChangeSignalOptions {
 
 /** The signal for this database: `data_version` on SQLite, a `LISTEN` connection on PostgreSQL. */
 export function createChangeSignal(native: NativeDb, opts: ChangeSignalOptions = {}): ChangeSignal {
-  return native.dialect === 'sqlite' ? sqliteSignal(native.sqlite) : postgresSignal(native.connectionString, opts);
+  return native.dialect === 'sqlite'
+    ? sqliteSignal(native.sqlite, native.writer)
+    : postgresSignal(native.connectionString, opts);
 }
 
 /**
@@ -159,6 +163,22 @@ export function parseEntityPayload(
 
 /** Bytes of the WAL index header's first copy, the one a commit writes last (SQLite's wal.c, `WalIndexHdr`). */
 const WAL_INDEX_HEADER_BYTES = 48;
+/** Offset of the header's change counter (`iChange`, a u32 in the machine's byte order), moved once per commit. */
+const CHANGE_COUNTER_OFFSET = 8;
+/** Offset of the header's `isInit` byte: 1 once the header is valid. */
+const IS_INIT_OFFSET = 12;
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+interface WalIndexHeader {
+  /** The first copy of the header, in a buffer reused by the next call; undefined if it cannot be read. */
+  read(): Buffer | undefined;
+  /**
+   * The change counter, from both copies of the header read at once; undefined unless they agree and the header
+   * is initialised (a reading torn by a concurrent commit fails that test, as SQLite's own reader's does).
+   */
+  changeCounter(): number | undefined;
+  close(): void;
+}
 
 /**
  * Reads the WAL index header of the connection's database from its `-shm` file into a buffer, or undefined where
@@ -167,7 +187,7 @@ const WAL_INDEX_HEADER_BYTES = 48;
  * before it returns, and on Linux a read of the file sees the very pages SQLite maps shared, so a header equal to an
  * earlier reading means that nobody has committed since. A torn read only differs from every earlier one.
  */
-function walIndexHeader(sqlite: SqliteDatabase.Database): { read(): Buffer | undefined; close(): void } | undefined {
+function walIndexHeader(sqlite: SqliteDatabase.Database): WalIndexHeader | undefined {
   try {
     const main = (sqlite.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main');
     const wal = String(sqlite.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
@@ -176,6 +196,7 @@ function walIndexHeader(sqlite: SqliteDatabase.Database): { read(): Buffer | und
     // Opened once: SQLite keeps the file while any connection has the database open, this one included.
     const fd = openSync(`${main.file}-shm`, 'r');
     const header = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
+    const both = Buffer.alloc(WAL_INDEX_HEADER_BYTES * 2);
     return {
       read() {
         try {
@@ -183,6 +204,16 @@ function walIndexHeader(sqlite: SqliteDatabase.Database): { read(): Buffer | und
         } catch {
           return undefined;
         }
+      },
+      changeCounter() {
+        try {
+          if (readSync(fd, both, 0, both.length, 0) !== both.length) return undefined;
+        } catch {
+          return undefined;
+        }
+        const first = both.subarray(0, WAL_INDEX_HEADER_BYTES);
+        if (first[IS_INIT_OFFSET] !== 1 || !first.equals(both.subarray(WAL_INDEX_HEADER_BYTES))) return undefined;
+        return LITTLE_ENDIAN ? both.readUInt32LE(CHANGE_COUNTER_OFFSET) : both.readUInt32BE(CHANGE_COUNTER_OFFSET);
       },
       close: () => closeSync(fd),
     };
@@ -192,12 +223,56 @@ function walIndexHeader(sqlite: SqliteDatabase.Database): { read(): Buffer | und
 }
 
 /**
+ * The commits the writer thread (writer-thread.ts) published, by their change counter values: `explains(from, to)`
+ * says whether every value after `from` up to `to` is one of them, i.e. whether nobody else committed in between.
+ * The thread publishes a value before its commit writes it to the header, so one of its commits is always known by
+ * the time a reading can see it. A reading further behind than the ring holds counts as another process's commit (a
+ * needless drop); `failed()` says, once, that a published commit failed, after which its value may be another's.
+ */
+function ownCommits(published: Int32Array): { explains(from: number, to: number): boolean; failed(): boolean } {
+  const slots = published.length - 2;
+  const values = new Set<number>();
+  let scanned = 0;
+  return {
+    explains(from, to) {
+      const count = Atomics.load(published, 0) >>> 0;
+      const start = scanned;
+      for (; scanned !== count; scanned = (scanned + 1) >>> 0) {
+        values.add(Atomics.load(published, 2 + (scanned % slots)) >>> 0);
+      }
+      // Further behind than the ring holds (now, or by the time the scan ended): some values were overwritten.
+      const overrun = ((Atomics.load(published, 0) >>> 0) - start) >>> 0 > slots;
+      const span = (to - from) >>> 0;
+      let all = !overrun && span <= slots;
+      for (let i = 1; all && i <= span; i++) all = values.has((from + i) >>> 0);
+      // What is at or before `to` is decided; later values (published before their commits) stay.
+      for (const v of values) if ((to - v) >>> 0 < 2 ** 31) values.delete(v);
+      return all;
+    },
+    failed() {
+      if (Atomics.exchange(published, 1, 0) === 0) return false;
+      // The failed commit's value is in the set: it must not explain another process's commit that takes it.
+      values.clear();
+      return true;
+    },
+  };
+}
+
+/**
  * Reads `data_version`, skipping the pragma while the WAL index header has not moved since the last one.
  * The pragma opens and ends a read transaction (two file locks and an fstat); the header is one `pread`. The header
  * moves on this connection's own commits and on checkpoints that start the WAL over too, which `data_version` does
  * not: then the pragma decides.
+ *
+ * With a writer thread (`writer`), every write of this process commits on the thread's connection, which moves this
+ * connection's `data_version` too. The value returned is then a count of its own that moves only when a commit the
+ * thread did not publish happened: when `data_version` moved, the change counter after the pragma is checked against
+ * the published ones, from the last counter so checked.
  */
-function dataVersionReader(sqlite: SqliteDatabase.Database): { read(): number | undefined; close(): void } {
+function dataVersionReader(
+  sqlite: SqliteDatabase.Database,
+  writer?: WriterLink,
+): { read(): number | undefined; close(): void } {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   const pragma = (): number | undefined => {
     try {
@@ -207,25 +282,53 @@ function dataVersionReader(sqlite: SqliteDatabase.Database): { read(): number | 
       return undefined;
     }
   };
+  const own = writer && ownCommits(writer.published);
+  /** Writer thread: `data_version` last read, the change counter checked up to, and the count returned. */
+  let lastVersion: number | undefined;
+  let checkedTo: number | undefined;
+  let foreign = 0;
+  /** The version to return for this pragma's reading. */
+  const version = (dataVersionNow: number | undefined): number | undefined => {
+    if (!own || dataVersionNow === undefined) return dataVersionNow;
+    if (dataVersionNow !== lastVersion) {
+      // Read after the pragma: every commit the pragma saw is at or before this counter.
+      const counter = walIndex?.changeCounter();
+      const explained =
+        lastVersion !== undefined &&
+        checkedTo !== undefined &&
+        counter !== undefined &&
+        own.explains(checkedTo, counter);
+      if (!explained) foreign++;
+      lastVersion = dataVersionNow;
+      checkedTo = counter;
+    }
+    return foreign;
+  };
   let walIndex: ReturnType<typeof walIndexHeader>;
   let opened = false;
-  /** The header read just before the last pragma, and what that pragma said. */
+  /** The header read just before the last pragma, and what that reading returned. */
   const seen = Buffer.alloc(WAL_INDEX_HEADER_BYTES);
   let seenValid = false;
   let seenVersion: number | undefined;
   const read = (): number | undefined => {
     if (!sqlite.open) return undefined;
     // Read before the pragma, never after: a commit landing between the two then shows as a moved header next time.
+    // A commit the writer thread had published failed: what was explained by it may not have been its own.
+    if (own?.failed()) {
+      foreign++;
+      seenValid = false;
+    }
     const header = walIndex?.read();
     if (header && seenValid && header.equals(seen)) return seenVersion;
-    seenVersion = pragma();
-    seenValid = header !== undefined && seenVersion !== undefined;
+    const dataVersionNow = pragma();
+    seenValid = header !== undefined && dataVersionNow !== undefined;
     if (seenValid) header?.copy(seen);
     // The `-shm` file exists once the connection has read the database in WAL mode, which the pragma just did.
-    if (!opened && seenVersion !== undefined) {
+    if (!opened && dataVersionNow !== undefined) {
       opened = true;
       walIndex = walIndexHeader(sqlite);
     }
+    seenVersion = version(dataVersionNow);
     return seenVersion;
   };
   return {
@@ -239,8 +342,8 @@ function dataVersionReader(sqlite: SqliteDatabase.Database): { read(): number | 
   };
 }
 
-function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
-  const versions = dataVersionReader(sqlite);
+function sqliteSignal(sqlite: SqliteDatabase.Database, writer?: WriterLink): ChangeSignal {
+  const versions = dataVersionReader(sqlite, writer);
   const readVersion = versions.read;
   const outbox = new Set<OutboxListener>();
   // A temporary trigger lives on this connection only, so it sees exactly this process's inserts; the function it
@@ -287,6 +390,11 @@ function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
     );
     installed = true;
   }
+  // With a writer thread this process's inserts are made on the thread's connection, which has a trigger of its own
+  // and reports the sites with each commit's answer.
+  const unsubscribeWriter = writer?.onOutboxAppended((sites) => {
+    for (const site of sites) appended(site);
+  });
   function watchOthers(): void {
     if (poll || closed || !started || outbox.size === 0) return;
     lastVersion = readVersion();
@@ -332,6 +440,7 @@ function sqliteSignal(sqlite: SqliteDatabase.Database): ChangeSignal {
       closed = true;
       clearInterval(poll);
       poll = undefined;
+      unsubscribeWriter?.();
       versions.close();
       if (installed && sqlite.open && !sqlite.inTransaction) {
         try {

@@ -32,6 +32,7 @@ import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import type { Database } from './schema.ts';
 import { statementName } from './server-prepared.ts';
 import { shapedStatements } from './sqlite-statements.ts';
+import { RoutedSqliteDialect, type WriterLink, WriterThread } from './writer-thread.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,7 +41,7 @@ export type Dialect = 'sqlite' | 'postgres';
  * `data_version` is read synchronously), or where a PostgreSQL connection of its own (for `LISTEN`) is opened.
  */
 export type NativeDb =
-  | { dialect: 'sqlite'; sqlite: SqliteDatabase.Database }
+  | { dialect: 'sqlite'; sqlite: SqliteDatabase.Database; writer?: WriterLink }
   | { dialect: 'postgres'; connectionString: string };
 
 /** What the metrics report about connections: the pool's use on PostgreSQL, the WAL's size on SQLite. */
@@ -69,6 +70,11 @@ export interface DatabaseOptions {
   sqliteCacheMb?: number;
   /** SQLite: how much of the file is read through a memory map (`mmap_size`), in MB; 0 reads with read(2). */
   sqliteMmapMb?: number;
+  /**
+   * SQLite file: run every write on a thread of its own with its own connection (writer-thread.ts), while the
+   * main connection answers reads. The server's choice (`SQLITE_WRITER_THREAD`); off for the CLI and the tests.
+   */
+  sqliteWriterThread?: boolean;
 }
 
 /**
@@ -84,6 +90,7 @@ export const DEFAULT_DATABASE_OPTIONS: Required<DatabaseOptions> = {
   // better-sqlite3's compiled-in default, and no map: a CLI command or a test reads little.
   sqliteCacheMb: 16,
   sqliteMmapMb: 0,
+  sqliteWriterThread: false,
 };
 
 export interface Db {
@@ -141,7 +148,7 @@ const WAL_BOUND_PAGES = 65536;
  */
 export function openSqlite(
   path: string,
-  opts: Pick<DatabaseOptions, 'lockTimeoutMs' | 'sqliteCacheMb' | 'sqliteMmapMb'> = {},
+  opts: Pick<DatabaseOptions, 'lockTimeoutMs' | 'sqliteCacheMb' | 'sqliteMmapMb' | 'sqliteWriterThread'> = {},
 ): Db {
   const busyTimeoutMs = opts.lockTimeoutMs ?? DEFAULT_DATABASE_OPTIONS.lockTimeoutMs;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -192,11 +199,35 @@ export function openSqlite(
     sqlite.pragma(`journal_size_limit = ${WAL_BOUND_PAGES * Number(sqlite.pragma('page_size', { simple: true }))}`);
     startCheckpoints();
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: shapedStatements(sqlite) }) });
+  let writer: WriterThread | undefined;
+  if (opts.sqliteWriterThread && path !== ':memory:') {
+    // The thread's connection gets this one's settings, except two. Its page cache is a quarter of this one's: it
+    // holds the index leaves writes change, and a miss is a read from the host's file cache on the thread, not on
+    // the event loop. The WAL bound is its own, as it is the one that commits.
+    writer = new WriterThread(
+      path,
+      [
+        `busy_timeout = ${busyTimeoutMs}`,
+        'foreign_keys = ON',
+        'synchronous = NORMAL',
+        `cache_size = ${Math.round(Number(sqlite.pragma('cache_size', { simple: true })) / 4)}`,
+        `mmap_size = ${Number(sqlite.pragma('mmap_size', { simple: true }))}`,
+        'analysis_limit = 1000',
+        'temp_store = MEMORY',
+        `wal_autocheckpoint = ${WAL_BOUND_PAGES}`,
+        `journal_size_limit = ${WAL_BOUND_PAGES * Number(sqlite.pragma('page_size', { simple: true }))}`,
+      ],
+      (err) => process.emitWarning(`the SQLite writer thread failed: ${String(err)}`),
+    );
+  }
+  const shaped = shapedStatements(sqlite);
+  const db = new Kysely<Database>({
+    dialect: writer ? new RoutedSqliteDialect(shaped, writer) : new ImmediateSqliteDialect({ database: shaped }),
+  });
   return {
     db,
     dialect: 'sqlite',
-    native: { dialect: 'sqlite', sqlite },
+    native: writer ? { dialect: 'sqlite', sqlite, writer } : { dialect: 'sqlite', sqlite },
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();

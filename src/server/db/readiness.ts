@@ -8,8 +8,8 @@
  *   waits behind exactly what would block a write (SHARE and stronger, or a queued ACCESS EXCLUSIVE) and never behind other writers,
  *   autovacuum or `CREATE INDEX CONCURRENTLY`. Getting a connection is part of the probe: an exhausted pool or an
  *   unreachable server fails it too.
- * - SQLite: read one row of each of those tables. A reader never waits in WAL mode; the single write lock is not
- *   probed (that would need a write transaction, and a waiting SQLite call holds the event loop), so a CLI import
+ * - SQLite: read one row of each of those tables, and reach the writer thread. A reader never waits in WAL mode; the
+ *   single write lock is not probed (that would need a write transaction, and a waiting SQLite call holds the event loop), so a CLI import
  *   that holds it shows as 503s on writes, not as "not ready".
  */
 import { type Kysely, sql } from 'kysely';
@@ -26,6 +26,9 @@ export const READINESS_TIMEOUT_MS = 1000;
 export async function probeReadiness(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   if (dialect === 'sqlite') {
     for (const table of HOT_TABLES) await sql`select 1 from ${sql.table(table)} limit 1`.execute(db);
+    // A pragma runs where writes run: on the writer thread's connection when there is one (writer-thread.ts), so a
+    // thread that has stopped fails the probe. It waits for the write in progress, if any, and writes nothing.
+    await sql`pragma user_version`.execute(db);
     return;
   }
   const timeout = `${READINESS_TIMEOUT_MS}ms`;

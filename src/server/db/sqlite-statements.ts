@@ -39,23 +39,33 @@ export function rowBuilder(names: readonly string[]): RowBuilder {
   return new Function('v', `return { ${fields} };`) as RowBuilder;
 }
 
-class ShapedStatement implements SqliteStatement {
+export class ShapedStatement implements SqliteStatement {
   readonly reader: boolean;
+  /** SQLite's own verdict: the statement changes nothing in the database (a SELECT; BEGIN and the like too). */
+  readonly readonly: boolean;
   readonly #stmt: SqliteDatabase.Statement;
-  readonly #build: RowBuilder | undefined;
+  #build: RowBuilder | undefined;
 
   constructor(stmt: SqliteDatabase.Statement) {
     this.#stmt = stmt;
     this.reader = stmt.reader;
-    if (stmt.reader) {
-      this.#build = rowBuilder(stmt.columns().map((c) => c.name));
-      stmt.raw(true);
-    }
+    this.readonly = stmt.readonly;
+    if (stmt.reader) stmt.raw(true);
+  }
+
+  /**
+   * The row shape, read from the statement once it has run: a statement prepared while the connection's copy of the
+   * schema was out of date (another connection changed it) is prepared again by SQLite when it first runs, and only
+   * then are its columns the table's.
+   */
+  #builder(): RowBuilder {
+    this.#build ??= rowBuilder(this.#stmt.columns().map((c) => c.name));
+    return this.#build;
   }
 
   all(parameters: readonly unknown[]): unknown[] {
     const rows = this.#stmt.all(parameters) as unknown[][];
-    const build = this.#build as RowBuilder;
+    const build = this.#builder();
     for (let i = 0; i < rows.length; i++) (rows as unknown[])[i] = build(rows[i] as unknown[]);
     return rows;
   }
@@ -65,16 +75,26 @@ class ShapedStatement implements SqliteStatement {
   }
 
   *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
-    const build = this.#build as RowBuilder;
-    for (const values of this.#stmt.iterate(parameters) as IterableIterator<unknown[]>) yield build(values);
+    for (const values of this.#stmt.iterate(parameters) as IterableIterator<unknown[]>) yield this.#builder()(values);
   }
 }
 
+/** The database handle Kysely's SQLite dialect is given: statements prepared once and rows shaped in JavaScript. */
+export interface ShapedDatabase extends KyselySqliteDatabase {
+  prepare(sql: string): ShapedStatement;
+  /**
+   * Forgets every prepared statement. For a schema changed on another connection: SQLite prepares a statement
+   * again by itself when the schema moved, but a statement's row shape is read once, when it is first prepared.
+   */
+  forget(): void;
+}
+
 /** The database handle Kysely's SQLite dialect is given. */
-export function shapedStatements(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
+export function shapedStatements(sqlite: SqliteDatabase.Database): ShapedDatabase {
   const cache = new Map<string, ShapedStatement>();
   return {
     close: () => sqlite.close(),
+    forget: () => cache.clear(),
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (stmt) {

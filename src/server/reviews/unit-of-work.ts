@@ -36,6 +36,7 @@ import type { EventIdentity, Media, Review, ReviewDomainEvent } from '../../cont
 import { announceEntities, entityPayload } from '../db/change-signal.ts';
 import type { Executor } from '../db/executor.ts';
 import type { ModerationAuditRow, ReviewRow, ReviewRowPatch } from '../db/schema.ts';
+import { inSavepoint } from '../db/writer-thread.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { type AuditDecision, appendAudit, auditRow } from '../moderation/moderation.service.ts';
 import { buildEvents, type EventSpec } from '../outbox/outbox.events.ts';
@@ -582,22 +583,21 @@ function settleFailure(item: Queued, err: unknown, outcome: Outcome): void {
  * Writes a run of queued inserts with one multi-row statement per table (reviews, outbox events, audit entries) and
  * one summary upsert per site, in one savepoint: the rows and events in the order the inserts arrived, so events
  * keep their positions in that order. If a statement fails (one author already holds the slot, say), the run is
- * undone and split in halves, each written the same way, so only the insert that fails gets the error.
+ * undone and split in halves, each written the same way, down to the insert that fails, which runs again on its own
+ * to get its error.
  */
 async function insertTogether(trx: Executor, run: readonly Queued[], outcome: Outcome): Promise<void> {
-  if (run.length === 1) return runAlone(trx, run[0] as Queued, outcome);
   const prepared = run.map((item) => {
     const nowDate = item.deps.clock();
     const now = iso(nowDate);
     return { item, now, ...prepareNew(item.opts.siteId, item.inserts ?? [], nowDate, now) };
   });
-  await sql`savepoint review_write`.execute(trx);
   try {
-    await writeNew(trx, prepared);
-    await sql`release review_write`.execute(trx);
+    // On the SQLite writer thread, one message for all of the run's statements.
+    await inSavepoint(trx, (t) => writeNew(t, prepared));
   } catch {
-    await sql`rollback to review_write`.execute(trx);
-    await sql`release review_write`.execute(trx);
+    // A single insert that fails runs again on its own, which answers its own error (the slot's holder, say).
+    if (run.length === 1) return runAlone(trx, run[0] as Queued, outcome);
     const half = Math.ceil(run.length / 2);
     await insertTogether(trx, run.slice(0, half), outcome);
     await insertTogether(trx, run.slice(half), outcome);
