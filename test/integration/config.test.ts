@@ -56,6 +56,7 @@ describe('loadConfig', () => {
       databaseStartupTimeoutMs: 60_000,
       sqliteCacheMb: 32,
       sqliteMmapMb: 0,
+      sqliteWriterThread: true,
       pageCacheEntries: 10_000,
       pageCacheMb: 16,
       heapGrowthPercent: 50,
@@ -165,6 +166,7 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_REPORTS_PER_SITE', '10/1d'],
     ['SQLITE_CACHE_MB', '0'],
     ['SQLITE_MMAP_MB', '-1'],
+    ['SQLITE_WRITER_THREAD', 'yes'],
     ['HEAP_GROWTH_PERCENT', '301'],
     ['HEAP_GROWTH_PERCENT', '-1'],
   ])('rejects %s=%s with a problem naming the key', (key, value) => {

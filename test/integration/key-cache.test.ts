@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AppContext, createApp } from '../../src/server/app.ts';
 import { CONFIG_KEYS, loadConfig } from '../../src/server/config.ts';
 import { announceChange, type ChangeSignal, createChangeSignal } from '../../src/server/db/change-signal.ts';
-import { type Db, openDatabase } from '../../src/server/db/database.ts';
+import type { Db } from '../../src/server/db/database.ts';
 import { readThroughSites } from '../../src/server/demo/demo.service.ts';
 import { type DbDeps, systemClock } from '../../src/server/deps.ts';
 import { moderationRepo } from '../../src/server/moderation/moderation.repo.ts';
@@ -29,7 +29,7 @@ import {
   updateSiteSettings,
 } from '../../src/server/sites/sites.service.ts';
 import { call, reviewBody, waitFor } from '../support/app.ts';
-import { dialects, namedChangeSignal, type TestDb } from '../support/databases.ts';
+import { dialects, namedChangeSignal, openInstance, type TestDb } from '../support/databases.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Each CLI run is a fresh Node process loading TypeScript: seconds on a busy machine. */
@@ -74,7 +74,7 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
     db = await dialect.open();
     t = await startApp(db);
     await waitFor('the change signal to be live', async () => t.changes.epoch());
-    other = openDatabase(db.url);
+    other = openInstance(db.url);
     otherDeps = { db: other.db, dialect: other.dialect, clock: () => new Date() };
   });
   afterAll(async () => {

@@ -8,10 +8,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/server/config.ts';
-import { openDatabase } from '../../src/server/db/database.ts';
 import { purgeOutbox } from '../../src/server/outbox/outbox.retention.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, openInstance, type TestDb } from '../support/databases.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 const CREATED = 'wix.reviews.v1.review_created';
@@ -151,7 +150,7 @@ describe.each(dialects())('outbox retention on $name', (dialect) => {
     async () => {
       const site = await siteWithHook(200);
       await writeAndAttempt(site, 1);
-      const other = openDatabase(db.url);
+      const other = openInstance(db.url);
       try {
         let release: () => void = () => undefined;
         const released = new Promise<void>((resolve) => {

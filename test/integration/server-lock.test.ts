@@ -55,7 +55,9 @@ describe('the SQLite server lock', () => {
   it('leaves the database open to another writer (the CLI) while a server runs', async () => {
     const server = await start();
     try {
-      const cli = openDatabase(url);
+      // In this process, beside the server's writer thread, the other writer needs a thread of its own too (see
+      // openInstance in test/support/databases.ts); in another process the CLI's single connection waits on its own.
+      const cli = openDatabase(url, { sqliteWriterThread: true });
       try {
         const site = await cli.db.selectFrom('sites').select('id').executeTakeFirstOrThrow();
         const deps = { db: cli.db, dialect: cli.dialect, clock: () => new Date() };

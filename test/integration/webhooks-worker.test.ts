@@ -7,13 +7,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/server/config.ts';
-import { openDatabase } from '../../src/server/db/database.ts';
+import type { Db } from '../../src/server/db/database.ts';
 import type { WebhookDeliveryRow } from '../../src/server/db/schema.ts';
 import { ownerUserId } from '../../src/server/outbox/outbox.rules.ts';
 import { deliveriesRepo } from '../../src/server/webhooks/webhooks.repo.ts';
 import { createWebhookWorker, type WebhookWorker } from '../../src/server/webhooks/webhooks.worker.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, openInstance, type TestDb } from '../support/databases.ts';
 import { closedPortUrl, type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 const CREATED = 'wix.reviews.v1.review_created';
@@ -301,7 +301,7 @@ describe.each(dialects())('webhook retry window on $name', (dialect) => {
 describe.each(dialects())('webhook leases on $name', (dialect) => {
   let db: TestDb;
   let t: TestApp;
-  let second: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let second: Db | undefined;
   const workers: WebhookWorker[] = [];
 
   beforeAll(async () => {
@@ -407,7 +407,7 @@ describe.each(dialects())('webhook leases on $name', (dialect) => {
       const n = 40;
       for (let i = 0; i < n; i++) await createReview(t, site);
 
-      second = openDatabase(db.url);
+      second = openInstance(db.url);
       const config = { ...(t.deps.config as Config), webhookBatchSize: 3, webhookPollIntervalMs: 5 };
       const a = createWebhookWorker({ ...t.deps, config, log: t.app.log });
       const b = createWebhookWorker({

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { type ChangeSignalOptions, createChangeSignal } from '../../src/server/db/change-signal.ts';
-import { type Db, openPostgres, openSqlite } from '../../src/server/db/database.ts';
+import { type Db, openDatabase, openPostgres, openSqlite } from '../../src/server/db/database.ts';
 import { migrateToLatest } from '../../src/server/db/migrate.ts';
 
 export interface TestDb extends Db {
@@ -24,11 +24,22 @@ export interface DialectCase {
   open(): Promise<TestDb>;
 }
 
+/** The server's SQLite mode (writes on a thread of their own) unless asked for the CLI's single connection. */
+const sqliteWriterThread = process.env.TEST_SQLITE_WRITER_THREAD !== 'false';
+
+/**
+ * Another server instance on the database at `url`, opened as the dialect loop opens its own. On SQLite it must be:
+ * a single connection in this process would wait for the write lock on the event loop, while the first instance's
+ * writer thread, holding it, waits for that event loop to send its transaction's next statement.
+ */
+export function openInstance(url: string): Db {
+  return openDatabase(url, { sqliteWriterThread });
+}
+
 async function openSqliteTemp(): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), 'verdict-test-'));
   const path = join(dir, 'verdict.db');
-  // The server's mode (writes on a thread of their own) unless asked for the CLI's single connection.
-  const db = openSqlite(path, { sqliteWriterThread: process.env.TEST_SQLITE_WRITER_THREAD !== 'false' });
+  const db = openSqlite(path, { sqliteWriterThread });
   await migrateToLatest(db.db);
   return {
     ...db,
