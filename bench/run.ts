@@ -1456,6 +1456,16 @@ async function runtimeStats(server: Server): Promise<{ gcSeconds: Record<string,
   return { gcSeconds, eventLoopMaxMs: Math.round(Number(lag ?? 0) * 1000) };
 }
 
+/** The requests of the load `spec` is measured beside (its `beside` scenario, found in `all`), if it has one. */
+function besideOf(
+  spec: Spec,
+  all: readonly Spec[],
+  requestsOf: (spec: Spec) => Requests | undefined,
+): Requests | undefined {
+  const beside = all.find((b) => b.name === spec.beside);
+  return beside && requestsOf(beside);
+}
+
 /** Runs `options` at 10 connections, unmeasured, until stopped: the load a `beside` scenario is measured under. */
 async function alongside(options: CannonOptions): Promise<{ stop(): Promise<number> }> {
   let finished!: () => void;
@@ -1577,33 +1587,21 @@ async function benchDialect(dialect: 'sqlite' | 'postgres') {
     }
     const done = new Set<string>();
     for (const write of [false, true]) {
+      const onVerdict = (spec: Spec) => verdictRequests(spec, v, f, visitors);
       for (const spec of selected.filter((s) => (s.write ?? false) === write)) {
-        const beside = VERDICT_SCENARIOS.find((b) => b.name === spec.beside);
-        await scenario(
-          spec,
-          verdict,
-          v,
-          verdictRequests(spec, v, f, visitors),
-          beside && verdictRequests(beside, v, f, visitors),
-        );
+        await scenario(spec, verdict, v, onVerdict(spec), besideOf(spec, VERDICT_SCENARIOS, onVerdict));
         const twin = selectedMinimal.find((s) => s.name === spec.minimal);
         if (twin && m && mf && !done.has(twin.name)) {
           done.add(twin.name);
-          const twinBeside = MINIMAL_SCENARIOS.find((b) => b.name === twin.beside);
-          await scenario(
-            twin,
-            minimal,
-            m,
-            minimalRequests(twin, m, mf),
-            twinBeside && minimalRequests(twinBeside, m, mf),
-          );
+          const onMinimal = (s: Spec) => minimalRequests(s, m as Server, mf as MinimalFixture);
+          await scenario(twin, minimal, m, onMinimal(twin), besideOf(twin, MINIMAL_SCENARIOS, onMinimal));
         }
       }
       // Minimal scenarios named by --scenario without a Verdict twin in this run.
       for (const spec of selectedMinimal.filter((s) => (s.write ?? false) === write && !done.has(s.name))) {
-        const beside = MINIMAL_SCENARIOS.find((b) => b.name === spec.beside);
-        if (m && mf)
-          await scenario(spec, minimal, m, minimalRequests(spec, m, mf), beside && minimalRequests(beside, m, mf));
+        if (!m || !mf) continue;
+        const onMinimal = (s: Spec) => minimalRequests(s, m as Server, mf as MinimalFixture);
+        await scenario(spec, minimal, m, onMinimal(spec), besideOf(spec, MINIMAL_SCENARIOS, onMinimal));
       }
     }
     extra[`${dialect}.verdictPeakRssMB`] = v.peakRss();

@@ -200,6 +200,7 @@ export function openSqlite(
     startCheckpoints();
   }
   let writer: WriterThread | undefined;
+  let faultLog: FaultLog | undefined;
   if (opts.sqliteWriterThread && path !== ':memory:') {
     // The thread's connection gets this one's settings, except two. Its page cache is a quarter of this one's: it
     // holds the index leaves writes change, and a miss is a read from the host's file cache on the thread, not on
@@ -217,7 +218,11 @@ export function openSqlite(
         `wal_autocheckpoint = ${WAL_BOUND_PAGES}`,
         `journal_size_limit = ${WAL_BOUND_PAGES * Number(sqlite.pragma('page_size', { simple: true }))}`,
       ],
-      (err) => process.emitWarning(`the SQLite writer thread failed: ${String(err)}`),
+      (err) => {
+        const msg = 'the SQLite writer thread stopped; writes answer 503 until the server restarts';
+        if (faultLog) faultLog.warn({ err }, msg);
+        else process.emitWarning(`${msg}: ${String(err)}`);
+      },
     );
   }
   const shaped = shapedStatements(sqlite);
@@ -241,8 +246,10 @@ export function openSqlite(
       }
       return { dialect: 'sqlite', walBytes };
     },
-    // A single in-process connection: there is no connection to lose.
-    reportFaultsTo() {},
+    // In-process connections: the one fault to report is a writer thread that stopped.
+    reportFaultsTo(log) {
+      faultLog = log;
+    },
     // 0x10002: look at every table (this connection has used none yet) and analyze those that need it.
     optimize: async () => {
       await sql`pragma optimize=0x10002`.execute(db);

@@ -37,6 +37,7 @@ let shm;
 /**
  * The WAL index header's change counter (`iChange`), read while this connection holds the write lock, so no commit
  * can move it; undefined when the header cannot be read whole (its two copies differ, or it is not initialised).
+ * The same reading as `changeCounter` in change-signal.ts, which this CommonJS thread cannot import.
  */
 function changeCounter() {
   try {
@@ -120,12 +121,7 @@ function prepare(sql) {
 const BEGIN = 1;
 
 function execute(sql, parameters) {
-  // Transaction control comes from the main thread's driver in these exact texts.
-  if (sql === 'begin immediate') {
-    installTrigger();
-    db.exec(sql);
-    return [1, 0, 0];
-  }
+  // Transaction control comes from the main thread's driver in these exact texts (BEGIN as a flag, see `handle`).
   if (sql === 'commit') return [1, 0, 0, commit()];
   if (sql === 'rollback') {
     appended.clear();
