@@ -75,14 +75,17 @@ describe.each(dialects())('webhook failure logging on $name', (dialect) => {
       200,
     );
 
-    const dead = await waitFor('the delivery to be DEAD', async () =>
-      t.deps.db
+    // The row and the warning: the commit that marks it DEAD is visible to other readers before the worker that made
+    // it has its answer and logs (on PostgreSQL, and on SQLite's writer thread).
+    const dead = await waitFor('the delivery to be DEAD, and its warning logged', async () => {
+      const row = await t.deps.db
         .selectFrom('webhook_deliveries')
         .selectAll()
         .where('site_id', '=', site.siteId)
         .where('status', '=', 'DEAD')
-        .executeTakeFirst(),
-    );
+        .executeTakeFirst();
+      return row && lines.some((l) => l.deliveryId === row.id && l.state === 'DEAD') ? row : undefined;
+    });
     // Enough attempts that a warning per retry would show.
     expect(dead.attempts).toBeGreaterThanOrEqual(3);
     const warnings = lines.filter((l) => l.level === 40 && l.deliveryId === dead.id);
