@@ -106,14 +106,15 @@ describe.each(dialects())('webhook failure logging on $name', (dialect) => {
     // A manual redelivery opens a new retry window: its first failure and its death are warned about again.
     // (Through the service with the worker's clock, so the new window starts at the worker's time.)
     await redeliver({ ...t.deps, clock }, site.siteId, webhookId, dead.id);
-    const again = await waitFor('the redelivered delivery to be DEAD again', async () => {
+    const again = await waitFor('the redelivered delivery to be DEAD again, and its warning logged', async () => {
       const row = await t.deps.db
         .selectFrom('webhook_deliveries')
         .selectAll()
         .where('site_id', '=', site.siteId)
         .where('id', '=', dead.id)
         .executeTakeFirstOrThrow();
-      return row.status === 'DEAD' && row.attempts > dead.attempts ? row : undefined;
+      const logged = lines.some((l) => l.deliveryId === row.id && l.state === 'DEAD' && l.attempts === row.attempts);
+      return row.status === 'DEAD' && row.attempts > dead.attempts && logged ? row : undefined;
     });
     const states = lines.filter((l) => l.level === 40 && l.deliveryId === dead.id).map((l) => [l.state, l.attempts]);
     expect(states).toEqual([
