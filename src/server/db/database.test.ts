@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Db, openSqlite } from './database.ts';
 
@@ -29,6 +30,18 @@ describe('openSqlite page cache and memory map', () => {
 
   it('gives the connection the page cache and memory map it is asked for', () => {
     expect(settings({ sqliteCacheMb: 96, sqliteMmapMb: 8 })).toEqual({ cacheKiB: -96 * 1024, mmapBytes: 8 * 2 ** 20 });
+  });
+
+  it('shares the page cache with the writer thread: a quarter for the thread, the rest for the main connection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verdict-db-'));
+    dirs.push(dir);
+    const db = openSqlite(join(dir, 'verdict.db'), { sqliteCacheMb: 96, sqliteWriterThread: true });
+    opened.push(db);
+    if (db.native.dialect !== 'sqlite' || !db.native.writer) throw new Error('expected SQLite with a writer thread');
+    expect(db.native.sqlite.pragma('cache_size', { simple: true })).toBe(-72 * 1024);
+    // A pragma runs on the thread's connection.
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(db.db);
+    expect(rows).toEqual([{ cache_size: -24 * 1024 }]);
   });
 
   it("keeps the driver's 16 MB cache and no map when not asked (the CLI and the tests)", () => {

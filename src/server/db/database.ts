@@ -4,7 +4,8 @@
  * sync, and every transaction starts with BEGIN IMMEDIATE so a second process waits instead of failing. WAL
  * checkpoints run on a background thread (checkpointer.ts), so a commit only appends to the WAL.
  *
- * The server's page cache is SQLITE_CACHE_MB (32 MB by default; the driver's own default is 16 MB) and nothing is
+ * The server's page cache is SQLITE_CACHE_MB (32 MB by default, shared with the writer thread's connection when
+ * there is one; the driver's own default is 16 MB) and nothing is
  * memory-mapped unless SQLITE_MMAP_MB says so (config.ts). Measured at 1,000,000 reviews in interleaved pairs
  * (docs/performance.md): 64 MB instead of 16 MB cut the server's CPU per createReview by about a quarter (each create
  * rewrites pages of a dozen indexes, which a small cache keeps evicting) for about 50 MB more resident memory; reads
@@ -138,6 +139,14 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * The writer thread's part of SQLITE_CACHE_MB; the main connection, which then only reads, has the rest, so the
+ * setting bounds the two caches together. Measured in docs/performance.md (Round 13): giving the thread a half or
+ * three quarters made no difference to creates that stood out of the run-to-run spread, and only added its cache to
+ * the resident memory.
+ */
+const WRITER_CACHE_SHARE = 0.25;
+
 /** The writer's own autocheckpoint while the background checkpointer runs: the bound on the WAL, in pages. */
 const WAL_BOUND_PAGES = 65536;
 
@@ -168,8 +177,11 @@ export function openSqlite(
   }
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  const cacheKib = Math.round((opts.sqliteCacheMb ?? DEFAULT_DATABASE_OPTIONS.sqliteCacheMb) * 1024);
+  const writerThread = opts.sqliteWriterThread === true && path !== ':memory:';
+  const writerCacheKib = writerThread ? Math.round(cacheKib * WRITER_CACHE_SHARE) : 0;
   // Negative: a size in KiB rather than in pages.
-  sqlite.pragma(`cache_size = ${-Math.round((opts.sqliteCacheMb ?? DEFAULT_DATABASE_OPTIONS.sqliteCacheMb) * 1024)}`);
+  sqlite.pragma(`cache_size = ${-(cacheKib - writerCacheKib)}`);
   if (path !== ':memory:')
     sqlite.pragma(`mmap_size = ${Math.round((opts.sqliteMmapMb ?? DEFAULT_DATABASE_OPTIONS.sqliteMmapMb) * 2 ** 20)}`);
   // ANALYZE samples about this many rows per index instead of reading all of them (bounded `pragma optimize`).
@@ -201,17 +213,17 @@ export function openSqlite(
   }
   let writer: WriterThread | undefined;
   let faultLog: FaultLog | undefined;
-  if (opts.sqliteWriterThread && path !== ':memory:') {
-    // The thread's connection gets this one's settings, except two. Its page cache is a quarter of this one's: it
-    // holds the index leaves writes change, and a miss is a read from the host's file cache on the thread, not on
-    // the event loop. The WAL bound is its own, as it is the one that commits.
+  if (writerThread) {
+    // The thread's connection gets this one's settings, except two. Its page cache is its share of SQLITE_CACHE_MB
+    // (taken off this one's above): it holds the index leaves writes change, and a miss is a read from the host's
+    // file cache on the thread, not on the event loop. The WAL bound is its own, as it is the one that commits.
     writer = new WriterThread(
       path,
       [
         `busy_timeout = ${busyTimeoutMs}`,
         'foreign_keys = ON',
         'synchronous = NORMAL',
-        `cache_size = ${Math.round(Number(sqlite.pragma('cache_size', { simple: true })) / 4)}`,
+        `cache_size = ${-writerCacheKib}`,
         `mmap_size = ${Number(sqlite.pragma('mmap_size', { simple: true }))}`,
         'analysis_limit = 1000',
         'temp_store = MEMORY',
