@@ -221,7 +221,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'SQLITE_CACHE_MB',
     default: '32',
     description:
-      'SQLite: page cache of the server, in MB, shared with the writer thread (a quarter is its); held in memory once filled, and the driver alone keeps 16.',
+      'SQLite: page cache of the server, in MB, a quarter of it for the writer thread (held in memory once filled; the driver alone keeps 16).',
   },
   {
     env: 'PAGE_CACHE_ENTRIES',

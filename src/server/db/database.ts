@@ -4,14 +4,14 @@
  * sync, and every transaction starts with BEGIN IMMEDIATE so a second process waits instead of failing. WAL
  * checkpoints run on a background thread (checkpointer.ts), so a commit only appends to the WAL.
  *
- * The server's page cache is SQLITE_CACHE_MB (32 MB by default, shared with the writer thread's connection when
- * there is one; the driver's own default is 16 MB) and nothing is
- * memory-mapped unless SQLITE_MMAP_MB says so (config.ts). Measured at 1,000,000 reviews in interleaved pairs
- * (docs/performance.md): 64 MB instead of 16 MB cut the server's CPU per createReview by about a quarter (each create
- * rewrites pages of a dozen indexes, which a small cache keeps evicting) for about 50 MB more resident memory; reads
- * did not move. 32 MB (Round 5) took about 20 MB off the serving peak, and pairs of 32 and 64 MB on a loaded machine
- * showed no cost to a create. A 2 GB map took about 10 % off the CPU of a page of reviews, but mapped pages count in the resident
- * memory as they are touched (390 → 1,720 MB), so it stays an opt-in. The CLI and the tests keep 16 MB and no map.
+ * The server's page cache is SQLITE_CACHE_MB (32 MB by default, shared with the writer thread's connection when there
+ * is one; the driver's own default is 16 MB) and nothing is memory-mapped unless SQLITE_MMAP_MB says so (config.ts).
+ * Measured at 1,000,000 reviews in interleaved pairs (docs/performance.md): 64 MB instead of 16 MB cut the server's CPU
+ * per createReview by about a quarter (each create rewrites pages of a dozen indexes, which a small cache keeps
+ * evicting) for about 50 MB more resident memory; reads did not move. 32 MB (Round 5) took about 20 MB off the serving
+ * peak, and pairs of 32 and 64 MB on a loaded machine showed no cost to a create. A 2 GB map took about 10 % off the
+ * CPU of a page of reviews, but mapped pages count in the resident memory as they are touched (390 → 1,720 MB), so it
+ * stays an opt-in. The CLI and the tests keep 16 MB and no map.
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
