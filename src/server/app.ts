@@ -19,6 +19,7 @@ import { createRedisClient } from './limits/redis.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createOutboxWatch } from './outbox/outbox.watch.ts';
 import { createPageCache, type PageCache } from './page-cache/page-cache.ts';
+import { createSearchMerger } from './query/search-merge.ts';
 import type { WriteHooks } from './reviews/unit-of-work.ts';
 import { createSiteCache, type SiteCache } from './sites/site-cache.ts';
 import { createNatsPublisher } from './webhooks/nats.publisher.ts';
@@ -149,6 +150,12 @@ export async function createApp(
   });
   app.addHook('onReady', async () => maintenance.start());
   app.addHook('onClose', () => maintenance.stop());
+  // SQLite's full-text index: merged between writes rather than inside them.
+  if (base.dialect === 'sqlite') {
+    const searchMerger = createSearchMerger({ db: base.db, log: app.log });
+    app.addHook('onReady', async () => searchMerger.start());
+    app.addHook('onClose', () => searchMerger.stop());
+  }
   worker = createJobWorker({ ...deps, pollIntervalMs: config.jobPollIntervalMs, log: app.log });
   const webhookWorker = createWebhookWorker({
     ...base,

@@ -21,6 +21,7 @@ import * as openReports from './migrations/2026_12_05_0301_open_reports.ts';
 import * as listOrderIndexes from './migrations/2026_12_05_0401_list_order_indexes.ts';
 import * as sessionDetails from './migrations/2026_12_05_0501_session_details.ts';
 import * as reviewWriteIndexes from './migrations/2026_12_05_2201_review_write_indexes.ts';
+import * as searchMergeOffWrites from './migrations/2026_12_07_1901_search_merge_off_writes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0301_media_index': mediaIndex,
   '2026_12_05_0401_list_order_indexes': listOrderIndexes,
   '2026_12_05_2201_review_write_indexes': reviewWriteIndexes,
+  '2026_12_07_1901_search_merge_off_writes': searchMergeOffWrites,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,0 +1,99 @@
+/**
+ * Merges SQLite's full-text index in the background, a slice at a time, instead of inside the writes that add to it.
+ *
+ * FTS5 stores the words of each transaction's new rows as a new segment, and a search reads every segment, so
+ * segments have to be merged. Left to FTS5 (`automerge`), the merge runs inside whichever write crosses its mark,
+ * about 64 pages per level of the index at once: 40–90 ms of one create's transaction on a 1,000,000-review
+ * database, every few hundred creates (docs/performance.md, Round 14). A migration sets `automerge` to 0, and this
+ * loop asks for the same work in slices of {@link SLICE_PAGES} pages (a few milliseconds), each its own short
+ * transaction, so a create waits at most one slice. FTS5 merges at the same points as before: a level is merged once
+ * it holds `usermerge` (4) segments. If the loop falls behind, FTS5's `crisismerge` still merges a level of 16
+ * segments inside the write that makes it, as it did before.
+ *
+ * SQLite only: PostgreSQL's GIN index has no segments to merge.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { createPollingLoop, yieldToEventLoop } from '../polling-loop.ts';
+
+/** Pages of merge output per slice: a few milliseconds of the writer's time on a 1,000,000-review index. */
+export const SLICE_PAGES = 64;
+/** How often the loop looks for segments to merge. A level fills with segments in seconds under a steady write load. */
+export const SEARCH_MERGE_INTERVAL_MS = 250;
+
+/**
+ * One slice of merge work in its own transaction: true when FTS5 merged something (more may be left), false when no
+ * level holds enough segments to merge. FTS5 tells the two apart only through the connection's change count: a
+ * `merge` that did nothing adds one change (its own row), one that wrote pages adds more.
+ */
+export async function mergeSearchSlice(db: Kysely<Database>, pages = SLICE_PAGES): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const changes = async () => Number((await sql<{ n: number }>`select total_changes() as n`.execute(trx)).rows[0]?.n);
+    const before = await changes();
+    await sql`insert into reviews_fts(reviews_fts, rank) values ('merge', ${pages})`.execute(trx);
+    return (await changes()) - before >= 2;
+  });
+}
+
+/**
+ * The index's structure record (FTS5 keeps it in row 10 of its data table): which segments exist on which level. It
+ * changes with every segment written or merged, so while it is the same as after a slice that found nothing to do,
+ * there is still nothing to do, and the loop does not take the write lock to learn it.
+ */
+async function structure(db: Kysely<Database>): Promise<Uint8Array | undefined> {
+  const r = await sql<{ block: Uint8Array }>`select block from reviews_fts_data where id = 10`.execute(db);
+  return r.rows[0]?.block;
+}
+
+const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a !== undefined && b !== undefined && Buffer.from(a).equals(b);
+
+export interface SearchMerger {
+  start(): void;
+  /** Stops after the current slice; resolves when the loop has exited. */
+  stop(): Promise<void>;
+  /** One round now: slices until nothing is left to merge. Returns how many slices merged something. */
+  runOnce(): Promise<number>;
+}
+
+/** The loop of one server instance; several instances on one file merge by turns, each slice under the write lock. */
+export function createSearchMerger(deps: {
+  db: Kysely<Database>;
+  log: FastifyBaseLogger;
+  intervalMs?: number;
+}): SearchMerger {
+  let settled: Uint8Array | undefined;
+  let stopping = false;
+  async function runOnce(): Promise<number> {
+    let merged = 0;
+    while (!stopping) {
+      // Read before the slice: a segment written between the two makes the next round look again.
+      const before = await structure(deps.db);
+      if (same(before, settled)) break;
+      if (!(await mergeSearchSlice(deps.db))) {
+        settled = before;
+        break;
+      }
+      merged++;
+      await yieldToEventLoop();
+    }
+    return merged;
+  }
+  const loop = createPollingLoop({
+    name: 'search-merge',
+    intervalMs: deps.intervalMs ?? SEARCH_MERGE_INTERVAL_MS,
+    log: deps.log,
+    drain: async () => {
+      await runOnce();
+    },
+  });
+  return {
+    start: () => loop.start(),
+    stop: () => {
+      stopping = true;
+      return loop.stop();
+    },
+    runOnce,
+  };
+}
