@@ -7,11 +7,12 @@
  * failing create fails alone.
  */
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/server/auth/principal.ts';
 import { ENTITY_CHANNEL } from '../../src/server/db/change-signal.ts';
+import { ImmediateSqliteDialect } from '../../src/server/db/database.ts';
 import type { Database } from '../../src/server/db/schema.ts';
 import { AppError } from '../../src/server/errors.ts';
 import { createReview, updateModerationStatus } from '../../src/server/reviews/reviews.service.ts';
@@ -23,11 +24,13 @@ import { dialects, type TestDb } from '../support/databases.ts';
 function countingHandle(db: TestDb): { db: Kysely<Database>; sent: string[]; close(): Promise<void> } {
   const sent: string[] = [];
   if (db.native.dialect === 'sqlite') {
-    // A connection of its own: the app's handle keeps its transactions to itself.
+    // A connection of its own: the app's handle keeps its transactions to itself. Its transactions take the write
+    // lock when they begin, as the server's do: one that began as a read could not wait for the lock once the app's
+    // background work (the search merger) had committed since, and would fail at once.
     const sqlite = new SqliteDatabase(db.url.slice('sqlite:'.length));
     sqlite.pragma('busy_timeout = 5000');
     const handle = new Kysely<Database>({
-      dialect: new SqliteDialect({
+      dialect: new ImmediateSqliteDialect({
         database: {
           close: () => sqlite.close(),
           // Kysely prepares every statement it runs, so this sees each execution.
