@@ -7,12 +7,19 @@
  * failing create fails alone.
  */
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/server/auth/principal.ts';
 import { ENTITY_CHANNEL } from '../../src/server/db/change-signal.ts';
-import { ImmediateSqliteDialect } from '../../src/server/db/database.ts';
 import type { Database } from '../../src/server/db/schema.ts';
 import { AppError } from '../../src/server/errors.ts';
 import { createReview, updateModerationStatus } from '../../src/server/reviews/reviews.service.ts';
@@ -20,27 +27,50 @@ import type { CommittedWrite } from '../../src/server/reviews/unit-of-work.ts';
 import { buildSite, startTestApp, type TestApp } from '../support/app.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
+/**
+ * Begins each transaction immediate, as the server's connections do, and waits for the write lock without holding
+ * the event loop: the lock may be the app's writer thread's (its search merger runs a slice in a transaction), which
+ * needs this thread to send the rest of that transaction. A busy timeout here would wait on the event loop instead.
+ */
+class WaitingImmediateDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    for (;;) {
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+}
+
 /** A second handle on the test database that records the text of every statement it sends. */
 function countingHandle(db: TestDb): { db: Kysely<Database>; sent: string[]; close(): Promise<void> } {
   const sent: string[] = [];
   if (db.native.dialect === 'sqlite') {
     // A connection of its own: the app's handle keeps its transactions to itself. Its transactions take the write
-    // lock when they begin, as the server's do: one that began as a read could not wait for the lock once the app's
-    // background work (the search merger) had committed since, and would fail at once.
+    // lock when they begin: one that began as a read could not wait for the lock once the app's background work had
+    // committed since, and would fail at once.
     const sqlite = new SqliteDatabase(db.url.slice('sqlite:'.length));
-    sqlite.pragma('busy_timeout = 5000');
-    const handle = new Kysely<Database>({
-      dialect: new ImmediateSqliteDialect({
-        database: {
-          close: () => sqlite.close(),
-          // Kysely prepares every statement it runs, so this sees each execution.
-          prepare: (text: string) => {
-            sent.push(text);
-            return sqlite.prepare(text);
-          },
+    sqlite.pragma('busy_timeout = 0');
+    const config = {
+      database: {
+        close: () => sqlite.close(),
+        // Kysely prepares every statement it runs, so this sees each execution.
+        prepare: (text: string) => {
+          sent.push(text);
+          return sqlite.prepare(text);
         },
-      }),
-    });
+      },
+    };
+    class Dialect extends SqliteDialect {
+      override createDriver(): Driver {
+        return new WaitingImmediateDriver(config);
+      }
+    }
+    const handle = new Kysely<Database>({ dialect: new Dialect(config) });
     return { db: handle, sent, close: () => handle.destroy() };
   }
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

@@ -128,7 +128,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-export class ImmediateSqliteDialect extends SqliteDialect {
+class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
   constructor(config: SqliteDialectConfig) {
     super(config);

@@ -28,8 +28,7 @@ export const SEARCH_MERGE_INTERVAL_MS = 250;
 
 /**
  * The index's structure record (FTS5 keeps it in row 10 of its data table): which segments exist on which level, and
- * how far a merge has gone. Every segment written and every slice of merge work changes it; a `merge` that found
- * nothing to do leaves it as it was.
+ * how far a merge has gone. Every segment written and every slice of merge work changes it.
  */
 async function structure(db: Kysely<Database>): Promise<Uint8Array | undefined> {
   const r = await sql<{ block: Uint8Array }>`select block from reviews_fts_data where id = 10`.execute(db);
@@ -41,28 +40,25 @@ const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a === undefined || b === undefined ? a === b : Buffer.from(a).equals(b);
 
 /**
- * Asks FTS5 for one slice of merge work: one statement in a transaction of its own, so with the writer thread it is a
- * single message and the write lock is held only while the slice runs.
- */
-async function slice(db: Kysely<Database>, pages: number): Promise<void> {
-  await sql`insert into reviews_fts(reviews_fts, rank) values ('merge', ${pages})`.execute(db);
-}
-
-/**
- * One slice of merge work: true when the index changed (FTS5 merged something, and more may be left, or another
- * write added a segment meanwhile), false when no level holds enough segments to merge.
+ * One slice of merge work in a transaction of its own: true when FTS5 merged something (more may be left), false when
+ * no level holds enough segments to merge. Only the connection's change count tells the two apart, and only inside the
+ * transaction, where no other write can add to it: a `merge` that did nothing adds one change (its own row), one that
+ * wrote pages adds more. (The structure record cannot tell them apart while other writes add segments beside it.)
  */
 export async function mergeSearchSlice(db: Kysely<Database>, pages = SLICE_PAGES): Promise<boolean> {
-  const before = await structure(db);
-  await slice(db, pages);
-  return !same(before, await structure(db));
+  return db.transaction().execute(async (trx) => {
+    const changes = async () => Number((await sql<{ n: number }>`select total_changes() as n`.execute(trx)).rows[0]?.n);
+    const before = await changes();
+    await sql`insert into reviews_fts(reviews_fts, rank) values ('merge', ${pages})`.execute(trx);
+    return (await changes()) - before >= 2;
+  });
 }
 
 export interface SearchMerger {
   start(): void;
   /** Stops after the current slice; resolves when the loop has exited. */
   stop(): Promise<void>;
-  /** One round now: slices until nothing is left to merge. Returns how many slices changed the index. */
+  /** One round now: slices until nothing is left to merge. Returns how many slices merged something. */
   runOnce(): Promise<number>;
 }
 
@@ -76,18 +72,17 @@ export function createSearchMerger(deps: {
   let stopping = false;
   async function runOnce(): Promise<number> {
     let merged = 0;
-    let current = await structure(deps.db);
-    // While the structure is the one a slice last left unchanged, there is nothing to merge: no write lock is taken
-    // to learn it (an idle server writes nothing after its first round).
-    while (!stopping && !same(current, settled)) {
-      await slice(deps.db, SLICE_PAGES);
-      const after = await structure(deps.db);
-      if (same(after, current)) {
-        settled = after;
+    while (!stopping) {
+      // While the structure is the one read before a slice that found nothing to do, there is still nothing to do,
+      // and no write lock is taken to learn it (an idle server writes nothing after its first round). Read before
+      // the slice: a segment written between the two makes the next round look again.
+      const before = await structure(deps.db);
+      if (same(before, settled)) break;
+      if (!(await mergeSearchSlice(deps.db))) {
+        settled = before;
         break;
       }
       merged++;
-      current = after;
       await yieldToEventLoop();
     }
     return merged;
