@@ -747,12 +747,23 @@ describe.each(dialects())('import on $name', (dialect) => {
           }),
         ),
       );
+      // A review written before: its words are a segment of their own in SQLite's search index.
+      const earlier = await call(t.app, 'POST', '/reviews/v1/reviews', {
+        auth: site.adminKey,
+        body: reviewBody({ content: { rating: 4, body: 'written before the import' } }),
+      });
+      expect(earlier.status).toBe(200);
       const { report } = await run(site, rows, { rebuildIndexes: true });
       expect(report).toMatchObject({ created: 300, indexesRebuilt: true, failed: 0, matching: 7 });
       expect(await schemaOf()).toEqual(before);
       if (dialect.name === 'sqlite') {
         const integrity = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(t.deps.db);
         expect(integrity.rows).toEqual([{ integrity_check: 'ok' }]);
+        // The rebuild leaves the search index merged into one segment: the server has nothing left to merge.
+        const segments = await sql<{ n: number }>`select count(distinct segid) as n from reviews_fts_idx`.execute(
+          t.deps.db,
+        );
+        expect(segments.rows).toEqual([{ n: 1 }]);
       }
 
       const search = async (text: string) =>
