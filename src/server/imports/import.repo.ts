@@ -227,9 +227,9 @@ export const importRepo = {
   },
 
   /**
-   * Builds the dropped indexes again and, on SQLite, indexes the new rows for search (the whole search index then merged
-   * into one segment) and puts the triggers back. On
-   * PostgreSQL the builds get a larger sort memory for this transaction only (`maintenance_work_mem`).
+   * Builds the dropped indexes again and, on SQLite, indexes the new rows for search (the whole search index then
+   * merged into one segment) and puts the triggers back. On PostgreSQL the builds get a larger sort memory for this
+   * transaction only (`maintenance_work_mem`).
    */
   restoreReviewIndexes: async (trx: Executor, dialect: Dialect, saved: SavedIndexes): Promise<void> => {
     if (dialect === 'postgres') {
