@@ -6,9 +6,9 @@
  * about 64 pages per level of the index at once: 40–90 ms of one create's transaction on a 1,000,000-review
  * database, every few hundred creates (docs/performance.md, Round 14). A migration sets `automerge` to 0, and this
  * loop asks for the same work in slices of {@link SLICE_PAGES} pages, each its own short transaction, so a create
- * waits for one slice at most rather than for a whole merge step. FTS5 merges at the same points as before: a level is merged once
- * it holds `usermerge` (4) segments. If the loop falls behind, FTS5's `crisismerge` still merges a level of 16
- * segments inside the write that makes it, as it did before.
+ * waits for one slice at most rather than for a whole merge step. FTS5 merges at the same points as before: a level
+ * is merged once it holds `usermerge` (4) segments. If the loop falls behind, FTS5's `crisismerge` still merges a
+ * level of 16 segments inside the write that makes it, as it did before.
  *
  * SQLite only: PostgreSQL's GIN index has no segments to merge.
  */
@@ -69,10 +69,9 @@ export function createSearchMerger(deps: {
   intervalMs?: number;
 }): SearchMerger {
   let settled: Uint8Array | undefined;
-  let stopping = false;
   async function runOnce(): Promise<number> {
     let merged = 0;
-    while (!stopping) {
+    while (!loop.stopping) {
       // While the structure is the one read before a slice that found nothing to do, there is still nothing to do,
       // and no write lock is taken to learn it (an idle server writes nothing after its first round). Read before
       // the slice: a segment written between the two makes the next round look again.
@@ -96,12 +95,5 @@ export function createSearchMerger(deps: {
       await runOnce();
     },
   });
-  return {
-    start: () => loop.start(),
-    stop: () => {
-      stopping = true;
-      return loop.stop();
-    },
-    runOnce,
-  };
+  return { start: () => loop.start(), stop: () => loop.stop(), runOnce };
 }
