@@ -4,7 +4,7 @@
  * getJob; a second upload of the same file creates nothing; a dry run writes nothing; the export streams the
  * site's reviews as an attachment; bad input lists every problem; sites are kept apart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMPORT_JOB_KIND, type JobProgress, runImportJob } from '../../src/server/imports/import.job.ts';
 import { jobsRepo } from '../../src/server/jobs/jobs.repo.ts';
 import { pendingJobRow } from '../../src/server/jobs/jobs.service.ts';
@@ -141,6 +141,41 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     expect(read[0]).toBeGreaterThan(0);
     expect(read[0]).toBeLessThan(job.bytes_total);
     expect(patches.at(-1)).toMatchObject({ status: 'COMPLETED', processed: 4000, bytes_read: job.bytes_total });
+  });
+
+  it('finishes a job and deletes its file in one transaction: a file that cannot be deleted leaves the job to run again', async () => {
+    const site = await buildSite(t);
+    const file = ndjson([{ entityId: entityId(), content: { rating: 4 }, reviewDate: '2024-01-01T10:00:00Z' }]);
+    const now = new Date().toISOString();
+    const job = {
+      ...pendingJobRow(
+        { kind: 'ADMIN', siteId: site.siteId, keyId: 'k' },
+        IMPORT_JOB_KIND,
+        { format: 'verdict', namespace: 'stores', dryRun: true },
+        now,
+      ),
+      status: 'RUNNING',
+      locked_by: 'this test',
+      locked_until: '2999-01-01T00:00:00.000Z',
+      bytes_total: Buffer.byteLength(file),
+      bytes_read: 0,
+    };
+    await jobsRepo.insert(t.deps.db, job);
+    await jobsRepo.insertUpload(t.deps.db, { site_id: site.siteId, job_id: job.id, content: file, created_at: now });
+    const progress: JobProgress = (patch, executor = t.deps.db) => jobsRepo.progress(executor, job, 'this test', patch);
+    const refused = vi.spyOn(jobsRepo, 'deleteUpload').mockRejectedValue(new Error('the file cannot be deleted'));
+    try {
+      await expect(runImportJob({ ...t.deps, log: t.app.log }, job, progress)).rejects.toThrow('cannot be deleted');
+    } finally {
+      refused.mockRestore();
+    }
+    // Neither COMPLETED nor FAILED was kept without the file's deletion: the job is still running, its file in place.
+    expect((await jobsRepo.get(t.deps.db, site.siteId, job.id))?.status).toBe('RUNNING');
+    expect(await jobsRepo.upload(t.deps.db, site.siteId, job.id)).toMatchObject({ content: file });
+
+    await runImportJob({ ...t.deps, log: t.app.log }, job, progress);
+    expect((await jobsRepo.get(t.deps.db, site.siteId, job.id))?.status).toBe('COMPLETED');
+    expect(await jobsRepo.upload(t.deps.db, site.siteId, job.id)).toBeUndefined();
   });
 
   it('checks without writing on a dry run, and reads CSV of another platform', async () => {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExportReviewsQuery, ImportReport, StartImportQuery } from '../../contract/index.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { Executor } from '../db/executor.ts';
 import type { JobRow } from '../db/schema.ts';
 import { type DbDeps, iso } from '../deps.ts';
 import { unavailableReason } from '../errors.ts';
@@ -36,7 +37,10 @@ export interface ImportJobParams {
   dryRun: boolean;
 }
 
-/** A change to the job's row while this worker holds its lease; false once the lease is lost. */
+/**
+ * A change to the job's row while this worker holds its lease; false once the lease is lost. `db`, when given, is the
+ * transaction the change belongs to.
+ */
 export type JobProgress = (
   patch: Partial<
     Pick<
@@ -44,6 +48,7 @@ export type JobProgress = (
       'processed' | 'succeeded' | 'failed' | 'status' | 'error' | 'completed_at' | 'result_json' | 'bytes_read'
     >
   >,
+  db?: Executor,
 ) => Promise<boolean>;
 
 /** Stores the file and a pending import job in one transaction and wakes the worker; returns the job id. */
@@ -89,9 +94,13 @@ export async function runImportJob(
   progress: JobProgress,
 ): Promise<void> {
   const params = JSON.parse(job.params_json) as ImportJobParams;
+  // The job's end and the deletion of its file commit together: a job that reads finished has no file left, and a
+  // job whose file could not be deleted is not finished (it runs again once its lease has run out).
   const finish = async (patch: Parameters<JobProgress>[0]) => {
     const now = iso(deps.clock());
-    if (await progress({ ...patch, completed_at: now })) await jobsRepo.deleteUpload(deps.db, job.site_id, job.id);
+    await deps.db.transaction().execute(async (trx) => {
+      if (await progress({ ...patch, completed_at: now }, trx)) await jobsRepo.deleteUpload(trx, job.site_id, job.id);
+    });
   };
   const upload = await jobsRepo.upload(deps.db, job.site_id, job.id);
   if (!upload) {

@@ -134,8 +134,8 @@ export function createJobWorker(deps: ReviewsDeps & { pollIntervalMs: number; lo
     const params = JSON.parse(job.params_json) as JobParams;
     try {
       if (job.kind === IMPORT_JOB_KIND) {
-        await runImportJob(deps, job, (patch) =>
-          jobsRepo.progress(deps.db, job, worker, {
+        await runImportJob(deps, job, (patch, db = deps.db) =>
+          jobsRepo.progress(db, job, worker, {
             ...patch,
             updated_at: iso(deps.clock()),
             locked_until: leaseUntil(),
