@@ -23,10 +23,6 @@ async function inChunks<T, R>(values: readonly T[], run: (chunk: T[]) => Promise
  */
 const KEPT_INDEXES = ['reviews_trash_idx', 'reviews_reported_idx', 'reviews_media_idx'];
 
-/** FTS5's own buffer of words before it writes a segment (`hashsize`), and the one a rebuild's bulk insert uses. */
-const FTS_DEFAULT_BUFFER_BYTES = 1024 * 1024;
-const IMPORT_FTS_BUFFER_BYTES = 64 * 1024 * 1024;
-
 /** Indexes and triggers of `reviews` taken down for a rebuild, with where the new rows start. */
 export interface SavedIndexes {
   indexes: string[];
@@ -242,21 +238,11 @@ export const importRepo = {
       return;
     }
     for (const ddl of saved.indexes) await sql.raw(ddl).execute(trx);
-    // FTS5 writes out the words it has gathered as a new segment each time they fill its buffer (`hashsize`, 1 MB by
-    // default), and merges those segments again below: a larger buffer for this insert alone means a few large
-    // segments instead of hundreds of small ones (insert and merge of 1,000,000 reviews 9.6 → 7.0 s). The setting is
-    // stored with the index, so it is put back to the default below. (FTS5 takes no bound parameter here.)
-    await sql`insert into reviews_fts(reviews_fts, rank) values ('hashsize', ${sql.lit(IMPORT_FTS_BUFFER_BYTES)})`.execute(
-      trx,
-    );
     await sql`insert into reviews_fts(rowid, title, body)
       select rowid, title, body from reviews where rowid > ${saved.lastRowid}`.execute(trx);
     // One segment for the whole index, merged here (2.5 s at 1,000,000 reviews) rather than by the server's search
     // merger after the import, where merging the lists of the commonest words held the write lock for up to a second.
     await sql`insert into reviews_fts(reviews_fts) values ('optimize')`.execute(trx);
-    await sql`insert into reviews_fts(reviews_fts, rank) values ('hashsize', ${sql.lit(FTS_DEFAULT_BUFFER_BYTES)})`.execute(
-      trx,
-    );
     for (const ddl of saved.triggers) await sql.raw(ddl).execute(trx);
   },
 };
