@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as migration from '../../src/server/db/migrations/2026_12_07_1901_search_merge_off_writes.ts';
+import * as wider from '../../src/server/db/migrations/2026_12_07_2201_search_merge_wider.ts';
 import { createSearchMerger, mergeSearchSlice } from '../../src/server/query/search-merge.ts';
 import { dialects, type TestDb } from '../support/databases.ts';
 
@@ -22,8 +23,9 @@ describe.each(sqlite)('the search merger on $name', (dialect) => {
     await db.dispose();
   });
 
-  const automerge = async (): Promise<number | undefined> =>
-    (await sql<{ v: number }>`select v from reviews_fts_config where k = 'automerge'`.execute(db.db)).rows[0]?.v;
+  const setting = async (key: string): Promise<number | undefined> =>
+    (await sql<{ v: number }>`select v from reviews_fts_config where k = ${key}`.execute(db.db)).rows[0]?.v;
+  const automerge = () => setting('automerge');
   const segments = async (): Promise<number> =>
     Number(
       (await sql<{ n: number }>`select count(distinct segid) as n from reviews_fts_idx`.execute(db.db)).rows[0]?.n,
@@ -52,16 +54,24 @@ describe.each(sqlite)('the search merger on $name', (dialect) => {
     expect(await automerge()).toBe(0);
   });
 
+  it('merges sixteen segments of a level at a time, with FTS5 merging inside a write only at 32, and back when undone', async () => {
+    expect([await setting('usermerge'), await setting('crisismerge')]).toEqual([16, 32]);
+    await wider.down(db.db);
+    expect([await setting('usermerge'), await setting('crisismerge')]).toEqual([4, 16]);
+    await wider.up(db.db);
+    expect([await setting('usermerge'), await setting('crisismerge')]).toEqual([16, 32]);
+  });
+
   it('leaves segments to the merger, which merges them in slices without losing a row', async () => {
-    await indexRows(1, 12);
-    // Without automerge each write kept its segment (FTS5's crisis merge starts at 16 on one level).
-    expect(await segments()).toBe(12);
+    await indexRows(1, 24);
+    // Without automerge each write kept its segment (FTS5's crisis merge starts at 32 on one level).
+    expect(await segments()).toBe(24);
 
     const merger = createSearchMerger({ db: db.db, log: pino({ level: 'silent' }) });
     expect(await merger.runOnce()).toBeGreaterThan(0);
-    // Merged down to fewer segments than FTS5's merge threshold (4 on a level).
-    expect(await segments()).toBeLessThan(4);
-    expect(await matching('kettle')).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // Merged down to fewer segments than the merge threshold (16 on a level).
+    expect(await segments()).toBeLessThan(16);
+    expect(await matching('kettle')).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect(await matching('number7')).toEqual([7]);
     expect(await mergeSearchSlice(db.db)).toBe(false);
 
@@ -77,10 +87,10 @@ describe.each(sqlite)('the search merger on $name', (dialect) => {
     }
 
     // New segments make it look again.
-    await indexRows(13, 6);
+    await indexRows(25, 16);
     expect(await merger.runOnce()).toBeGreaterThan(0);
-    expect(await segments()).toBeLessThan(4);
-    expect(await matching('kettle')).toHaveLength(18);
+    expect(await segments()).toBeLessThan(16);
+    expect(await matching('kettle')).toHaveLength(40);
     await merger.stop();
   });
 });

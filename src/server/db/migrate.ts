@@ -22,6 +22,7 @@ import * as listOrderIndexes from './migrations/2026_12_05_0401_list_order_index
 import * as sessionDetails from './migrations/2026_12_05_0501_session_details.ts';
 import * as reviewWriteIndexes from './migrations/2026_12_05_2201_review_write_indexes.ts';
 import * as searchMergeOffWrites from './migrations/2026_12_07_1901_search_merge_off_writes.ts';
+import * as searchMergeWider from './migrations/2026_12_07_2201_search_merge_wider.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0401_list_order_indexes': listOrderIndexes,
   '2026_12_05_2201_review_write_indexes': reviewWriteIndexes,
   '2026_12_07_1901_search_merge_off_writes': searchMergeOffWrites,
+  '2026_12_07_2201_search_merge_wider': searchMergeWider,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -6,9 +6,10 @@
  * about 64 pages per level of the index at once: 40–90 ms of one create's transaction on a 1,000,000-review
  * database, every few hundred creates (docs/performance.md, Round 14). A migration sets `automerge` to 0, and this
  * loop asks for the same work in slices of {@link SLICE_PAGES} pages, each its own short transaction, so a create
- * waits for one slice at most rather than for a whole merge step. FTS5 merges at the same points as before: a level
- * is merged once it holds `usermerge` (4) segments. If the loop falls behind, FTS5's `crisismerge` still merges a
- * level of 16 segments inside the write that makes it, as it did before.
+ * waits for one slice at most rather than for a whole merge step. A level is merged once it holds `usermerge`
+ * segments, which a second migration raised from FTS5's 4 to 16 (fewer copies of each row, and the largest segment
+ * merged again far less often). If the loop falls behind, FTS5's `crisismerge` still merges a level of 32 segments
+ * inside the write that makes it.
  *
  * SQLite only: PostgreSQL's GIN index has no segments to merge.
  */
