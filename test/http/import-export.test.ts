@@ -101,6 +101,30 @@ describe.each(dialects())('import by upload and export as a download on $name', 
     expect(again.result).toMatchObject({ created: 0, skipped: 2, failed: 1 });
   });
 
+  /**
+   * Stores a dry-run import job of `file` with its upload, claimed by the test (a lease far ahead), so the app's own
+   * worker leaves it alone and the test runs it directly.
+   */
+  async function storeClaimedJob(site: TestSite, file: string) {
+    const now = new Date().toISOString();
+    const job = {
+      ...pendingJobRow(
+        { kind: 'ADMIN', siteId: site.siteId, keyId: 'k' },
+        IMPORT_JOB_KIND,
+        { format: 'verdict', namespace: 'stores', dryRun: true },
+        now,
+      ),
+      status: 'RUNNING',
+      locked_by: 'this test',
+      locked_until: '2999-01-01T00:00:00.000Z',
+      bytes_total: Buffer.byteLength(file),
+      bytes_read: 0,
+    };
+    await jobsRepo.insert(t.deps.db, job);
+    await jobsRepo.insertUpload(t.deps.db, { site_id: site.siteId, job_id: job.id, content: file, created_at: now });
+    return job;
+  }
+
   it('records the bytes of the file read with each step of the rows read, so a big import shows how far it is', async () => {
     const site = await buildSite(t);
     const entity = entityId();
@@ -112,23 +136,7 @@ describe.each(dialects())('import by upload and export as a download on $name', 
       })),
     );
     // Bigger than this app's upload limit: the job is stored and run here directly, as the worker would run it.
-    const now = new Date().toISOString();
-    const job = {
-      ...pendingJobRow(
-        { kind: 'ADMIN', siteId: site.siteId, keyId: 'k' },
-        IMPORT_JOB_KIND,
-        { format: 'verdict', namespace: 'stores', dryRun: true },
-        now,
-      ),
-      // Claimed by this test (a lease far ahead), so the app's own worker leaves it alone.
-      status: 'RUNNING',
-      locked_by: 'this test',
-      locked_until: '2999-01-01T00:00:00.000Z',
-      bytes_total: Buffer.byteLength(file),
-      bytes_read: 0,
-    };
-    await jobsRepo.insert(t.deps.db, job);
-    await jobsRepo.insertUpload(t.deps.db, { site_id: site.siteId, job_id: job.id, content: file, created_at: now });
+    const job = await storeClaimedJob(site, file);
     const patches: Parameters<JobProgress>[0][] = [];
     await runImportJob({ ...t.deps, log: t.app.log }, job, async (patch) => {
       patches.push(patch);
@@ -146,22 +154,7 @@ describe.each(dialects())('import by upload and export as a download on $name', 
   it('finishes a job and deletes its file in one transaction: a file that cannot be deleted leaves the job to run again', async () => {
     const site = await buildSite(t);
     const file = ndjson([{ entityId: entityId(), content: { rating: 4 }, reviewDate: '2024-01-01T10:00:00Z' }]);
-    const now = new Date().toISOString();
-    const job = {
-      ...pendingJobRow(
-        { kind: 'ADMIN', siteId: site.siteId, keyId: 'k' },
-        IMPORT_JOB_KIND,
-        { format: 'verdict', namespace: 'stores', dryRun: true },
-        now,
-      ),
-      status: 'RUNNING',
-      locked_by: 'this test',
-      locked_until: '2999-01-01T00:00:00.000Z',
-      bytes_total: Buffer.byteLength(file),
-      bytes_read: 0,
-    };
-    await jobsRepo.insert(t.deps.db, job);
-    await jobsRepo.insertUpload(t.deps.db, { site_id: site.siteId, job_id: job.id, content: file, created_at: now });
+    const job = await storeClaimedJob(site, file);
     const progress: JobProgress = (patch, executor = t.deps.db) => jobsRepo.progress(executor, job, 'this test', patch);
     const refused = vi.spyOn(jobsRepo, 'deleteUpload').mockRejectedValue(new Error('the file cannot be deleted'));
     try {
