@@ -5,14 +5,13 @@
  * the next level up. The server's search merger (query/search-merge.ts) asks for a merge once a level holds
  * `usermerge` segments, 4 by default. Each row's words are then copied again at every level, and the largest segment
  * (all the reviews an import brought, say) soon joins a merge with newer ones: after an import of 1,000,000 reviews
- * the merger spent the first seconds of creates copying that whole index again in slices, and creates ran at a third
- * of their rate meanwhile (docs/performance.md, Round 15). With `usermerge` 16 a row is copied half as often, and the
- * largest segment waits for many times as many new ones before it is merged again.
+ * the merger spent the first seconds of creates copying that whole index again in slices, and the first 5 s of
+ * creates ran at about half their later rate (docs/performance.md, Round 15). With `usermerge` 16 a row is copied half
+ * as often, and the largest segment waits for many times as many new ones before it is merged again.
  *
  * `crisismerge`, the count at which FTS5 merges a level inside the write that adds to it, goes from 16 to 32, so the
- * merger, which runs between writes, gets to a level first. The cost: a search reads up to about twice as many
- * segments (a term's lookup in 12,000 segments' worth of index took 0.11 ms instead of 0.09 ms in the same
- * measurement).
+ * merger, which runs between writes, gets to a level first. The cost: a search reads more segments, up to about 15 a
+ * level instead of 3 (a one-word search of 1,000,000 reviews took 0.11 ms instead of 0.09 ms).
  * PostgreSQL's GIN index has no segments to merge: nothing to do there.
  */
 import { type Kysely, SqliteAdapter, sql } from 'kysely';
