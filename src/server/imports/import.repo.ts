@@ -242,6 +242,10 @@ export const importRepo = {
       select rowid, title, body from reviews where rowid > ${saved.lastRowid}`.execute(trx);
     // One segment for the whole index, merged here (2.5 s at 1,000,000 reviews) rather than by the server's search
     // merger after the import, where merging the lists of the commonest words held the write lock for up to a second.
+    // `optimize` leaves that segment on the highest level the insert's own merges made, above level 0 where new
+    // segments land. An insert that wrote too few segments to merge (a larger `hashsize`, say) would leave it on
+    // level 0, and about the fifteenth write after the import would rewrite the whole index (docs/performance.md,
+    // Round 15).
     await sql`insert into reviews_fts(reviews_fts) values ('optimize')`.execute(trx);
     for (const ddl of saved.triggers) await sql.raw(ddl).execute(trx);
   },
