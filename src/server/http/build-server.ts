@@ -55,6 +55,7 @@ import { HANDLERS } from './handlers.ts';
 import { OPENAPI_DESCRIPTION, routeSchema } from './openapi.ts';
 import { countRequest } from './rate-limit.ts';
 import type { Handler, HandlerRequest, Handlers } from './route.ts';
+import { sharedSerializerFactory } from './shared-serializers.ts';
 import {
   checkPathParams,
   jsonDepthExceeds,
@@ -220,6 +221,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
     // The server Fastify would make, with the cached-read responder in front of its handler (cached-reads.ts).
     serverFactory: (handler, options) => serverWith(cachedRead, handler, options),
+    // One response serializer per distinct schema, not per route and status (shared-serializers.ts).
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     ajv: {
       customOptions: {
         allErrors: true,
