@@ -27,8 +27,8 @@ import { endianness } from 'node:os';
 import type SqliteDatabase from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
-import type { Dialect, NativeDb } from './database.ts';
+import type pg from 'pg';
+import { type Dialect, loadPg, type NativeDb } from './database.ts';
 import type { Database } from './schema.ts';
 import type { WriterLink } from './writer-thread.ts';
 
@@ -530,7 +530,11 @@ function postgresSignal(connectionString: string, opts: ChangeSignalOptions): Ch
 
   async function connect(): Promise<void> {
     // The connect timeout bounds an attempt at an address that does not answer.
-    const client = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: heartbeatTimeoutMs });
+    const client = new (loadPg().Client)({
+      connectionString,
+      keepAlive: true,
+      connectionTimeoutMillis: heartbeatTimeoutMs,
+    });
     const attempt: Attempt = { client, over: false, connected: false };
     current = attempt;
     // Always handled: an unhandled 'error' would end the process.

@@ -27,8 +27,9 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { DatabaseConnectError } from '../errors.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import type { Database } from './schema.ts';
 import { statementName } from './server-prepared.ts';
@@ -338,6 +339,9 @@ function backToWal(sqlite: SqliteDatabase.Database): void {
   }
 }
 
+/** The PostgreSQL driver, loaded when a PostgreSQL database is first opened. */
+export const loadPg = lazyRequire<typeof pg>('pg');
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
@@ -352,6 +356,7 @@ const NUMERIC_OID = 1700;
  * handler can tell "could not reach the data" from a failing statement.
  */
 export function openPostgres(connectionString: string, poolSize = 10, opts: DatabaseOptions = {}): Db {
+  const pg = loadPg();
   const o = { ...DEFAULT_DATABASE_OPTIONS, ...opts };
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {

@@ -7,9 +7,9 @@
  * product page by a URL template, the entity id given as the product's SKU.
  */
 import { stringify } from 'csv-stringify/sync';
-import { fragment } from 'xmlbuilder2';
 import type { Media } from '../../contract/index.ts';
 import type { DbDeps } from '../deps.ts';
+import { lazyRequire } from '../lazy-require.ts';
 import { importRepo } from './import.repo.ts';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'google';
@@ -66,6 +66,10 @@ const mediaUrls = (media: readonly Media[]): string =>
   media
     .flatMap((m) => ('image' in m && m.image?.url ? [m.image.url] : 'video' in m && m.video?.url ? [m.video.url] : []))
     .join(' ');
+
+/** The XML writer, loaded by the first Google feed export. */
+const loadXmlbuilder = lazyRequire<typeof import('xmlbuilder2')>('xmlbuilder2');
+const fragment = () => loadXmlbuilder().fragment();
 
 const productUrlOf = (template: string, namespace: string, entityId: string) =>
   template

@@ -3,7 +3,10 @@
  * out quickly, so a lost Redis turns into the in-memory fallback at once instead of requests that wait; the client
  * keeps reconnecting in the background. Each connection and each failed attempt is reported to `onState`.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.ts';
+
+const loadIoredis = lazyRequire<typeof import('ioredis')>('ioredis');
 
 /** How long one Redis command may take before the request falls back to in-memory counts. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
@@ -12,7 +15,7 @@ export type RedisState = { up: true } | { up: false; err: unknown };
 
 /** Connects (in the background) to `url`. Close it with `disconnect()`. */
 export function createRedisClient(url: string, onState: (state: RedisState) => void): Redis {
-  const redis = new Redis(url, {
+  const redis = new (loadIoredis().Redis)(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,

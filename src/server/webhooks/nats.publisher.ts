@@ -3,7 +3,7 @@
  * it closes, with the stream (subjects `verdict.>`) created when missing. Each event is published with its id as
  * `Nats-Msg-Id`, so a retry inside the stream's duplicate window is dropped by the server.
  */
-import { connect, type JetStreamClient, type NatsConnection } from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 
 export interface EventPublisher {
   /** Resolves once JetStream acknowledged the message; throws otherwise. */
@@ -15,6 +15,7 @@ export function createNatsPublisher(url: string, stream: string): EventPublisher
   let conn: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
 
   async function open(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+    const { connect } = await import('nats');
     const nc = await connect({ servers: url, name: 'verdict', reconnect: true, maxReconnectAttempts: -1 });
     try {
       const jsm = await nc.jetstreamManager();
