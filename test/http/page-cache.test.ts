@@ -4,7 +4,6 @@
  * connection as the CLI would write (SQLite), or by a second instance on the same database (PostgreSQL) — and never
  * from memory while the PostgreSQL listener is down. Outcomes are read from /metrics.
  */
-import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +22,7 @@ import {
   type TestSite,
   waitFor,
 } from '../support/app.ts';
-import { dialects, namedChangeSignal, type TestDb } from '../support/databases.ts';
+import { dialects, namedChangeSignal, type TestDb, writeFromAnotherProcess } from '../support/databases.ts';
 
 /** How long a notification may take to reach another instance before a PostgreSQL test fails. */
 const NOTIFY_DEADLINE_MS = 5_000;
@@ -442,14 +441,12 @@ describe.each(dialects())('cache of public reads on $name', (dialect) => {
     const before = (await r.embed(t.app)).payload;
     expect((await review()).payload).not.toContain('Edited elsewhere');
     if (dialect.name === 'sqlite') {
-      // As the CLI writes: another connection, no cache told.
-      const other = new Database(db.url.slice('sqlite:'.length));
-      try {
-        other.pragma('busy_timeout = 5000');
-        other.prepare("update reviews set title = 'Edited elsewhere' where id = ?").run(id);
-      } finally {
-        other.close();
-      }
+      // As the CLI writes: another process, no cache told.
+      await writeFromAnotherProcess(
+        db.url.slice('sqlite:'.length),
+        "update reviews set title = 'Edited elsewhere' where id = ?",
+        [id],
+      );
       const next = (await r.embed(t.app)).payload;
       expect(next).not.toBe(before);
       expect(next).toContain('Edited elsewhere');

@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AppContext, createApp } from '../../src/server/app.ts';
@@ -29,7 +28,13 @@ import {
   updateSiteSettings,
 } from '../../src/server/sites/sites.service.ts';
 import { call, reviewBody, waitFor } from '../support/app.ts';
-import { dialects, namedChangeSignal, openInstance, type TestDb } from '../support/databases.ts';
+import {
+  dialects,
+  namedChangeSignal,
+  openInstance,
+  type TestDb,
+  writeFromAnotherProcess,
+} from '../support/databases.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Each CLI run is a fresh Node process loading TypeScript: seconds on a busy machine. */
@@ -281,13 +286,10 @@ describe.each(dialects())('API-key and site cache on $name', (dialect) => {
     async () => {
       const { key, keyId } = await siteWithKey();
       expect(await status(key)).toBe(200);
-      const raw = new Database(db.url.slice('sqlite:'.length));
-      try {
-        raw.pragma('busy_timeout = 5000');
-        raw.prepare('update api_keys set revoked_at = ? where id = ?').run(new Date().toISOString(), keyId);
-      } finally {
-        raw.close();
-      }
+      await writeFromAnotherProcess(db.url.slice('sqlite:'.length), 'update api_keys set revoked_at = ? where id = ?', [
+        new Date().toISOString(),
+        keyId,
+      ]);
       expect(await status(key)).toBe(401);
     },
   );

@@ -5,7 +5,6 @@
  * are driven on connections of their own, statement by statement.
  */
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/server/config.ts';
@@ -15,7 +14,7 @@ import { FALLBACK_POLL_MS, type OutboxWatch } from '../../src/server/outbox/outb
 import { createWebhookWorker } from '../../src/server/webhooks/webhooks.worker.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, waitFor } from '../support/app.ts';
 import { testClock } from '../support/clock.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, type TestDb, writeFromAnotherProcess } from '../support/databases.ts';
 import { startReceiver } from '../support/webhook-receiver.ts';
 
 const CREATED = 'wix.reviews.v1.review_created';
@@ -295,24 +294,22 @@ describe.skipIf(!sqlite)('outbox wake-ups from another process on sqlite', () =>
   it('answers a waiting long-poll soon after another connection commits events', async () => {
     const db = await (sqlite as NonNullable<typeof sqlite>).open();
     const t = await startTestApp(db);
-    const other = new Database(db.url.slice('sqlite:'.length));
     try {
-      other.pragma('busy_timeout = 5000');
       const site = await buildSite(t);
       const poll = readEvents(t.deps, site.siteId, { after: 'p0', waitSeconds: 20 });
       await waitFor('the long-poll to wait', async () => (watchOf(t).waiting() >= 1 ? true : undefined));
-      other
-        .prepare(
-          `insert into outbox_events (site_id, id, event_type, slug, entity_id, entity_event_sequence, body_json, created_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(...eventRow(site.siteId, 'from the CLI'));
+      await writeFromAnotherProcess(
+        db.url.slice('sqlite:'.length),
+        `insert into outbox_events (site_id, id, event_type, slug, entity_id, entity_event_sequence, body_json, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        eventRow(site.siteId, 'from the CLI'),
+      );
+      // Taken once the other process has exited, a little after its commit.
       const committed = performance.now();
       const res = await poll;
       expect(labels(res.events)).toEqual(['from the CLI']);
       expect(performance.now() - committed).toBeLessThan(FALLBACK_POLL_MS / 3);
     } finally {
-      other.close();
       await t.close();
       await db.dispose();
     }

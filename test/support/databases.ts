@@ -3,10 +3,12 @@
  * set. Each opened database is private to its caller: a temp SQLite file, or a fresh PostgreSQL schema.
  */
 
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { type ChangeSignalOptions, createChangeSignal } from '../../src/server/db/change-signal.ts';
 import { type Db, openDatabase, openPostgres, openSqlite } from '../../src/server/db/database.ts';
@@ -93,4 +95,25 @@ export function namedChangeSignal(db: TestDb, opts: ChangeSignalOptions = {}) {
       await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${name}`.execute(db.db)
     ).rows.map((r) => r.pid);
   return { signal, backends };
+}
+
+const OTHER_PROCESS_WRITE = `
+const Database = require('better-sqlite3');
+const [file, statement, params] = process.argv.slice(1);
+const db = new Database(file);
+db.pragma('busy_timeout = 5000');
+db.prepare(statement).run(...JSON.parse(params));
+db.close();
+`;
+
+/**
+ * Runs one statement on the SQLite file `file` from a process of its own, as the CLI writes beside a running server.
+ * Never from this process's main thread: better-sqlite3 waits for a lock without yielding, and the server under test
+ * may hold the write lock in a transaction (its search merger's, say) whose next statement this thread's event loop
+ * has yet to send to the writer thread, so neither would move until the wait timed out.
+ */
+export async function writeFromAnotherProcess(file: string, statement: string, params: unknown[]): Promise<void> {
+  await promisify(execFile)(process.execPath, ['-e', OTHER_PROCESS_WRITE, file, statement, JSON.stringify(params)], {
+    cwd: join(import.meta.dirname, '../..'),
+  });
 }
