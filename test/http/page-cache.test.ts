@@ -1,7 +1,7 @@
 /**
  * The cache of public reads (page-cache/): the widget's first request, a visitor's first page of one entity and
- * the rating summary are served as the same bytes until a review of that entity changes — by this app, by a second
- * connection as the CLI would write (SQLite), or by a second instance on the same database (PostgreSQL) — and never
+ * the rating summary are served as the same bytes until a review of that entity changes — by this app, by another
+ * process as the CLI writes (SQLite), or by a second instance on the same database (PostgreSQL) — and never
  * from memory while the PostgreSQL listener is down. Outcomes are read from /metrics.
  */
 import type { FastifyInstance } from 'fastify';
