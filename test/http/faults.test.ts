@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import { type Db, openPostgres, openSqlite } from '../../src/server/db/database.
 import { migrateToLatest } from '../../src/server/db/migrate.ts';
 import { startServer } from '../../src/server/main.ts';
 import { buildSite, call, reviewBody, startTestApp, type TestApp, type TestSite, waitFor } from '../support/app.ts';
-import { dialects, type TestDb } from '../support/databases.ts';
+import { dialects, holdWriteLockFromAnotherProcess, type TestDb } from '../support/databases.ts';
 
 const sqlite = dialects().find((d) => d.name === 'sqlite');
 const postgres = dialects().find((d) => d.name === 'postgres');
@@ -219,16 +218,12 @@ describe.skipIf(!sqlite)('a write lock held by another connection on sqlite', ()
   let db: TestDb;
   let t: TestApp;
   let site: TestSite;
-  let holder: Database.Database;
   beforeAll(async () => {
     db = await (sqlite as NonNullable<typeof sqlite>).open();
-    const path = db.url.slice('sqlite:'.length);
-    t = await startTestApp(own(openSqlite(path, { lockTimeoutMs: 100 }), db.url));
+    t = await startTestApp(own(openSqlite(db.url.slice('sqlite:'.length), { lockTimeoutMs: 100 }), db.url));
     site = await buildSite(t);
-    holder = new Database(path);
   });
   afterAll(async () => {
-    holder?.close();
     await t?.close();
     await t?.db.dispose();
     await db?.dispose();
@@ -237,7 +232,8 @@ describe.skipIf(!sqlite)('a write lock held by another connection on sqlite', ()
   it('answers a write 503 with Retry-After after the busy timeout, keeps serving reads, and recovers', async () => {
     const made = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     expect(made.status).toBe(200);
-    holder.exec('begin immediate');
+    // Held by another process: a wait for the lock on this thread could hold a server transaction that awaits it.
+    const holder = await holdWriteLockFromAnotherProcess(db.url.slice('sqlite:'.length));
     try {
       const write = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
       expectUnavailable(write, 'createReview beside a held write lock');
@@ -246,7 +242,7 @@ describe.skipIf(!sqlite)('a write lock held by another connection on sqlite', ()
       expect(read.status).toBe(200);
       expect((await call(t.app, 'GET', '/readyz')).status).toBe(200);
     } finally {
-      holder.exec('rollback');
+      await holder.release();
     }
     const again = await call(t.app, 'POST', '/reviews/v1/reviews', { auth: site.adminKey, body: reviewBody() });
     expect(again.status).toBe(200);

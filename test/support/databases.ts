@@ -3,8 +3,9 @@
  * set. Each opened database is private to its caller: a temp SQLite file, or a fresh PostgreSQL schema.
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,4 +117,54 @@ export async function writeFromAnotherProcess(file: string, statement: string, p
   await promisify(execFile)(process.execPath, ['-e', OTHER_PROCESS_WRITE, file, statement, JSON.stringify(params)], {
     cwd: join(import.meta.dirname, '../..'),
   });
+}
+
+const OTHER_PROCESS_LOCK = `
+const Database = require('better-sqlite3');
+const db = new Database(process.argv[1]);
+db.pragma('busy_timeout = 5000');
+db.exec('begin immediate');
+process.stdout.write('held\\n');
+process.stdin.once('data', () => {
+  db.exec('rollback');
+  db.close();
+  process.exit(0);
+});
+`;
+
+/** The write lock of an SQLite file, held by another process until `release` is awaited. */
+export interface HeldWriteLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the write lock of the SQLite file `file` (`begin immediate`) in a process of its own, for the same reason as
+ * {@link writeFromAnotherProcess}: a wait for it on this thread could hold a server transaction that awaits this
+ * thread. Resolves once the other process holds the lock; `release` rolls it back and waits for that process to end.
+ */
+export async function holdWriteLockFromAnotherProcess(file: string): Promise<HeldWriteLock> {
+  const child = spawn(process.execPath, ['-e', OTHER_PROCESS_LOCK, file], {
+    cwd: join(import.meta.dirname, '../..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const held = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('held')) resolve();
+    });
+    exited.then(([code, signal]) =>
+      reject(new Error(`the lock holder exited (${code ?? signal}) before taking the lock`)),
+    );
+  });
+  await held;
+  return {
+    async release() {
+      child.stdin.end('release\n');
+      const [code, signal] = await exited;
+      if (code !== 0) throw new Error(`the lock holder ended with ${code ?? signal}`);
+    },
+  };
 }
