@@ -6,6 +6,7 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const { nextPassInMs } = require('./checkpointer-pace.cjs');
 
 const db = new Database(workerData.path);
 db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
@@ -21,18 +22,16 @@ let lastLog = 0;
 function pass() {
   timer = undefined;
   if (stopped) return;
-  let busy = false;
+  let next = workerData.idleIntervalMs;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
     const log = r === undefined ? 0 : r.log;
-    // Many new frames since the last pass: writes are pouring in, come back soon so each pass copies little.
-    // Otherwise (a trickle, or a WAL that started over) the next pass can wait.
-    busy = log - lastLog >= workerData.busyFrames;
+    next = nextPassInMs(log, lastLog, workerData);
     lastLog = log;
   } catch {
     // SQLITE_BUSY and the like: the writer's own autocheckpoint still bounds the WAL; try again later.
   }
-  timer = setTimeout(pass, busy ? workerData.busyIntervalMs : workerData.idleIntervalMs);
+  timer = setTimeout(pass, next);
 }
 
 parentPort.on('message', (m) => {
