@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCheckpointer } from './checkpointer.ts';
 
-const { nextPassInMs } = createRequire(import.meta.url)('./checkpointer-pace.cjs') as {
-  nextPassInMs(log: number, lastLog: number, pace: Pace): number;
+const { nextPass } = createRequire(import.meta.url)('./checkpointer-pace.cjs') as {
+  nextPass(log: number, lastLog: number, pace: Pace): { inMs: number; log: number };
 };
 interface Pace {
   busyFrames: number;
@@ -32,16 +32,25 @@ describe('checkpointer', () => {
 
   describe('pace', () => {
     it('comes back soon while frames pour in, and waits while they trickle', () => {
-      expect(nextPassInMs(5_064, 5_000, pace)).toBe(10);
-      expect(nextPassInMs(5_063, 5_000, pace)).toBe(500);
-      expect(nextPassInMs(5_000, 5_000, pace)).toBe(500);
+      expect(nextPass(5_064, 5_000, pace)).toEqual({ inMs: 10, log: 5_064 });
+      expect(nextPass(5_063, 5_000, pace)).toEqual({ inMs: 500, log: 5_063 });
+      expect(nextPass(5_000, 5_000, pace)).toEqual({ inMs: 500, log: 5_000 });
     });
 
-    it('counts every frame of a WAL that started over since the last pass as new', () => {
-      // The WAL held 60,000 frames at the last pass, started over, and has 3,000 new ones: writes are pouring in.
-      expect(nextPassInMs(3_000, 60_000, pace)).toBe(10);
-      expect(nextPassInMs(63, 60_000, pace)).toBe(500);
-      expect(nextPassInMs(0, 60_000, pace)).toBe(500);
+    it('comes back soon after the WAL started over, however few frames it holds yet', () => {
+      // The WAL held 60,000 frames at the last pass and started over: the new one may hold only what was written since.
+      expect(nextPass(3_000, 60_000, pace)).toEqual({ inMs: 10, log: 3_000 });
+      expect(nextPass(20, 60_000, pace)).toEqual({ inMs: 10, log: 20 });
+      expect(nextPass(0, 60_000, pace)).toEqual({ inMs: 10, log: 0 });
+      // The pass after that judges by what it finds.
+      expect(nextPass(30, 20, pace)).toEqual({ inMs: 500, log: 30 });
+      expect(nextPass(3_000, 20, pace)).toEqual({ inMs: 10, log: 3_000 });
+    });
+
+    it('comes back soon after a pass another checkpoint kept from running, and keeps the last count', () => {
+      // SQLite reports -1 frames when the checkpoint lock is held (the writer's own checkpoint at its bound).
+      expect(nextPass(-1, 60_000, pace)).toEqual({ inMs: 10, log: 60_000 });
+      expect(nextPass(60_100, 60_000, pace)).toEqual({ inMs: 10, log: 60_100 });
     });
   });
 });

@@ -6,7 +6,7 @@
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { nextPassInMs } = require('./checkpointer-pace.cjs');
+const { nextPass } = require('./checkpointer-pace.cjs');
 
 const db = new Database(workerData.path);
 db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
@@ -25,9 +25,9 @@ function pass() {
   let next = workerData.idleIntervalMs;
   try {
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    const log = r === undefined ? 0 : r.log;
-    next = nextPassInMs(log, lastLog, workerData);
-    lastLog = log;
+    const pace = nextPass(r === undefined ? 0 : r.log, lastLog, workerData);
+    next = pace.inMs;
+    lastLog = pace.log;
   } catch {
     // SQLITE_BUSY and the like: the writer's own autocheckpoint still bounds the WAL; try again later.
   }
