@@ -4,8 +4,8 @@
  * inside whichever commit crosses the threshold and blocks the event loop for the copy and two fsyncs: under a bulk
  * load that was most of the commit time. Here a worker thread with its own connection runs PASSIVE checkpoints,
  * every 10 ms while writes pour in and every 500 ms otherwise (checkpointer-pace.cjs), so commits only append to the
- * WAL. The writer keeps
- * a larger autocheckpoint (see database.ts) as the bound on the WAL if this thread falls behind or fails.
+ * WAL. The writer keeps a larger autocheckpoint (see database.ts) as the bound on the WAL if this thread falls behind
+ * or fails.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
