@@ -285,6 +285,8 @@ describe.skipIf(!CHROMIUM).each(dialects())('the dashboard in Chromium on $name'
     expect(await card.locator('b').count()).toBe(0);
     await expectAccessible(page, 'queue');
     await shoot(page, 'queue');
+    // The status filter's chosen "Awaiting moderation" was cut to "Awaiting moderatio" at 1280 px.
+    await expectWholeOptions(page, [1280, 390], 'form.filters select');
 
     await card.getByRole('link').click();
     await page.getByRole('heading', { name: 'Review', exact: true }).waitFor();

@@ -37,7 +37,8 @@ export class VdQueue extends LitElement {
   static override styles = [
     shared,
     css`
-      form.filters { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); align-items: end; }
+      /* 14rem: the widest choice, the status "Awaiting moderation", shows whole (12rem cut it at 1280 px). */
+      form.filters { display: grid; gap: 0.75rem; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); align-items: end; }
       .check { display: flex; align-items: center; min-height: 2.5rem; font-weight: 600; }
       ul.reviews { list-style: none; margin: 0; padding: 0; }
       li.review { display: grid; grid-template-columns: auto 1fr; gap: 0.75rem; }
