@@ -42,7 +42,8 @@ await build({ ...widgetBuildOptions(root), outfile: join(outdir, 'widget.js'), l
 // The owner dashboard (`/dashboard/app.js`), likewise.
 await build({ ...dashboardBuildOptions(root), outfile: join(outdir, 'dashboard.js'), logLevel: 'warning' });
 // Loaded as workers by URL next to the module that starts them (src/server/db/checkpointer.ts, writer-thread.ts); every chunk lands
-// in dist/ itself, so the worker sits beside whichever chunk holds that code. checkpointer-pace.cjs is required by its worker.
+// in dist/ itself, so the worker sits beside whichever chunk holds that code. checkpointer-pace.cjs is required by
+// its worker.
 for (const worker of ['checkpointer.worker.cjs', 'checkpointer-pace.cjs', 'writer.worker.cjs']) {
   copyFileSync(join(root, 'src/server/db', worker), join(outdir, worker));
 }

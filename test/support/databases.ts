@@ -155,8 +155,10 @@ export async function holdWriteLockFromAnotherProcess(file: string): Promise<Hel
       out += chunk;
       if (out.includes('held')) resolve();
     });
-    exited.then(([code, signal]) =>
-      reject(new Error(`the lock holder exited (${code ?? signal}) before taking the lock`)),
+    // Also settles if the process could not be started at all (`once` rejects on its 'error').
+    exited.then(
+      ([code, signal]) => reject(new Error(`the lock holder exited (${code ?? signal}) before taking the lock`)),
+      reject,
     );
   });
   await held;
